@@ -1,0 +1,79 @@
+// savant: reproduce, measure and extend "Savant Syndrome of Neural Networks".
+// Exit codes: 0 success, 1 a run-time error (bad data, unwritable output, divergence),
+// 2 a usage error (unknown option, bad value). Every error ends in a message on stderr.
+
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "savant/error.hpp"
+#include "savant/version.hpp"
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+void print_error(const std::string& message, const char* hint = nullptr) {
+  std::fprintf(stderr, "savant: error: %s\n", message.c_str());
+  if (hint != nullptr) std::fprintf(stderr, "%s\n", hint);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{fmt::format(
+      "savant {}: how a dense network learns to classify images cut into a puzzle and shuffled "
+      "(\"Savant Syndrome of Neural Networks\")",
+      savant::kVersion)};
+  app.set_version_flag("--version", std::string("savant ") + savant::kVersion);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::map<CLI::App*, savant::cli::Runner> runners;
+  auto add = [&](savant::cli::Runner (*factory)(CLI::App&)) {
+    const std::size_t before = app.get_subcommands({}).size();
+    savant::cli::Runner run = factory(app);
+    runners[app.get_subcommands({})[before]] = std::move(run);
+  };
+  add(savant::cli::add_reproduce_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(e.what(), "run 'savant --help' (or 'savant COMMAND --help') for usage");
+    return kExitUsage;
+  } catch (const savant::UsageError& e) {
+    print_error(e.what(), "run 'savant COMMAND --help' for usage");
+    return kExitUsage;
+  }
+
+  try {
+    for (auto& [cmd, run] : runners) {
+      if (cmd->parsed()) return run();
+    }
+    return kExitUsage;
+  } catch (const savant::UsageError& e) {
+    print_error(e.what(), "run 'savant COMMAND --help' for usage");
+    return kExitUsage;
+  } catch (const savant::Error& e) {
+    print_error(e.what());
+    return kExitRuntime;
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory; try a smaller --hidden, --batch or data set");
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    print_error(fmt::format("unexpected failure: {}", e.what()));
+    return kExitRuntime;
+  }
+}

@@ -1,0 +1,138 @@
+#include "savant/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <Eigen/Core>
+
+#include "savant/error.hpp"
+#include "savant/random.hpp"
+
+namespace savant {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixView = Eigen::Map<RowMatrix>;
+using ConstMatrixView = Eigen::Map<const RowMatrix>;
+using ConstVectorView = Eigen::Map<const Eigen::RowVectorXf>;
+using VectorView = Eigen::Map<Eigen::RowVectorXf>;
+
+}  // namespace
+
+ParameterLayout::ParameterLayout(std::vector<std::size_t> sizes) : sizes_(std::move(sizes)) {
+  if (sizes_.size() < 2) throw UsageError("a network needs an input size and a class count");
+  std::size_t offset = 0;
+  for (std::size_t l = 0; l + 1 < sizes_.size(); ++l) {
+    if (sizes_[l] == 0 || sizes_[l + 1] == 0) throw UsageError("layer sizes must be positive");
+    offsets_.push_back(offset);
+    offset += sizes_[l] * sizes_[l + 1] + sizes_[l + 1];
+  }
+  offsets_.push_back(offset);
+}
+
+ParameterLayout dense_layout(std::size_t input, std::size_t hidden, std::size_t hidden_layers,
+                             std::size_t classes) {
+  std::vector<std::size_t> sizes = {input};
+  for (std::size_t i = 0; i < hidden_layers; ++i) sizes.push_back(hidden);
+  sizes.push_back(classes);
+  return ParameterLayout(std::move(sizes));
+}
+
+void glorot_uniform_init(Network& net, std::uint64_t seed) {
+  std::fill(net.params.begin(), net.params.end(), 0.0f);
+  for (std::size_t l = 0; l < net.layout.layers(); ++l) {
+    const float limit = std::sqrt(6.0f / static_cast<float>(net.layout.in(l) + net.layout.out(l)));
+    CounterRng rng(seed, Stream::kInit, l);
+    for (float& w : net.kernel(l)) w = (2.0f * rng.uniform_float() - 1.0f) * limit;
+  }
+}
+
+Workspace::Workspace(const ParameterLayout& layout, std::size_t batch_rows) : batch(batch_rows) {
+  for (std::size_t l = 0; l < layout.layers(); ++l) {
+    activations.emplace_back(batch * layout.out(l));
+    deltas.emplace_back(batch * layout.out(l));
+  }
+}
+
+void dense_forward(float* out, const float* inp, const float* kernel, const float* bias,
+                   std::size_t B, std::size_t C, std::size_t OC, bool relu) {
+  const auto b = static_cast<Eigen::Index>(B), c = static_cast<Eigen::Index>(C),
+             oc = static_cast<Eigen::Index>(OC);
+  MatrixView Y(out, b, oc);
+  Y.noalias() = ConstMatrixView(inp, b, c) * ConstMatrixView(kernel, c, oc);
+  Y.rowwise() += ConstVectorView(bias, oc);
+  if (relu) Y = Y.cwiseMax(0.0f);
+}
+
+void dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout, const float* inp,
+                    const float* kernel, std::size_t B, std::size_t C, std::size_t OC) {
+  const auto b = static_cast<Eigen::Index>(B), c = static_cast<Eigen::Index>(C),
+             oc = static_cast<Eigen::Index>(OC);
+  ConstMatrixView dY(dout, b, oc);
+  MatrixView(dkernel, c, oc).noalias() = ConstMatrixView(inp, b, c).transpose() * dY;
+  VectorView(dbias, oc) = dY.colwise().sum();
+  if (dinp != nullptr) {
+    MatrixView(dinp, b, c).noalias() = dY * ConstMatrixView(kernel, c, oc).transpose();
+  }
+}
+
+void relu_backward(float* dz, const float* activation, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dz[i] = activation[i] > 0.0f ? dz[i] : 0.0f;
+}
+
+StepResult softmax_cross_entropy(float* dlogits, const float* logits, const std::uint8_t* labels,
+                                 std::size_t B, std::size_t K, float scale) {
+  StepResult result;
+  for (std::size_t i = 0; i < B; ++i) {
+    const float* z = logits + i * K;
+    float* dz = dlogits + i * K;
+    const std::size_t argmax = static_cast<std::size_t>(std::max_element(z, z + K) - z);
+    const float zmax = z[argmax];
+    float sum = 0.0f;
+    for (std::size_t k = 0; k < K; ++k) {
+      dz[k] = std::exp(z[k] - zmax);
+      sum += dz[k];
+    }
+    const float inv = 1.0f / sum;
+    for (std::size_t k = 0; k < K; ++k) dz[k] *= inv * scale;
+    dz[labels[i]] -= scale;
+    // -log softmax(z)_y = log(sum) - (z_y - zmax)
+    result.loss_sum += static_cast<double>(std::log(sum) - (z[labels[i]] - zmax));
+    result.correct += argmax == labels[i] ? 1 : 0;
+  }
+  return result;
+}
+
+std::span<const float> forward(const Network& net, const float* inputs, std::size_t rows,
+                               Workspace& ws) {
+  const ParameterLayout& layout = net.layout;
+  const float* x = inputs;
+  for (std::size_t l = 0; l < layout.layers(); ++l) {
+    const bool hidden = l + 1 < layout.layers();
+    dense_forward(ws.activations[l].data(), x, net.kernel(l).data(), net.bias(l).data(), rows,
+                  layout.in(l), layout.out(l), hidden);
+    x = ws.activations[l].data();
+  }
+  return {ws.activations.back().data(), rows * layout.sizes().back()};
+}
+
+StepResult forward_backward(const Network& net, const float* inputs, const std::uint8_t* labels,
+                            std::size_t rows, Workspace& ws, std::span<float> grad) {
+  const ParameterLayout& layout = net.layout;
+  const std::size_t last = layout.layers() - 1;
+  std::span<const float> logits = forward(net, inputs, rows, ws);
+  StepResult result = softmax_cross_entropy(ws.deltas[last].data(), logits.data(), labels, rows,
+                                            layout.out(last), 1.0f / static_cast<float>(rows));
+  for (std::size_t l = last + 1; l-- > 0;) {
+    const float* layer_input = l == 0 ? inputs : ws.activations[l - 1].data();
+    float* dinp = l == 0 ? nullptr : ws.deltas[l - 1].data();
+    dense_backward(dinp, grad.data() + layout.kernel_offset(l), grad.data() + layout.bias_offset(l),
+                   ws.deltas[l].data(), layer_input, net.kernel(l).data(), rows, layout.in(l),
+                   layout.out(l));
+    if (dinp != nullptr) relu_backward(dinp, ws.activations[l - 1].data(), rows * layout.in(l));
+  }
+  return result;
+}
+
+}  // namespace savant

@@ -1,0 +1,30 @@
+#pragma once
+// The one way savant splits a loop over threads: contiguous ranges, no shared writes, so the
+// result never depends on the number of threads.
+
+#include <algorithm>
+#include <cstddef>
+#include <thread>
+#include <vector>
+
+namespace savant {
+
+// Calls body(begin, end) for disjoint ranges covering [0, n) on up to `threads` threads.
+template <typename Body>
+void parallel_for(std::size_t n, int threads, Body&& body) {
+  std::size_t workers = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), 1,
+                                                std::max<std::size_t>(n, 1));
+  if (workers == 1) {
+    body(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::jthread> pool;
+  std::size_t step = (n + workers - 1) / workers;
+  for (std::size_t w = 1; w < workers; ++w) {
+    std::size_t begin = std::min(n, w * step), end = std::min(n, begin + step);
+    pool.emplace_back([&body, begin, end] { body(begin, end); });
+  }
+  body(std::size_t{0}, std::min(n, step));
+}
+
+}  // namespace savant

@@ -1,0 +1,34 @@
+#pragma once
+// Pictures as PNG bytes, drawn with cairo: heat maps with a colour bar (viridis) and rows of
+// sample images.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "savant/idx.hpp"
+
+namespace savant {
+
+struct ColourScale {
+  double min = -1, max = 1;
+};
+
+// viridis(t) for t in [0, 1] as 8-bit RGB (a polynomial fit to matplotlib's table).
+std::array<std::uint8_t, 3> viridis(double t);
+
+// values (rows, cols); NaN cells are drawn grey. Each cell is `cell` pixels wide.
+std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
+                        ColourScale scale, const std::string& title, int cell = 16);
+
+struct SampleRow {
+  std::span<const std::uint8_t> original, shuffled;
+  std::string caption;
+};
+// One row per sample: the original image and its shuffled version, side by side.
+std::string samples_png(const std::vector<SampleRow>& samples, std::size_t rows, std::size_t cols,
+                        int scale = 6);
+
+}  // namespace savant

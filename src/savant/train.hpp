@@ -1,0 +1,53 @@
+#pragma once
+// Mini-batch training with Adam, as Keras' model.fit does it: the order of the training images
+// is reshuffled every epoch (from the seed), batches of `batch` rows, the last one partial.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "savant/idx.hpp"
+#include "savant/network.hpp"
+
+namespace savant {
+
+struct TrainConfig {
+  std::size_t epochs = 5;
+  std::size_t batch = 32;
+  float learning_rate = 1e-3f;
+  std::uint64_t seed = 0;
+  std::string name = "model";  // names the model in progress reports and errors
+};
+
+struct EpochRecord {
+  std::size_t epoch = 0;  // 1-based
+  double loss = 0;        // mean cross-entropy over the epoch's images
+  double train_accuracy = 0;
+  double seconds = 0;
+};
+
+struct TrainProgress {
+  const std::string* name;
+  std::size_t epoch, epochs;  // epoch is 1-based
+  std::size_t step, steps;    // steps done in this epoch, of steps
+  double loss, accuracy;      // running means over this epoch so far
+  double elapsed_seconds;     // since training started
+};
+using ProgressFn = std::function<void(const TrainProgress&)>;
+
+// The training order of one epoch: a permutation of 0..count-1 drawn from (seed, epoch).
+std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, std::size_t count);
+
+// Scales the images `indices` of `images` to [0, 1] into `out` (indices.size(), pixels).
+void gather_batch(const ImageSet& images, std::span<const std::uint32_t> indices, float* out);
+
+// Trains `net` in place. Throws savant::Error naming the model, epoch and step when the loss
+// or the weights stop being finite (a learning rate that is far too large, say).
+std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
+                                       std::span<const std::uint8_t> labels,
+                                       const TrainConfig& config, const ProgressFn& progress = {});
+
+}  // namespace savant
