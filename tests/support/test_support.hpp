@@ -1,0 +1,48 @@
+#pragma once
+// Helpers shared by the tests: a temporary directory that cleans up after itself, small IDX
+// data sets built with savant's own writer, and the real data set when it is installed.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "savant/dataset.hpp"
+
+namespace savant::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Random images (rows x cols) and labels below `classes`, deterministic in `seed`.
+Split random_split(std::size_t count, std::size_t rows, std::size_t cols, int classes,
+                   std::uint64_t seed);
+
+// Writes the four IDX files of a data set into `dir` (gzip when `gzip`).
+void write_dataset(const std::filesystem::path& dir, const Split& train, const Split& test,
+                   bool gzip);
+
+// The installed Fashion-MNIST (or $SAVANT_DATA), or empty when it is not there.
+std::filesystem::path real_data_dir();
+
+// Runs a shell command; returns its exit status and what it printed (stdout and stderr).
+struct CommandResult {
+  int exit_code;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+
+// The savant executable built with the tests.
+inline std::string savant_binary() { return SAVANT_BINARY; }
+
+}  // namespace savant::testing
