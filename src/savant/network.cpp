@@ -71,7 +71,12 @@ void dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout
              oc = static_cast<Eigen::Index>(OC);
   ConstMatrixView dY(dout, b, oc);
   MatrixView(dkernel, c, oc).noalias() = ConstMatrixView(inp, b, c).transpose() * dY;
-  VectorView(dbias, oc) = dY.colwise().sum();
+  // Plain loop, rows in order: Eigen's vectorised reductions peel by pointer alignment, which
+  // would make the sum's rounding depend on where the buffer happens to live.
+  for (std::size_t j = 0; j < OC; ++j) dbias[j] = 0.0f;
+  for (std::size_t r = 0; r < B; ++r) {
+    for (std::size_t j = 0; j < OC; ++j) dbias[j] += dout[r * OC + j];
+  }
   if (dinp != nullptr) {
     MatrixView(dinp, b, c).noalias() = dY * ConstMatrixView(kernel, c, oc).transpose();
   }

@@ -29,7 +29,8 @@ Split random_split(std::size_t count, std::size_t rows, std::size_t cols, int cl
   CounterRng rng(seed, Stream::kInit, 999);
   for (auto& p : split.images.pixels) p = static_cast<std::uint8_t>(rng.uniform_below(256));
   for (std::size_t k = 0; k < count; ++k) {
-    split.labels.push_back(static_cast<std::uint8_t>(rng.uniform_below(static_cast<std::uint32_t>(classes))));
+    split.labels.push_back(
+        static_cast<std::uint8_t>(rng.uniform_below(static_cast<std::uint32_t>(classes))));
   }
   return split;
 }
@@ -61,7 +62,8 @@ CommandResult run_command(const std::string& command) {
   std::string output;
   std::array<char, 4096> buffer{};
   std::size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), n);
   int status = ::pclose(pipe);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return {code, output};

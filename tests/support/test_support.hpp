@@ -43,6 +43,8 @@ struct CommandResult {
 CommandResult run_command(const std::string& command);
 
 // The savant executable built with the tests.
-inline std::string savant_binary() { return SAVANT_BINARY; }
+inline std::string savant_binary() {
+  return SAVANT_BINARY;
+}
 
 }  // namespace savant::testing
