@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 namespace savant {
@@ -44,6 +46,11 @@ void ProgressDisplay::update(const TrainProgress& p) {
     return;
   }
   latest_[*p.name] = p;
+  // Redraw at most ten times a second (and at the end of each epoch): a fast run would
+  // otherwise spend its time writing to the terminal.
+  const auto now = std::chrono::steady_clock::now();
+  if (p.step != p.steps && drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
   std::string line;
   for (const auto& [name, q] : latest_) {
     const double done = fraction_done(q);

@@ -3,6 +3,7 @@
 // accuracy, ETA), or one plain line per finished epoch when stderr is a file or a pipe.
 // Safe to call from several training threads at once.
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -32,6 +33,7 @@ class ProgressDisplay {
   std::FILE* out_;
   bool interactive_;
   bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_draw_{};
   std::mutex mutex_;
   std::map<std::string, TrainProgress> latest_;
 };
