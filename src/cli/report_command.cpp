@@ -12,7 +12,8 @@ namespace {
 
 struct ReportOptions {
   std::filesystem::path run_dir;
-  std::filesystem::path out;  // empty: RUN_DIR/report.html
+  std::filesystem::path out;   // empty: RUN_DIR/report.html
+  std::filesystem::path data;  // empty: config.data of results.json
 };
 
 }  // namespace
@@ -26,6 +27,9 @@ Runner add_report_command(CLI::App& app) {
   cmd->add_option("RUN_DIR", options->run_dir, "directory written by 'savant reproduce --out'")
       ->required();
   cmd->add_option("--out", options->out, "the HTML file to write (default: RUN_DIR/report.html)");
+  cmd->add_option("--data", options->data,
+                  "the run's data set, for the gallery of test images (default: config.data in "
+                  "results.json)");
   return [options]() {
     if (!std::filesystem::is_directory(options->run_dir)) {
       throw Error(
@@ -35,7 +39,7 @@ Runner add_report_command(CLI::App& app) {
     }
     const std::filesystem::path out =
         options->out.empty() ? options->run_dir / "report.html" : options->out;
-    write_report(options->run_dir, out);
+    write_report(options->run_dir, out, options->data);
     std::printf("%s\n", out.string().c_str());
     return 0;
   };

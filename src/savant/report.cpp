@@ -76,8 +76,8 @@ class ResultsFile {
     }
     const json& value = base.at(ptr);
     if (!matches(value, kind)) {
-      throw Error(fmt::format("{}: the key '{}' is {} (expected {}); {}", path_.string(), full,
-                              value.type_name(), describe(kind), kKeyHint));
+      throw Error(fmt::format("{}: the key '{}' is of type {} (expected {}); {}", path_.string(),
+                              full, value.type_name(), describe(kind), kKeyHint));
     }
     return value;
   }
@@ -255,9 +255,10 @@ Split load_test_split(const fs::path& data_dir, const ResultsFile& f, std::size_
     test.labels = read_idx_labels(find_idx_file(data_dir, "t10k-labels-idx1-ubyte"));
   } catch (const Error& e) {
     throw Error(fmt::format(
-        "the report shows test images from the run's data set, '{}' (config.data in {}), and "
-        "cannot read it: {}. Install the data there (Debian: apt-get install "
-        "dataset-fashion-mnist) or set config.data in results.json to where it is",
+        "the report shows test images from the run's data set, '{}' (--data, else config.data "
+        "in {}), and "
+        "cannot read it: {}. Install it there (Debian: apt-get install dataset-fashion-mnist) "
+        "or give 'savant report --data DIR' the directory where it is",
         data_dir.string(), f.path().string(), e.what()));
   }
   if (test.images.rows != rows || test.images.cols != cols ||
@@ -411,7 +412,7 @@ std::string base64_encode(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-json report_data(const fs::path& run_dir) {
+json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
   const ResultsFile f(run_dir / "results.json");
   const std::size_t rows = f.require("/data/image_rows", Kind::kUnsigned).get<std::size_t>();
   const std::size_t cols = f.require("/data/image_cols", Kind::kUnsigned).get<std::size_t>();
@@ -429,7 +430,10 @@ json report_data(const fs::path& run_dir) {
   const int grid = static_cast<int>(f.require("/config/grid", Kind::kUnsigned).get<unsigned>());
   const ShuffleMode mode = checked_shuffle_mode(f, grid, rows, cols);
   const auto seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
-  const fs::path data_dir = f.require("/config/data", Kind::kString).get<std::string>();
+  const fs::path data_dir =
+      data_dir_override.empty()
+          ? fs::path(f.require("/config/data", Kind::kString).get<std::string>())
+          : data_dir_override;
 
   const std::size_t pixels = rows * cols;
   const std::array<LoadedModel, 2> models = {
@@ -486,8 +490,8 @@ std::string render_report(const json& data) {
   return page;
 }
 
-void write_report(const fs::path& run_dir, const fs::path& out) {
-  const std::string page = render_report(report_data(run_dir));
+void write_report(const fs::path& run_dir, const fs::path& out, const fs::path& data_dir) {
+  const std::string page = render_report(report_data(run_dir, data_dir));
   write_file_atomically(out, page);
 }
 
