@@ -491,7 +491,12 @@
       layer: [
         {mark: 'bar', encoding: {color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS, legend: null},
                                  tooltip: [{field: 'model'}, {field: 'contrast', format: '.4f'}]}},
-        {mark: {type: 'text', dy: -6}, encoding: {text: {field: 'contrast', format: '.3f'}}},
+        {
+          // Above the bar, or above zero for a negative contrast.
+          transform: [{calculate: 'max(datum.contrast, 0)', as: 'top'}],
+          mark: {type: 'text', dy: -6},
+          encoding: {y: {field: 'top', type: 'quantitative'}, text: {field: 'contrast', format: '.3f'}},
+        },
       ],
     }));
 

@@ -59,6 +59,12 @@ TEST(QuantiseUpperTriangle, PacksRowByRowWithNaNMarked) {
   EXPECT_NEAR(q[4] / 127.0 - 1.0, 0.5, 0.5 / 127.0);
 }
 
+TEST(RenderReport, DataCannotCloseItsScriptElement) {
+  const std::string page = render_report({{"note", "</script><script>alert(1)</script><!--"}});
+  EXPECT_EQ(page.find("</script><script>alert(1)"), std::string::npos);
+  EXPECT_NE(page.find(R"(\u003c/script>\u003cscript>alert(1))"), std::string::npos);
+}
+
 // One small real run (random images, so it is fast) shared by the tests below.
 class ReportRun : public ::testing::Test {
  protected:

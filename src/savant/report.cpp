@@ -335,8 +335,9 @@ std::string escape_end_tag(std::string_view text, std::string_view tag) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '<' && i + 1 + tag.size() < text.size() && text[i + 1] == '/' &&
-        std::equal(tag.begin(), tag.end(), text.begin() + static_cast<std::ptrdiff_t>(i + 2),
-                   [](char a, char b) { return std::tolower(b) == a; })) {
+        std::equal(
+            tag.begin(), tag.end(), text.begin() + static_cast<std::ptrdiff_t>(i + 2),
+            [](char a, char b) { return std::tolower(static_cast<unsigned char>(b)) == a; })) {
       out += "<\\/";
       ++i;
     } else {

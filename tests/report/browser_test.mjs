@@ -149,7 +149,7 @@ async function main() {
     const cells = page.locator('#chart-explorer-shuffled svg .role-mark').first();
     await cells.scrollIntoViewIfNeeded();
     const box = await cells.boundingBox();
-    const target = {row: 3, col: 20};
+    const target = {row: 10, col: 13};
     const {rows, cols} = await page.evaluate(() => {
       const d = JSON.parse(document.getElementById('savant-data').textContent).data;
       return {rows: d.image_rows, cols: d.image_cols};
