@@ -8,8 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "savant/dataset.hpp"
 #include "savant/error.hpp"
 #include "savant/report.hpp"
+#include "savant/shuffle.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {
@@ -148,6 +150,21 @@ TEST_F(ReportRun, DataHoldsEverySection) {
       EXPECT_LT(sample["predictions"][m][v]["label"].get<int>(), 10);
       EXPECT_GT(sample["predictions"][m][v]["confidence"].get<double>(), 0.0);
     }
+  }
+}
+
+TEST_F(ReportRun, GalleryIsShuffledAsTheRunShuffledTheTestSet) {
+  const nlohmann::json data = report_data(run_dir());
+  const Dataset dataset = load_dataset(data["config"]["data"].get<std::string>());
+  const ImageSet shuffled =
+      shuffle_images(dataset.test.images, 4, ShuffleMode::kDerange, 0, Stream::kShuffleTest, 1);
+  for (const nlohmann::json& sample : data["gallery"]) {
+    const std::size_t k = sample["index"];
+    const auto original = dataset.test.images.image(k);
+    const auto want = shuffled.image(k);
+    EXPECT_EQ(sample["original"], base64_encode(original)) << k;
+    EXPECT_EQ(sample["shuffled"], base64_encode(want)) << k;
+    EXPECT_EQ(sample["label"], dataset.test.labels[k]) << k;
   }
 }
 
