@@ -13,6 +13,8 @@ namespace savant::cli {
 using Runner = std::function<int()>;
 
 Runner add_reproduce_command(CLI::App& app);
+// savant report RUN_DIR [--out FILE]: the interactive HTML report of a run.
+Runner add_report_command(CLI::App& app);
 
 // Options every experiment-like command shares, bound to `config`.
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode);

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     runners[app.get_subcommands({})[before]] = std::move(run);
   };
   add(savant::cli::add_reproduce_command);
+  add(savant::cli::add_report_command);
 
   try {
     app.parse(argc, argv);

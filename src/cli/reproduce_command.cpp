@@ -7,6 +7,7 @@
 #include "savant/atomic_file.hpp"
 #include "savant/dataset.hpp"
 #include "savant/progress.hpp"
+#include "savant/report.hpp"
 
 namespace savant::cli {
 
@@ -112,6 +113,8 @@ Runner add_reproduce_command(CLI::App& app) {
     }
     write_reproduce_outputs(result, options->out);
     print_summary(result, options->out);
+    write_report(options->out, options->out / "report.html");
+    std::printf("Report: %s\n", (options->out / "report.html").string().c_str());
     return 0;
   };
 }
