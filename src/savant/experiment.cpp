@@ -104,7 +104,6 @@ std::uint32_t split_digest(const Split& split) {
 Dataset load_experiment_data(const ExperimentConfig& config, int classes) {
   Dataset data = load_dataset(config.data, classes);
   data.train = first_images(data.train, config.train_limit);
-  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
   return data;
 }
 
@@ -142,6 +141,7 @@ TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
   TrainResult result;
   auto t = Clock::now();
   const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
   result.train_count = data.train.images.count;
   result.provenance = {config,
                        train_on,
@@ -172,6 +172,7 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   // 1. Load the data set.
   auto t = Clock::now();
   const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
   result.rows = data.train.images.rows;
   result.cols = data.train.images.cols;
   result.train_count = data.train.images.count;

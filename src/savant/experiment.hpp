@@ -87,8 +87,8 @@ void validate(const ExperimentConfig& config);
 // The steps of the experiment. run_reproduce and the single-step commands (train, eval,
 // analyze, shuffle) call the same functions, so that they compute the same numbers.
 
-// The data set of `config.data`, its training split cut to `config.train_limit` images; checks
-// that `config.grid` divides the images. `classes` is the number of labels the model knows.
+// The data set of `config.data`, its training split cut to `config.train_limit` images.
+// `classes` is the number of labels the model knows.
 Dataset load_experiment_data(const ExperimentConfig& config, int classes = 10);
 
 // The block-shuffled copy of a split's images: training images use Stream::kShuffleTrain, test

@@ -111,6 +111,7 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
                             model.path.string(), model.network.layout.in(0), options.data.string(),
                             report.rows, report.cols));
   }
+  if (options.shuffled_test) validate_grid(test.grid, report.rows, report.cols, test.shuffle);
   report.class_names = class_names(options.data, classes);
   report.data_train_digest = split_digest(data.train);
   if (model.provenance && model.provenance->train_digest != report.data_train_digest) {
@@ -218,8 +219,9 @@ ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::
   config.seed = options.seed;
   config.threads = options.threads;
   validate(config);
-  ensure_writable_directory(out_dir);
   const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
+  ensure_writable_directory(out_dir);
 
   ShuffleReport report{data.train.images.count,
                        data.test.images.count,
