@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "savant/atomic_file.hpp"
+#include "savant/error.hpp"
 #include "savant/model_file.hpp"
 #include "savant/progress.hpp"
 #include "savant/results.hpp"
@@ -57,6 +58,12 @@ Runner add_train_command(CLI::App& app) {
     config.shuffle = parse_shuffle_mode(options->shuffle);
     validate(config);
     // Fail before training, not after, when the model cannot be written.
+    std::error_code ec;
+    if (std::filesystem::is_directory(options->out, ec)) {
+      throw UsageError(fmt::format("--out {} is a directory; give the model file's name, e.g. {}",
+                                   options->out.string(),
+                                   (options->out / "model.safetensors").string()));
+    }
     ensure_writable_directory(options->out.has_parent_path() ? options->out.parent_path() : ".");
     TrainResult result;
     {
