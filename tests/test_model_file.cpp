@@ -13,6 +13,7 @@
 #include "savant/atomic_file.hpp"
 #include "savant/error.hpp"
 #include "savant/model_file.hpp"
+#include "savant/random.hpp"
 #include "savant/results.hpp"
 #include "savant/steps.hpp"
 #include "support/test_support.hpp"
@@ -264,6 +265,34 @@ TEST(ModelFile, ErrorsNameTheFile) {
       },
       Error);
   EXPECT_THROW(load_saved_model(dir.path()), Error);
+}
+
+// Random damage to a valid file (bytes changed, the file cut short) is either harmless or an
+// Error; never another exception, never a crash (the asan preset checks the memory accesses).
+TEST(ModelFile, RandomDamageIsAnErrorOrHarmless) {
+  nlohmann::json h = valid_header();
+  h["__metadata__"] = model_metadata(ModelProvenance{{}, TrainOn::kShuffled, 2, 2, 7, "1"});
+  const std::string valid = file_bytes(h.dump(), floats(23));
+  CounterRng rng(2024, Stream::kInit, 77);
+  int errors = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string bytes = valid;
+    if (trial % 3 == 0) {
+      bytes.resize(rng.uniform_below(static_cast<std::uint32_t>(bytes.size())));
+    } else {
+      for (std::uint32_t k = 0, n = 1 + rng.uniform_below(4); k < n; ++k) {
+        bytes[rng.uniform_below(static_cast<std::uint32_t>(bytes.size()))] =
+            static_cast<char>(rng.uniform_below(256));
+      }
+    }
+    try {
+      ModelFile model = network_from_tensors(decode_safetensors(bytes, "damaged"), "damaged");
+      provenance_from_metadata(model.metadata, "damaged");
+    } catch (const Error&) {
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, 1000);
 }
 
 // --- savant's metadata -----------------------------------------------------------------------

@@ -151,14 +151,13 @@ TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
   result.load_seconds = seconds_since(t);
 
   t = Clock::now();
-  const ImageSet images = train_on == TrainOn::kShuffled
-                              ? shuffle_training_images(data.train.images, config)
-                              : ImageSet{};
+  ImageSet shuffled;
+  if (train_on == TrainOn::kShuffled) shuffled = shuffle_training_images(data.train.images, config);
+  const ImageSet& images = train_on == TrainOn::kShuffled ? shuffled : data.train.images;
   result.shuffle_seconds = seconds_since(t);
 
   result.model.name = model_name(train_on);
-  train_model(result.model, config, train_on == TrainOn::kShuffled ? images : data.train.images,
-              data.train.labels, data.classes, progress);
+  train_model(result.model, config, images, data.train.labels, data.classes, progress);
   return result;
 }
 

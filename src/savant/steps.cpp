@@ -97,7 +97,6 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
   if (options.grid) test.grid = *options.grid;
   if (options.shuffle) test.shuffle = *options.shuffle;
   if (options.seed) test.seed = *options.seed;
-  if (!model.provenance) test.train_limit = 0;
   if (options.shuffled_test) {
     warn_if_other_grid(model, test.grid, &test.shuffle, report.warnings);
   }
