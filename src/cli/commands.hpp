@@ -3,6 +3,8 @@
 // library knows nothing of the command line; the command line knows no math.
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -15,10 +17,17 @@ using Runner = std::function<int()>;
 Runner add_reproduce_command(CLI::App& app);
 // savant report RUN_DIR [--out FILE]: the interactive HTML report of a run.
 Runner add_report_command(CLI::App& app);
+Runner add_train_command(CLI::App& app);
+Runner add_eval_command(CLI::App& app);
+Runner add_analyze_command(CLI::App& app);
+Runner add_shuffle_command(CLI::App& app);
 
 // Options every experiment-like command shares, bound to `config`.
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode);
 
 int default_threads();
+
+// "savant: warning: ..." on stderr, one line each: the run goes on and exits 0.
+void print_warnings(const std::vector<std::string>& warnings);
 
 }  // namespace savant::cli

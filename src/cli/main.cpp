@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
   };
   add(savant::cli::add_reproduce_command);
   add(savant::cli::add_report_command);
+  add(savant::cli::add_train_command);
+  add(savant::cli::add_eval_command);
+  add(savant::cli::add_analyze_command);
+  add(savant::cli::add_shuffle_command);
 
   try {
     app.parse(argc, argv);

@@ -28,9 +28,12 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
   cmd.add_option("--shuffle", shuffle_mode, "block shuffling: derange, permute, fixed or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"derange", "permute", "fixed", "none"}));
-  cmd.add_option("--hidden", config.hidden, "width of the hidden layer")
+  cmd.add_option("--hidden", config.hidden, "width of each hidden layer")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));
+  cmd.add_option("--layers", config.layers, "number of hidden layers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   cmd.add_option("--epochs", config.epochs, "passes over the training set")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
@@ -45,6 +48,13 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
   cmd.add_option("--threads", config.threads, "threads to use (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cmd.add_option("--train-limit", config.train_limit,
+                 "use only the first N training images (0: all)")
+      ->capture_default_str();
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) fmt::print(stderr, "savant: warning: {}\n", w);
 }
 
 namespace {
@@ -98,9 +108,6 @@ Runner add_reproduce_command(CLI::App& app) {
       "analyse the weights, write results.json, heat maps, samples and models");
   add_experiment_options(*cmd, options->config, options->shuffle);
   cmd->add_option("--out", options->out, "output directory")->capture_default_str();
-  cmd->add_option("--train-limit", options->config.train_limit,
-                  "use only the first N training images (0: all)")
-      ->capture_default_str();
   return [options]() {
     ExperimentConfig& config = options->config;
     config.shuffle = parse_shuffle_mode(options->shuffle);

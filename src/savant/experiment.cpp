@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,6 +13,7 @@
 #include "savant/model_file.hpp"
 #include "savant/plot.hpp"
 #include "savant/results.hpp"
+#include "savant/version.hpp"
 
 namespace savant {
 namespace {
@@ -38,14 +38,21 @@ Split first_images(const Split& split, std::size_t limit) {
   return out;
 }
 
-void analyze(ModelReport& model, std::size_t rows, std::size_t cols, int grid) {
-  const std::size_t hidden = model.network.layout.out(0);
-  model.correlation = weight_correlation(model.network.kernel(0), rows * cols, hidden);
-  model.adjacent = adjacent_correlation(model.correlation, rows, cols);
-  model.signature = grid_signature(model.correlation, rows, cols, grid);
+}  // namespace
+
+TrainOn parse_train_on(std::string_view text) {
+  if (text == "original") return TrainOn::kOriginal;
+  if (text == "shuffled") return TrainOn::kShuffled;
+  throw UsageError(fmt::format("unknown training set '{}'; expected original or shuffled", text));
 }
 
-}  // namespace
+std::string to_string(TrainOn train_on) {
+  return train_on == TrainOn::kOriginal ? "original" : "shuffled";
+}
+
+std::string model_name(TrainOn train_on) {
+  return to_string(train_on) + "_model";
+}
 
 void validate(const ExperimentConfig& config) {
   if (config.hidden == 0 || config.hidden > 65536) {
@@ -93,6 +100,67 @@ std::uint32_t split_digest(const Split& split) {
   return static_cast<std::uint32_t>(crc);
 }
 
+Dataset load_experiment_data(const ExperimentConfig& config, int classes) {
+  Dataset data = load_dataset(config.data, classes);
+  data.train = first_images(data.train, config.train_limit);
+  return data;
+}
+
+ImageSet shuffle_training_images(const ImageSet& images, const ExperimentConfig& config) {
+  return shuffle_images(images, config.grid, config.shuffle, config.seed, Stream::kShuffleTrain,
+                        config.threads);
+}
+
+ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& config) {
+  return shuffle_images(images, config.grid, config.shuffle, config.seed, Stream::kShuffleTest,
+                        config.threads);
+}
+
+void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
+                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress) {
+  const auto start = Clock::now();
+  model.network = Network(dense_layout(images.pixels_per_image(), config.hidden, config.layers,
+                                       static_cast<std::size_t>(classes)));
+  glorot_uniform_init(model.network, config.seed);
+  const TrainConfig tc{config.epochs, config.batch, config.learning_rate, config.seed, model.name};
+  model.history = train_network(model.network, images, labels, tc, progress);
+  model.train_seconds = seconds_since(start);
+}
+
+void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid) {
+  const std::size_t hidden = model.network.layout.out(0);
+  model.correlation = weight_correlation(model.network.kernel(0), rows * cols, hidden);
+  model.adjacent = adjacent_correlation(model.correlation, rows, cols);
+  model.signature = grid_signature(model.correlation, rows, cols, grid);
+}
+
+TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
+                      const ProgressFn& progress) {
+  validate(config);
+  TrainResult result;
+  auto t = Clock::now();
+  const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
+  result.train_count = data.train.images.count;
+  result.provenance = {config,
+                       train_on,
+                       data.train.images.rows,
+                       data.train.images.cols,
+                       split_digest(data.train),
+                       std::string(kVersion)};
+  result.load_seconds = seconds_since(t);
+
+  t = Clock::now();
+  ImageSet shuffled;
+  if (train_on == TrainOn::kShuffled) shuffled = shuffle_training_images(data.train.images, config);
+  const ImageSet& images = train_on == TrainOn::kShuffled ? shuffled : data.train.images;
+  result.shuffle_seconds = seconds_since(t);
+
+  result.model.name = model_name(train_on);
+  train_model(result.model, config, images, data.train.labels, data.classes, progress);
+  return result;
+}
+
 ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& progress) {
   validate(config);
   const auto start = Clock::now();
@@ -101,8 +169,7 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 
   // 1. Load the data set.
   auto t = Clock::now();
-  Dataset data = load_dataset(config.data);
-  data.train = first_images(data.train, config.train_limit);
+  const Dataset data = load_experiment_data(config);
   validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
   result.rows = data.train.images.rows;
   result.cols = data.train.images.cols;
@@ -114,27 +181,15 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 
   // 2. Puzzle the images: every training and test image gets its own block permutation.
   t = Clock::now();
-  const ImageSet train_shuffled =
-      shuffle_images(data.train.images, config.grid, config.shuffle, config.seed,
-                     Stream::kShuffleTrain, config.threads);
-  const ImageSet test_shuffled = shuffle_images(data.test.images, config.grid, config.shuffle,
-                                                config.seed, Stream::kShuffleTest, config.threads);
+  const ImageSet train_shuffled = shuffle_training_images(data.train.images, config);
+  const ImageSet test_shuffled = shuffle_test_images(data.test.images, config);
   result.timings.shuffle = seconds_since(t);
 
   // 3. Train both networks from the same initial weights, in the same order of images.
-  const ParameterLayout layout =
-      dense_layout(result.rows * result.cols, config.hidden, config.layers,
-                   static_cast<std::size_t>(data.classes));
-  Network initial(layout);
-  glorot_uniform_init(initial, config.seed);
-  result.original.name = "original_model";
-  result.shuffled.name = "shuffled_model";
-  result.original.network = result.shuffled.network = initial;
+  result.original.name = model_name(TrainOn::kOriginal);
+  result.shuffled.name = model_name(TrainOn::kShuffled);
   auto train_one = [&](ModelReport& model, const ImageSet& images) {
-    const auto t0 = Clock::now();
-    TrainConfig tc{config.epochs, config.batch, config.learning_rate, config.seed, model.name};
-    model.history = train_network(model.network, images, data.train.labels, tc, progress);
-    model.train_seconds = seconds_since(t0);
+    train_model(model, config, images, data.train.labels, data.classes, progress);
   };
   if (config.threads >= 2) {
     // The two models are independent: one per core, each single-threaded and deterministic.
@@ -166,8 +221,8 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 
   // 5. Look inside: correlations of the pixels' weight vectors.
   t = Clock::now();
-  analyze(result.original, result.rows, result.cols, config.grid);
-  analyze(result.shuffled, result.rows, result.cols, config.grid);
+  analyze_model(result.original, result.rows, result.cols, config.grid);
+  analyze_model(result.shuffled, result.rows, result.cols, config.grid);
   result.timings.analyze = seconds_since(t);
 
   for (std::size_t k = 0; k < std::min<std::size_t>(6, data.test.images.count); ++k) {
@@ -186,23 +241,15 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
 
-  ColourScale scale{std::numeric_limits<double>::infinity(),
-                    -std::numeric_limits<double>::infinity()};
-  for (const ModelReport* model : {&result.original, &result.shuffled}) {
-    for (double v : model->adjacent) {
-      if (std::isnan(v)) continue;
-      scale.min = std::min(scale.min, v);
-      scale.max = std::max(scale.max, v);
-    }
-  }
-  if (!(scale.min <= scale.max)) scale = {-1, 1};
+  const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
   for (const ModelReport* model : {&result.original, &result.shuffled}) {
     const std::string title = fmt::format("{} model: adjacent-pixel weight correlation",
                                           model == &result.original ? "original" : "shuffled");
     write_file_atomically(out_dir / fmt::format("heatmap_{}.png", model->name),
                           heatmap_png(model->adjacent, result.rows, result.cols, scale, title));
     save_model(out_dir / fmt::format("{}.safetensors", model->name), model->network,
-               model_metadata(result, *model));
+               model_metadata(provenance_of(
+                   result, model == &result.original ? TrainOn::kOriginal : TrainOn::kShuffled)));
   }
   std::vector<SampleRow> samples;
   for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
@@ -214,6 +261,11 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
   result.timings.total += result.timings.write;
   // results.json last: its presence means the run's other files are complete.
   write_file_atomically(out_dir / "results.json", results_json(result).dump(2) + "\n");
+}
+
+ModelProvenance provenance_of(const ReproduceResult& result, TrainOn train_on) {
+  return {result.config,        train_on, result.rows, result.cols, result.train_digest,
+          std::string(kVersion)};
 }
 
 }  // namespace savant

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "savant/analysis.hpp"
@@ -30,6 +32,23 @@ struct ExperimentConfig {
   int threads = 1;
   // Use only the first N training images (0 = all); for quick runs and tests.
   std::size_t train_limit = 0;
+};
+
+// Which training images a model sees: the split as loaded, or its block-shuffled copy.
+enum class TrainOn { kOriginal, kShuffled };
+TrainOn parse_train_on(std::string_view text);  // throws UsageError
+std::string to_string(TrainOn train_on);
+// "original_model" or "shuffled_model": the name in progress reports, results.json and files.
+std::string model_name(TrainOn train_on);
+
+// How a model was made, as its file's metadata records it: enough to train it again
+// bit for bit, and to evaluate it against the grid it was trained with.
+struct ModelProvenance {
+  ExperimentConfig config;
+  TrainOn train_on = TrainOn::kOriginal;
+  std::size_t rows = 0, cols = 0;  // image size
+  std::uint32_t train_digest = 0;  // split_digest of the training split before shuffling
+  std::string savant_version;
 };
 
 // Everything measured about one trained model.
@@ -65,10 +84,44 @@ struct ReproduceResult {
 // Checks the configuration's numbers before any work is done; throws UsageError.
 void validate(const ExperimentConfig& config);
 
+// The steps of the experiment. run_reproduce and the single-step commands (train, eval,
+// analyze, shuffle) call the same functions, so that they compute the same numbers.
+
+// The data set of `config.data`, its training split cut to `config.train_limit` images.
+// `classes` is the number of labels the model knows.
+Dataset load_experiment_data(const ExperimentConfig& config, int classes = 10);
+
+// The block-shuffled copy of a split's images: training images use Stream::kShuffleTrain, test
+// images Stream::kShuffleTest, so that the two never share a permutation.
+ImageSet shuffle_training_images(const ImageSet& images, const ExperimentConfig& config);
+ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& config);
+
+// Trains one model on `images`, starting from the seed's Glorot initialisation: every model
+// of a seed starts from the same weights and sees the images in the same order. Fills the
+// report's network, history and train_seconds.
+void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
+                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress);
+
+// R, the adjacent map A and the grid signature of the model's first layer.
+void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid);
+
+// One model, trained as run_reproduce trains the model of the same name.
+struct TrainResult {
+  ModelProvenance provenance;
+  ModelReport model;
+  std::size_t train_count = 0;
+  double load_seconds = 0, shuffle_seconds = 0;
+};
+TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
+                      const ProgressFn& progress = {});
+
 ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& progress = {});
 
 // results.json, the heat maps, samples.png and both models, each written atomically.
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir);
+
+// The provenance of one of the two models of a reproduce run.
+ModelProvenance provenance_of(const ReproduceResult& result, TrainOn train_on);
 
 // CRC-32 (zlib) of a split's images and labels: identifies the data a model was trained on.
 std::uint32_t split_digest(const Split& split);

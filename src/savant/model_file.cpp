@@ -1,5 +1,8 @@
 #include "savant/model_file.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "savant/error.hpp"
@@ -52,6 +55,12 @@ ModelFile network_from_tensors(TensorFile file, std::string_view source) {
                              k->shape[0], sizes.back()));
     }
     sizes.push_back(k->shape[1]);
+  }
+  for (const Tensor& t : file.tensors) {
+    // A NaN or infinite weight makes every prediction meaningless; better to say so on load.
+    if (!std::all_of(t.values.begin(), t.values.end(), [](float v) { return std::isfinite(v); })) {
+      throw fail(fmt::format("tensor '{}' holds NaN or infinite values", t.name));
+    }
   }
   ModelFile model{Network(ParameterLayout(sizes)), std::move(file.metadata)};
   for (std::size_t l = 0; l < layers; ++l) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -89,6 +90,20 @@ std::array<std::uint8_t, 3> viridis(double t) {
     rgb[ch] = static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0));
   }
   return rgb;
+}
+
+ColourScale colour_scale_of(std::initializer_list<std::span<const double>> maps) {
+  ColourScale scale{std::numeric_limits<double>::infinity(),
+                    -std::numeric_limits<double>::infinity()};
+  for (std::span<const double> map : maps) {
+    for (double v : map) {
+      if (std::isnan(v)) continue;
+      scale.min = std::min(scale.min, v);
+      scale.max = std::max(scale.max, v);
+    }
+  }
+  if (!(scale.min <= scale.max)) return {-1, 1};
+  return scale;
 }
 
 std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,

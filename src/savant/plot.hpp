@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +16,10 @@ namespace savant {
 struct ColourScale {
   double min = -1, max = 1;
 };
+
+// The range of the non-NaN values of all the maps, so that maps drawn with it share one scale;
+// [-1, 1] when there is no such value.
+ColourScale colour_scale_of(std::initializer_list<std::span<const double>> maps);
 
 // viridis(t) for t in [0, 1] as 8-bit RGB (a polynomial fit to matplotlib's table).
 std::array<std::uint8_t, 3> viridis(double t);

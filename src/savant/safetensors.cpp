@@ -102,7 +102,7 @@ TensorFile decode_safetensors(std::string_view bytes, std::string_view source) {
     std::uint64_t elements = 1;
     for (const auto& d : entry["shape"]) {
       if (!d.is_number_unsigned())
-        fail(source, fmt::format("tensor '{}': shape holds a non-integer", name));
+        fail(source, fmt::format("tensor '{}': shape must hold non-negative integers", name));
       const std::uint64_t dim = d.get<std::uint64_t>();
       if (dim != 0 && elements > bytes.size() / dim) {
         fail(source, fmt::format("tensor '{}': shape is larger than the file", name));

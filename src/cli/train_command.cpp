@@ -1,0 +1,79 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "cli/commands.hpp"
+#include "savant/atomic_file.hpp"
+#include "savant/error.hpp"
+#include "savant/model_file.hpp"
+#include "savant/progress.hpp"
+#include "savant/results.hpp"
+
+namespace savant::cli {
+namespace {
+
+struct TrainOptions {
+  ExperimentConfig config;
+  std::string shuffle = "derange";
+  std::string train_on;
+  std::filesystem::path out;
+};
+
+std::string layer_sizes(const ParameterLayout& layout) {
+  return fmt::format("{}", fmt::join(layout.sizes(), "-"));
+}
+
+void print_summary(const TrainResult& r, const std::filesystem::path& out) {
+  const ModelProvenance& p = r.provenance;
+  const ExperimentConfig& c = p.config;
+  fmt::print("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s\n",
+             r.model.name, r.train_count, to_string(p.train_on), p.rows, p.cols,
+             p.train_on == TrainOn::kShuffled
+                 ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
+                 : std::string(),
+             c.seed, c.epochs, r.model.train_seconds);
+  for (const EpochRecord& e : r.model.history) {
+    fmt::print("  epoch {:>3}: loss {:.4f}, training accuracy {:5.2f}%\n", e.epoch, e.loss,
+               100.0 * e.train_accuracy);
+  }
+  fmt::print("Training data: {} (crc32 {:08x})\nModel: {} ({}, {} parameters)\n", c.data.string(),
+             p.train_digest, out.string(), layer_sizes(r.model.network.layout),
+             r.model.network.params.size());
+}
+
+}  // namespace
+
+Runner add_train_command(CLI::App& app) {
+  auto options = std::make_shared<TrainOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "train one model, on original or on block-shuffled images, and save it as safetensors; "
+      "the same seed and options give reproduce's model of the same name, bit for bit");
+  cmd->add_option("--train-on", options->train_on, "which training images: original or shuffled")
+      ->required()
+      ->check(CLI::IsMember({"original", "shuffled"}));
+  add_experiment_options(*cmd, options->config, options->shuffle);
+  cmd->add_option("--out", options->out, "the model file to write (MODEL.safetensors)")->required();
+  return [options]() {
+    ExperimentConfig& config = options->config;
+    config.shuffle = parse_shuffle_mode(options->shuffle);
+    validate(config);
+    // Fail before training, not after, when the model cannot be written.
+    std::error_code ec;
+    if (std::filesystem::is_directory(options->out, ec)) {
+      throw UsageError(fmt::format("--out {} is a directory; give the model file's name, e.g. {}",
+                                   options->out.string(),
+                                   (options->out / "model.safetensors").string()));
+    }
+    ensure_writable_directory(options->out.has_parent_path() ? options->out.parent_path() : ".");
+    TrainResult result;
+    {
+      ProgressDisplay progress;
+      result = run_train(config, parse_train_on(options->train_on), progress.callback());
+    }
+    save_model(options->out, result.model.network, model_metadata(result.provenance));
+    print_summary(result, options->out);
+    return 0;
+  };
+}
+
+}  // namespace savant::cli
