@@ -71,7 +71,13 @@ void dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout
              oc = static_cast<Eigen::Index>(OC);
   ConstMatrixView dY(dout, b, oc);
   MatrixView(dkernel, c, oc).noalias() = ConstMatrixView(inp, b, c).transpose() * dY;
-  VectorView(dbias, oc) = dY.colwise().sum();
+  // Rows added in order with a plain loop: Eigen's colwise().sum() sums pairwise in its
+  // vectorised part and sequentially in its peeled part, and which columns are peeled depends
+  // on the address of dbias, so results varied with heap alignment (and so with --threads).
+  for (std::size_t j = 0; j < OC; ++j) dbias[j] = 0.0f;
+  for (std::size_t i = 0; i < B; ++i) {
+    for (std::size_t j = 0; j < OC; ++j) dbias[j] += dout[i * OC + j];
+  }
   if (dinp != nullptr) {
     MatrixView(dinp, b, c).noalias() = dY * ConstMatrixView(kernel, c, oc).transpose();
   }
