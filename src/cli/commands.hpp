@@ -14,6 +14,12 @@ using Runner = std::function<int()>;
 
 Runner add_reproduce_command(CLI::App& app);
 
+// Sweeps (issue 6): sweep, summarize, merge, and sweep-report (to become report --db).
+Runner add_sweep_command(CLI::App& app);
+Runner add_summarize_command(CLI::App& app);
+Runner add_merge_command(CLI::App& app);
+Runner add_sweep_report_command(CLI::App& app);
+
 // Options every experiment-like command shares, bound to `config`.
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode);
 

@@ -41,6 +41,11 @@ int main(int argc, char** argv) {
     runners[app.get_subcommands({})[before]] = std::move(run);
   };
   add(savant::cli::add_reproduce_command);
+  // Sweeps (issue 6).
+  add(savant::cli::add_sweep_command);
+  add(savant::cli::add_summarize_command);
+  add(savant::cli::add_merge_command);
+  add(savant::cli::add_sweep_report_command);
 
   try {
     app.parse(argc, argv);
