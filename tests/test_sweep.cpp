@@ -10,6 +10,7 @@
 #include "savant/error.hpp"
 #include "savant/sweep.hpp"
 #include "savant/sweep_db.hpp"
+#include "savant/sweep_plot.hpp"
 #include "savant/sweep_report.hpp"
 #include "support/test_support.hpp"
 
@@ -251,6 +252,25 @@ TEST(SweepReport, EmbedsOneVegaLiteSpecPerChart) {
   EXPECT_NE(html.find("vegaEmbed"), std::string::npos);
   EXPECT_NE(html.find("accuracy_low"), std::string::npos);
   EXPECT_EQ(specs[0]["data"]["values"].size(), 2u);  // one configuration, two test sets
+}
+
+TEST(SweepPlot, DrawsTheGridChartAsPng) {
+  std::vector<StoredJob> jobs;
+  for (int grid : {2, 4, 7}) {
+    for (const char* regime : {"original", "shuffled"}) {
+      for (std::uint64_t seed = 0; seed < 3; ++seed) {
+        StoredJob job = sample_job(seed, 700 + seed);
+        job.config.grid = grid;
+        job.config.train_on = parse_regime(regime);
+        jobs.push_back(job);
+      }
+    }
+  }
+  const std::string png = grid_accuracy_png(summarize_jobs(jobs));
+  ASSERT_GT(png.size(), 8u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  // A sweep without original or shuffled models has nothing to draw.
+  EXPECT_THROW(grid_accuracy_png(summarize_jobs({sample_job(0, 800)})), Error);
 }
 
 }  // namespace

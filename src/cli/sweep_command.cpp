@@ -13,6 +13,7 @@
 #include "savant/error.hpp"
 #include "savant/sweep.hpp"
 #include "savant/sweep_db.hpp"
+#include "savant/sweep_plot.hpp"
 #include "savant/sweep_report.hpp"
 #include "savant/version.hpp"
 
@@ -246,6 +247,7 @@ Runner add_sweep_report_command(CLI::App& app) {
     std::filesystem::path db;
     std::filesystem::path out = "sweep-report.html";
     std::filesystem::path vega_dir = "report/node_modules";
+    std::filesystem::path png;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -255,10 +257,16 @@ Runner add_sweep_report_command(CLI::App& app) {
   cmd->add_option("--vega-dir", options->vega_dir,
                   "node_modules with vega, vega-lite and vega-embed to inline (else a CDN)")
       ->capture_default_str();
+  cmd->add_option("--png", options->png,
+                  "also write the headline chart (accuracy against grid size) as a PNG");
   return [options]() {
     SweepDb db(options->db, SweepDb::Mode::kReadOnly);
+    const std::vector<StoredJob> jobs = db.read_all();
     write_file_atomically(options->out,
-                          render_sweep_report(db.read_all(), load_vega_scripts(options->vega_dir)));
+                          render_sweep_report(jobs, load_vega_scripts(options->vega_dir)));
+    if (!options->png.empty()) {
+      write_file_atomically(options->png, grid_accuracy_png(summarize_jobs(jobs)));
+    }
     std::fprintf(stderr, "%s",
                  fmt::format("sweep-report: wrote {}\n", options->out.string()).c_str());
     return 0;
