@@ -10,6 +10,7 @@
 #include "savant/error.hpp"
 #include "savant/sweep.hpp"
 #include "savant/sweep_db.hpp"
+#include "savant/sweep_mpi.hpp"
 #include "savant/sweep_plot.hpp"
 #include "savant/sweep_report.hpp"
 #include "support/test_support.hpp"
@@ -195,6 +196,20 @@ TEST(SweepDb, RecordsReadsBackAndSkipsDoneJobs) {
   EXPECT_EQ(json[1]["test"], "shuffled_test");
   EXPECT_EQ(json[0]["config"]["train_on"], "mixed:0.5");
   EXPECT_TRUE(json[0].contains("ci95_low"));
+}
+
+TEST(SweepMpi, OutcomesRoundTripExactlyThroughJson) {
+  StoredJob job = sample_job(3, 812);
+  job.result.signature.within = std::nan("");
+  job.result.history[0].loss = 0.1 + 0.2;  // not exactly representable in few digits
+  const JobOutcome outcome{job.config, true, job.result, ""};
+  const JobOutcome back = outcome_from_json(outcome_to_json(outcome), job.config);
+  StoredJob again = job;
+  again.result = back.result;
+  EXPECT_TRUE(back.ok);
+  EXPECT_TRUE(same_results(again, job));
+  EXPECT_EQ(back.result.started_at, job.result.started_at);
+  EXPECT_THROW(outcome_from_json(outcome_to_json(outcome), sample_job(4, 0).config), Error);
 }
 
 TEST(SweepDb, RefusesForeignFilesAndLeavesThemUnchanged) {

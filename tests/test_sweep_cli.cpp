@@ -154,6 +154,16 @@ TEST(SweepCli, ShardsMergedEqualOneProcess) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   expect_same_jobs(read_jobs(dir / "merged.sqlite"), read_jobs(dir / "one.sqlite"));
 
+#ifdef SAVANT_MPIEXEC
+  // Rank 0 writes, rank 1 trains: the same rows and numbers as one process.
+  r = testing::run_command(fmt::format("{} --allow-run-as-root --oversubscribe -np 2 {} {} --db {}",
+                                       SAVANT_MPIEXEC, testing::savant_binary(), args,
+                                       (dir / "mpi.sqlite").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("1 MPI worker rank"), std::string::npos) << r.output;
+  expect_same_jobs(read_jobs(dir / "mpi.sqlite"), read_jobs(dir / "one.sqlite"));
+#endif
+
   r = savant("summarize --json --db " + (dir / "merged.sqlite").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto summary = nlohmann::json::parse(r.output);

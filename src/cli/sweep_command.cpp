@@ -13,6 +13,7 @@
 #include "savant/error.hpp"
 #include "savant/sweep.hpp"
 #include "savant/sweep_db.hpp"
+#include "savant/sweep_mpi.hpp"
 #include "savant/sweep_plot.hpp"
 #include "savant/sweep_report.hpp"
 #include "savant/version.hpp"
@@ -61,7 +62,7 @@ std::string short_label(const JobConfig& c) {
                      to_string(c.train_on), c.hidden, c.layers, c.epochs, c.seed);
 }
 
-int run_sweep(SweepOptions& options, CLI::App* cmd) {
+int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
   SweepSpec spec;
   spec.data = default_data_dir();
   if (!options.config.empty()) {
@@ -75,6 +76,8 @@ int run_sweep(SweepOptions& options, CLI::App* cmd) {
   validate(spec);
   const Shard shard = parse_shard(options.shard);
 
+  // Every rank of an MPI run gets here alike (same command line, same data), so all agree on
+  // the job list; only rank 0 opens the database.
   const auto start = Clock::now();
   const SweepData data = load_sweep_data(spec.data, spec.train_limit);
   for (int g : spec.grid) {
@@ -84,23 +87,32 @@ int run_sweep(SweepOptions& options, CLI::App* cmd) {
   }
   const std::vector<JobConfig> all = expand_jobs(spec, data.digest);
   const std::vector<JobConfig> mine = select_shard(all, shard);
+  if (mpi.active() && mpi.rank() != 0) {
+    if (!options.dry_run) serve_jobs_mpi(mine, data);
+    return 0;
+  }
 
   SweepDb db(options.db, SweepDb::Mode::kWrite);
   const std::set<std::string> done = db.done_keys();
+  std::vector<std::size_t> todo_indices;
   std::vector<JobConfig> todo;
-  for (const JobConfig& job : mine) {
-    if (!done.contains(job_key(job))) todo.push_back(job);
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    if (done.contains(job_key(mine[i]))) continue;
+    todo_indices.push_back(i);
+    todo.push_back(mine[i]);
   }
-  std::fprintf(
-      stderr, "%s",
-      fmt::format(
-          "sweep: {} jobs{}, {} already done in {}, {} to run on {} thread(s)\n", all.size(),
-          shard.count > 1 ? fmt::format(" (shard {}/{}: {})", shard.index, shard.count, mine.size())
-                          : "",
-          mine.size() - todo.size(), options.db.string(), todo.size(),
-          std::min<std::size_t>(static_cast<std::size_t>(options.threads),
-                                std::max<std::size_t>(todo.size(), 1)))
-          .c_str());
+  const std::string workers =
+      mpi.active() ? fmt::format("{} MPI worker rank(s)", mpi.size() - 1)
+                   : fmt::format("{} thread(s)",
+                                 std::min<std::size_t>(static_cast<std::size_t>(options.threads),
+                                                       std::max<std::size_t>(todo.size(), 1)));
+  std::fprintf(stderr, "%s",
+               fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}\n", all.size(),
+                           shard.count > 1 ? fmt::format(" (shard {}/{}: {})", shard.index,
+                                                         shard.count, mine.size())
+                                           : "",
+                           mine.size() - todo.size(), options.db.string(), todo.size(), workers)
+                   .c_str());
   if (options.dry_run) {
     for (const JobConfig& job : todo) std::printf("%s\n", job_key(job).c_str());
     return 0;
@@ -108,7 +120,7 @@ int run_sweep(SweepOptions& options, CLI::App* cmd) {
 
   const std::string host = host_name();
   std::size_t finished = 0, failed = 0;
-  run_jobs(todo, data, options.threads, [&](JobOutcome&& outcome) {
+  auto commit = [&](JobOutcome&& outcome) {
     StoredJob stored{outcome.job,   outcome.ok ? "done" : "failed",
                      outcome.error, std::move(outcome.result),
                      kVersion,      host};
@@ -132,7 +144,12 @@ int run_sweep(SweepOptions& options, CLI::App* cmd) {
                                short_label(stored.config), stored.error)
                        .c_str());
     }
-  });
+  };
+  if (mpi.active()) {
+    dispatch_jobs_mpi(mine, todo_indices, commit);
+  } else {
+    run_jobs(todo, data, options.threads, commit);
+  }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::fprintf(stderr, "%s",
                fmt::format("sweep: {} job(s) run in {:.1f} s, {} failed; results in {}\n", finished,
@@ -143,6 +160,18 @@ int run_sweep(SweepOptions& options, CLI::App* cmd) {
                             failed, options.db.string()));
   }
   return 0;
+}
+
+// Under mpirun an error on one rank would leave the others waiting: report it and end them all.
+int run_sweep(SweepOptions& options, CLI::App* cmd) {
+  MpiSession mpi;
+  if (!mpi.active()) return run_sweep(options, cmd, mpi);
+  try {
+    return run_sweep(options, cmd, mpi);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "savant: error (MPI rank %d): %s\n", mpi.rank(), e.what());
+    mpi.abort(dynamic_cast<const UsageError*>(&e) != nullptr ? 2 : 1);
+  }
 }
 
 std::string interval(const Summary& s, int digits) {
