@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -92,8 +93,15 @@ int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
     return 0;
   }
 
-  SweepDb db(options.db, SweepDb::Mode::kWrite);
-  const std::set<std::string> done = db.done_keys();
+  // A dry run only reads: it neither creates the database nor switches it to WAL.
+  std::optional<SweepDb> db;
+  std::set<std::string> done;
+  if (!options.dry_run) {
+    db.emplace(options.db, SweepDb::Mode::kWrite);
+    done = db->done_keys();
+  } else if (std::filesystem::exists(options.db)) {
+    done = SweepDb(options.db, SweepDb::Mode::kReadOnly).done_keys();
+  }
   std::vector<std::size_t> todo_indices;
   std::vector<JobConfig> todo;
   for (std::size_t i = 0; i < mine.size(); ++i) {
@@ -124,7 +132,7 @@ int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
     StoredJob stored{outcome.job,   outcome.ok ? "done" : "failed",
                      outcome.error, std::move(outcome.result),
                      kVersion,      host};
-    db.record(stored);
+    db->record(stored);
     ++finished;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (outcome.ok) {
