@@ -418,17 +418,6 @@ std::vector<StoredJob> SweepDb::read_all() {
   return jobs;
 }
 
-bool SweepDb::find(const std::string& key, StoredJob& out) {
-  // Small databases: reading all keeps one code path for decoding rows.
-  for (StoredJob& job : read_all()) {
-    if (job_key(job.config) == key) {
-      out = std::move(job);
-      return true;
-    }
-  }
-  return false;
-}
-
 bool same_results(const StoredJob& a, const StoredJob& b) {
   auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
   const JobResult &x = a.result, &y = b.result;

@@ -41,8 +41,6 @@ class SweepDb {
   void record(const StoredJob& job);
   // Every job, in the order they were first recorded.
   std::vector<StoredJob> read_all();
-  // The job with this key, if any.
-  bool find(const std::string& key, StoredJob& out);
 
   void begin();
   void commit();
