@@ -95,7 +95,7 @@ nlohmann::json band_chart(const std::string& title, const nlohmann::json& data,
           {"y", {{"field", y}, {"type", "quantitative"}, {"title", y_title}}},
           {"color", colour_enc},
           {"tooltip", tooltip}}}}});
-  nlohmann::json spec = {{"$schema", "https://vega.github.io/schema/vega-lite/v5.json"},
+  nlohmann::json spec = {{"$schema", "https://vega.github.io/schema/vega-lite/v6.json"},
                          {"title", title},
                          {"data", {{"values", data}}}};
   nlohmann::json transform = nlohmann::json::array();
@@ -163,9 +163,9 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; max-width: 1100px; }}
         R"(<!-- The charting libraries were not found at build time (report/node_modules), so they
      load from the jsDelivr CDN: this page needs a network connection to draw its charts. The
      Vega-Lite specifications and their data are embedded below in any case. -->
-<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>
-<script src="https://cdn.jsdelivr.net/npm/vega-lite@5"></script>
-<script src="https://cdn.jsdelivr.net/npm/vega-embed@6"></script>
+<script src="https://cdn.jsdelivr.net/npm/vega@6"></script>
+<script src="https://cdn.jsdelivr.net/npm/vega-lite@6"></script>
+<script src="https://cdn.jsdelivr.net/npm/vega-embed@7"></script>
 )";
   }
   html += fmt::format(
