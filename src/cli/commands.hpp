@@ -15,12 +15,17 @@ namespace savant::cli {
 using Runner = std::function<int()>;
 
 Runner add_reproduce_command(CLI::App& app);
-// savant report RUN_DIR [--out FILE]: the interactive HTML report of a run.
+// savant report RUN_DIR | --db FILE: the interactive HTML report of a run or of a sweep.
 Runner add_report_command(CLI::App& app);
 Runner add_train_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
 Runner add_shuffle_command(CLI::App& app);
+
+// Sweeps (issue 6): sweep, summarize, merge.
+Runner add_sweep_command(CLI::App& app);
+Runner add_summarize_command(CLI::App& app);
+Runner add_merge_command(CLI::App& app);
 
 // Options every experiment-like command shares, bound to `config`.
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode);

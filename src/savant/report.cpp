@@ -328,6 +328,8 @@ json gallery_json(const Split& test, const std::array<LoadedModel, 2>& models, i
   return gallery;
 }
 
+}  // namespace
+
 // Inlined text must not end its element early: in a script, "</script" (any case) would. JS and
 // CSS only hold it inside strings, where "<\/" means the same.
 std::string escape_end_tag(std::string_view text, std::string_view tag) {
@@ -349,7 +351,7 @@ std::string escape_end_tag(std::string_view text, std::string_view tag) {
 
 // JSON as a script element's text: '<' appears only inside strings, where \u003c means the same,
 // so nothing in the data can close the element or open a comment.
-std::string json_script_text(const json& data) {
+std::string json_script_text(const nlohmann::json& data) {
   const std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size());
@@ -374,7 +376,14 @@ void replace_placeholder(std::string& page, std::string_view placeholder, std::s
   page.replace(at, placeholder.size(), text);
 }
 
-}  // namespace
+std::string chart_library_scripts() {
+  std::string libraries;
+  for (std::string_view js :
+       {report_assets::vega_js(), report_assets::vega_lite_js(), report_assets::vega_embed_js()}) {
+    libraries += "<script>" + escape_end_tag(js, "script") + "</script>\n";
+  }
+  return libraries;
+}
 
 std::vector<std::uint8_t> quantise_upper_triangle(std::span<const double> R, std::size_t pixels) {
   std::vector<std::uint8_t> out;
@@ -476,12 +485,7 @@ std::string render_report(const json& data) {
   replace_placeholder(
       page, "<!-- savant:style -->",
       "<style>\n" + escape_end_tag(report_assets::style_css(), "style") + "</style>");
-  std::string libraries;
-  for (std::string_view js :
-       {report_assets::vega_js(), report_assets::vega_lite_js(), report_assets::vega_embed_js()}) {
-    libraries += "<script>" + escape_end_tag(js, "script") + "</script>\n";
-  }
-  replace_placeholder(page, "<!-- savant:libraries -->", libraries);
+  replace_placeholder(page, "<!-- savant:libraries -->", chart_library_scripts());
   replace_placeholder(page, "<!-- savant:data -->",
                       "<script type=\"application/json\" id=\"savant-data\">" +
                           json_script_text(data) + "</script>");

@@ -38,6 +38,13 @@ void write_report(const std::filesystem::path& run_dir, const std::filesystem::p
 inline constexpr std::uint8_t kQuantisedNaN = 255;
 std::vector<std::uint8_t> quantise_upper_triangle(std::span<const double> R, std::size_t pixels);
 
+// <script> elements holding Vega, Vega-Lite and vega-embed (compiled into savant), safe to put
+// into a page as they are: the run report and the sweep report share them.
+std::string chart_library_scripts();
+
+// JSON as the text of a script element: nothing in the data can close the element.
+std::string json_script_text(const nlohmann::json& data);
+
 // RFC 4648 base64 with padding.
 std::string base64_encode(std::span<const std::uint8_t> bytes);
 

@@ -45,7 +45,8 @@ void gather_batch(const ImageSet& images, std::span<const std::uint32_t> indices
 
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
-                                       const TrainConfig& config, const ProgressFn& progress) {
+                                       const TrainConfig& config, const ProgressFn& progress,
+                                       const EpochImagesFn& images_for_epoch) {
   if (config.batch == 0) throw UsageError("batch size must be at least 1");
   if (images.count == 0) throw Error(fmt::format("{}: no training images", config.name));
   if (net.layout.in(0) != images.pixels_per_image()) {
@@ -67,13 +68,15 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
   for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     const std::vector<std::uint32_t> order = epoch_order(config.seed, epoch, images.count);
+    // Sweep regime `fresh` (issue 6): this epoch's own images.
+    const ImageSet& epoch_images = images_for_epoch ? images_for_epoch(epoch) : images;
     double loss_sum = 0;
     std::size_t correct = 0, seen = 0;
     for (std::size_t step = 0; step < steps; ++step) {
       const std::size_t begin = step * batch;
       const std::size_t rows = std::min(batch, images.count - begin);
       std::span<const std::uint32_t> indices(order.data() + begin, rows);
-      gather_batch(images, indices, inputs.data());
+      gather_batch(epoch_images, indices, inputs.data());
       for (std::size_t r = 0; r < rows; ++r) batch_labels[r] = labels[indices[r]];
 
       StepResult result = forward_backward(net, inputs.data(), batch_labels.data(), rows, ws, grad);

@@ -46,8 +46,14 @@ void gather_batch(const ImageSet& images, std::span<const std::uint32_t> indices
 
 // Trains `net` in place. Throws savant::Error naming the model, epoch and step when the loss
 // or the weights stop being finite (a learning rate that is far too large, say).
+//
+// Sweep regime `fresh` (issue 6): when `images_for_epoch` is set, epoch e (1-based) trains on
+// images_for_epoch(e) instead of `images` (same count, size and labels), so that every epoch
+// can see new puzzles.
+using EpochImagesFn = std::function<const ImageSet&(std::size_t epoch)>;
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
-                                       const TrainConfig& config, const ProgressFn& progress = {});
+                                       const TrainConfig& config, const ProgressFn& progress = {},
+                                       const EpochImagesFn& images_for_epoch = {});
 
 }  // namespace savant

@@ -1,0 +1,280 @@
+// savant sweep, summarize and merge (issue 6); `savant report --db` draws a sweep.
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "savant/atomic_file.hpp"
+#include "savant/dataset.hpp"
+#include "savant/error.hpp"
+#include "savant/sweep.hpp"
+#include "savant/sweep_db.hpp"
+#include "savant/sweep_mpi.hpp"
+#include "savant/sweep_plot.hpp"
+#include "savant/version.hpp"
+
+namespace savant::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The list options: CLI flag (without dashes) and help text. Values stay text until
+// set_sweep_option parses them, so the command line and sweep files share one parser.
+struct ListOption {
+  const char* name;
+  const char* help;
+};
+constexpr ListOption kListOptions[] = {
+    {"grid", "grid sizes g, e.g. 2,4,7,14"},
+    {"shuffle", "block shuffling modes: derange, permute, fixed"},
+    {"train-on", "training regimes: original, shuffled, mixed:P, fresh"},
+    {"hidden", "hidden layer widths"},
+    {"layers", "numbers of hidden layers"},
+    {"epochs", "passes over the training set"},
+    {"batch", "mini-batch sizes"},
+    {"lr", "Adam learning rates"},
+    {"seeds", "number of seeds per configuration (seeds first-seed .. first-seed+N-1)"},
+    {"first-seed", "the first seed"},
+    {"train-limit", "use only the first N training images (0: all)"},
+    {"data", "directory with the four IDX files ($SAVANT_DATA, else Debian's Fashion-MNIST)"},
+};
+
+struct SweepOptions {
+  std::map<std::string, std::vector<std::string>> lists;
+  std::filesystem::path config;
+  std::filesystem::path db = "sweep.sqlite";
+  int threads = default_threads();
+  std::string shard = "1/1";
+  bool dry_run = false;
+};
+
+std::string percent(double x) {
+  return fmt::format("{:5.1f}%", 100.0 * x);
+}
+
+std::string short_label(const JobConfig& c) {
+  return fmt::format("g={} {} {} h={} l={} e={} seed={}", c.grid, to_string(c.shuffle),
+                     to_string(c.train_on), c.hidden, c.layers, c.epochs, c.seed);
+}
+
+int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
+  SweepSpec spec;
+  spec.data = default_data_dir();
+  if (!options.config.empty()) {
+    load_sweep_file(options.config, spec, cmd->count("--db") ? nullptr : &options.db,
+                    [&](std::string_view key) { return cmd->count("--" + std::string(key)) > 0; });
+  }
+  for (const ListOption& o : kListOptions) {
+    const std::string flag = std::string("--") + o.name;
+    if (cmd->count(flag) > 0) set_sweep_option(spec, o.name, options.lists[o.name], flag);
+  }
+  validate(spec);
+  const Shard shard = parse_shard(options.shard);
+
+  // Every rank of an MPI run gets here alike (same command line, same data), so all agree on
+  // the job list; only rank 0 opens the database.
+  const auto start = Clock::now();
+  const SweepData data = load_sweep_data(spec.data, spec.train_limit);
+  for (int g : spec.grid) {
+    for (ShuffleMode mode : spec.shuffle) {
+      validate_grid(g, data.data.train.images.rows, data.data.train.images.cols, mode);
+    }
+  }
+  const std::vector<JobConfig> all = expand_jobs(spec, data.digest);
+  const std::vector<JobConfig> mine = select_shard(all, shard);
+  if (mpi.active() && mpi.rank() != 0) {
+    if (!options.dry_run) serve_jobs_mpi(mine, data);
+    return 0;
+  }
+
+  // A dry run only reads: it neither creates the database nor switches it to WAL.
+  std::optional<SweepDb> db;
+  std::set<std::string> done;
+  if (!options.dry_run) {
+    db.emplace(options.db, SweepDb::Mode::kWrite);
+    done = db->done_keys();
+  } else if (std::filesystem::exists(options.db)) {
+    done = SweepDb(options.db, SweepDb::Mode::kReadOnly).done_keys();
+  }
+  std::vector<std::size_t> todo_indices;
+  std::vector<JobConfig> todo;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    if (done.contains(job_key(mine[i]))) continue;
+    todo_indices.push_back(i);
+    todo.push_back(mine[i]);
+  }
+  const std::string workers =
+      mpi.active() ? fmt::format("{} MPI worker rank(s)", mpi.size() - 1)
+                   : fmt::format("{} thread(s)",
+                                 std::min<std::size_t>(static_cast<std::size_t>(options.threads),
+                                                       std::max<std::size_t>(todo.size(), 1)));
+  std::fprintf(stderr, "%s",
+               fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}\n", all.size(),
+                           shard.count > 1 ? fmt::format(" (shard {}/{}: {})", shard.index,
+                                                         shard.count, mine.size())
+                                           : "",
+                           mine.size() - todo.size(), options.db.string(), todo.size(), workers)
+                   .c_str());
+  if (options.dry_run) {
+    for (const JobConfig& job : todo) std::printf("%s\n", job_key(job).c_str());
+    return 0;
+  }
+
+  const std::string host = host_name();
+  std::size_t finished = 0, failed = 0;
+  auto commit = [&](JobOutcome&& outcome) {
+    StoredJob stored{outcome.job,   outcome.ok ? "done" : "failed",
+                     outcome.error, std::move(outcome.result),
+                     kVersion,      host};
+    db->record(stored);
+    ++finished;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (outcome.ok) {
+      std::fprintf(
+          stderr, "%s",
+          fmt::format("[{}/{}] {}: original test {}, shuffled test {}, contrast {:.3f} "
+                      "({:.1f} s; {:.0f} s in all)\n",
+                      finished, todo.size(), short_label(stored.config),
+                      percent(stored.result.original_test.accuracy()),
+                      percent(stored.result.shuffled_test.accuracy()),
+                      stored.result.signature.contrast, stored.result.train_seconds, elapsed)
+              .c_str());
+    } else {
+      ++failed;
+      std::fprintf(stderr, "%s",
+                   fmt::format("[{}/{}] {}: FAILED: {}\n", finished, todo.size(),
+                               short_label(stored.config), stored.error)
+                       .c_str());
+    }
+  };
+  if (mpi.active()) {
+    dispatch_jobs_mpi(mine, todo_indices, commit);
+  } else {
+    run_jobs(todo, data, options.threads, commit);
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::fprintf(stderr, "%s",
+               fmt::format("sweep: {} job(s) run in {:.1f} s, {} failed; results in {}\n", finished,
+                           elapsed, failed, options.db.string())
+                   .c_str());
+  if (failed > 0) {
+    throw Error(fmt::format("{} job(s) failed (status 'failed' in {}); see the messages above",
+                            failed, options.db.string()));
+  }
+  return 0;
+}
+
+// Under mpirun an error on one rank would leave the others waiting: report it and end them all.
+int run_sweep(SweepOptions& options, CLI::App* cmd) {
+  MpiSession mpi;
+  if (!mpi.active()) return run_sweep(options, cmd, mpi);
+  try {
+    return run_sweep(options, cmd, mpi);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "savant: error (MPI rank %d): %s\n", mpi.rank(), e.what());
+    mpi.abort(dynamic_cast<const UsageError*>(&e) != nullptr ? 2 : 1);
+  }
+}
+
+std::string interval(const Summary& s, int digits) {
+  if (s.n == 0) return "-";
+  if (s.n < 2) return fmt::format("{:.{}f}", s.mean, digits);
+  return fmt::format("{:.{}f} ± {:.{}f} [{:.{}f}, {:.{}f}]", s.mean, digits, s.std, digits,
+                     s.ci95_low, digits, s.ci95_high, digits);
+}
+
+}  // namespace
+
+Runner add_sweep_command(CLI::App& app) {
+  auto options = std::make_shared<SweepOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep",
+      "train and measure every combination of the listed values, each (configuration, seed) "
+      "one job, into an SQLite database; a rerun skips the jobs already done");
+  for (const ListOption& o : kListOptions) {
+    cmd->add_option(std::string("--") + o.name, options->lists[o.name], o.help)
+        ->delimiter(',')
+        ->expected(1, 1 << 20);
+  }
+  cmd->add_option("--config", options->config,
+                  "a TOML file with the same keys (values or arrays); flags given win")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--db", options->db, "the SQLite database of results (WAL mode)")
+      ->capture_default_str();
+  cmd->add_option("--threads", options->threads,
+                  "jobs run at once, one model per thread (results do not depend on it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--shard", options->shard,
+                  "run only the K-th of N deterministic slices of the jobs (job arrays)")
+      ->capture_default_str();
+  cmd->add_flag("--dry-run", options->dry_run, "list the jobs that would run, run nothing");
+  return [options, cmd]() { return run_sweep(*options, cmd); };
+}
+
+Runner add_summarize_command(CLI::App& app) {
+  struct Options {
+    std::filesystem::path db;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "summarize",
+      "per configuration and test set: n, mean, standard deviation and 95% confidence "
+      "interval (Student t) of the accuracy and of the grid signature");
+  cmd->add_option("--db", options->db, "a database written by savant sweep")->required();
+  cmd->add_flag("--json", options->json, "print a JSON list instead of a table");
+  return [options]() {
+    SweepDb db(options->db, SweepDb::Mode::kReadOnly);
+    const std::vector<StatsEntry> entries = summarize_jobs(db.read_all());
+    if (options->json) {
+      std::printf("%s\n", summary_json(entries).dump(2).c_str());
+      return 0;
+    }
+    std::printf("%s\n",
+                fmt::format("{:<52} {:<13} {:>3}  {:<32}  {}", "configuration", "test", "n",
+                            "accuracy: mean ± std [95% CI]", "contrast: mean ± std [95% CI]")
+                    .c_str());
+    for (const StatsEntry& e : entries) {
+      const JobConfig& c = e.config;
+      const std::string label = fmt::format(
+          "g={} {} {} h={} l={} e={}{}", c.grid, to_string(c.shuffle), to_string(c.train_on),
+          c.hidden, c.layers, c.epochs, c.train_limit ? fmt::format(" n={}", c.train_limit) : "");
+      std::printf("%s\n",
+                  fmt::format("{:<52} {:<13} {:>3}  {:<32}  {}", label, e.test, e.accuracy.n,
+                              interval(e.accuracy, 4), interval(e.contrast, 4))
+                      .c_str());
+    }
+    return 0;
+  };
+}
+
+Runner add_merge_command(CLI::App& app) {
+  struct Options {
+    std::filesystem::path out;
+    std::vector<std::filesystem::path> inputs;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "merge",
+      "combine sweep databases (e.g. from --shard K/N) into OUT; a job found twice with "
+      "different results is an error and OUT stays unchanged");
+  cmd->add_option("out", options->out, "the database to write (created if missing)")->required();
+  cmd->add_option("inputs", options->inputs, "databases to read")
+      ->required()
+      ->check(CLI::ExistingFile);
+  return [options]() {
+    const std::size_t added = merge_databases(options->out, options->inputs);
+    std::fprintf(
+        stderr, "%s",
+        fmt::format("merge: {} job(s) added to {}\n", added, options->out.string()).c_str());
+    return 0;
+  };
+}
+
+}  // namespace savant::cli
