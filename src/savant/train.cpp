@@ -5,7 +5,12 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "savant/adam.hpp"
+#include "savant/dense_kernels.hpp"
 #include "savant/error.hpp"
 #include "savant/random.hpp"
 
@@ -26,6 +31,19 @@ bool all_finite(std::span<const float> values) {
 
 }  // namespace
 
+#if defined(__SSE__)
+// MXCSR bits: flush results to zero (FTZ, 0x8000) and read inputs as zero (DAZ, 0x0040).
+FlushDenormals::FlushDenormals() : saved_(_mm_getcsr()) {
+  _mm_setcsr(saved_ | 0x8040u);
+}
+FlushDenormals::~FlushDenormals() {
+  _mm_setcsr(saved_);
+}
+#else
+FlushDenormals::FlushDenormals() = default;
+FlushDenormals::~FlushDenormals() = default;
+#endif
+
 std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, std::size_t count) {
   std::vector<std::uint32_t> order(count);
   CounterRng rng(seed, Stream::kEpochOrder, epoch);
@@ -35,11 +53,17 @@ std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, st
 
 void gather_batch(const ImageSet& images, std::span<const std::uint32_t> indices, float* out) {
   const std::size_t n = images.pixels_per_image();
-  constexpr float kScale = 1.0f / 255.0f;
   for (std::size_t r = 0; r < indices.size(); ++r) {
-    const std::uint8_t* src = images.pixels.data() + std::size_t{indices[r]} * n;
-    float* dst = out + r * n;
-    for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) * kScale;
+    scale_pixels_fast(out + r * n, images.pixels.data() + std::size_t{indices[r]} * n, n);
+  }
+}
+
+void prefetch_images(const ImageSet& images, std::span<const std::uint32_t> indices) {
+  const std::size_t n = images.pixels_per_image();
+  for (std::uint32_t k : indices) {
+    const std::uint8_t* p = images.pixels.data() + std::size_t{k} * n;
+    for (std::size_t i = 0; i < n; i += 64) __builtin_prefetch(p + i);
+    __builtin_prefetch(p + n - 1);
   }
 }
 
@@ -52,6 +76,7 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
     throw Error(fmt::format("{}: the network takes {} inputs but the images have {} pixels",
                             config.name, net.layout.in(0), images.pixels_per_image()));
   }
+  const FlushDenormals flush;
   const std::size_t batch = std::min(config.batch, images.count);
   const std::size_t steps = (images.count + batch - 1) / batch;
   const std::size_t report_every = std::max<std::size_t>(1, steps / 100);
@@ -75,15 +100,21 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
       std::span<const std::uint32_t> indices(order.data() + begin, rows);
       gather_batch(images, indices, inputs.data());
       for (std::size_t r = 0; r < rows; ++r) batch_labels[r] = labels[indices[r]];
+      // The next batch's images are scattered over 47 MB: ask for them while this one computes.
+      if (step + 1 < steps) {
+        const std::size_t next = std::min(batch, images.count - begin - rows);
+        prefetch_images(images, std::span(order.data() + begin + rows, next));
+      }
 
       StepResult result = forward_backward(net, inputs.data(), batch_labels.data(), rows, ws, grad);
-      if (!std::isfinite(result.loss_sum) || !all_finite(grad)) {
+      // Adam reports a non-finite gradient from the pass it makes anyway.
+      const bool finite_grad = adam.step(net.params, grad);
+      if (!std::isfinite(result.loss_sum) || !finite_grad) {
         throw Error(
             fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "
                         "gradient is not finite (NaN or infinity); lower --lr (now {})",
                         config.name, epoch, step + 1, config.learning_rate));
       }
-      adam.step(net.params, grad);
       loss_sum += result.loss_sum;
       correct += result.correct;
       seen += rows;

@@ -44,8 +44,28 @@ std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, st
 // Scales the images `indices` of `images` to [0, 1] into `out` (indices.size(), pixels).
 void gather_batch(const ImageSet& images, std::span<const std::uint32_t> indices, float* out);
 
-// Trains `net` in place. Throws savant::Error naming the model, epoch and step when the loss
-// or the weights stop being finite (a learning rate that is far too large, say).
+// Asks the memory system for the images `indices` ahead of their use (a hint, no effect on
+// results).
+void prefetch_images(const ImageSet& images, std::span<const std::uint32_t> indices);
+
+// While alive, the calling thread flushes subnormal floats to zero (x86's FTZ and DAZ), as
+// TensorFlow does when Keras trains. Adam's moments of rarely-seen pixels decay towards zero
+// and, without this, every operation on a subnormal takes a slow microcode path: the training
+// step gets several times slower. No effect on targets without these modes.
+class FlushDenormals {
+ public:
+  FlushDenormals();
+  ~FlushDenormals();
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  unsigned int saved_ = 0;
+};
+
+// Trains `net` in place, with subnormals flushed to zero (FlushDenormals). Throws savant::Error
+// naming the model, epoch and step when the loss or the weights stop being finite (a learning rate
+// that is far too large, say).
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
                                        const TrainConfig& config, const ProgressFn& progress = {});
