@@ -12,6 +12,7 @@
 #include "savant/dense_kernels.hpp"
 #include "savant/random.hpp"
 #include "savant/train.hpp"
+#include "support/test_support.hpp"
 
 namespace savant {
 namespace {
@@ -184,6 +185,45 @@ TEST(AdamKernel, ReportsANonFiniteGradient) {
     g[37] = bad;
     EXPECT_FALSE(adam_update_fast(w.data(), m.data(), v.data(), g.data(), 40, 1e-3f, {}));
     EXPECT_FALSE(adam_update_reference(w.data(), m.data(), v.data(), g.data(), 40, 1e-3f, {}));
+  }
+}
+
+// train_network splits a step over threads; the bits must not notice, and must be those of
+// the plain forward_backward + Adam::step loop.
+TEST(TrainStep, SameBitsWhateverThreadsAndAsForwardBackward) {
+  const Split data = testing::random_split(300, 28, 28, 10, 5);  // 9 full batches + 12 rows
+  for (std::size_t hidden_layers : {std::size_t{1}, std::size_t{2}}) {
+    Network initial(dense_layout(784, 40, hidden_layers, 10));
+    glorot_uniform_init(initial, 3);
+    TrainConfig config{.epochs = 2, .batch = 32, .learning_rate = 1e-3f, .seed = 9};
+
+    // The reference loop.
+    Network expected = initial;
+    {
+      const FlushDenormals flush;
+      Workspace ws(expected.layout, 32);
+      Adam adam(expected.params.size(), AdamConfig{});
+      std::vector<float> grad(expected.params.size()), x(32 * 784);
+      std::vector<std::uint8_t> y(32);
+      for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
+        const auto order = epoch_order(config.seed, epoch, 300);
+        for (std::size_t begin = 0; begin < 300; begin += 32) {
+          const std::size_t rows = std::min<std::size_t>(32, 300 - begin);
+          std::span<const std::uint32_t> idx(order.data() + begin, rows);
+          gather_batch(data.images, idx, x.data());
+          for (std::size_t r = 0; r < rows; ++r) y[r] = data.labels[idx[r]];
+          forward_backward(expected, x.data(), y.data(), rows, ws, grad);
+          ASSERT_TRUE(adam.step(expected.params, grad));
+        }
+      }
+    }
+    for (int threads : {1, 2, 3, 8}) {
+      Network net = initial;
+      config.threads = threads;
+      train_network(net, data.images, data.labels, config);
+      EXPECT_EQ(net.params, expected.params)
+          << threads << " threads, " << hidden_layers << " hidden layer(s)";
+    }
   }
 }
 

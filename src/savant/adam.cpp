@@ -73,17 +73,28 @@ Adam::Adam(std::size_t parameters, AdamConfig config)
     : config_(config), m_(parameters, 0.0f), v_(parameters, 0.0f) {}
 
 bool Adam::step(std::span<float> params, std::span<const float> grad) {
-  if (params.size() != m_.size() || grad.size() != m_.size()) {
-    throw Error(fmt::format("Adam was set up for {} parameters but got {} and {} gradients",
-                            m_.size(), params.size(), grad.size()));
-  }
+  const float alpha = advance();
+  return update(params, grad, 0, params.size(), alpha);
+}
+
+float Adam::advance() {
   ++t_;
   const double t = static_cast<double>(t_);
-  const float alpha = static_cast<float>(
-      config_.learning_rate * std::sqrt(1.0 - std::pow(static_cast<double>(config_.beta2), t)) /
-      (1.0 - std::pow(static_cast<double>(config_.beta1), t)));
-  return adam_update_fast(params.data(), m_.data(), v_.data(), grad.data(), params.size(), alpha,
-                          config_);
+  return static_cast<float>(config_.learning_rate *
+                            std::sqrt(1.0 - std::pow(static_cast<double>(config_.beta2), t)) /
+                            (1.0 - std::pow(static_cast<double>(config_.beta1), t)));
+}
+
+bool Adam::update(std::span<float> params, std::span<const float> grad, std::size_t begin,
+                  std::size_t end, float alpha) {
+  if (params.size() != m_.size() || grad.size() != m_.size() || begin > end || end > m_.size()) {
+    throw Error(
+        fmt::format("Adam was set up for {} parameters but got {} and {} gradients "
+                    "(range {} to {})",
+                    m_.size(), params.size(), grad.size(), begin, end));
+  }
+  return adam_update_fast(params.data() + begin, m_.data() + begin, v_.data() + begin,
+                          grad.data() + begin, end - begin, alpha, config_);
 }
 
 }  // namespace savant

@@ -33,6 +33,12 @@ class Adam {
   Adam(std::size_t parameters, AdamConfig config);
   // Returns false when a gradient was not finite, which training treats as divergence.
   bool step(std::span<float> params, std::span<const float> grad);
+
+  // The same step in parts (threads can share it): advance() starts step t + 1 and returns its
+  // alpha; update() applies it to the parameters [begin, end). Bitwise as step() does it.
+  float advance();
+  bool update(std::span<float> params, std::span<const float> grad, std::size_t begin,
+              std::size_t end, float alpha);
   std::int64_t steps() const { return t_; }
 
  private:

@@ -179,14 +179,16 @@ void forward_block(float* out, const float* inp, const float* kernel, const floa
   }
 }
 
-// dkernel[:, c0 : c0 + width] += the batch rows b0 .. b0 + bn (the first chunk writes).
+// dkernel[k_begin : k_end, c0 : c0 + width] += the batch rows b0 .. b0 + bn (the first chunk
+// writes).
 template <int NV>
 void dkernel_chunk(float* dkernel, const float* inp, const float* dout, std::size_t b0,
-                   std::size_t bn, std::size_t C, std::size_t OC, std::size_t c0, __mmask16 last) {
+                   std::size_t bn, std::size_t C, std::size_t OC, std::size_t c0,
+                   std::size_t k_begin, std::size_t k_end, __mmask16 last) {
   const __m512 zero = _mm512_setzero_ps();
   alignas(64) std::uint32_t row_bits[kLanes];
-  for (std::size_t k0 = 0; k0 < C; k0 += kLanes) {
-    const std::size_t kn = std::min(kLanes, C - k0);
+  for (std::size_t k0 = k_begin; k0 < k_end; k0 += kLanes) {
+    const std::size_t kn = std::min(kLanes, k_end - k0);
     const __mmask16 km = lanes_mask(kn);
     // Lane j, bit r: inp[b0 + r, k0 + j] != 0. The transpose of the batch's nonzero pattern.
     __m512i rows = _mm512_setzero_si512();
@@ -264,11 +266,11 @@ void dinput_panel(float* dinp, const float* dout, const float* kernel, const flo
   }
 }
 
-// Calls f(c0, width, NV, last-vector mask) for every panel of the OC columns.
+// Calls f(c0, width, NV, last-vector mask) for every panel of the columns [begin, end).
 template <typename F>
-void for_each_panel(std::size_t OC, F&& f) {
-  for (std::size_t c0 = 0; c0 < OC; c0 += kPanel) {
-    const std::size_t width = std::min(kPanel, OC - c0);
+void for_each_panel(std::size_t begin, std::size_t end, F&& f) {
+  for (std::size_t c0 = begin; c0 < end; c0 += kPanel) {
+    const std::size_t width = std::min(kPanel, end - c0);
     const std::size_t nv = (width + kLanes - 1) / kLanes;
     const __mmask16 last = lanes_mask(width - kLanes * (nv - 1));
     with_vectors(nv, [&](auto n) { f(c0, width, n, last); });
@@ -277,33 +279,35 @@ void for_each_panel(std::size_t OC, F&& f) {
 
 }  // namespace
 
-void dense_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
-                        std::size_t B, std::size_t C, std::size_t OC, bool relu) {
+void dense_forward_fast_columns(float* out, const float* inp, const float* kernel,
+                                const float* bias, std::size_t B, std::size_t C, std::size_t OC,
+                                std::size_t c_begin, std::size_t c_end, bool relu) {
   for (std::size_t k0 = 0; k0 < C; k0 += kKBlock) {
     const std::size_t kn = std::min(kKBlock, C - k0);
-    for_each_panel(OC, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
+    for_each_panel(c_begin, c_end, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
       forward_block<decltype(n)::value>(out, inp, kernel, bias, B, C, OC, c0, k0, kn, last, relu);
     });
   }
 }
 
-void dense_dkernel_fast(float* dkernel, const float* inp, const float* dout, std::size_t B,
-                        std::size_t C, std::size_t OC) {
+void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
+                             std::size_t C, std::size_t OC, std::size_t k_begin,
+                             std::size_t k_end) {
   if (B == 0) {
-    std::fill(dkernel, dkernel + C * OC, 0.0f);
+    std::fill(dkernel + k_begin * OC, dkernel + k_end * OC, 0.0f);
     return;
   }
-  for_each_panel(OC, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
+  for_each_panel(0, OC, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
     for (std::size_t b0 = 0; b0 < B; b0 += kBChunk) {
       dkernel_chunk<decltype(n)::value>(dkernel, inp, dout, b0, std::min(kBChunk, B - b0), C, OC,
-                                        c0, last);
+                                        c0, k_begin, k_end, last);
     }
   });
 }
 
 void dense_dinput_fast(float* dinp, const float* dout, const float* kernel, const float* activation,
                        std::size_t B, std::size_t C, std::size_t OC) {
-  for_each_panel(C, [&](std::size_t c0, std::size_t width, auto n, __mmask16 last) {
+  for_each_panel(0, C, [&](std::size_t c0, std::size_t width, auto n, __mmask16 last) {
     dinput_panel<decltype(n)::value>(dinp, dout, kernel, activation, B, C, OC, c0, width, last);
   });
 }
@@ -321,29 +325,31 @@ void scale_pixels_fast(float* out, const unsigned char* pixels, std::size_t n) {
 // ---------------------------------------------------------------------------------------------
 // Portable fallback: the reference loops, skipping zero inputs.
 
-void dense_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
-                        std::size_t B, std::size_t C, std::size_t OC, bool relu) {
+void dense_forward_fast_columns(float* out, const float* inp, const float* kernel,
+                                const float* bias, std::size_t B, std::size_t C, std::size_t OC,
+                                std::size_t c_begin, std::size_t c_end, bool relu) {
   for (std::size_t b = 0; b < B; ++b) {
     float* y = out + b * OC;
-    for (std::size_t o = 0; o < OC; ++o) y[o] = bias != nullptr ? bias[o] : 0.0f;
+    for (std::size_t o = c_begin; o < c_end; ++o) y[o] = bias != nullptr ? bias[o] : 0.0f;
     for (std::size_t k = 0; k < C; ++k) {
       const float x = inp[b * C + k];
       if (x == 0.0f) continue;
       const float* w = kernel + k * OC;
-      for (std::size_t o = 0; o < OC; ++o) y[o] += x * w[o];
+      for (std::size_t o = c_begin; o < c_end; ++o) y[o] += x * w[o];
     }
     if (relu) {
-      for (std::size_t o = 0; o < OC; ++o) y[o] = std::max(y[o], 0.0f);
+      for (std::size_t o = c_begin; o < c_end; ++o) y[o] = std::max(y[o], 0.0f);
     }
   }
 }
 
-void dense_dkernel_fast(float* dkernel, const float* inp, const float* dout, std::size_t B,
-                        std::size_t C, std::size_t OC) {
-  std::fill(dkernel, dkernel + C * OC, 0.0f);
+void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
+                             std::size_t C, std::size_t OC, std::size_t k_begin,
+                             std::size_t k_end) {
+  std::fill(dkernel + k_begin * OC, dkernel + k_end * OC, 0.0f);
   for (std::size_t b = 0; b < B; ++b) {
     const float* d = dout + b * OC;
-    for (std::size_t k = 0; k < C; ++k) {
+    for (std::size_t k = k_begin; k < k_end; ++k) {
       const float x = inp[b * C + k];
       if (x == 0.0f) continue;
       float* dk = dkernel + k * OC;
@@ -362,5 +368,15 @@ void scale_pixels_fast(float* out, const unsigned char* pixels, std::size_t n) {
 }
 
 #endif
+
+void dense_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
+                        std::size_t B, std::size_t C, std::size_t OC, bool relu) {
+  dense_forward_fast_columns(out, inp, kernel, bias, B, C, OC, 0, OC, relu);
+}
+
+void dense_dkernel_fast(float* dkernel, const float* inp, const float* dout, std::size_t B,
+                        std::size_t C, std::size_t OC) {
+  dense_dkernel_fast_rows(dkernel, inp, dout, B, C, OC, 0, C);
+}
 
 }  // namespace savant

@@ -20,12 +20,20 @@ void dense_forward_reference(float* out, const float* inp, const float* kernel, 
                              std::size_t B, std::size_t C, std::size_t OC, bool relu);
 void dense_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
                         std::size_t B, std::size_t C, std::size_t OC, bool relu);
+// Only the columns [c_begin, c_end) of out (c_begin a multiple of 16), bitwise as
+// dense_forward_fast computes them: threads can split a layer by columns.
+void dense_forward_fast_columns(float* out, const float* inp, const float* kernel,
+                                const float* bias, std::size_t B, std::size_t C, std::size_t OC,
+                                std::size_t c_begin, std::size_t c_end, bool relu);
 
 // dkernel (C, OC) = inp^T (C, B) @ dout (B, OC): the gradient of a layer's kernel.
 void dense_dkernel_reference(float* dkernel, const float* inp, const float* dout, std::size_t B,
                              std::size_t C, std::size_t OC);
 void dense_dkernel_fast(float* dkernel, const float* inp, const float* dout, std::size_t B,
                         std::size_t C, std::size_t OC);
+// Only the rows [k_begin, k_end) of dkernel, bitwise as dense_dkernel_fast computes them.
+void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
+                             std::size_t C, std::size_t OC, std::size_t k_begin, std::size_t k_end);
 
 // dinp (B, C) = dout (B, OC) @ kernel^T (OC, C): the gradient of a layer's input. When
 // `activation` (B, C) is not null, the gradient continues through the ReLU that produced the

@@ -1,5 +1,6 @@
 #include "savant/train.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -13,6 +14,7 @@
 #include "savant/dense_kernels.hpp"
 #include "savant/error.hpp"
 #include "savant/random.hpp"
+#include "savant/thread_team.hpp"
 
 namespace savant {
 namespace {
@@ -33,15 +35,20 @@ bool all_finite(std::span<const float> values) {
 
 #if defined(__SSE__)
 // MXCSR bits: flush results to zero (FTZ, 0x8000) and read inputs as zero (DAZ, 0x0040).
+constexpr unsigned int kFlushBits = 0x8040u;
 FlushDenormals::FlushDenormals() : saved_(_mm_getcsr()) {
-  _mm_setcsr(saved_ | 0x8040u);
+  _mm_setcsr(saved_ | kFlushBits);
 }
 FlushDenormals::~FlushDenormals() {
   _mm_setcsr(saved_);
 }
+void enable_flush_denormals() {
+  _mm_setcsr(_mm_getcsr() | kFlushBits);
+}
 #else
 FlushDenormals::FlushDenormals() = default;
 FlushDenormals::~FlushDenormals() = default;
+void enable_flush_denormals() {}
 #endif
 
 std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, std::size_t count) {
@@ -67,6 +74,59 @@ void prefetch_images(const ImageSet& images, std::span<const std::uint32_t> indi
   }
 }
 
+namespace {
+
+// Where part t of `parts` begins when n units are split on multiples of `align`.
+std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t, std::size_t align) {
+  const std::size_t blocks = (n + align - 1) / align;
+  return std::min(n, blocks * t / parts * align);
+}
+
+// One step of training: forward_backward then Adam, with the first layer (nearly all of the
+// work: 784 x 128 of 101,770 parameters) split over the team. Its forward pass is split by
+// output columns and its kernel gradient by rows, each part then updated by Adam at once, while
+// still in cache. No sum is ever split, so the bits are forward_backward's and Adam::step's
+// whatever the team's size. Returns false in `finite` when a gradient was not finite.
+StepResult train_step(Network& net, const float* inputs, const std::uint8_t* labels,
+                      std::size_t rows, Workspace& ws, std::span<float> grad, Adam& adam,
+                      ThreadTeam& team, std::vector<char>& finite) {
+  const ParameterLayout& layout = net.layout;
+  const std::size_t last = layout.layers() - 1, parts = team.size();
+  const std::size_t C = layout.in(0), OC = layout.out(0);
+  team.run([&](std::size_t t) {
+    dense_forward_fast_columns(ws.activations[0].data(), inputs, net.kernel(0).data(),
+                               net.bias(0).data(), rows, C, OC, split_point(OC, parts, t, 16),
+                               split_point(OC, parts, t + 1, 16), last > 0);
+  });
+  // The layers above are small: this thread alone.
+  for (std::size_t l = 1; l <= last; ++l) {
+    dense_forward_fast(ws.activations[l].data(), ws.activations[l - 1].data(), net.kernel(l).data(),
+                       net.bias(l).data(), rows, layout.in(l), layout.out(l), l < last);
+  }
+  const StepResult result =
+      softmax_cross_entropy(ws.deltas[last].data(), ws.activations[last].data(), labels, rows,
+                            layout.out(last), 1.0f / static_cast<float>(rows));
+  for (std::size_t l = last; l >= 1; --l) {
+    dense_dkernel_fast(grad.data() + layout.kernel_offset(l), ws.activations[l - 1].data(),
+                       ws.deltas[l].data(), rows, layout.in(l), layout.out(l));
+    dense_dbias(grad.data() + layout.bias_offset(l), ws.deltas[l].data(), rows, layout.out(l));
+    dense_dinput_fast(ws.deltas[l - 1].data(), ws.deltas[l].data(), net.kernel(l).data(),
+                      ws.activations[l - 1].data(), rows, layout.in(l), layout.out(l));
+  }
+  dense_dbias(grad.data() + layout.bias_offset(0), ws.deltas[0].data(), rows, OC);
+  const float alpha = adam.advance();
+  team.run([&](std::size_t t) {
+    const std::size_t k0 = split_point(C, parts, t, 1), k1 = split_point(C, parts, t + 1, 1);
+    dense_dkernel_fast_rows(grad.data(), inputs, ws.deltas[0].data(), rows, C, OC, k0, k1);
+    bool ok = adam.update(net.params, grad, k0 * OC, k1 * OC, alpha);
+    if (t == 0) ok = adam.update(net.params, grad, C * OC, net.params.size(), alpha) && ok;
+    finite[t] = ok ? 1 : 0;
+  });
+  return result;
+}
+
+}  // namespace
+
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
                                        const TrainConfig& config, const ProgressFn& progress) {
@@ -87,6 +147,11 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
   std::vector<float> inputs(batch * images.pixels_per_image());
   std::vector<std::uint8_t> batch_labels(batch);
   std::vector<EpochRecord> history;
+  // More members than 16-column panels of the first layer would have nothing to do.
+  const std::size_t team_size = std::clamp<std::size_t>(
+      static_cast<std::size_t>(std::max(config.threads, 1)), 1, (net.layout.out(0) + 15) / 16);
+  ThreadTeam team(team_size, [] { enable_flush_denormals(); });
+  std::vector<char> finite(team.size(), 1);
 
   const auto start = Clock::now();
   for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -106,9 +171,10 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
         prefetch_images(images, std::span(order.data() + begin + rows, next));
       }
 
-      StepResult result = forward_backward(net, inputs.data(), batch_labels.data(), rows, ws, grad);
       // Adam reports a non-finite gradient from the pass it makes anyway.
-      const bool finite_grad = adam.step(net.params, grad);
+      const StepResult result =
+          train_step(net, inputs.data(), batch_labels.data(), rows, ws, grad, adam, team, finite);
+      const bool finite_grad = std::find(finite.begin(), finite.end(), 0) == finite.end();
       if (!std::isfinite(result.loss_sum) || !finite_grad) {
         throw Error(
             fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "

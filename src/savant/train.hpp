@@ -20,6 +20,9 @@ struct TrainConfig {
   float learning_rate = 1e-3f;
   std::uint64_t seed = 0;
   std::string name = "model";  // names the model in progress reports and errors
+  // Threads for this one model. The work of a step is split so that every sum is taken in the
+  // same order whatever the count: the result is bitwise the same for any value.
+  int threads = 1;
 };
 
 struct EpochRecord {
@@ -63,7 +66,11 @@ class FlushDenormals {
   unsigned int saved_ = 0;
 };
 
-// Trains `net` in place, with subnormals flushed to zero (FlushDenormals). Throws savant::Error
+// The same, for the rest of the calling thread's life (for worker threads).
+void enable_flush_denormals();
+
+// Trains `net` in place, with subnormals flushed to zero (FlushDenormals), on config.threads
+// threads; bitwise the same result for any count. Throws savant::Error
 // naming the model, epoch and step when the loss or the weights stop being finite (a learning rate
 // that is far too large, say).
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
