@@ -303,11 +303,11 @@ void BM_train_step(benchmark::State& state) {
     std::span<const std::uint32_t> idx(order.data() + (step % steps) * kB, kB);
     gather_batch(d.images, idx, x.data());
     for (std::size_t r = 0; r < kB; ++r) labels[r] = d.labels[idx[r]];
-    prefetch_images(d.images, std::span(order.data() + ((step + 1) % steps) * kB, kB));
     StepResult r = forward_backward(net, x.data(), labels.data(), kB, ws, grad);
     benchmark::DoNotOptimize(r);
     benchmark::DoNotOptimize(adam.step(net.params, grad));
     ++step;
+    prefetch_images(d.images, std::span(order.data() + (step % steps) * kB, kB));
   }
   set_flops(state, 2.0 * kForward1Flops + 3.0 * kLayer2Flops);
 }

@@ -314,7 +314,13 @@ void dense_dinput_fast(float* dinp, const float* dout, const float* kernel, cons
 
 void scale_pixels_fast(float* out, const unsigned char* pixels, std::size_t n) {
   const __m512 scale = _mm512_set1_ps(1.0f / 255.0f);
-  for (std::size_t i = 0; i < n; i += kLanes) {
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pixels + i));
+    _mm512_storeu_ps(out + i,
+                     _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), scale));
+  }
+  if (i < n) {
     const __mmask16 m = lanes_mask(n - i);
     const __m512i wide = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, pixels + i));
     _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(_mm512_cvtepi32_ps(wide), scale));

@@ -69,8 +69,8 @@ void prefetch_images(const ImageSet& images, std::span<const std::uint32_t> indi
   const std::size_t n = images.pixels_per_image();
   for (std::uint32_t k : indices) {
     const std::uint8_t* p = images.pixels.data() + std::size_t{k} * n;
-    for (std::size_t i = 0; i < n; i += 64) __builtin_prefetch(p + i);
-    __builtin_prefetch(p + n - 1);
+    for (std::size_t i = 0; i < n; i += 64) __builtin_prefetch(p + i, 0, 2);
+    __builtin_prefetch(p + n - 1, 0, 2);
   }
 }
 
@@ -117,8 +117,13 @@ StepResult train_step(Network& net, const float* inputs, const std::uint8_t* lab
   const float alpha = adam.advance();
   team.run([&](std::size_t t) {
     const std::size_t k0 = split_point(C, parts, t, 1), k1 = split_point(C, parts, t + 1, 1);
-    dense_dkernel_fast_rows(grad.data(), inputs, ws.deltas[0].data(), rows, C, OC, k0, k1);
-    bool ok = adam.update(net.params, grad, k0 * OC, k1 * OC, alpha);
+    bool ok = true;
+    // 16 rows at a time (8 KiB of gradient for 128 hidden units): Adam reads them from L1.
+    for (std::size_t k = k0; k < k1; k += 16) {
+      const std::size_t k_end = std::min(k1, k + 16);
+      dense_dkernel_fast_rows(grad.data(), inputs, ws.deltas[0].data(), rows, C, OC, k, k_end);
+      ok = adam.update(net.params, grad, k * OC, k_end * OC, alpha) && ok;
+    }
     if (t == 0) ok = adam.update(net.params, grad, C * OC, net.params.size(), alpha) && ok;
     finite[t] = ok ? 1 : 0;
   });
