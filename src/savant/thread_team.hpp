@@ -6,21 +6,56 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <thread>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace savant {
+
+// A barrier that spins for a while (about 100 microseconds) before it sleeps. A step's halves
+// finish within microseconds of each other on an idle machine, where waking a sleeping thread
+// costs tens of microseconds (longer in a virtual machine); std::barrier sleeps almost at once.
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(std::size_t count) : count_(count) {}
+
+  void arrive_and_wait() {
+    const std::uint32_t generation = generation_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
+      arrived_.store(0, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+      generation_.notify_all();
+      return;
+    }
+    for (int i = 0; i < kSpins; ++i) {
+      if (generation_.load(std::memory_order_acquire) != generation) return;
+#if defined(__SSE2__)
+      _mm_pause();
+#endif
+    }
+    while (generation_.load(std::memory_order_acquire) == generation) {
+      generation_.wait(generation, std::memory_order_acquire);
+    }
+  }
+
+ private:
+  static constexpr int kSpins = 2000;  // a pause is 40 to 60 ns (Skylake and later)
+  const std::size_t count_;
+  std::atomic<std::size_t> arrived_{0};
+  std::atomic<std::uint32_t> generation_{0};
+};
 
 class ThreadTeam {
  public:
   // `size` members, the calling thread included; each worker calls `setup` once when it starts.
   explicit ThreadTeam(std::size_t size, std::function<void()> setup = {})
-      : size_(std::max<std::size_t>(size, 1)),
-        start_(static_cast<std::ptrdiff_t>(size_)),
-        done_(static_cast<std::ptrdiff_t>(size_)) {
+      : size_(std::max<std::size_t>(size, 1)), start_(size_), done_(size_) {
     for (std::size_t t = 1; t < size_; ++t) {
       workers_.emplace_back([this, t, setup] {
         if (setup) setup();
@@ -65,7 +100,7 @@ class ThreadTeam {
   }
 
   std::size_t size_;
-  std::barrier<> start_, done_;
+  SpinBarrier start_, done_;
   std::function<void(std::size_t)> body_;
   std::atomic<bool> stop_{false};
   std::vector<std::jthread> workers_;  // declared last: joined before the barriers go

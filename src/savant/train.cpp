@@ -84,7 +84,7 @@ std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t, std::si
 
 // One step of training: forward_backward then Adam, with the first layer (nearly all of the
 // work: 784 x 128 of 101,770 parameters) split over the team. Its forward pass is split by
-// output columns and its kernel gradient by rows, each part then updated by Adam at once, while
+// batch rows and its kernel gradient by kernel rows, each part then updated by Adam at once, while
 // still in cache. No sum is ever split, so the bits are forward_backward's and Adam::step's
 // whatever the team's size. Returns false in `finite` when a gradient was not finite.
 StepResult train_step(Network& net, const float* inputs, const std::uint8_t* labels,
@@ -94,9 +94,9 @@ StepResult train_step(Network& net, const float* inputs, const std::uint8_t* lab
   const std::size_t last = layout.layers() - 1, parts = team.size();
   const std::size_t C = layout.in(0), OC = layout.out(0);
   team.run([&](std::size_t t) {
-    dense_forward_fast_columns(ws.activations[0].data(), inputs, net.kernel(0).data(),
-                               net.bias(0).data(), rows, C, OC, split_point(OC, parts, t, 16),
-                               split_point(OC, parts, t + 1, 16), last > 0);
+    const std::size_t b0 = split_point(rows, parts, t, 1), b1 = split_point(rows, parts, t + 1, 1);
+    dense_forward_fast(ws.activations[0].data() + b0 * OC, inputs + b0 * C, net.kernel(0).data(),
+                       net.bias(0).data(), b1 - b0, C, OC, last > 0);
   });
   // The layers above are small: this thread alone.
   for (std::size_t l = 1; l <= last; ++l) {
@@ -152,9 +152,9 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
   std::vector<float> inputs(batch * images.pixels_per_image());
   std::vector<std::uint8_t> batch_labels(batch);
   std::vector<EpochRecord> history;
-  // More members than 16-column panels of the first layer would have nothing to do.
+  // Beyond a few threads the serial part of a step (the small layers) dominates.
   const std::size_t team_size = std::clamp<std::size_t>(
-      static_cast<std::size_t>(std::max(config.threads, 1)), 1, (net.layout.out(0) + 15) / 16);
+      static_cast<std::size_t>(std::max(config.threads, 1)), 1, std::min<std::size_t>(batch, 16));
   ThreadTeam team(team_size, [] { enable_flush_denormals(); });
   std::vector<char> finite(team.size(), 1);
 
