@@ -79,6 +79,7 @@ constexpr std::size_t kPanel = 8 * kLanes;
 // Kernel rows per block of the forward pass: 64 rows x 128 columns = 32 KiB, held in L1 while
 // every row of the batch passes over it; 64 also makes one 64-bit mask of nonzero inputs.
 constexpr std::size_t kKBlock = 64;
+static_assert(kKBlock <= 64, "one 64-bit mask of nonzero inputs per block");
 // Batch rows per pass of the kernel gradient: one bit each in a 32-bit lane.
 constexpr std::size_t kBChunk = 32;
 
