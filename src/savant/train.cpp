@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -152,9 +153,12 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
   std::vector<float> inputs(batch * images.pixels_per_image());
   std::vector<std::uint8_t> batch_labels(batch);
   std::vector<EpochRecord> history;
-  // Beyond a few threads the serial part of a step (the small layers) dominates.
-  const std::size_t team_size = std::clamp<std::size_t>(
-      static_cast<std::size_t>(std::max(config.threads, 1)), 1, std::min<std::size_t>(batch, 16));
+  // Beyond a few threads the serial part of a step (the small layers) dominates, and more
+  // threads than cores would spin against each other. The result does not depend on it.
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t team_size =
+      std::clamp<std::size_t>(static_cast<std::size_t>(std::max(config.threads, 1)), 1,
+                              std::min<std::size_t>({batch, 16, cores}));
   ThreadTeam team(team_size, [] { enable_flush_denormals(); });
   std::vector<char> finite(team.size(), 1);
 
