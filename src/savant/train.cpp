@@ -88,14 +88,17 @@ std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t, std::si
 // batch rows and its kernel gradient by kernel rows, each part then updated by Adam at once, while
 // still in cache. No sum is ever split, so the bits are forward_backward's and Adam::step's
 // whatever the team's size. Returns false in `finite` when a gradient was not finite.
-StepResult train_step(Network& net, const float* inputs, const std::uint8_t* labels,
-                      std::size_t rows, Workspace& ws, std::span<float> grad, Adam& adam,
-                      ThreadTeam& team, std::vector<char>& finite) {
+// Each member also gathers (and scales) the images of its own batch rows into `inputs`.
+StepResult train_step(Network& net, const ImageSet& images, std::span<const std::uint32_t> indices,
+                      float* inputs, const std::uint8_t* labels, Workspace& ws,
+                      std::span<float> grad, Adam& adam, ThreadTeam& team,
+                      std::vector<char>& finite) {
   const ParameterLayout& layout = net.layout;
-  const std::size_t last = layout.layers() - 1, parts = team.size();
+  const std::size_t rows = indices.size(), last = layout.layers() - 1, parts = team.size();
   const std::size_t C = layout.in(0), OC = layout.out(0);
   team.run([&](std::size_t t) {
     const std::size_t b0 = split_point(rows, parts, t, 1), b1 = split_point(rows, parts, t + 1, 1);
+    gather_batch(images, indices.subspan(b0, b1 - b0), inputs + b0 * C);
     dense_forward_fast(ws.activations[0].data() + b0 * OC, inputs + b0 * C, net.kernel(0).data(),
                        net.bias(0).data(), b1 - b0, C, OC, last > 0);
   });
@@ -172,7 +175,6 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
       const std::size_t begin = step * batch;
       const std::size_t rows = std::min(batch, images.count - begin);
       std::span<const std::uint32_t> indices(order.data() + begin, rows);
-      gather_batch(images, indices, inputs.data());
       for (std::size_t r = 0; r < rows; ++r) batch_labels[r] = labels[indices[r]];
       // The next batch's images are scattered over 47 MB: ask for them while this one computes.
       if (step + 1 < steps) {
@@ -181,8 +183,8 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
       }
 
       // Adam reports a non-finite gradient from the pass it makes anyway.
-      const StepResult result =
-          train_step(net, inputs.data(), batch_labels.data(), rows, ws, grad, adam, team, finite);
+      const StepResult result = train_step(net, images, indices, inputs.data(), batch_labels.data(),
+                                           ws, grad, adam, team, finite);
       const bool finite_grad = std::find(finite.begin(), finite.end(), 0) == finite.end();
       if (!std::isfinite(result.loss_sum) || !finite_grad) {
         throw Error(
