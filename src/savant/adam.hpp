@@ -39,6 +39,9 @@ class Adam {
   float advance();
   bool update(std::span<float> params, std::span<const float> grad, std::size_t begin,
               std::size_t end, float alpha);
+  // The same with the gradients of [begin, end) alone: block[i - begin].
+  bool update_block(std::span<float> params, const float* block, std::size_t begin, std::size_t end,
+                    float alpha);
   std::int64_t steps() const { return t_; }
 
  private:

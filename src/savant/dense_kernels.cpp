@@ -200,7 +200,7 @@ void dkernel_chunk(float* dkernel, const float* inp, const float* dout, std::siz
     }
     _mm512_store_si512(row_bits, rows);
     for (std::size_t j = 0; j < kn; ++j) {
-      float* dk = dkernel + (k0 + j) * OC + c0;
+      float* dk = dkernel + (k0 - k_begin + j) * OC + c0;
       __m512 acc[NV];
       if (b0 == 0) {
         for (int v = 0; v < NV; ++v) acc[v] = zero;
@@ -295,7 +295,7 @@ void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout
                              std::size_t C, std::size_t OC, std::size_t k_begin,
                              std::size_t k_end) {
   if (B == 0) {
-    std::fill(dkernel + k_begin * OC, dkernel + k_end * OC, 0.0f);
+    std::fill(dkernel, dkernel + (k_end - k_begin) * OC, 0.0f);
     return;
   }
   for_each_panel(0, OC, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
@@ -353,13 +353,13 @@ void dense_forward_fast_columns(float* out, const float* inp, const float* kerne
 void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
                              std::size_t C, std::size_t OC, std::size_t k_begin,
                              std::size_t k_end) {
-  std::fill(dkernel + k_begin * OC, dkernel + k_end * OC, 0.0f);
+  std::fill(dkernel, dkernel + (k_end - k_begin) * OC, 0.0f);
   for (std::size_t b = 0; b < B; ++b) {
     const float* d = dout + b * OC;
     for (std::size_t k = k_begin; k < k_end; ++k) {
       const float x = inp[b * C + k];
       if (x == 0.0f) continue;
-      float* dk = dkernel + k * OC;
+      float* dk = dkernel + (k - k_begin) * OC;
       for (std::size_t o = 0; o < OC; ++o) dk[o] += x * d[o];
     }
   }

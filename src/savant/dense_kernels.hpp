@@ -31,7 +31,9 @@ void dense_dkernel_reference(float* dkernel, const float* inp, const float* dout
                              std::size_t C, std::size_t OC);
 void dense_dkernel_fast(float* dkernel, const float* inp, const float* dout, std::size_t B,
                         std::size_t C, std::size_t OC);
-// Only the rows [k_begin, k_end) of dkernel, bitwise as dense_dkernel_fast computes them.
+// Only the rows [k_begin, k_end) of the kernel gradient, bitwise as dense_dkernel_fast
+// computes them, into dkernel (k_end - k_begin, OC): threads can split a layer by rows, and a
+// block of rows can be used while it is in L1.
 void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
                              std::size_t C, std::size_t OC, std::size_t k_begin, std::size_t k_end);
 

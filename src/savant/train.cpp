@@ -88,11 +88,14 @@ std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t, std::si
 // batch rows and its kernel gradient by kernel rows, each part then updated by Adam at once, while
 // still in cache. No sum is ever split, so the bits are forward_backward's and Adam::step's
 // whatever the team's size. Returns false in `finite` when a gradient was not finite.
+// Rows of the first layer's kernel gradient computed, then used by Adam, at a time.
+constexpr std::size_t kGradBlockRows = 16;
+
 // Each member also gathers (and scales) the images of its own batch rows into `inputs`.
 StepResult train_step(Network& net, const ImageSet& images, std::span<const std::uint32_t> indices,
                       float* inputs, const std::uint8_t* labels, Workspace& ws,
-                      std::span<float> grad, Adam& adam, ThreadTeam& team,
-                      std::vector<char>& finite) {
+                      std::span<float> grad, std::vector<float>& blocks, Adam& adam,
+                      ThreadTeam& team, std::vector<char>& finite) {
   const ParameterLayout& layout = net.layout;
   const std::size_t rows = indices.size(), last = layout.layers() - 1, parts = team.size();
   const std::size_t C = layout.in(0), OC = layout.out(0);
@@ -122,11 +125,13 @@ StepResult train_step(Network& net, const ImageSet& images, std::span<const std:
   team.run([&](std::size_t t) {
     const std::size_t k0 = split_point(C, parts, t, 1), k1 = split_point(C, parts, t + 1, 1);
     bool ok = true;
-    // 16 rows at a time (8 KiB of gradient for 128 hidden units): Adam reads them from L1.
-    for (std::size_t k = k0; k < k1; k += 16) {
-      const std::size_t k_end = std::min(k1, k + 16);
-      dense_dkernel_fast_rows(grad.data(), inputs, ws.deltas[0].data(), rows, C, OC, k, k_end);
-      ok = adam.update(net.params, grad, k * OC, k_end * OC, alpha) && ok;
+    // 16 rows at a time (8 KiB of gradient for 128 hidden units) into a block that stays in
+    // L1, where Adam reads it: this gradient never goes to memory.
+    float* block = blocks.data() + t * kGradBlockRows * OC;
+    for (std::size_t k = k0; k < k1; k += kGradBlockRows) {
+      const std::size_t k_end = std::min(k1, k + kGradBlockRows);
+      dense_dkernel_fast_rows(block, inputs, ws.deltas[0].data(), rows, C, OC, k, k_end);
+      ok = adam.update_block(net.params, block, k * OC, k_end * OC, alpha) && ok;
     }
     if (t == 0) ok = adam.update(net.params, grad, C * OC, net.params.size(), alpha) && ok;
     finite[t] = ok ? 1 : 0;
@@ -164,6 +169,7 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                               std::min<std::size_t>({batch, 16, cores}));
   ThreadTeam team(team_size, [] { enable_flush_denormals(); });
   std::vector<char> finite(team.size(), 1);
+  std::vector<float> grad_blocks(team.size() * kGradBlockRows * net.layout.out(0));
 
   const auto start = Clock::now();
   for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -184,7 +190,7 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
 
       // Adam reports a non-finite gradient from the pass it makes anyway.
       const StepResult result = train_step(net, images, indices, inputs.data(), batch_labels.data(),
-                                           ws, grad, adam, team, finite);
+                                           ws, grad, grad_blocks, adam, team, finite);
       const bool finite_grad = std::find(finite.begin(), finite.end(), 0) == finite.end();
       if (!std::isfinite(result.loss_sum) || !finite_grad) {
         throw Error(
