@@ -77,21 +77,21 @@ void prefetch_images(const ImageSet& images, std::span<const std::uint32_t> indi
 
 namespace {
 
-// Where part t of `parts` begins when n units are split on multiples of `align`.
-std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t, std::size_t align) {
-  const std::size_t blocks = (n + align - 1) / align;
-  return std::min(n, blocks * t / parts * align);
+// Where part t of `parts` begins when n units are split into contiguous ranges.
+std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t) {
+  return n * t / parts;
 }
 
-// One step of training: forward_backward then Adam, with the first layer (nearly all of the
-// work: 784 x 128 of 101,770 parameters) split over the team. Its forward pass is split by
-// batch rows and its kernel gradient by kernel rows, each part then updated by Adam at once, while
-// still in cache. No sum is ever split, so the bits are forward_backward's and Adam::step's
-// whatever the team's size. Returns false in `finite` when a gradient was not finite.
 // Rows of the first layer's kernel gradient computed, then used by Adam, at a time.
 constexpr std::size_t kGradBlockRows = 16;
 
-// Each member also gathers (and scales) the images of its own batch rows into `inputs`.
+// One step of training: forward_backward then Adam, with the first layer (nearly all of the
+// work: 784 x 128 of 101,770 parameters) split over the team. Each member gathers and scales
+// the images of its own batch rows into `inputs` and runs the forward pass on them; later it
+// computes the kernel gradient of its own kernel rows, a block at a time, each block updated
+// by Adam at once while in L1 (so the first layer's part of `grad` is not written). No sum is
+// ever split: the parameters come out bitwise as forward_backward and Adam::step make them,
+// whatever the team's size. Sets finite[t] to 0 when member t saw a non-finite gradient.
 StepResult train_step(Network& net, const ImageSet& images, std::span<const std::uint32_t> indices,
                       float* inputs, const std::uint8_t* labels, Workspace& ws,
                       std::span<float> grad, std::vector<float>& blocks, Adam& adam,
@@ -100,7 +100,7 @@ StepResult train_step(Network& net, const ImageSet& images, std::span<const std:
   const std::size_t rows = indices.size(), last = layout.layers() - 1, parts = team.size();
   const std::size_t C = layout.in(0), OC = layout.out(0);
   team.run([&](std::size_t t) {
-    const std::size_t b0 = split_point(rows, parts, t, 1), b1 = split_point(rows, parts, t + 1, 1);
+    const std::size_t b0 = split_point(rows, parts, t), b1 = split_point(rows, parts, t + 1);
     gather_batch(images, indices.subspan(b0, b1 - b0), inputs + b0 * C);
     dense_forward_fast(ws.activations[0].data() + b0 * OC, inputs + b0 * C, net.kernel(0).data(),
                        net.bias(0).data(), b1 - b0, C, OC, last > 0);
@@ -123,7 +123,7 @@ StepResult train_step(Network& net, const ImageSet& images, std::span<const std:
   dense_dbias(grad.data() + layout.bias_offset(0), ws.deltas[0].data(), rows, OC);
   const float alpha = adam.advance();
   team.run([&](std::size_t t) {
-    const std::size_t k0 = split_point(C, parts, t, 1), k1 = split_point(C, parts, t + 1, 1);
+    const std::size_t k0 = split_point(C, parts, t), k1 = split_point(C, parts, t + 1);
     bool ok = true;
     // 16 rows at a time (8 KiB of gradient for 128 hidden units) into a block that stays in
     // L1, where Adam reads it: this gradient never goes to memory.
