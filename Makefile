@@ -5,7 +5,7 @@ WERROR ?= $(if $(SAVANT_WERROR),$(SAVANT_WERROR),OFF)
 OUT ?= savant-out
 SAVANT := build/$(PRESET)/src/savant
 
-.PHONY: setup configure build test reproduce asan clean format
+.PHONY: setup configure build test reproduce asan clean format bench bench-peer
 
 setup:
 	@scripts/setup
@@ -21,6 +21,15 @@ test: build
 
 reproduce: build
 	$(SAVANT) reproduce --out $(OUT)
+
+# Speed (issue 3; docs/PERFORMANCE.md): not part of `make test`.
+bench: build
+	build/$(PRESET)/bench/savant-bench
+	build/$(PRESET)/bench/bench_kernels --benchmark_repetitions=5 --benchmark_report_aggregates_only
+
+bench-peer: build
+	bench/setup-peer
+	bench/compare
 
 asan:
 	$(MAKE) test PRESET=asan

@@ -4,21 +4,12 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <Eigen/Core>
 
+#include "savant/dense_kernels.hpp"
 #include "savant/error.hpp"
 #include "savant/random.hpp"
 
 namespace savant {
-namespace {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixView = Eigen::Map<RowMatrix>;
-using ConstMatrixView = Eigen::Map<const RowMatrix>;
-using ConstVectorView = Eigen::Map<const Eigen::RowVectorXf>;
-using VectorView = Eigen::Map<Eigen::RowVectorXf>;
-
-}  // namespace
 
 ParameterLayout::ParameterLayout(std::vector<std::size_t> sizes) : sizes_(std::move(sizes)) {
   if (sizes_.size() < 2) throw UsageError("a network needs an input size and a class count");
@@ -57,29 +48,14 @@ Workspace::Workspace(const ParameterLayout& layout, std::size_t batch_rows) : ba
 
 void dense_forward(float* out, const float* inp, const float* kernel, const float* bias,
                    std::size_t B, std::size_t C, std::size_t OC, bool relu) {
-  const auto b = static_cast<Eigen::Index>(B), c = static_cast<Eigen::Index>(C),
-             oc = static_cast<Eigen::Index>(OC);
-  MatrixView Y(out, b, oc);
-  Y.noalias() = ConstMatrixView(inp, b, c) * ConstMatrixView(kernel, c, oc);
-  Y.rowwise() += ConstVectorView(bias, oc);
-  if (relu) Y = Y.cwiseMax(0.0f);
+  dense_forward_fast(out, inp, kernel, bias, B, C, OC, relu);
 }
 
 void dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout, const float* inp,
                     const float* kernel, std::size_t B, std::size_t C, std::size_t OC) {
-  const auto b = static_cast<Eigen::Index>(B), c = static_cast<Eigen::Index>(C),
-             oc = static_cast<Eigen::Index>(OC);
-  ConstMatrixView dY(dout, b, oc);
-  MatrixView(dkernel, c, oc).noalias() = ConstMatrixView(inp, b, c).transpose() * dY;
-  // Plain loop, rows in order: Eigen's vectorised reductions peel by pointer alignment, which
-  // would make the sum's rounding depend on where the buffer happens to live.
-  for (std::size_t j = 0; j < OC; ++j) dbias[j] = 0.0f;
-  for (std::size_t r = 0; r < B; ++r) {
-    for (std::size_t j = 0; j < OC; ++j) dbias[j] += dout[r * OC + j];
-  }
-  if (dinp != nullptr) {
-    MatrixView(dinp, b, c).noalias() = dY * ConstMatrixView(kernel, c, oc).transpose();
-  }
+  dense_dkernel_fast(dkernel, inp, dout, B, C, OC);
+  dense_dbias(dbias, dout, B, OC);
+  if (dinp != nullptr) dense_dinput_fast(dinp, dout, kernel, nullptr, B, C, OC);
 }
 
 void relu_backward(float* dz, const float* activation, std::size_t n) {
@@ -130,12 +106,16 @@ StepResult forward_backward(const Network& net, const float* inputs, const std::
   StepResult result = softmax_cross_entropy(ws.deltas[last].data(), logits.data(), labels, rows,
                                             layout.out(last), 1.0f / static_cast<float>(rows));
   for (std::size_t l = last + 1; l-- > 0;) {
+    const std::size_t C = layout.in(l), OC = layout.out(l);
+    const float* dout = ws.deltas[l].data();
     const float* layer_input = l == 0 ? inputs : ws.activations[l - 1].data();
-    float* dinp = l == 0 ? nullptr : ws.deltas[l - 1].data();
-    dense_backward(dinp, grad.data() + layout.kernel_offset(l), grad.data() + layout.bias_offset(l),
-                   ws.deltas[l].data(), layer_input, net.kernel(l).data(), rows, layout.in(l),
-                   layout.out(l));
-    if (dinp != nullptr) relu_backward(dinp, ws.activations[l - 1].data(), rows * layout.in(l));
+    dense_dkernel_fast(grad.data() + layout.kernel_offset(l), layer_input, dout, rows, C, OC);
+    dense_dbias(grad.data() + layout.bias_offset(l), dout, rows, OC);
+    // The first layer's input is the data: no gradient needed. The others came out of a ReLU.
+    if (l > 0) {
+      dense_dinput_fast(ws.deltas[l - 1].data(), dout, net.kernel(l).data(), layer_input, rows, C,
+                        OC);
+    }
   }
   return result;
 }

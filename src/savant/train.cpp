@@ -1,13 +1,21 @@
 #include "savant/train.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "savant/adam.hpp"
+#include "savant/dense_kernels.hpp"
 #include "savant/error.hpp"
 #include "savant/random.hpp"
+#include "savant/thread_team.hpp"
 
 namespace savant {
 namespace {
@@ -26,6 +34,24 @@ bool all_finite(std::span<const float> values) {
 
 }  // namespace
 
+#if defined(__SSE__)
+// MXCSR bits: flush results to zero (FTZ, 0x8000) and read inputs as zero (DAZ, 0x0040).
+constexpr unsigned int kFlushBits = 0x8040u;
+FlushDenormals::FlushDenormals() : saved_(_mm_getcsr()) {
+  _mm_setcsr(saved_ | kFlushBits);
+}
+FlushDenormals::~FlushDenormals() {
+  _mm_setcsr(saved_);
+}
+void enable_flush_denormals() {
+  _mm_setcsr(_mm_getcsr() | kFlushBits);
+}
+#else
+FlushDenormals::FlushDenormals() = default;
+FlushDenormals::~FlushDenormals() = default;
+void enable_flush_denormals() {}
+#endif
+
 std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, std::size_t count) {
   std::vector<std::uint32_t> order(count);
   CounterRng rng(seed, Stream::kEpochOrder, epoch);
@@ -35,13 +61,85 @@ std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, st
 
 void gather_batch(const ImageSet& images, std::span<const std::uint32_t> indices, float* out) {
   const std::size_t n = images.pixels_per_image();
-  constexpr float kScale = 1.0f / 255.0f;
   for (std::size_t r = 0; r < indices.size(); ++r) {
-    const std::uint8_t* src = images.pixels.data() + std::size_t{indices[r]} * n;
-    float* dst = out + r * n;
-    for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) * kScale;
+    scale_pixels_fast(out + r * n, images.pixels.data() + std::size_t{indices[r]} * n, n);
   }
 }
+
+void prefetch_images(const ImageSet& images, std::span<const std::uint32_t> indices) {
+  const std::size_t n = images.pixels_per_image();
+  for (std::uint32_t k : indices) {
+    const std::uint8_t* p = images.pixels.data() + std::size_t{k} * n;
+    for (std::size_t i = 0; i < n; i += 64) __builtin_prefetch(p + i, 0, 2);
+    __builtin_prefetch(p + n - 1, 0, 2);
+  }
+}
+
+namespace {
+
+// Where part t of `parts` begins when n units are split into contiguous ranges.
+std::size_t split_point(std::size_t n, std::size_t parts, std::size_t t) {
+  return n * t / parts;
+}
+
+// Rows of the first layer's kernel gradient computed, then used by Adam, at a time.
+constexpr std::size_t kGradBlockRows = 16;
+
+// One step of training: forward_backward then Adam, with the first layer (nearly all of the
+// work: 784 x 128 of 101,770 parameters) split over the team. Each member gathers and scales
+// the images of its own batch rows into `inputs` and runs the forward pass on them; later it
+// computes the kernel gradient of its own kernel rows, a block at a time, each block updated
+// by Adam at once while in L1 (so the first layer's part of `grad` is not written). No sum is
+// ever split: the parameters come out bitwise as forward_backward and Adam::step make them,
+// whatever the team's size. Sets finite[t] to 0 when member t saw a non-finite gradient.
+StepResult train_step(Network& net, const ImageSet& images, std::span<const std::uint32_t> indices,
+                      float* inputs, const std::uint8_t* labels, Workspace& ws,
+                      std::span<float> grad, std::vector<float>& blocks, Adam& adam,
+                      ThreadTeam& team, std::vector<char>& finite) {
+  const ParameterLayout& layout = net.layout;
+  const std::size_t rows = indices.size(), last = layout.layers() - 1, parts = team.size();
+  const std::size_t C = layout.in(0), OC = layout.out(0);
+  team.run([&](std::size_t t) {
+    const std::size_t b0 = split_point(rows, parts, t), b1 = split_point(rows, parts, t + 1);
+    gather_batch(images, indices.subspan(b0, b1 - b0), inputs + b0 * C);
+    dense_forward_fast(ws.activations[0].data() + b0 * OC, inputs + b0 * C, net.kernel(0).data(),
+                       net.bias(0).data(), b1 - b0, C, OC, last > 0);
+  });
+  // The layers above are small: this thread alone.
+  for (std::size_t l = 1; l <= last; ++l) {
+    dense_forward_fast(ws.activations[l].data(), ws.activations[l - 1].data(), net.kernel(l).data(),
+                       net.bias(l).data(), rows, layout.in(l), layout.out(l), l < last);
+  }
+  const StepResult result =
+      softmax_cross_entropy(ws.deltas[last].data(), ws.activations[last].data(), labels, rows,
+                            layout.out(last), 1.0f / static_cast<float>(rows));
+  for (std::size_t l = last; l >= 1; --l) {
+    dense_dkernel_fast(grad.data() + layout.kernel_offset(l), ws.activations[l - 1].data(),
+                       ws.deltas[l].data(), rows, layout.in(l), layout.out(l));
+    dense_dbias(grad.data() + layout.bias_offset(l), ws.deltas[l].data(), rows, layout.out(l));
+    dense_dinput_fast(ws.deltas[l - 1].data(), ws.deltas[l].data(), net.kernel(l).data(),
+                      ws.activations[l - 1].data(), rows, layout.in(l), layout.out(l));
+  }
+  dense_dbias(grad.data() + layout.bias_offset(0), ws.deltas[0].data(), rows, OC);
+  const float alpha = adam.advance();
+  team.run([&](std::size_t t) {
+    const std::size_t k0 = split_point(C, parts, t), k1 = split_point(C, parts, t + 1);
+    bool ok = true;
+    // 16 rows at a time (8 KiB of gradient for 128 hidden units) into a block that stays in
+    // L1, where Adam reads it: this gradient never goes to memory.
+    float* block = blocks.data() + t * kGradBlockRows * OC;
+    for (std::size_t k = k0; k < k1; k += kGradBlockRows) {
+      const std::size_t k_end = std::min(k1, k + kGradBlockRows);
+      dense_dkernel_fast_rows(block, inputs, ws.deltas[0].data(), rows, C, OC, k, k_end);
+      ok = adam.update_block(net.params, block, k * OC, k_end * OC, alpha) && ok;
+    }
+    if (t == 0) ok = adam.update(net.params, grad, C * OC, net.params.size(), alpha) && ok;
+    finite[t] = ok ? 1 : 0;
+  });
+  return result;
+}
+
+}  // namespace
 
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
@@ -53,6 +151,7 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
     throw Error(fmt::format("{}: the network takes {} inputs but the images have {} pixels",
                             config.name, net.layout.in(0), images.pixels_per_image()));
   }
+  const FlushDenormals flush;
   const std::size_t batch = std::min(config.batch, images.count);
   const std::size_t steps = (images.count + batch - 1) / batch;
   const std::size_t report_every = std::max<std::size_t>(1, steps / 100);
@@ -63,6 +162,15 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
   std::vector<float> inputs(batch * images.pixels_per_image());
   std::vector<std::uint8_t> batch_labels(batch);
   std::vector<EpochRecord> history;
+  // Beyond a few threads the serial part of a step (the small layers) dominates, and more
+  // threads than cores would spin against each other. The result does not depend on it.
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t team_size =
+      std::clamp<std::size_t>(static_cast<std::size_t>(std::max(config.threads, 1)), 1,
+                              std::min<std::size_t>({batch, 16, cores}));
+  ThreadTeam team(team_size, [] { enable_flush_denormals(); });
+  std::vector<char> finite(team.size(), 1);
+  std::vector<float> grad_blocks(team.size() * kGradBlockRows * net.layout.out(0));
 
   const auto start = Clock::now();
   for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -76,17 +184,24 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
       const std::size_t begin = step * batch;
       const std::size_t rows = std::min(batch, images.count - begin);
       std::span<const std::uint32_t> indices(order.data() + begin, rows);
-      gather_batch(epoch_images, indices, inputs.data());
       for (std::size_t r = 0; r < rows; ++r) batch_labels[r] = labels[indices[r]];
+      // The next batch's images are scattered over 47 MB: ask for them while this one computes.
+      if (step + 1 < steps) {
+        const std::size_t next = std::min(batch, images.count - begin - rows);
+        prefetch_images(epoch_images, std::span(order.data() + begin + rows, next));
+      }
 
-      StepResult result = forward_backward(net, inputs.data(), batch_labels.data(), rows, ws, grad);
-      if (!std::isfinite(result.loss_sum) || !all_finite(grad)) {
+      // Adam reports a non-finite gradient from the pass it makes anyway.
+      const StepResult result =
+          train_step(net, epoch_images, indices, inputs.data(), batch_labels.data(), ws, grad,
+                     grad_blocks, adam, team, finite);
+      const bool finite_grad = std::find(finite.begin(), finite.end(), 0) == finite.end();
+      if (!std::isfinite(result.loss_sum) || !finite_grad) {
         throw Error(
             fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "
                         "gradient is not finite (NaN or infinity); lower --lr (now {})",
                         config.name, epoch, step + 1, config.learning_rate));
       }
-      adam.step(net.params, grad);
       loss_sum += result.loss_sum;
       correct += result.correct;
       seen += rows;

@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""The peer of savant-bench: the article's model trained by PyTorch on the same data.
+
+Same IDX files, same architecture (784-128 ReLU-10, softmax cross-entropy), Glorot-uniform
+kernels and zero biases, Adam(lr 1e-3, betas 0.9/0.999, eps 1e-7), batch 32 with the last
+partial batch used, 5 epochs with the order reshuffled every epoch, on N threads. Only the
+training loop is timed (the images are scaled to float32 once, before it, which favours the
+peer). PyTorch adds eps to sqrt(v_hat) where Keras and savant add it to sqrt(v); at 1e-7 the
+difference does not show.
+
+    bench/pytorch_peer.py [--data DIR] [--threads 2] [--repeats 1] [--epochs 5]
+
+Prints the times of the runs and `peer_train_seconds=MEDIAN` on the last line.
+"""
+import argparse
+import gzip
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def read_idx(directory, stem):
+    for name in (stem, stem + ".gz"):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(path, "rb") as f:
+                raw = f.read()
+            ndim = raw[3]
+            dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+            return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    sys.exit(f"pytorch_peer: no {stem}[.gz] in {directory}")
+
+
+def train_once(x, y, epochs, seed):
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 10))
+    for layer in (model[0], model[2]):
+        torch.nn.init.xavier_uniform_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = x.shape[0]
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(n)
+        correct = 0
+        for begin in range(0, n, 32):
+            idx = order[begin:begin + 32]
+            xb, yb = x[idx], y[idx]
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            correct += (logits.argmax(1) == yb).sum().item()
+    seconds = time.perf_counter() - start
+    return seconds, correct / n
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=os.environ.get("SAVANT_DATA",
+                                                         "/usr/share/datasets/fashion-mnist"))
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--images", type=int, default=0,
+                        help="use only the first N training images (0: all); for quick checks")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    images = read_idx(args.data, "train-images-idx3-ubyte")
+    labels = read_idx(args.data, "train-labels-idx1-ubyte")
+    if args.images > 0:
+        images, labels = images[:args.images], labels[:args.images]
+    x = torch.from_numpy(images.reshape(images.shape[0], -1).astype(np.float32) / 255.0)
+    y = torch.from_numpy(labels.astype(np.int64))
+    print(f"pytorch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+          f"BLAS: {'OpenBLAS' if 'openblas' in torch.__config__.show().lower() else 'see torch.__config__'}")
+    times = []
+    for r in range(args.repeats):
+        seconds, accuracy = train_once(x, y, args.epochs, seed=r)
+        times.append(seconds)
+        print(f"run {r + 1}: {seconds:.3f} s, last-epoch training accuracy {accuracy:.4f}",
+              flush=True)
+    print(f"peer_train_seconds={statistics.median(times):.4f}")
+
+
+if __name__ == "__main__":
+    main()
