@@ -117,12 +117,14 @@ ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& con
 }
 
 void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
-                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress) {
+                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
+                 int threads) {
   const auto start = Clock::now();
   model.network = Network(dense_layout(images.pixels_per_image(), config.hidden, config.layers,
                                        static_cast<std::size_t>(classes)));
   glorot_uniform_init(model.network, config.seed);
-  const TrainConfig tc{config.epochs, config.batch, config.learning_rate, config.seed, model.name};
+  TrainConfig tc{config.epochs, config.batch, config.learning_rate, config.seed, model.name};
+  tc.threads = std::max(threads, 1);
   model.history = train_network(model.network, images, labels, tc, progress);
   model.train_seconds = seconds_since(start);
 }
@@ -157,7 +159,8 @@ TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
   result.shuffle_seconds = seconds_since(t);
 
   result.model.name = model_name(train_on);
-  train_model(result.model, config, images, data.train.labels, data.classes, progress);
+  train_model(result.model, config, images, data.train.labels, data.classes, progress,
+              config.threads);
   return result;
 }
 
@@ -188,11 +191,14 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   // 3. Train both networks from the same initial weights, in the same order of images.
   result.original.name = model_name(TrainOn::kOriginal);
   result.shuffled.name = model_name(TrainOn::kShuffled);
+  // With two threads or more the models train at the same time, each on half of them; the
+  // numbers do not depend on how many threads a model gets.
+  const bool together = config.threads >= 2;
   auto train_one = [&](ModelReport& model, const ImageSet& images) {
-    train_model(model, config, images, data.train.labels, data.classes, progress);
+    train_model(model, config, images, data.train.labels, data.classes, progress,
+                together ? config.threads / 2 : 1);
   };
-  if (config.threads >= 2) {
-    // The two models are independent: one per core, each single-threaded and deterministic.
+  if (together) {
     std::exception_ptr failure;
     std::jthread other([&] {
       try {

@@ -98,9 +98,11 @@ ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& con
 
 // Trains one model on `images`, starting from the seed's Glorot initialisation: every model
 // of a seed starts from the same weights and sees the images in the same order. Fills the
-// report's network, history and train_seconds.
+// report's network, history and train_seconds. `threads` is this model's share of the cores
+// (the result does not depend on it).
 void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
-                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress);
+                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
+                 int threads);
 
 // R, the adjacent map A and the grid signature of the model's first layer.
 void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid);
