@@ -31,7 +31,9 @@ const Tensor* TensorFile::find(std::string_view name) const {
 }
 
 std::string encode_safetensors(const TensorFile& file) {
-  nlohmann::ordered_json header;
+  // An object even when there is nothing to put in it: a default json is null, and a file
+  // whose header is "null" is not a safetensors file (found by fuzz_safetensors' round trip).
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
   std::size_t offset = 0;
   for (const Tensor& t : file.tensors) {
