@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 a run-time error (bad data, unwritable output, divergence),
 // 2 a usage error (unknown option, bad value). Every error ends in a message on stderr.
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -26,6 +27,10 @@ void print_error(const std::string& message, const char* hint = nullptr) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) the kernel would kill us with SIGXFSZ, leaving no
+  // message; ignored, the write fails with EFBIG and becomes an ordinary error naming the file.
+  std::signal(SIGXFSZ, SIG_IGN);
+
   CLI::App app{fmt::format(
       "savant {}: how a dense network learns to classify images cut into a puzzle and shuffled "
       "(\"Savant Syndrome of Neural Networks\")",
