@@ -19,4 +19,8 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
 
 int default_threads();
 
+// For unsigned options: CLI11 2.1 turns "-1" into 2^64 - 1 and saturates numbers that do not
+// fit, so an unsigned option must be checked as text, digits only and in range.
+CLI::Validator unsigned_integer();
+
 }  // namespace savant::cli

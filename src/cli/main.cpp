@@ -56,6 +56,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 checks for a missing subcommand before it looks at what it did not understand,
+    // so `savant frobnicate` would only say "a subcommand is required"; name the word.
+    const std::string word = argc > 1 ? argv[1] : "";
+    std::string known;
+    bool is_command = false;
+    for (const CLI::App* cmd : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + cmd->get_name();
+      is_command = is_command || cmd->get_name() == word;
+    }
+    if (!word.empty() && !is_command && app.get_subcommands().empty()) {
+      print_error(fmt::format("unknown {} '{}'; the commands are: {}",
+                              word.starts_with('-') ? "option" : "command", word, known),
+                  "run 'savant --help' for usage");
+      return kExitUsage;
+    }
     print_error(e.what(), "run 'savant --help' (or 'savant COMMAND --help') for usage");
     return kExitUsage;
   } catch (const savant::UsageError& e) {

@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +15,24 @@ namespace savant::cli {
 
 int default_threads() {
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
+}
+
+CLI::Validator unsigned_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec == std::errc::result_out_of_range) {
+          return fmt::format("'{}' is not a whole number from 0 to {}", text,
+                             std::numeric_limits<std::uint64_t>::max());
+        }
+        if (ec != std::errc() || ptr != end) {
+          return fmt::format("'{}' is not a whole number of 0 or more", text);
+        }
+        return {};
+      },
+      "UINT");
 }
 
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode) {
@@ -40,7 +61,8 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd.add_option("--seed", config.seed, "seed of every random choice (init, order, shuffling)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_integer());
   cmd.add_option("--threads", config.threads, "threads to use (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
@@ -99,7 +121,8 @@ Runner add_reproduce_command(CLI::App& app) {
   cmd->add_option("--out", options->out, "output directory")->capture_default_str();
   cmd->add_option("--train-limit", options->config.train_limit,
                   "use only the first N training images (0: all)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_integer());
   return [options]() {
     ExperimentConfig& config = options->config;
     config.shuffle = parse_shuffle_mode(options->shuffle);
