@@ -63,6 +63,23 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   }
 }
 
+void remove_stale_temporaries(const std::filesystem::path& dir,
+                              std::span<const std::string> names) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    for (const std::string& name : names) {
+      // mkstemp's template: the name, ".tmp.", six characters.
+      const std::string prefix = name + ".tmp.";
+      if (file.size() == prefix.size() + 6 && file.starts_with(prefix)) {
+        std::error_code ignored;
+        std::filesystem::remove(it->path(), ignored);
+      }
+    }
+  }
+}
+
 void ensure_writable_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
