@@ -16,6 +16,7 @@
 
 #include "savant/error.hpp"
 #include "savant/idx.hpp"
+#include "savant/safetensors.hpp"
 #include "support/test_support.hpp"
 #include "targets.hpp"
 
@@ -120,6 +121,20 @@ TEST(HugeDimensions, ClaimOverTheLimitIsRefusedFromTheHeader) {
         }
       },
       Error);
+}
+
+TEST(HostileFiles, SafetensorsFromADeviceIsRefusedNotReadForever) {
+  try {
+    (void)read_safetensors("/dev/zero");
+    FAIL() << "/dev/zero was read as a model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostileFiles, IdxFromADeviceIsRefused) {
+  EXPECT_THROW((void)read_idx_images("/dev/zero"), Error);
+  EXPECT_THROW((void)read_idx_labels("/dev/zero"), Error);
 }
 
 }  // namespace

@@ -161,6 +161,11 @@ TensorFile read_safetensors(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path, ec)) {
     throw Error(fmt::format("{}: is a directory, expected a .safetensors file", path.string()));
   }
+  // The whole file is read into memory: a device or pipe (/dev/zero) would never end.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw Error(fmt::format("{}: is not a regular file, expected a .safetensors file",
+                            path.string()));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
   std::ostringstream buffer;
