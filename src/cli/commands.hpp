@@ -23,4 +23,8 @@ int default_threads();
 // fit, so an unsigned option must be checked as text, digits only and in range.
 CLI::Validator unsigned_integer();
 
+// For float options that must be positive: CLI11's PositiveNumber lets NaN through and
+// answers "-1" with a range up to 1.8e308 written out in full.
+CLI::Validator positive_number();
+
 }  // namespace savant::cli

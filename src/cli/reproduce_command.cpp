@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <thread>
@@ -35,6 +36,21 @@ CLI::Validator unsigned_integer() {
       "UINT");
 }
 
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value) ||
+            !(value > 0) || value > std::numeric_limits<float>::max()) {
+          return fmt::format("'{}' is not a positive number (e.g. 0.001)", text);
+        }
+        return {};
+      },
+      "POSITIVE");
+}
+
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode) {
   config.data = default_data_dir();
   config.threads = default_threads();
@@ -59,7 +75,7 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
       ->check(CLI::Range(1, 65536));
   cmd.add_option("--lr", config.learning_rate, "Adam's learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd.add_option("--seed", config.seed, "seed of every random choice (init, order, shuffling)")
       ->capture_default_str()
       ->check(unsigned_integer());
