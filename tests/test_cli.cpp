@@ -44,7 +44,9 @@ struct CliCase {
 };
 
 // gtest prints a failing case's parameter: its name says which row it is.
-void PrintTo(const CliCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const CliCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 // clang-format off
 const CliCase kCases[] = {
