@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,62 @@ TEST_P(CliTable, ExitCodeMessageAndNoPartialOutput) {
     for (const auto& file : files_under(out)) {
       EXPECT_FALSE(is_atomic_temporary(file)) << file;
       EXPECT_EQ(result_file_problem(file), "") << file;
+    }
+  }
+}
+
+// Beyond the table: random combinations of options and values, good and bad, must each end
+// with exit code 0, 1 or 2 and never with a signal, an uncaught exception or a sanitizer
+// report. The seed is printed on failure.
+TEST_F(CliTable, RandomArgumentsNeverCrash) {
+  const std::vector<std::string> options = {"--grid",        "--shuffle", "--hidden", "--epochs",
+                                            "--batch",       "--lr",      "--seed",   "--threads",
+                                            "--train-limit", "--data",    "--bogus"};
+  const std::vector<std::string> values = {"0",
+                                           "1",
+                                           "2",
+                                           "3",
+                                           "4",
+                                           "8",
+                                           "-1",
+                                           "1.5",
+                                           "1e9",
+                                           "nan",
+                                           "inf",
+                                           "-inf",
+                                           "x",
+                                           "''",
+                                           "99999999999999999999999",
+                                           "derange",
+                                           "permute",
+                                           "fixed",
+                                           "none",
+                                           "0x10",
+                                           "1e-45",
+                                           (root_->path() / "bad-truncated").string(),
+                                           (root_->path() / "a-file").string()};
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)];
+  };
+  for (int run = 0; run < 30; ++run) {
+    const auto out = root_->path() / fmt::format("random-{}", run);
+    std::string command =
+        fmt::format("{} reproduce --data {} --out {} --epochs 1 --hidden 8", savant_binary(),
+                    (root_->path() / "data").string(), out.string());
+    const int count = std::uniform_int_distribution<int>(1, 3)(rng);
+    for (int k = 0; k < count; ++k) command += fmt::format(" {} {}", pick(options), pick(values));
+    const CommandResult result = run_command(command);
+    SCOPED_TRACE(command + "\n" + result.output);
+    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1 || result.exit_code == 2);
+    for (const char* bad : {"terminate called", "Sanitizer", "runtime error", "Aborted"}) {
+      EXPECT_EQ(result.output.find(bad), std::string::npos) << bad;
+    }
+    if (result.exit_code != 0) {
+      EXPECT_NE(result.output.find("savant: error: "), std::string::npos);
+      EXPECT_TRUE(files_under(out).empty());
     }
   }
 }
