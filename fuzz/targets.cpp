@@ -61,19 +61,27 @@ std::string_view as_chars(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-void read_idx_both_ways(std::string_view file_bytes) {
+// One reader per input, chosen by a byte the mutator can flip, so that each execution opens
+// the file once: the label reader for odd `selector`, else the image reader.
+void read_idx(std::string_view file_bytes, std::uint8_t selector) {
   const std::string& path = memory_file().hold(file_bytes);
   try {
-    const ImageSet images = read_idx_images(path);
-    if (images.pixels.size() != images.count * images.rows * images.cols) {
-      die("read_idx_images: pixel count does not match the dimensions");
+    if (selector % 2 == 1) {
+      (void)read_idx_labels(path);
+    } else {
+      const ImageSet images = read_idx_images(path);
+      if (images.pixels.size() != images.count * images.rows * images.cols) {
+        die("read_idx_images: pixel count does not match the dimensions");
+      }
     }
   } catch (const savant::Error&) {
   }
-  try {
-    (void)read_idx_labels(path);
-  } catch (const savant::Error&) {
-  }
+}
+
+// The rank byte of a raw IDX header (1 for labels), else the last byte.
+std::uint8_t selector_of(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() > 3 && bytes[0] == 0 && bytes[1] == 0) return bytes[3];
+  return bytes.empty() ? 0 : bytes.back();
 }
 
 std::string gzip(std::string_view bytes) {
@@ -111,11 +119,11 @@ bool same_tensors(const TensorFile& a, const TensorFile& b) {
 }  // namespace
 
 void idx_file(std::span<const std::uint8_t> bytes) {
-  read_idx_both_ways(as_chars(bytes));
+  read_idx(as_chars(bytes), selector_of(bytes));
 }
 
 void idx_gzip_file(std::span<const std::uint8_t> bytes) {
-  read_idx_both_ways(gzip(as_chars(bytes)));
+  read_idx(gzip(as_chars(bytes)), selector_of(bytes));
 }
 
 void safetensors_file(std::span<const std::uint8_t> bytes) {

@@ -14,7 +14,8 @@
 namespace savant::fuzz {
 
 // The bytes as an IDX file on disk (raw, or gzip when they start with gzip's magic), read
-// both as images and as labels through the public readers.
+// through the public readers: as labels when the header's rank byte is 1 (for gzip input:
+// when the last byte is odd), else as images.
 void idx_file(std::span<const std::uint8_t> bytes);
 
 // The bytes gzip-compressed first, then read as above: mutations reach the IDX parser
