@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <regex>
 #include <set>
@@ -63,6 +64,26 @@ std::set<std::string> check_outputs(const std::filesystem::path& out) {
   return found;
 }
 
+// Waits until `out` has shown `n` distinct temporaries of write_file_atomically (a write is
+// under way): returns nullopt then, with the process still running; or, when the process
+// ends first, its exit code.
+std::optional<int> wait_for_temporaries(pid_t pid, const std::filesystem::path& out,
+                                        std::size_t n) {
+  std::set<std::string> seen;
+  for (;;) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
+      if (is_atomic_temporary(it->path())) seen.insert(it->path().filename().string());
+    }
+    if (seen.size() >= n) return std::nullopt;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
 class CrashSafety : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -94,19 +115,37 @@ TEST_F(CrashSafety, KilledRunLeavesOnlyCompleteFiles) {
   SCOPED_TRACE("kill delays drawn with seed " + std::to_string(seed));
   std::mt19937 rng(seed);
   const auto full_us = std::chrono::duration_cast<std::chrono::microseconds>(full_run).count();
-  constexpr int kKills = 8;
+  constexpr int kKills = 10;
+  int mid_write = 0;
   for (int k = 0; k < kKills; ++k) {
-    // Half the kills anywhere in the run, half near its end, where the files are written.
-    std::uniform_int_distribution<long> delay(k % 2 == 0 ? 0 : full_us * 8 / 10, full_us);
-    const long wait_us = delay(rng);
-    SCOPED_TRACE("kill " + std::to_string(k) + " after " + std::to_string(wait_us) + " us");
     const pid_t pid = spawn_savant(reproduce_args(out, std::to_string(k + 2)));
-    std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
-    ::kill(pid, SIGKILL);
-    const int code = wait_for(pid);
+    int code = 0;
+    if (k % 2 == 0) {
+      // Anywhere in the run, or near its end, where the files are written.
+      std::uniform_int_distribution<long> delay(k % 4 == 0 ? 0 : full_us * 8 / 10, full_us);
+      const long wait_us = delay(rng);
+      SCOPED_TRACE("kill " + std::to_string(k) + " after " + std::to_string(wait_us) + " us");
+      std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
+      ::kill(pid, SIGKILL);
+      code = wait_for(pid);
+    } else {
+      // In the middle of writing the n-th file: between creating its temporary and renaming.
+      const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 6)(rng);
+      SCOPED_TRACE("kill " + std::to_string(k) + " while writing file " + std::to_string(n));
+      if (const std::optional<int> ended = wait_for_temporaries(pid, out, n)) {
+        code = *ended;
+      } else {
+        ::kill(pid, SIGKILL);
+        code = wait_for(pid);
+        ++mid_write;
+      }
+    }
     EXPECT_TRUE(code == 128 + SIGKILL || code == 0) << "exit code " << code;
     EXPECT_EQ(check_outputs(out), kResultFiles);
   }
+  // Not a guarantee (a file can be written between two looks), but the temporaries live for
+  // milliseconds and the directory is looked at every 50 us.
+  EXPECT_GE(mid_write, 1) << "no kill landed while a file was being written";
 
   // A run that finishes clears the temporaries the killed ones left.
   ASSERT_EQ(wait_for(spawn_savant(reproduce_args(out, "99"))), 0);
