@@ -4,8 +4,11 @@ JOBS ?= $(shell nproc)
 WERROR ?= $(if $(SAVANT_WERROR),$(SAVANT_WERROR),OFF)
 OUT ?= savant-out
 SAVANT := build/$(PRESET)/src/savant
+# libFuzzer harnesses (fuzz/) and how long `make fuzz` runs each.
+FUZZERS := fuzz_idx fuzz_idx_gzip fuzz_safetensors
+FUZZ_SECONDS ?= 60
 
-.PHONY: setup configure build test reproduce asan clean format bench bench-peer
+.PHONY: setup configure build test reproduce asan fuzz clean format bench bench-peer
 
 setup:
 	@scripts/setup
@@ -33,6 +36,12 @@ bench-peer: build
 
 asan:
 	$(MAKE) test PRESET=asan
+
+# Clang's own warnings are not errors here: the gcc builds (release, asan) hold that line.
+fuzz: setup
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZERS)
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

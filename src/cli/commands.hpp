@@ -34,5 +34,12 @@ int default_threads();
 
 // "savant: warning: ..." on stderr, one line each: the run goes on and exits 0.
 void print_warnings(const std::vector<std::string>& warnings);
+// For unsigned options: CLI11 2.1 turns "-1" into 2^64 - 1 and saturates numbers that do not
+// fit, so an unsigned option must be checked as text, digits only and in range.
+CLI::Validator unsigned_integer();
+
+// For float options that must be positive: CLI11's PositiveNumber lets NaN through and
+// answers "-1" with a range up to 1.8e308 written out in full.
+CLI::Validator positive_number();
 
 }  // namespace savant::cli

@@ -77,8 +77,10 @@ Runner add_eval_command(CLI::App& app) {
       cmd->add_option("--shuffle", options->shuffle,
                       "block shuffling of the test images (default: the model's own)")
           ->check(CLI::IsMember({"derange", "permute", "fixed", "none"}));
-  CLI::Option* seed = cmd->add_option(
-      "--seed", options->seed, "seed of the test images' permutations (default: the model's own)");
+  CLI::Option* seed =
+      cmd->add_option("--seed", options->seed,
+                      "seed of the test images' permutations (default: the model's own)")
+          ->check(unsigned_integer());
   cmd->add_option("--threads", options->threads, "threads to use (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 a run-time error (bad data, unwritable output, divergence),
 // 2 a usage error (unknown option, bad value). Every error ends in a message on stderr.
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -26,6 +27,10 @@ void print_error(const std::string& message, const char* hint = nullptr) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) the kernel would kill us with SIGXFSZ, leaving no
+  // message; ignored, the write fails with EFBIG and becomes an ordinary error naming the file.
+  std::signal(SIGXFSZ, SIG_IGN);
+
   CLI::App app{fmt::format(
       "savant {}: how a dense network learns to classify images cut into a puzzle and shuffled "
       "(\"Savant Syndrome of Neural Networks\")",
@@ -60,6 +65,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 checks for a missing subcommand before it looks at what it did not understand,
+    // so `savant frobnicate` would only say "a subcommand is required"; name the word.
+    const std::string word = argc > 1 ? argv[1] : "";
+    std::string known;
+    bool is_command = false;
+    for (const CLI::App* cmd : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + cmd->get_name();
+      is_command = is_command || cmd->get_name() == word;
+    }
+    if (!word.empty() && !is_command && app.get_subcommands().empty()) {
+      print_error(fmt::format("unknown {} '{}'; the commands are: {}",
+                              word.starts_with('-') ? "option" : "command", word, known),
+                  "run 'savant --help' for usage");
+      return kExitUsage;
+    }
     print_error(e.what(), "run 'savant --help' (or 'savant COMMAND --help') for usage");
     return kExitUsage;
   } catch (const savant::UsageError& e) {

@@ -1,4 +1,8 @@
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +17,39 @@ namespace savant::cli {
 
 int default_threads() {
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
+}
+
+CLI::Validator unsigned_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec == std::errc::result_out_of_range) {
+          return fmt::format("'{}' is not a whole number from 0 to {}", text,
+                             std::numeric_limits<std::uint64_t>::max());
+        }
+        if (ec != std::errc() || ptr != end) {
+          return fmt::format("'{}' is not a whole number of 0 or more", text);
+        }
+        return {};
+      },
+      "UINT");
+}
+
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value) ||
+            !(value > 0) || value > std::numeric_limits<float>::max()) {
+          return fmt::format("'{}' is not a positive number (e.g. 0.001)", text);
+        }
+        return {};
+      },
+      "POSITIVE");
 }
 
 void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string& shuffle_mode) {
@@ -42,15 +79,17 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
       ->check(CLI::Range(1, 65536));
   cmd.add_option("--lr", config.learning_rate, "Adam's learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd.add_option("--seed", config.seed, "seed of every random choice (init, order, shuffling)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_integer());
   cmd.add_option("--threads", config.threads, "threads to use (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd.add_option("--train-limit", config.train_limit,
                  "use only the first N training images (0: all)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_integer());
 }
 
 void print_warnings(const std::vector<std::string>& warnings) {

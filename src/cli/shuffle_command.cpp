@@ -34,7 +34,9 @@ Runner add_shuffle_command(CLI::App& app) {
   cmd->add_option("--mode", options->mode, "block shuffling: derange, permute, fixed or none")
       ->required()
       ->check(CLI::IsMember({"derange", "permute", "fixed", "none"}));
-  cmd->add_option("--seed", s.seed, "seed of the permutations")->required();
+  cmd->add_option("--seed", s.seed, "seed of the permutations")
+      ->required()
+      ->check(unsigned_integer());
   cmd->add_option("--threads", s.threads, "threads to use (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

@@ -61,6 +61,30 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     ::unlink(tmpl.c_str());
     throw Error(fmt::format("cannot write '{}': {}", path.string(), reason));
   }
+  // The rename lives in the directory: without this a power cut (unlike a kill) could still
+  // lose it. Best effort: some file systems refuse fsync on a directory.
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+void remove_stale_temporaries(const std::filesystem::path& dir,
+                              std::span<const std::string> names) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    for (const std::string& name : names) {
+      // mkstemp's template: the name, ".tmp.", six characters.
+      const std::string prefix = name + ".tmp.";
+      if (file.size() == prefix.size() + 6 && file.starts_with(prefix)) {
+        std::error_code ignored;
+        std::filesystem::remove(it->path(), ignored);
+      }
+    }
+  }
 }
 
 void ensure_writable_directory(const std::filesystem::path& dir) {

@@ -246,6 +246,13 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir) {
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
+  const std::vector<std::string> names = {"heatmap_original_model.png",
+                                          "heatmap_shuffled_model.png",
+                                          "original_model.safetensors",
+                                          "shuffled_model.safetensors",
+                                          "samples.png",
+                                          "results.json"};
+  remove_stale_temporaries(out_dir, names);
 
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
   for (const ModelReport* model : {&result.original, &result.shuffled}) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -67,6 +68,17 @@ class IdxInput {
   }
 
   const std::filesystem::path& path() const { return path_; }
+
+  // The bytes left in the file when it is stored raw (not gzip), else nullopt: zlib only
+  // knows after the first read whether it is passing bytes through.
+  std::optional<std::uint64_t> raw_bytes_left() {
+    if (gzdirect(file_.get()) != 1) return std::nullopt;
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path_, ec);
+    const z_off_t position = gztell(file_.get());
+    if (ec || position < 0 || size < static_cast<std::uintmax_t>(position)) return std::nullopt;
+    return static_cast<std::uint64_t>(size - static_cast<std::uintmax_t>(position));
+  }
 
  private:
   [[noreturn]] void throw_zlib_error() {
@@ -132,14 +144,31 @@ std::vector<std::uint32_t> read_header(IdxInput& in, std::uint8_t expected_rank)
   return dims;
 }
 
-// Reads the payload in pieces so that a header claiming much more than the file holds does
-// not make us allocate it up front.
+// A header can claim up to kMaxIdxPayload bytes whatever the file holds. A raw file's size is
+// checked against the claim before anything is allocated; a gzip file's size says nothing,
+// so its payload is read in pieces that at most double what has arrived so far, and a
+// corrupt header costs memory in proportion to the data actually present.
 std::vector<std::uint8_t> read_payload(IdxInput& in, std::uint64_t size) {
+  if (const std::optional<std::uint64_t> left = in.raw_bytes_left()) {
+    if (*left < size) {
+      throw Error(
+          fmt::format("{}: truncated: the header's dimensions need {} bytes of data but the "
+                      "file holds {}",
+                      in.path().string(), size, *left));
+    }
+    if (*left > size) {
+      throw Error(
+          fmt::format("{}: unexpected bytes after the payload: the header's dimensions need {} "
+                      "bytes of data but the file holds {}",
+                      in.path().string(), size, *left));
+    }
+  }
   std::vector<std::uint8_t> data;
-  constexpr std::uint64_t kChunk = std::uint64_t{1} << 24;
+  constexpr std::uint64_t kFirstPiece = std::uint64_t{1} << 16;
   while (data.size() < size) {
-    std::size_t start = data.size();
-    std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size - start));
+    const std::size_t start = data.size();
+    const std::size_t piece = static_cast<std::size_t>(
+        std::min<std::uint64_t>(std::max<std::uint64_t>(kFirstPiece, start), size - start));
     data.resize(start + piece);
     in.read_exact(data.data() + start, piece, "data");
   }

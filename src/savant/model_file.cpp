@@ -74,7 +74,20 @@ ModelFile network_from_tensors(TensorFile file, std::string_view source) {
 
 void save_model(const std::filesystem::path& path, const Network& net,
                 std::map<std::string, std::string> metadata) {
-  write_safetensors(path, network_to_tensors(net, std::move(metadata)));
+  // Training stops on a non-finite loss, but whatever the path that got here, a model file
+  // with NaN or infinite weights is never a result anyone wants to find on disk.
+  TensorFile file = network_to_tensors(net, std::move(metadata));
+  for (const Tensor& t : file.tensors) {
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      if (!std::isfinite(t.values[i])) {
+        throw Error(
+            fmt::format("{}: refusing to save a model whose weights are not finite ('{}' "
+                        "element {} is {}); the training diverged: lower --lr",
+                        path.string(), t.name, i, t.values[i]));
+      }
+    }
+  }
+  write_safetensors(path, file);
 }
 
 ModelFile load_model(const std::filesystem::path& path) {

@@ -31,7 +31,9 @@ const Tensor* TensorFile::find(std::string_view name) const {
 }
 
 std::string encode_safetensors(const TensorFile& file) {
-  nlohmann::ordered_json header;
+  // An object even when there is nothing to put in it: a default json is null, and a file
+  // whose header is "null" is not a safetensors file (found by fuzz_safetensors' round trip).
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
   std::size_t offset = 0;
   for (const Tensor& t : file.tensors) {
@@ -158,6 +160,11 @@ TensorFile read_safetensors(const std::filesystem::path& path) {
     throw Error(fmt::format("{}: file not found", path.string()));
   if (std::filesystem::is_directory(path, ec)) {
     throw Error(fmt::format("{}: is a directory, expected a .safetensors file", path.string()));
+  }
+  // The whole file is read into memory: a device or pipe (/dev/zero) would never end.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw Error(fmt::format("{}: is not a regular file, expected a .safetensors file",
+                            path.string()));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));

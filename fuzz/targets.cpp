@@ -1,0 +1,144 @@
+#include "targets.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "savant/error.hpp"
+#include "savant/idx.hpp"
+#include "savant/model_file.hpp"
+#include "savant/safetensors.hpp"
+
+namespace savant::fuzz {
+namespace {
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "fuzz target: %s\n", what);
+  std::abort();
+}
+
+// One in-memory file for the whole process, reached through /proc/self/fd: the readers open
+// it by path like any data file, but nothing touches the disk and nothing is left behind.
+class MemoryFile {
+ public:
+  MemoryFile() : fd_(::memfd_create("savant-fuzz", 0)) {
+    if (fd_ < 0) die("memfd_create failed");
+    path_ = "/proc/self/fd/" + std::to_string(fd_);
+  }
+  ~MemoryFile() { ::close(fd_); }
+  MemoryFile(const MemoryFile&) = delete;
+  MemoryFile& operator=(const MemoryFile&) = delete;
+
+  const std::string& hold(std::string_view bytes) {
+    if (::ftruncate(fd_, 0) != 0) die("ftruncate failed");
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n =
+          ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+      if (n <= 0) die("pwrite failed");
+      done += static_cast<std::size_t>(n);
+    }
+    return path_;
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+MemoryFile& memory_file() {
+  static MemoryFile file;
+  return file;
+}
+
+std::string_view as_chars(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// One reader per input, chosen by a byte the mutator can flip, so that each execution opens
+// the file once: the label reader for odd `selector`, else the image reader.
+void read_idx(std::string_view file_bytes, std::uint8_t selector) {
+  const std::string& path = memory_file().hold(file_bytes);
+  try {
+    if (selector % 2 == 1) {
+      (void)read_idx_labels(path);
+    } else {
+      const ImageSet images = read_idx_images(path);
+      if (images.pixels.size() != images.count * images.rows * images.cols) {
+        die("read_idx_images: pixel count does not match the dimensions");
+      }
+    }
+  } catch (const savant::Error&) {
+  }
+}
+
+// The rank byte of a raw IDX header (1 for labels), else the last byte.
+std::uint8_t selector_of(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() > 3 && bytes[0] == 0 && bytes[1] == 0) return bytes[3];
+  return bytes.empty() ? 0 : bytes.back();
+}
+
+std::string gzip(std::string_view bytes) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    die("deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&stream, Z_FINISH);
+  deflateEnd(&stream);
+  if (rc != Z_STREAM_END) die("deflate failed");
+  out.resize(stream.total_out);
+  return out;
+}
+
+bool same_tensors(const TensorFile& a, const TensorFile& b) {
+  if (a.metadata != b.metadata || a.tensors.size() != b.tensors.size()) return false;
+  for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+    const Tensor& x = a.tensors[i];
+    const Tensor& y = b.tensors[i];
+    if (x.name != y.name || x.shape != y.shape || x.values.size() != y.values.size()) return false;
+    // Bit for bit: NaN payloads must survive too.
+    if (!x.values.empty() &&
+        std::memcmp(x.values.data(), y.values.data(), x.values.size() * sizeof(float)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void idx_file(std::span<const std::uint8_t> bytes) {
+  read_idx(as_chars(bytes), selector_of(bytes));
+}
+
+void idx_gzip_file(std::span<const std::uint8_t> bytes) {
+  read_idx(gzip(as_chars(bytes)), selector_of(bytes));
+}
+
+void safetensors_file(std::span<const std::uint8_t> bytes) {
+  TensorFile file;
+  try {
+    file = decode_safetensors(as_chars(bytes), "fuzz input");
+  } catch (const savant::Error&) {
+    return;
+  }
+  const TensorFile again = decode_safetensors(encode_safetensors(file), "re-encoded fuzz input");
+  if (!same_tensors(file, again)) die("safetensors: encode then decode changed the tensors");
+  try {
+    (void)network_from_tensors(std::move(file), "fuzz input");
+  } catch (const savant::Error&) {
+  }
+}
+
+}  // namespace savant::fuzz

@@ -1,0 +1,29 @@
+#pragma once
+// What each fuzz harness does with one input, apart from libFuzzer so that the regression
+// test (tests/test_fuzz_regressions.cpp) replays the seed corpora and every input that once
+// crashed through exactly the same code under the ordinary test suite.
+//
+// Each function returns normally for any input. Rejecting the input with savant::Error is
+// the expected outcome for most of them; anything else (another exception, a crash, a
+// sanitizer report, a broken round trip) is a bug and aborts.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace savant::fuzz {
+
+// The bytes as an IDX file on disk (raw, or gzip when they start with gzip's magic), read
+// through the public readers: as labels when the header's rank byte is 1 (for gzip input:
+// when the last byte is odd), else as images.
+void idx_file(std::span<const std::uint8_t> bytes);
+
+// The bytes gzip-compressed first, then read as above: mutations reach the IDX parser
+// through the decompressing path, which mutated deflate streams rarely get past.
+void idx_gzip_file(std::span<const std::uint8_t> bytes);
+
+// The bytes as a safetensors file: decoded, turned into a network, and, when accepted,
+// encoded and decoded again, which must give the same tensors bit for bit.
+void safetensors_file(std::span<const std::uint8_t> bytes);
+
+}  // namespace savant::fuzz
