@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -38,17 +39,17 @@ std::string to_png(cairo_surface_t* surface) {
   return bytes;
 }
 
-void set_rgb(cairo_t* cr, std::array<std::uint8_t, 3> rgb) {
-  cairo_set_source_rgb(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+void set_rgb(cairo_t* cr, std::array<std::uint8_t, 3> rgb, double alpha = 1) {
+  cairo_set_source_rgba(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0, alpha);
 }
 
-void text(cairo_t* cr, double x, double y, const std::string& s, double size,
-          bool centred = false) {
+// Text with its left edge (align 0), centre (0.5) or right edge (1) at x, baseline at y.
+void text(cairo_t* cr, double x, double y, const std::string& s, double size, double align = 0) {
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, size);
   cairo_text_extents_t ext;
   cairo_text_extents(cr, s.c_str(), &ext);
-  cairo_move_to(cr, centred ? x - ext.width / 2 - ext.x_bearing : x, y);
+  cairo_move_to(cr, x - align * ext.width - ext.x_bearing, y);
   cairo_show_text(cr, s.c_str());
 }
 
@@ -132,7 +133,7 @@ std::string heatmap_png(std::span<const double> values, std::size_t rows, std::s
     }
   }
   cairo_set_source_rgb(cr.get(), 0, 0, 0);
-  text(cr.get(), margin + map_w / 2.0, 23, title, 15, true);
+  text(cr.get(), margin + map_w / 2.0, 23, title, 15, 0.5);
 
   // Colour bar: max at the top, min at the bottom, five labelled ticks.
   const int bar_x = margin + map_w + bar_gap;
@@ -168,8 +169,8 @@ std::string samples_png(const std::vector<SampleRow>& samples, std::size_t rows,
   cairo_paint(cr.get());
   cairo_set_source_rgb(cr.get(), 0, 0, 0);
   const double col1 = margin + caption_w, col2 = col1 + img_w + gap;
-  text(cr.get(), col1 + img_w / 2.0, 18, "original", 13, true);
-  text(cr.get(), col2 + img_w / 2.0, 18, "shuffled", 13, true);
+  text(cr.get(), col1 + img_w / 2.0, 18, "original", 13, 0.5);
+  text(cr.get(), col2 + img_w / 2.0, 18, "shuffled", 13, 0.5);
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const double y = header + static_cast<double>(i) * (img_h + gap);
     cairo_set_source_rgb(cr.get(), 0, 0, 0);
@@ -185,6 +186,110 @@ std::string samples_png(const std::vector<SampleRow>& samples, std::size_t rows,
       cairo_restore(cr.get());
     }
   }
+  return to_png(surface.get());
+}
+
+std::string line_chart_png(const std::string& title, const std::string& x_label,
+                           const std::string& y_label, const std::vector<ChartSeries>& series,
+                           double y_min, double y_max) {
+  std::set<double> xs;
+  for (const auto& s : series)
+    for (const auto& p : s.points) xs.insert(p.x);
+  if (xs.empty() || !(*xs.begin() > 0)) throw Error("a chart needs positive x values");
+  const int width = 760, height = 470;
+  const double left = 70, right = 230, top = 48, bottom = 58;
+  const double plot_w = width - left - right, plot_h = height - top - bottom;
+  const double lx0 = std::log(*xs.begin()), lx1 = std::log(*xs.rbegin());
+  const double pad = (lx1 > lx0 ? lx1 - lx0 : 1.0) * 0.06;
+  auto px = [&](double x) {
+    return left + (std::log(x) - lx0 + pad) / (lx1 - lx0 + 2 * pad) * plot_w;
+  };
+  auto py = [&](double y) { return top + (1 - (y - y_min) / (y_max - y_min)) * plot_h; };
+
+  Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
+  Context context(cairo_create(surface.get()));
+  cairo_t* cr = context.get();
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+
+  // Grid lines and axes.
+  cairo_set_line_width(cr, 1);
+  for (int i = 0; i <= 5; ++i) {
+    const double y = y_min + (y_max - y_min) * i / 5.0;
+    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+    cairo_move_to(cr, left, std::round(py(y)) + 0.5);
+    cairo_line_to(cr, left + plot_w, std::round(py(y)) + 0.5);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    text(cr, left - 8, py(y) + 4, fmt::format("{:.0f}%", 100 * y), 12, 1);
+  }
+  for (double x : xs) {
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    text(cr, px(x), top + plot_h + 18, fmt::format("{}", x), 12, 0.5);
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, left + 0.5, top + 0.5, plot_w, plot_h);
+  cairo_stroke(cr);
+  text(cr, left + plot_w / 2, height - 16, x_label, 13, 0.5);
+  text(cr, width / 2.0 - right / 2, 28, title, 15, 0.5);
+  cairo_save(cr);
+  cairo_translate(cr, 20, top + plot_h / 2);
+  cairo_rotate(cr, -M_PI / 2);
+  text(cr, 0, 0, y_label, 13, 0.5);
+  cairo_restore(cr);
+
+  for (const ChartSeries& s : series) {
+    // The band: upper edge left to right, lower edge back.
+    bool band = !s.points.empty();
+    for (const auto& p : s.points) band = band && std::isfinite(p.low) && std::isfinite(p.high);
+    if (band && s.points.size() > 1) {
+      set_rgb(cr, s.colour, 0.18);
+      cairo_move_to(cr, px(s.points.front().x), py(s.points.front().high));
+      for (const auto& p : s.points) cairo_line_to(cr, px(p.x), py(p.high));
+      for (auto it = s.points.rbegin(); it != s.points.rend(); ++it) {
+        cairo_line_to(cr, px(it->x), py(it->low));
+      }
+      cairo_close_path(cr);
+      cairo_fill(cr);
+    }
+    set_rgb(cr, s.colour);
+    cairo_set_line_width(cr, 2.2);
+    const double dash[] = {7, 4};
+    cairo_set_dash(cr, dash, s.dashed ? 2 : 0, 0);
+    for (std::size_t i = 0; i < s.points.size(); ++i) {
+      const auto& p = s.points[i];
+      if (i == 0) {
+        cairo_move_to(cr, px(p.x), py(p.mean));
+      } else {
+        cairo_line_to(cr, px(p.x), py(p.mean));
+      }
+    }
+    cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);
+    for (const auto& p : s.points) {
+      cairo_arc(cr, px(p.x), py(p.mean), 3.2, 0, 2 * M_PI);
+      cairo_fill(cr);
+    }
+  }
+
+  // Legend.
+  double ly = top + 10;
+  for (const ChartSeries& s : series) {
+    set_rgb(cr, s.colour);
+    cairo_set_line_width(cr, 2.2);
+    const double dash[] = {7, 4};
+    cairo_set_dash(cr, dash, s.dashed ? 2 : 0, 0);
+    cairo_move_to(cr, left + plot_w + 14, ly);
+    cairo_line_to(cr, left + plot_w + 44, ly);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, left + plot_w + 50, ly + 4, s.label, 12);
+    ly += 24;
+  }
+  cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+  text(cr, left + plot_w + 14, ly + 10, "bands: 95% CI over seeds", 11);
+
   return to_png(surface.get());
 }
 

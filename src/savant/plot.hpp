@@ -36,4 +36,20 @@ struct SampleRow {
 std::string samples_png(const std::vector<SampleRow>& samples, std::size_t rows, std::size_t cols,
                         int scale = 6);
 
+struct ChartPoint {
+  double x = 0, mean = 0, low = 0, high = 0;  // low/high NaN: no band
+};
+struct ChartSeries {
+  std::string label;
+  std::array<std::uint8_t, 3> colour{};
+  bool dashed = false;
+  std::vector<ChartPoint> points;  // in increasing x
+};
+
+// Lines with shaded bands on a log-scale x axis with a tick at every x of the data; y in
+// [y_min, y_max].
+std::string line_chart_png(const std::string& title, const std::string& x_label,
+                           const std::string& y_label, const std::vector<ChartSeries>& series,
+                           double y_min, double y_max);
+
 }  // namespace savant
