@@ -157,10 +157,14 @@ TEST(SweepCli, ShardsMergedEqualOneProcess) {
   expect_same_jobs(read_jobs(dir / "merged.sqlite"), read_jobs(dir / "one.sqlite"));
 
 #ifdef SAVANT_MPIEXEC
-  // Rank 0 writes, rank 1 trains: the same rows and numbers as one process.
-  r = testing::run_command(fmt::format("{} --allow-run-as-root --oversubscribe -np 2 {} {} --db {}",
-                                       SAVANT_MPIEXEC, testing::savant_binary(), args,
-                                       (dir / "mpi.sqlite").string()));
+  // Rank 0 writes, rank 1 trains: the same rows and numbers as one process. Leak detection is
+  // off for this run alone: OpenMPI unloads its plugins in MPI_Finalize and leaves their
+  // allocations behind, which LeakSanitizer reports from "<unknown module>" and no suppression
+  // can name (AddressSanitizer's other checks stay on).
+  r = testing::run_command(
+      fmt::format("LSAN_OPTIONS=detect_leaks=0 {} --allow-run-as-root "
+                  "--oversubscribe -np 2 {} {} --db {}",
+                  SAVANT_MPIEXEC, testing::savant_binary(), args, (dir / "mpi.sqlite").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("1 MPI worker rank"), std::string::npos) << r.output;
   expect_same_jobs(read_jobs(dir / "mpi.sqlite"), read_jobs(dir / "one.sqlite"));

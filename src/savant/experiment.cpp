@@ -251,7 +251,8 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
                                           "original_model.safetensors",
                                           "shuffled_model.safetensors",
                                           "samples.png",
-                                          "results.json"};
+                                          "results.json",
+                                          "report.html"};  // written after these by the CLI
   remove_stale_temporaries(out_dir, names);
 
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
