@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
@@ -158,6 +160,19 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
   if (mode == Mode::kReadOnly && !exists) {
     throw Error(fmt::format("{}: no such database; run 'savant sweep --db {}' first", path.string(),
                             path.string()));
+  }
+  if (mode == Mode::kWrite && !exists) {
+    // SQLite says only "unable to open database file" when it cannot create one: say why.
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw Error(fmt::format("{}: cannot create the database: '{}' is not a directory",
+                              path.string(), dir.string()));
+    }
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+      throw Error(fmt::format("{}: cannot create the database: directory '{}' is not writable: {}",
+                              path.string(), dir.string(), std::strerror(errno)));
+    }
   }
   const int flags =
       mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
