@@ -248,6 +248,7 @@ const CliCase kCases[] = {
   {"merge_input_is_output", "merge {db} {db}", 2, "is both an input and the output"},
   {"merge_out_under_a_file", "merge {file}/merged.sqlite {db}", 1, "a-file' is not a directory"},
   {"merge_out_not_writable", "merge {readonly}/merged.sqlite {db}", 1, "readonly' is not writable", Run::kWithoutOverride},
+  {"merge_disk_full", "merge {out}.sqlite {db}", 1, "sweep.sqlite: cannot read the database: disk I/O error", Run::kFileSizeLimit},
   {"merge_tiny", "merge {out}.sqlite {db}", 0, "1 job(s) added"},
   // sweep.
   {"sweep_config_malformed", "sweep --data {data} --db {out}.sqlite --config {toml:malformed}", 2, "not a valid TOML file"},
@@ -270,6 +271,7 @@ const CliCase kCases[] = {
   {"sweep_db_not_sqlite", "sweep --data {data} --db {file} --grid 2 --hidden 8 --epochs 1", 1, "is not a savant sweep database"},
   {"sweep_db_foreign_sqlite", "sweep --data {data} --db {sqlite} --grid 2 --hidden 8 --epochs 1", 1, "is not a savant sweep database"},
   {"sweep_db_under_a_file", "sweep --data {data} --db {file}/s.sqlite --grid 2 --hidden 8 --epochs 1", 1, "a-file' is not a directory"},
+  {"sweep_disk_full", "sweep --data {data} --db {out}.sqlite --grid 2 --train-on original --hidden 8 --epochs 1", 1, "out-sweep_disk_full.sqlite: disk I/O error", Run::kFileSizeLimit},
   {"sweep_tiny", "sweep --data {data} --db {out}.sqlite --grid 2 --train-on original --hidden 8 --epochs 1", 0, "1 job(s) run"},
 };
 // clang-format on
