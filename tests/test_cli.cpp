@@ -217,7 +217,7 @@ const CliCase kCases[] = {
   {"report_results_wrong_type", "report {badrun:wrong_type} --out {out}.html", 1, "the key '/config/grid' is of type string"},
   {"report_results_bad_grid", "report {badrun:bad_grid} --out {out}.html", 1, "'/config/grid'"},
   {"report_results_huge_image", "report {badrun:huge_image} --out {out}.html", 1, "is not a run savant makes"},
-  {"report_results_is_a_directory", "report {badrun:results_directory} --out {out}.html", 1, "results.json"},
+  {"report_results_is_a_directory", "report {badrun:results_directory} --out {out}.html", 1, "results.json is not a regular file"},
   {"report_results_unreadable", "report {badrun:unreadable} --out {out}.html", 1, "cannot open for reading", Run::kWithoutOverride},
   {"report_model_missing", "report {badrun:no_model} --data {data} --out {out}.html", 1, "shuffled_model.safetensors"},
   {"report_model_corrupt", "report {badrun:corrupt_model} --data {data} --out {out}.html", 1, "original_model.safetensors"},

@@ -456,7 +456,9 @@ json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
   const fs::path results_path = run_dir / "results.json";
   std::error_code ec;
   if (!fs::is_regular_file(results_path, ec)) {
-    throw Error(fmt::format("{} not found: {}", results_path.string(), kFixHint));
+    throw Error(fmt::format("{} {}: {}", results_path.string(),
+                            fs::exists(results_path, ec) ? "is not a regular file" : "not found",
+                            kFixHint));
   }
   std::ifstream in(results_path, std::ios::binary);
   if (!in) {
