@@ -48,7 +48,7 @@ class ResultsFile {
   ResultsFile(std::string_view text, fs::path path) : path_(std::move(path)) {
     try {
       root_ = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       throw Error(fmt::format("{} is not valid JSON ({}); {}", path_.string(), e.what(), kFixHint));
     }
     require("", Kind::kObject);
