@@ -212,6 +212,7 @@ const CliCase kCases[] = {
   {"report_results_missing", "report {dir} --out {out}.html", 1, "results.json not found"},
   {"report_results_not_json", "report {badrun:not_json} --out {out}.html", 1, "is not valid JSON"},
   {"report_results_empty", "report {badrun:empty} --out {out}.html", 1, "is not valid JSON"},
+  {"report_results_huge_number", "report {badrun:huge_number} --out {out}.html", 1, "is not valid JSON"},
   {"report_results_not_an_object", "report {badrun:array} --out {out}.html", 1, "the key '' is of type array (expected an object)"},
   {"report_results_missing_key", "report {badrun:missing_key} --out {out}.html", 1, "the key '/accuracy/shuffled_model/original_test' is missing"},
   {"report_results_wrong_type", "report {badrun:wrong_type} --out {out}.html", 1, "the key '/config/grid' is of type string"},
@@ -394,6 +395,8 @@ std::filesystem::path fixture(const std::filesystem::path& r, const std::string&
       write_bytes(results, text.substr(0, text.size() / 2));
     } else if (name == "empty") {
       write_bytes(results, "");
+    } else if (name == "huge_number") {
+      write_bytes(results, R"({"accuracy": 1e400})");
     } else if (name == "array") {
       write_bytes(results, "[1, 2]");
     } else if (name == "missing_key") {
