@@ -7,13 +7,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include "savant/error.hpp"
 #include "savant/idx.hpp"
 #include "savant/model_file.hpp"
+#include "savant/report.hpp"
 #include "savant/safetensors.hpp"
+#include "savant/sweep.hpp"
 
 namespace savant::fuzz {
 namespace {
@@ -138,6 +141,50 @@ void safetensors_file(std::span<const std::uint8_t> bytes) {
   try {
     (void)network_from_tensors(std::move(file), "fuzz input");
   } catch (const savant::Error&) {
+  }
+}
+
+void results_json_text(std::span<const std::uint8_t> bytes) {
+  RunResults run;
+  try {
+    run = parse_results_json(as_chars(bytes), "fuzz input/results.json");
+  } catch (const savant::Error&) {
+    return;
+  }
+  if (run.rows * run.cols == 0 || run.rows * run.cols > 65536 || run.classes < 2 || run.grid < 1 ||
+      run.grid > 255) {
+    die("results.json: accepted a shape the report cannot draw");
+  }
+  const std::string script = json_script_text(run.page);
+  if (script.find('<') != std::string::npos) die("results.json: '<' reached the page's script");
+  if (nlohmann::json::parse(script) != run.page) {
+    die("results.json: the page's data changed on its way through the script element");
+  }
+}
+
+void sweep_toml_text(std::span<const std::uint8_t> bytes) {
+  SweepSpec spec;
+  std::filesystem::path db;
+  try {
+    parse_sweep_text(as_chars(bytes), "fuzz.toml", spec, &db);
+    validate(spec);
+  } catch (const savant::Error&) {
+    return;
+  }
+  // Expanding is the cartesian product: only when it stays small.
+  std::size_t count = spec.seeds;
+  for (std::size_t n :
+       {spec.grid.size(), spec.shuffle.size(), spec.train_on.size(), spec.hidden.size(),
+        spec.layers.size(), spec.epochs.size(), spec.batch.size(), spec.learning_rate.size()}) {
+    if (count > 4096) return;
+    count *= n;
+  }
+  if (count > 4096) return;
+  const std::vector<JobConfig> jobs = expand_jobs(spec, 0x12345678);
+  if (jobs.empty()) die("sweep: a valid sweep file gave no jobs");
+  std::set<std::string> keys;
+  for (const JobConfig& job : jobs) {
+    if (!keys.insert(job_key(job)).second) die("sweep: two jobs with the same key");
   }
 }
 

@@ -26,4 +26,12 @@ void idx_gzip_file(std::span<const std::uint8_t> bytes);
 // encoded and decoded again, which must give the same tensors bit for bit.
 void safetensors_file(std::span<const std::uint8_t> bytes);
 
+// The bytes as a run's results.json, checked by parse_results_json (the report's reader);
+// when accepted, the page's data must survive the trip through the page's script element.
+void results_json_text(std::span<const std::uint8_t> bytes);
+
+// The bytes as a sweep file (TOML), read by parse_sweep_text (what `savant sweep --config`
+// uses) and validated; when accepted and small, the jobs are expanded and must be distinct.
+void sweep_toml_text(std::span<const std::uint8_t> bytes);
+
 }  // namespace savant::fuzz

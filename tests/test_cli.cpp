@@ -6,19 +6,29 @@
 // before the command runs: {data} a valid small data set (8x8 images, 10 classes), {out} a
 // fresh output directory that does not exist yet, {missing} a path that does not exist,
 // {file} a regular file, {dir} an existing empty directory, {readonly} a directory nobody may
-// write, {bad:NAME} a data set broken in the way NAME says (see BrokenDataSets below).
+// write, {bad:NAME} a data set broken in the way NAME says (see SetUpTestSuite below).
+// Made on first use by the real commands on {data}: {model} a model file (savant train), {run}
+// a run directory (savant reproduce), {db} a sweep database (savant sweep); broken copies:
+// {badmodel:NAME}, {badrun:NAME} (its results.json or model files), {toml:NAME} a sweep file;
+// also {sqlite} another program's SQLite database and {unreadable} a file nobody may read.
+//
+// A failed run must leave every fixture file as it was and add no file anywhere.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "savant/idx.hpp"
 #include "support/result_files.hpp"
@@ -132,6 +142,138 @@ const CliCase kCases[] = {
   // reproduce: controls that must succeed.
   {"reproduce_tiny", "reproduce --data {data} --out {out} --epochs 1", 0, "Accuracy"},
   {"reproduce_grid_one_none", "reproduce --data {data} --out {out} --epochs 1 --grid 1 --shuffle none", 0, "Accuracy"},
+  // train: options.
+  {"train_missing_train_on", "train --data {data} --out {out}/m.safetensors", 2, "--train-on is required"},
+  {"train_missing_out", "train --data {data} --train-on original", 2, "--out is required"},
+  {"train_train_on_sideways", "train --data {data} --out {out}/m.safetensors --train-on sideways", 2, "--train-on: sideways not in {original,shuffled}"},
+  {"train_unknown_option", "train --data {data} --out {out}/m.safetensors --train-on original --colour red", 2, "--colour"},
+  {"train_grid_does_not_divide", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 3", 2, "does not divide the 8x8 images"},
+  {"train_grid_one_derange", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 1", 2, "no derangement"},
+  {"train_epochs_zero", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 0", 2, "--epochs"},
+  {"train_hidden_huge", "train --data {data} --out {out}/m.safetensors --train-on original --hidden 99999999999999999999", 2, "--hidden"},
+  {"train_lr_negative", "train --data {data} --out {out}/m.safetensors --train-on original --lr -1", 2, "--lr: '-1' is not a positive number"},
+  {"train_seed_negative", "train --data {data} --out {out}/m.safetensors --train-on original --seed -1", 2, "--seed: '-1' is not a whole number"},
+  // train: data and output.
+  {"train_data_missing", "train --data {missing} --out {out}/m.safetensors --train-on original", 1, "does not exist"},
+  {"train_data_truncated", "train --data {bad:truncated} --out {out}/m.safetensors --train-on original", 1, "truncated"},
+  {"train_out_is_a_directory", "train --data {data} --out {dir} --train-on original", 2, "is a directory"},
+  {"train_out_under_a_file", "train --data {data} --out {file}/m.safetensors --train-on original", 1, "is not a directory"},
+  {"train_out_not_writable", "train --data {data} --out {readonly}/m.safetensors --train-on original", 1, "is not writable", Run::kWithoutOverride},
+  {"train_disk_full", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --hidden 64", 1, "File too large", Run::kFileSizeLimit},
+  {"train_diverges", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --lr 1e30", 1, "training diverged at epoch 1"},
+  {"train_tiny", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 2 --epochs 1 --hidden 8", 0, "Trained"},
+  // eval.
+  {"eval_missing_model", "eval --data {data}", 2, "--model is required"},
+  {"eval_model_missing", "eval --data {data} --model {missing}", 1, "no-such-thing"},
+  {"eval_model_is_a_directory", "eval --data {data} --model {dir}", 1, "is a directory, expected a .safetensors file"},
+  {"eval_model_unreadable", "eval --data {data} --model {unreadable}", 1, "cannot open", Run::kWithoutOverride},
+  {"eval_model_not_safetensors", "eval --data {data} --model {file}", 1, "a-file"},
+  {"eval_model_truncated", "eval --data {data} --model {badmodel:truncated}", 1, "truncated"},
+  {"eval_model_empty", "eval --data {data} --model {badmodel:empty}", 1, "empty"},
+  {"eval_test_on_x", "eval --data {data} --model {model} --test-on x", 2, "--test-on"},
+  {"eval_grid_does_not_divide", "eval --data {data} --model {model} --grid 3", 2, "does not divide the 8x8 images"},
+  {"eval_grid_one_derange", "eval --data {data} --model {model} --grid 1", 2, "no derangement"},
+  {"eval_grid_zero", "eval --data {data} --model {model} --grid 0", 2, "--grid"},
+  {"eval_shuffle_sideways", "eval --data {data} --model {model} --shuffle sideways", 2, "--shuffle"},
+  {"eval_seed_overflows", "eval --data {data} --model {model} --seed 18446744073709551616", 2, "--seed"},
+  {"eval_threads_zero", "eval --data {data} --model {model} --threads 0", 2, "--threads"},
+  {"eval_data_missing", "eval --data {missing} --model {model}", 1, "does not exist"},
+  {"eval_data_other_size", "eval --data {bad:sizes_differ} --model {model}", 1, "4x4"},
+  {"eval_tiny", "eval --data {data} --model {model}", 0, "accuracy"},
+  // analyze.
+  {"analyze_missing_out", "analyze --model {model}", 2, "--out is required"},
+  {"analyze_model_missing", "analyze --model {missing} --out {out}", 1, "no-such-thing"},
+  {"analyze_model_not_safetensors", "analyze --model {file} --out {out}", 1, "a-file"},
+  {"analyze_model_corrupt", "analyze --model {badmodel:corrupt_header} --out {out}", 1, "badmodel-corrupt_header"},
+  {"analyze_grid_huge", "analyze --model {model} --out {out} --grid 256", 2, "--grid"},
+  {"analyze_grid_does_not_divide", "analyze --model {model} --out {out} --grid 3", 2, "does not divide"},
+  {"analyze_out_is_a_file", "analyze --model {model} --out {file}", 1, "is not a directory"},
+  {"analyze_out_not_writable", "analyze --model {model} --out {readonly}", 1, "is not writable", Run::kWithoutOverride},
+  {"analyze_disk_full", "analyze --model {model} --out {out}", 1, "File too large", Run::kFileSizeLimit},
+  {"analyze_tiny", "analyze --model {model} --out {out}", 0, "Grid signature"},
+  // shuffle.
+  {"shuffle_missing_grid", "shuffle --data {data} --mode derange --seed 1 --out {out}", 2, "--grid is required"},
+  {"shuffle_missing_seed", "shuffle --data {data} --grid 2 --mode derange --out {out}", 2, "--seed is required"},
+  {"shuffle_mode_x", "shuffle --data {data} --grid 2 --mode x --seed 1 --out {out}", 2, "--mode"},
+  {"shuffle_grid_does_not_divide", "shuffle --data {data} --grid 3 --mode derange --seed 1 --out {out}", 2, "does not divide the 8x8 images"},
+  {"shuffle_grid_one_derange", "shuffle --data {data} --grid 1 --mode derange --seed 1 --out {out}", 2, "no derangement"},
+  {"shuffle_seed_negative", "shuffle --data {data} --grid 2 --mode derange --seed -5 --out {out}", 2, "--seed: '-5' is not a whole number"},
+  {"shuffle_data_bad_magic", "shuffle --data {bad:bad_magic} --grid 2 --mode derange --seed 1 --out {out}", 1, "bad magic number"},
+  {"shuffle_out_is_a_file", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {file}", 1, "is not a directory"},
+  {"shuffle_out_not_writable", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {readonly}", 1, "is not writable", Run::kWithoutOverride},
+  {"shuffle_disk_full", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {out}", 1, "File too large", Run::kFileSizeLimit},
+  {"shuffle_tiny", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {out}", 0, "Labels unchanged"},
+  // report RUN_DIR.
+  {"report_nothing", "report", 2, "give a run directory"},
+  {"report_run_and_db", "report {run} --db {db}", 2, "excludes"},
+  {"report_png_without_db", "report {run} --png {out}/chart.png", 2, "--png goes with --db"},
+  {"report_run_missing", "report {missing} --out {out}.html", 1, "is not a directory"},
+  {"report_run_is_a_file", "report {file} --out {out}.html", 1, "is not a directory"},
+  {"report_results_missing", "report {dir} --out {out}.html", 1, "results.json not found"},
+  {"report_results_not_json", "report {badrun:not_json} --out {out}.html", 1, "is not valid JSON"},
+  {"report_results_empty", "report {badrun:empty} --out {out}.html", 1, "is not valid JSON"},
+  {"report_results_huge_number", "report {badrun:huge_number} --out {out}.html", 1, "is not valid JSON"},
+  {"report_results_not_an_object", "report {badrun:array} --out {out}.html", 1, "the key '' is of type array (expected an object)"},
+  {"report_results_missing_key", "report {badrun:missing_key} --out {out}.html", 1, "the key '/accuracy/shuffled_model/original_test' is missing"},
+  {"report_results_wrong_type", "report {badrun:wrong_type} --out {out}.html", 1, "the key '/config/grid' is of type string"},
+  {"report_results_bad_grid", "report {badrun:bad_grid} --out {out}.html", 1, "'/config/grid'"},
+  {"report_results_huge_image", "report {badrun:huge_image} --out {out}.html", 1, "is not a run savant makes"},
+  {"report_results_is_a_directory", "report {badrun:results_directory} --out {out}.html", 1, "results.json is not a regular file"},
+  {"report_results_unreadable", "report {badrun:unreadable} --out {out}.html", 1, "cannot open for reading", Run::kWithoutOverride},
+  {"report_model_missing", "report {badrun:no_model} --data {data} --out {out}.html", 1, "shuffled_model.safetensors"},
+  {"report_model_corrupt", "report {badrun:corrupt_model} --data {data} --out {out}.html", 1, "original_model.safetensors"},
+  {"report_data_missing", "report {run} --data {missing} --out {out}.html", 1, "cannot read it"},
+  {"report_out_not_writable", "report {run} --data {data} --out {readonly}/report.html", 1, "readonly", Run::kWithoutOverride},
+  {"report_out_is_a_directory", "report {run} --data {data} --out {dir}", 1, "empty-dir"},
+  {"report_disk_full", "report {run} --data {data} --out {out}.html", 1, "File too large", Run::kFileSizeLimit},
+  {"report_run_tiny", "report {run} --data {data} --out {out}.html", 0, ".html"},
+  // report --db, summarize, merge: sweep databases.
+  {"report_db_missing", "report --db {missing} --out {out}.html", 1, "no such database"},
+  {"report_db_not_sqlite", "report --db {file} --out {out}.html", 1, "is not a savant sweep database"},
+  {"report_db_foreign_sqlite", "report --db {sqlite} --out {out}.html", 1, "is not a savant sweep database"},
+  {"report_db_out_not_writable", "report --db {db} --out {readonly}/sweep.html", 1, "readonly", Run::kWithoutOverride},
+  {"report_db_tiny", "report --db {db} --out {out}.html --png {out}.png", 0, ".html"},
+  {"summarize_missing_db", "summarize", 2, "--db is required"},
+  {"summarize_unknown_option", "summarize --db {db} --csv", 2, "--csv"},
+  {"summarize_db_missing", "summarize --db {missing}", 1, "no such database"},
+  {"summarize_db_not_sqlite", "summarize --db {file}", 1, "is not a savant sweep database"},
+  {"summarize_db_foreign_sqlite", "summarize --db {sqlite}", 1, "is not a savant sweep database"},
+  {"summarize_db_is_a_directory", "summarize --db {dir}", 1, "empty-dir"},
+  {"summarize_db_unreadable", "summarize --db {unreadable}", 1, "unreadable", Run::kWithoutOverride},
+  {"summarize_tiny", "summarize --db {db}", 0, "configuration"},
+  {"merge_no_arguments", "merge", 2, "out is required"},
+  {"merge_missing_input", "merge {out}.sqlite {missing}", 2, "no-such-thing"},
+  {"merge_input_not_sqlite", "merge {out}.sqlite {file}", 1, "is not a savant sweep database"},
+  {"merge_input_foreign_sqlite", "merge {out}.sqlite {sqlite}", 1, "is not a savant sweep database"},
+  {"merge_output_foreign_sqlite", "merge {sqlite} {db}", 1, "is not a savant sweep database"},
+  {"merge_input_is_output", "merge {db} {db}", 2, "is both an input and the output"},
+  {"merge_out_under_a_file", "merge {file}/merged.sqlite {db}", 1, "a-file' is not a directory"},
+  {"merge_out_not_writable", "merge {readonly}/merged.sqlite {db}", 1, "readonly' is not writable", Run::kWithoutOverride},
+  {"merge_disk_full", "merge {out}.sqlite {db}", 1, "sweep.sqlite: cannot read the database: disk I/O error", Run::kFileSizeLimit},
+  {"merge_tiny", "merge {out}.sqlite {db}", 0, "1 job(s) added"},
+  // sweep.
+  {"sweep_config_malformed", "sweep --data {data} --db {out}.sqlite --config {toml:malformed}", 2, "not a valid TOML file"},
+  {"sweep_config_unknown_key", "sweep --data {data} --db {out}.sqlite --config {toml:unknown_key}", 2, "unknown option 'colour'"},
+  {"sweep_config_bad_value", "sweep --data {data} --db {out}.sqlite --config {toml:bad_value}", 2, "'four' is not a valid whole number"},
+  {"sweep_config_table", "sweep --data {data} --db {out}.sqlite --config {toml:table}", 2, "expected a number or a string"},
+  {"sweep_config_missing", "sweep --data {data} --db {out}.sqlite --config {missing}", 2, "no-such-thing"},
+  {"sweep_config_is_a_directory", "sweep --data {data} --db {out}.sqlite --config {dir}", 2, "directory"},
+  {"sweep_config_unreadable", "sweep --data {data} --db {out}.sqlite --config {toml:unreadable}", 1, "cannot open for reading", Run::kWithoutOverride},
+  {"sweep_grid_not_a_number", "sweep --data {data} --db {out}.sqlite --grid four", 2, "'four' is not a valid whole number"},
+  {"sweep_grid_does_not_divide", "sweep --data {data} --db {out}.sqlite --grid 3", 2, "does not divide the 8x8 images"},
+  {"sweep_grid_one_derange", "sweep --data {data} --db {out}.sqlite --grid 1", 2, "no derangement"},
+  {"sweep_train_on_sideways", "sweep --data {data} --db {out}.sqlite --train-on sideways", 2, "unknown training regime 'sideways'"},
+  {"sweep_mixed_out_of_range", "sweep --data {data} --db {out}.sqlite --train-on mixed:2", 2, "mixed:P"},
+  {"sweep_lr_zero", "sweep --data {data} --db {out}.sqlite --lr 0", 2, "--lr"},
+  {"sweep_seeds_zero", "sweep --data {data} --db {out}.sqlite --seeds 0", 2, "--seeds"},
+  {"sweep_hidden_negative", "sweep --data {data} --db {out}.sqlite --hidden -8", 2, "--hidden"},
+  {"sweep_shard_bad", "sweep --data {data} --db {out}.sqlite --shard 3/2", 2, "--shard"},
+  {"sweep_data_missing", "sweep --data {missing} --db {out}.sqlite", 1, "does not exist"},
+  {"sweep_db_not_sqlite", "sweep --data {data} --db {file} --grid 2 --hidden 8 --epochs 1", 1, "is not a savant sweep database"},
+  {"sweep_db_foreign_sqlite", "sweep --data {data} --db {sqlite} --grid 2 --hidden 8 --epochs 1", 1, "is not a savant sweep database"},
+  {"sweep_db_under_a_file", "sweep --data {data} --db {file}/s.sqlite --grid 2 --hidden 8 --epochs 1", 1, "a-file' is not a directory"},
+  {"sweep_disk_full", "sweep --data {data} --db {out}.sqlite --grid 2 --train-on original --hidden 8 --epochs 1", 1, "out-sweep_disk_full.sqlite: disk I/O error", Run::kFileSizeLimit},
+  {"sweep_tiny", "sweep --data {data} --db {out}.sqlite --grid 2 --train-on original --hidden 8 --epochs 1", 0, "1 job(s) run"},
 };
 // clang-format on
 
@@ -145,6 +287,160 @@ std::string idx_header(std::uint8_t type, std::vector<std::uint32_t> dims) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(d >> shift));
   }
   return out;
+}
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every file under `dir` with its size and modification time: a failed run must change none.
+using Snapshot = std::map<std::filesystem::path, std::pair<std::uintmax_t, std::int64_t>>;
+Snapshot snapshot(const std::filesystem::path& dir) {
+  Snapshot files;
+  for (const auto& file : files_under(dir)) {
+    // A reader of a WAL database (summarize, report --db, merge's inputs) makes SQLite's
+    // shared-memory index and log beside it; they hold no results.
+    const std::string name = file.filename().string();
+    if (name.ends_with(".sqlite-shm") || name.ends_with(".sqlite-wal")) continue;
+    struct stat st {};
+    ::stat(file.c_str(), &st);
+    files[file] = {static_cast<std::uintmax_t>(st.st_size),
+                   static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  }
+  return files;
+}
+
+// Runs a command that makes a fixture; it must succeed.
+void make_with(const std::string& args) {
+  const CommandResult result = run_command(savant_binary() + " " + args);
+  if (result.exit_code != 0) {
+    throw std::runtime_error("making a fixture failed: savant " + args + "\n" + result.output);
+  }
+}
+
+// The fixtures that need a command's output, made on first use (see the top of the file).
+std::filesystem::path fixture(const std::filesystem::path& r, const std::string& key) {
+  const std::string kind = key.substr(0, key.find(':'));
+  const std::string name = key.find(':') == std::string::npos ? "" : key.substr(key.find(':') + 1);
+  const auto data = (r / "data").string();
+  if (kind == "model") {
+    const auto path = r / "model.safetensors";
+    if (!std::filesystem::exists(path)) {
+      make_with(fmt::format(
+          "train --data {} --out {} --train-on shuffled --grid 2 --epochs 1 --hidden 8 --threads 1",
+          data, path.string()));
+    }
+    return path;
+  }
+  if (kind == "run") {
+    const auto path = r / "run";
+    if (!std::filesystem::exists(path / "results.json")) {
+      make_with(
+          fmt::format("reproduce --data {} --out {} --grid 2 --epochs 1 --hidden 8 --threads 1",
+                      data, path.string()));
+    }
+    return path;
+  }
+  if (kind == "db") {
+    const auto path = r / "sweep.sqlite";
+    if (!std::filesystem::exists(path)) {
+      make_with(fmt::format(
+          "sweep --data {} --db {} --grid 2 --train-on original --hidden 8 --epochs 1 --threads 1",
+          data, path.string()));
+    }
+    return path;
+  }
+  if (kind == "sqlite") {
+    const auto path = r / "other.sqlite";
+    if (!std::filesystem::exists(path)) {
+      sqlite3* db = nullptr;
+      sqlite3_open(path.c_str(), &db);
+      sqlite3_exec(db, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('not savant');",
+                   nullptr, nullptr, nullptr);
+      sqlite3_close(db);
+    }
+    return path;
+  }
+  if (kind == "unreadable") {
+    const auto path = r / "unreadable.safetensors";
+    if (!std::filesystem::exists(path)) {
+      std::filesystem::copy_file(fixture(r, "model"), path);
+      ::chmod(path.c_str(), 0);
+    }
+    return path;
+  }
+  if (kind == "badmodel") {
+    const auto path = r / ("badmodel-" + name + ".safetensors");
+    std::string bytes = read_bytes(fixture(r, "model"));
+    if (name == "truncated") {
+      bytes.resize(bytes.size() / 2);
+    } else if (name == "empty") {
+      bytes.clear();
+    } else if (name == "corrupt_header") {
+      for (std::size_t i = 8; i < 24 && i < bytes.size(); ++i) bytes[i] = 'x';
+    } else {
+      throw std::runtime_error("no broken model " + name);
+    }
+    write_bytes(path, bytes);
+    return path;
+  }
+  if (kind == "badrun") {
+    const auto path = r / ("badrun-" + name);
+    std::filesystem::copy(fixture(r, "run"), path, std::filesystem::copy_options::recursive);
+    const auto results = path / "results.json";
+    nlohmann::json json = nlohmann::json::parse(read_bytes(results));
+    const std::string text = read_bytes(results);
+    if (name == "not_json") {
+      write_bytes(results, text.substr(0, text.size() / 2));
+    } else if (name == "empty") {
+      write_bytes(results, "");
+    } else if (name == "huge_number") {
+      write_bytes(results, R"({"accuracy": 1e400})");
+    } else if (name == "array") {
+      write_bytes(results, "[1, 2]");
+    } else if (name == "missing_key") {
+      json["accuracy"]["shuffled_model"].erase("original_test");
+      write_bytes(results, json.dump(2));
+    } else if (name == "wrong_type") {
+      json["config"]["grid"] = "four";
+      write_bytes(results, json.dump(2));
+    } else if (name == "bad_grid") {
+      json["config"]["grid"] = 3;
+      write_bytes(results, json.dump(2));
+    } else if (name == "huge_image") {
+      // 2^62 x 4 pixels: the product wraps around to 0.
+      json["data"]["image_rows"] = std::uint64_t{1} << 62;
+      json["data"]["image_cols"] = 4;
+      write_bytes(results, json.dump(2));
+    } else if (name == "results_directory") {
+      std::filesystem::remove(results);
+      std::filesystem::create_directory(results);
+    } else if (name == "unreadable") {
+      ::chmod(results.c_str(), 0);
+    } else if (name == "no_model") {
+      std::filesystem::remove(path / "shuffled_model.safetensors");
+    } else if (name == "corrupt_model") {
+      const std::string model = read_bytes(path / "original_model.safetensors");
+      write_bytes(path / "original_model.safetensors", model.substr(0, model.size() / 3));
+    } else {
+      throw std::runtime_error("no broken run " + name);
+    }
+    return path;
+  }
+  if (kind == "toml") {
+    const auto path = r / ("sweep-" + name + ".toml");
+    const std::map<std::string, std::string> files = {
+        {"malformed", "grid = [2, 4\n"},
+        {"unknown_key", "grid = 2\ncolour = \"red\"\n"},
+        {"bad_value", "grid = \"four\"\n"},
+        {"table", "[grid]\nx = 1\n"},
+        {"unreadable", "grid = 2\n"}};
+    write_bytes(path, files.at(name));
+    if (name == "unreadable") ::chmod(path.c_str(), 0);
+    return path;
+  }
+  throw std::runtime_error("unknown placeholder {" + key + "}");
 }
 
 // A valid data set and broken copies of it, built once for all cases.
@@ -245,6 +541,12 @@ TEST_P(CliTable, ExitCodeMessageAndNoPartialOutput) {
                                                               {"{dir}", r / "empty-dir"},
                                                               {"{readonly}", r / "readonly"}};
   for (const auto& [key, path] : paths) args = replace_all(args, key, path.string());
+  const std::regex made(R"(\{([a-z]+(:[a-z_]+)?)\})");
+  for (std::smatch m; std::regex_search(args, m, made);) {
+    args.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)),
+                 fixture(r, m[1].str()).string());
+  }
+  const Snapshot before = snapshot(r);
 
   std::string command = savant_binary() + " " + args;
   switch (c.run) {
@@ -269,10 +571,24 @@ TEST_P(CliTable, ExitCodeMessageAndNoPartialOutput) {
     // A failed run leaves no result behind, whole or partial, and no temporary file.
     EXPECT_TRUE(files_under(out).empty());
     EXPECT_TRUE(files_under(r / "readonly").empty());
+    // Nor does it touch any other file.
+    const Snapshot after = snapshot(r);
+    for (const auto& [file, stat] : after) {
+      EXPECT_TRUE(before.contains(file)) << "a failed run left " << file;
+      if (before.contains(file)) {
+        EXPECT_EQ(before.at(file), stat) << "a failed run changed " << file;
+      }
+    }
+    for (const auto& [file, stat] : before) {
+      EXPECT_TRUE(after.contains(file)) << "a failed run removed " << file;
+    }
   } else {
     for (const auto& file : files_under(out)) {
       EXPECT_FALSE(is_atomic_temporary(file)) << file;
-      EXPECT_EQ(result_file_problem(file), "") << file;
+      // result_file_problem knows reproduce's files.
+      if (std::string(c.args).starts_with("reproduce")) {
+        EXPECT_EQ(result_file_problem(file), "") << file;
+      }
     }
   }
 }

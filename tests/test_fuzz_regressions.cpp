@@ -16,7 +16,9 @@
 
 #include "savant/error.hpp"
 #include "savant/idx.hpp"
+#include "savant/report.hpp"
 #include "savant/safetensors.hpp"
+#include "savant/sweep.hpp"
 #include "support/test_support.hpp"
 #include "targets.hpp"
 
@@ -57,6 +59,35 @@ TEST(FuzzRegressions, IdxGzipCorpusAndCrashes) {
 
 TEST(FuzzRegressions, SafetensorsCorpusAndCrashes) {
   EXPECT_GT(replay("safetensors", fuzz::safetensors_file), 0u);
+}
+
+TEST(FuzzRegressions, ResultsJsonCorpusAndCrashes) {
+  EXPECT_GT(replay("results_json", fuzz::results_json_text), 0u);
+}
+
+TEST(FuzzRegressions, SweepTomlCorpusAndCrashes) {
+  EXPECT_GT(replay("sweep_toml", fuzz::sweep_toml_text), 0u);
+}
+
+// The seeds the fuzzer starts from reach past the readers' first checks: they are accepted.
+TEST(FuzzRegressions, ResultsJsonSeedIsAccepted) {
+  const RunResults run =
+      parse_results_json(read_all(kFuzzDir / "corpus/results_json/run-8x8-grid2.json"), "seed");
+  EXPECT_EQ(run.rows * run.cols, 64u);
+  EXPECT_EQ(run.grid, 2);
+  EXPECT_TRUE(parse_results_json(
+                  read_all(kFuzzDir / "corpus/results_json/fixed-grid4-machine.json"), "seed")
+                  .machine.is_object());
+}
+
+TEST(FuzzRegressions, SweepTomlSeedIsAccepted) {
+  SweepSpec spec;
+  std::filesystem::path db;
+  parse_sweep_text(read_all(kFuzzDir / "corpus/sweep_toml/full.toml"), "seed", spec, &db);
+  validate(spec);
+  EXPECT_EQ(db, "sweep.sqlite");
+  EXPECT_EQ(spec.grid, (std::vector<int>{2, 4, 7}));
+  EXPECT_EQ(spec.train_on.size(), 4u);
 }
 
 long max_rss_kib() {

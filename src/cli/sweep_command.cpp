@@ -67,7 +67,11 @@ int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
   spec.data = default_data_dir();
   if (!options.config.empty()) {
     load_sweep_file(options.config, spec, cmd->count("--db") ? nullptr : &options.db,
-                    [&](std::string_view key) { return cmd->count("--" + std::string(key)) > 0; });
+                    [&](std::string_view key) {
+                      // A key that is no flag (a typo) is not "given": load_sweep_file names it.
+                      const CLI::Option* flag = cmd->get_option_no_throw("--" + std::string(key));
+                      return flag != nullptr && flag->count() > 0;
+                    });
   }
   for (const ListOption& o : kListOptions) {
     const std::string flag = std::string("--") + o.name;

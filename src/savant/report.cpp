@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -42,18 +44,11 @@ class ResultsFile {
  public:
   enum class Kind { kObject, kArray, kString, kNumber, kNumberOrNull, kUnsigned };
 
-  explicit ResultsFile(fs::path path) : path_(std::move(path)) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path_, ec)) {
-      throw Error(fmt::format("{} not found: {}", path_.string(), kFixHint));
-    }
-    std::ifstream in(path_, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) throw Error(fmt::format("{}: cannot be read", path_.string()));
+  // `text` is the file's contents; `path` names it in errors.
+  ResultsFile(std::string_view text, fs::path path) : path_(std::move(path)) {
     try {
-      root_ = json::parse(text.str());
-    } catch (const json::parse_error& e) {
+      root_ = json::parse(text);
+    } catch (const json::exception& e) {
       throw Error(fmt::format("{} is not valid JSON ({}); {}", path_.string(), e.what(), kFixHint));
     }
     require("", Kind::kObject);
@@ -179,8 +174,12 @@ json checked_results(const ResultsFile& f, std::size_t classes) {
     out["history"][m] = history;
   }
   const json& timings = f.require("/timing_seconds", Kind::kObject);
+  // Checked directly, not through a pointer: a key may hold '/' or '~'.
   for (const auto& [key, value] : timings.items()) {
-    f.require("/timing_seconds/" + key, Kind::kNumber);
+    if (!value.is_number()) {
+      throw Error(fmt::format("{}: '/timing_seconds' has '{}' of type {} (expected a number); {}",
+                              f.path().string(), key, value.type_name(), kFixHint));
+    }
   }
   out["savant_version"] = f.require("/savant_version", Kind::kString);
   for (const char* key :
@@ -193,11 +192,9 @@ json checked_results(const ResultsFile& f, std::size_t classes) {
 
 // The machine the numbers came from when results.json says (a later savant may record it), else
 // the one making the report, marked as such.
-json machine_json(const ResultsFile& f) {
-  const json::json_pointer ptr("/machine");
-  const json& root = f.require("", Kind::kObject);
-  if (root.contains(ptr) && root.at(ptr).is_object()) {
-    json m = root.at(ptr);
+json machine_json(const json& recorded) {
+  if (recorded.is_object()) {
+    json m = recorded;
     m["source"] = "results.json";
     return m;
   }
@@ -247,7 +244,7 @@ LoadedModel load_checked_model(const fs::path& path, std::size_t pixels, std::si
 }
 
 // The run's test set, checked against what results.json says about it.
-Split load_test_split(const fs::path& data_dir, const ResultsFile& f, std::size_t rows,
+Split load_test_split(const fs::path& data_dir, const fs::path& results_path, std::size_t rows,
                       std::size_t cols, std::size_t classes) {
   Split test;
   try {
@@ -259,7 +256,7 @@ Split load_test_split(const fs::path& data_dir, const ResultsFile& f, std::size_
         "in {}), and "
         "cannot read it: {}. Install it there (Debian: apt-get install dataset-fashion-mnist) "
         "or give 'savant report --data DIR' the directory where it is",
-        data_dir.string(), f.path().string(), e.what()));
+        data_dir.string(), results_path.string(), e.what()));
   }
   if (test.images.rows != rows || test.images.cols != cols ||
       test.images.count != test.labels.size() || test.images.count == 0) {
@@ -267,7 +264,7 @@ Split load_test_split(const fs::path& data_dir, const ResultsFile& f, std::size_
         "{}: the test set holds {} images of {}x{} and {} labels, but results.json describes "
         "{}x{} images; config.data in {} does not point at the run's data set",
         data_dir.string(), test.images.count, test.images.rows, test.images.cols,
-        test.labels.size(), rows, cols, f.path().string()));
+        test.labels.size(), rows, cols, results_path.string()));
   }
   for (std::uint8_t label : test.labels) {
     if (label >= classes) {
@@ -422,38 +419,72 @@ std::string base64_encode(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
-  const ResultsFile f(run_dir / "results.json");
-  const std::size_t rows = f.require("/data/image_rows", Kind::kUnsigned).get<std::size_t>();
-  const std::size_t cols = f.require("/data/image_cols", Kind::kUnsigned).get<std::size_t>();
+RunResults parse_results_json(std::string_view text, const fs::path& path) {
+  const ResultsFile f(text, path);
+  RunResults r;
+  r.rows = f.require("/data/image_rows", Kind::kUnsigned).get<std::size_t>();
+  r.cols = f.require("/data/image_cols", Kind::kUnsigned).get<std::size_t>();
   const json& names = f.require("/data/class_names", Kind::kArray);
   for (std::size_t c = 0; c < names.size(); ++c) {
     f.require(fmt::format("/data/class_names/{}", c), Kind::kString);
   }
-  const std::size_t classes = names.size();
-  if (rows == 0 || cols == 0 || rows * cols > 65536 || classes < 2 || classes > 256) {
+  r.classes = names.size();
+  // Each side on its own first: their product could wrap around.
+  if (r.rows == 0 || r.cols == 0 || r.rows > 65536 || r.cols > 65536 || r.rows * r.cols > 65536 ||
+      r.classes < 2 || r.classes > 256) {
     throw Error(fmt::format("{}: {}x{} images with {} classes is not a run savant makes; {}",
-                            f.path().string(), rows, cols, classes, kFixHint));
+                            f.path().string(), r.rows, r.cols, r.classes, kFixHint));
   }
-  json data = checked_results(f, classes);
+  r.page = checked_results(f, r.classes);
 
-  const int grid = static_cast<int>(f.require("/config/grid", Kind::kUnsigned).get<unsigned>());
-  const ShuffleMode mode = checked_shuffle_mode(f, grid, rows, cols);
-  const auto seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
-  const fs::path data_dir =
-      data_dir_override.empty()
-          ? fs::path(f.require("/config/data", Kind::kString).get<std::string>())
-          : data_dir_override;
+  const auto grid = f.require("/config/grid", Kind::kUnsigned).get<std::uint64_t>();
+  if (grid > 255) {
+    throw Error(fmt::format("{}: '/config/grid' is {}, larger than any grid savant makes; {}",
+                            f.path().string(), grid, kFixHint));
+  }
+  r.grid = static_cast<int>(grid);
+  r.mode = checked_shuffle_mode(f, r.grid, r.rows, r.cols);
+  r.seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
+  r.data = fs::path(f.require("/config/data", Kind::kString).get<std::string>());
+  const json::json_pointer machine("/machine");
+  const json& root = f.require("", Kind::kObject);
+  if (root.contains(machine) && root.at(machine).is_object()) r.machine = root.at(machine);
+  return r;
+}
+
+json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
+  const fs::path results_path = run_dir / "results.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(results_path, ec)) {
+    throw Error(fmt::format("{} {}: {}", results_path.string(),
+                            fs::exists(results_path, ec) ? "is not a regular file" : "not found",
+                            kFixHint));
+  }
+  std::ifstream in(results_path, std::ios::binary);
+  if (!in) {
+    throw Error(fmt::format("{}: cannot open for reading: {}", results_path.string(),
+                            std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw Error(fmt::format("{}: cannot be read", results_path.string()));
+  RunResults run = parse_results_json(text.str(), results_path);
+  const std::size_t rows = run.rows, cols = run.cols, classes = run.classes;
+  const int grid = run.grid;
+  const ShuffleMode mode = run.mode;
+  const std::uint64_t seed = run.seed;
+  const fs::path data_dir = data_dir_override.empty() ? run.data : data_dir_override;
+  json data = std::move(run.page);
 
   const std::size_t pixels = rows * cols;
   const std::array<LoadedModel, 2> models = {
       load_checked_model(run_dir / "original_model.safetensors", pixels, classes),
       load_checked_model(run_dir / "shuffled_model.safetensors", pixels, classes)};
-  const Split test = load_test_split(data_dir, f, rows, cols, classes);
+  const Split test = load_test_split(data_dir, results_path, rows, cols, classes);
 
   data["report_savant_version"] = kVersion;
   data["run_dir"] = fs::absolute(run_dir).lexically_normal().string();
-  data["machine"] = machine_json(f);
+  data["machine"] = machine_json(run.machine);
   data["models"] = kModels;
   data["tests"] = kTests;
   data["correlation"]["pixels"] = pixels;

@@ -14,9 +14,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "savant/shuffle.hpp"
+
 namespace savant {
 
 inline constexpr std::size_t kReportGalleryImages = 12;
+
+// What a run's results.json says, every key the report uses checked for presence, type and
+// range (an error names the key as a JSON pointer, /accuracy/original_model/original_test).
+// Reads only `text`; `path` names the file in errors. Throws savant::Error.
+struct RunResults {
+  nlohmann::json page;  // the parts the page shows as they are
+  std::size_t rows = 0, cols = 0, classes = 0;
+  int grid = 0;
+  ShuffleMode mode = ShuffleMode::kDerange;
+  std::uint64_t seed = 0;
+  std::filesystem::path data;  // config.data: the data set on the machine it ran on
+  nlohmann::json machine;      // /machine when recorded, else null
+};
+RunResults parse_results_json(std::string_view text, const std::filesystem::path& path);
 
 // Everything the page shows, as the JSON object its script reads. Reads RUN_DIR/results.json
 // (every key it uses is checked; an error names the key), RUN_DIR/original_model.safetensors,

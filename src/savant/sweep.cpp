@@ -1,15 +1,19 @@
 #include "savant/sweep.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -177,13 +181,31 @@ void set_sweep_option(SweepSpec& spec, std::string_view name,
 
 void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::filesystem::path* db,
                      const std::function<bool(std::string_view)>& given_on_command_line) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw UsageError(fmt::format("{} is a directory, expected a sweep file (TOML)", path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(
+        fmt::format("{}: cannot open for reading: {}", path.string(), std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  parse_sweep_text(text.str(), path.string(), spec, db, given_on_command_line);
+}
+
+void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec& spec,
+                      std::filesystem::path* db,
+                      const std::function<bool(std::string_view)>& given_on_command_line) {
+  const std::string name(source);
   toml::table table;
   try {
-    table = toml::parse_file(path.string());
+    table = toml::parse(text, name);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
-    throw UsageError(fmt::format("{}:{}:{}: not a valid TOML file: {}; nothing was run",
-                                 path.string(), begin.line, begin.column, e.description()));
+    throw UsageError(fmt::format("{}:{}:{}: not a valid TOML file: {}; nothing was run", name,
+                                 begin.line, begin.column, e.description()));
   }
   // Check every key before applying any, so that a bad file changes nothing.
   SweepSpec updated = spec;
@@ -192,7 +214,7 @@ void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::fi
     std::string key(raw_key.str());
     std::replace(key.begin(), key.end(), '_', '-');
     const auto line = node.source().begin.line;
-    const std::string where = fmt::format("{}:{}: {}", path.string(), line, raw_key.str());
+    const std::string where = fmt::format("{}:{}: {}", name, line, raw_key.str());
     std::vector<std::string> values;
     auto add = [&](const toml::node& value) {
       if (auto s = value.value_exact<std::string>()) {

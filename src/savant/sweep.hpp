@@ -90,6 +90,11 @@ void set_sweep_option(SweepSpec& spec, std::string_view name,
 // `db` is returned through `db` when present. Throws UsageError naming the file, line and key.
 void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::filesystem::path* db,
                      const std::function<bool(std::string_view)>& given_on_command_line = {});
+// The same on the file's text; `source` names it in errors. load_sweep_file reads the file and
+// calls this: the fuzz harness fuzz_sweep_toml tests it on text.
+void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec& spec,
+                      std::filesystem::path* db,
+                      const std::function<bool(std::string_view)>& given_on_command_line = {});
 
 // Checks ranges before any work (grid against the images is checked once they are loaded).
 void validate(const SweepSpec& spec);

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
@@ -67,6 +69,17 @@ CREATE TABLE IF NOT EXISTS history (
 );
 )sql";
 
+// SQLite's message; for a full disk or a file-size limit SQLite says only "disk I/O error",
+// so the system's reason is added.
+std::string sqlite_error(sqlite3* db, int rc) {
+  std::string text = sqlite3_errmsg(db);
+  const int system_errno = sqlite3_system_errno(db);
+  if (((rc & 0xff) == SQLITE_IOERR || rc == SQLITE_FULL) && system_errno != 0) {
+    text += fmt::format(" ({})", std::strerror(system_errno));
+  }
+  return text;
+}
+
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql, const std::filesystem::path& path) : path_(path) {
@@ -104,7 +117,7 @@ class Statement {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw Error(fmt::format("{}: {}", path_.string(), sqlite3_errmsg(sqlite3_db_handle(stmt_))));
+    throw Error(fmt::format("{}: {}", path_.string(), sqlite_error(sqlite3_db_handle(stmt_), rc)));
   }
   void run() {
     step();
@@ -159,6 +172,19 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
     throw Error(fmt::format("{}: no such database; run 'savant sweep --db {}' first", path.string(),
                             path.string()));
   }
+  if (mode == Mode::kWrite && !exists) {
+    // SQLite says only "unable to open database file" when it cannot create one: say why.
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw Error(fmt::format("{}: cannot create the database: '{}' is not a directory",
+                              path.string(), dir.string()));
+    }
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+      throw Error(fmt::format("{}: cannot create the database: directory '{}' is not writable: {}",
+                              path.string(), dir.string(), std::strerror(errno)));
+    }
+  }
   const int flags =
       mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -180,6 +206,12 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
       Statement count(db_, "SELECT count(*) FROM sqlite_schema", path_);
       if (count.step()) tables = count.integer(0);
     } catch (const Error& e) {
+      // Only SQLITE_NOTADB means another kind of file; a full disk (a WAL reader makes its
+      // -shm file) or an I/O error must not be reported as one.
+      if (sqlite3_errcode(db_) != SQLITE_NOTADB) {
+        throw Error(fmt::format("{}: cannot read the database: {}", path.string(),
+                                std::string(e.what()).substr(path.string().size() + 2)));
+      }
       throw Error(fmt::format("{} is not a savant sweep database ({}); choose another --db",
                               path.string(), sqlite3_errmsg(db_)));
     }
@@ -217,6 +249,12 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
+    // A database this call began to create (a full disk, say) would be left empty or half made.
+    if (mode == Mode::kWrite && !exists) {
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::filesystem::remove(path.string() + suffix, ec);
+      }
+    }
     throw;
   }
 }
@@ -227,9 +265,10 @@ SweepDb::~SweepDb() {
 
 void SweepDb::exec(const char* sql) {
   char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : sqlite3_errmsg(db_);
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
     sqlite3_free(message);
+    const std::string text = sqlite_error(db_, rc);
     throw Error(fmt::format("{}: {}", path_.string(), text));
   }
 }
