@@ -42,4 +42,8 @@ CLI::Validator unsigned_integer();
 // answers "-1" with a range up to 1.8e308 written out in full.
 CLI::Validator positive_number();
 
+// For --shuffle / --mode: the block-shuffling modes of SPEC section 2, one list for every
+// command (the library's parse_shuffle_mode turns the checked text into a ShuffleMode).
+CLI::Validator shuffle_mode_names();
+
 }  // namespace savant::cli

@@ -76,7 +76,7 @@ Runner add_eval_command(CLI::App& app) {
   CLI::Option* shuffle =
       cmd->add_option("--shuffle", options->shuffle,
                       "block shuffling of the test images (default: the model's own)")
-          ->check(CLI::IsMember({"derange", "permute", "fixed", "none"}));
+          ->check(shuffle_mode_names());
   CLI::Option* seed =
       cmd->add_option("--seed", options->seed,
                       "seed of the test images' permutations (default: the model's own)")

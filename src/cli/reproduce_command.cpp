@@ -37,6 +37,10 @@ CLI::Validator unsigned_integer() {
       "UINT");
 }
 
+CLI::Validator shuffle_mode_names() {
+  return CLI::IsMember({"derange", "permute", "fixed", "none"});
+}
+
 CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
@@ -64,7 +68,7 @@ void add_experiment_options(CLI::App& cmd, ExperimentConfig& config, std::string
       ->check(CLI::Range(1, 255));
   cmd.add_option("--shuffle", shuffle_mode, "block shuffling: derange, permute, fixed or none")
       ->capture_default_str()
-      ->check(CLI::IsMember({"derange", "permute", "fixed", "none"}));
+      ->check(shuffle_mode_names());
   cmd.add_option("--hidden", config.hidden, "width of each hidden layer")
       ->capture_default_str()
       ->check(CLI::Range(1, 65536));

@@ -33,7 +33,7 @@ Runner add_shuffle_command(CLI::App& app) {
       ->check(CLI::Range(1, 255));
   cmd->add_option("--mode", options->mode, "block shuffling: derange, permute, fixed or none")
       ->required()
-      ->check(CLI::IsMember({"derange", "permute", "fixed", "none"}));
+      ->check(shuffle_mode_names());
   cmd->add_option("--seed", s.seed, "seed of the permutations")
       ->required()
       ->check(unsigned_integer());
