@@ -188,11 +188,12 @@ TEST(AdamKernel, ReportsANonFiniteGradient) {
   }
 }
 
-// train_network splits a step over threads; the bits must not notice, and must be those of
-// the plain forward_backward + Adam::step loop.
+// train_network's general engine (networks with more than one hidden layer; one hidden layer
+// goes to the fused engine, tests/test_fused_trainer.cpp) splits a step over threads; the bits
+// must not notice, and must be those of the plain forward_backward + Adam::step loop.
 TEST(TrainStep, SameBitsWhateverThreadsAndAsForwardBackward) {
   const Split data = testing::random_split(300, 28, 28, 10, 5);  // 9 full batches + 12 rows
-  for (std::size_t hidden_layers : {std::size_t{1}, std::size_t{2}}) {
+  for (std::size_t hidden_layers : {std::size_t{2}, std::size_t{3}}) {
     Network initial(dense_layout(784, 40, hidden_layers, 10));
     glorot_uniform_init(initial, 3);
     TrainConfig config{.epochs = 2, .batch = 32, .learning_rate = 1e-3f, .seed = 9};

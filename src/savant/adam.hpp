@@ -28,6 +28,9 @@ bool adam_update_reference(float* w, float* m, float* v, const float* g, std::si
 bool adam_update_fast(float* w, float* m, float* v, const float* g, std::size_t n, float alpha,
                       const AdamConfig& config);
 
+// alpha of step t (1-based): lr sqrt(1 - b2^t) / (1 - b1^t), computed in double.
+float adam_alpha(const AdamConfig& config, std::int64_t t);
+
 class Adam {
  public:
   Adam(std::size_t parameters, AdamConfig config);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "savant/with_vectors.hpp"
+
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #define SAVANT_AVX512 1
 #include <immintrin.h>
@@ -105,37 +107,6 @@ std::uint64_t nonzero_bits(const float* x, std::size_t n) {
     bits |= std::uint64_t{_mm512_mask_cmp_ps_mask(m, v, zero, _CMP_NEQ_UQ)} << i;
   }
   return bits;
-}
-
-// Calls f(std::integral_constant<int, NV>) for nv in 1..8.
-template <typename F>
-void with_vectors(std::size_t nv, F&& f) {
-  switch (nv) {
-    case 1:
-      f(std::integral_constant<int, 1>{});
-      break;
-    case 2:
-      f(std::integral_constant<int, 2>{});
-      break;
-    case 3:
-      f(std::integral_constant<int, 3>{});
-      break;
-    case 4:
-      f(std::integral_constant<int, 4>{});
-      break;
-    case 5:
-      f(std::integral_constant<int, 5>{});
-      break;
-    case 6:
-      f(std::integral_constant<int, 6>{});
-      break;
-    case 7:
-      f(std::integral_constant<int, 7>{});
-      break;
-    default:
-      f(std::integral_constant<int, 8>{});
-      break;
-  }
 }
 
 template <int NV>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "savant/adam.hpp"
 #include "savant/dense_kernels.hpp"
 #include "savant/error.hpp"
+#include "savant/fused_trainer.hpp"
 #include "savant/random.hpp"
 #include "savant/thread_team.hpp"
 
@@ -139,6 +141,58 @@ StepResult train_step(Network& net, const ImageSet& images, std::span<const std:
   return result;
 }
 
+// Networks of any depth: forward_backward's kernels with the first layer split over a team
+// (train_step). The one-hidden-layer networks go to FusedTrainer instead.
+class GeneralEngine {
+ public:
+  GeneralEngine(Network& net, std::size_t batch, std::size_t pixels, std::size_t threads,
+                AdamConfig adam_config)
+      : net_(net),
+        ws_(net.layout, batch),
+        adam_(net.params.size(), adam_config),
+        grad_(net.params.size()),
+        inputs_(batch * pixels),
+        labels_(batch),
+        batch_(batch),
+        team_(threads, [] { enable_flush_denormals(); }),
+        finite_(team_.size(), 1),
+        blocks_(team_.size() * kGradBlockRows * net.layout.out(0)) {}
+
+  std::size_t epoch(const ImageSet& images, std::span<const std::uint32_t> order,
+                    std::span<const std::uint8_t> labels, const StepFn& after_step) {
+    const std::size_t n = order.size(), steps = (n + batch_ - 1) / batch_;
+    for (std::size_t step = 0; step < steps; ++step) {
+      const std::size_t begin = step * batch_;
+      const std::size_t rows = std::min(batch_, n - begin);
+      std::span<const std::uint32_t> indices(order.data() + begin, rows);
+      for (std::size_t r = 0; r < rows; ++r) labels_[r] = labels[indices[r]];
+      // The next batch's images are scattered over 47 MB: ask for them while this one computes.
+      if (step + 1 < steps) {
+        const std::size_t next = std::min(batch_, n - begin - rows);
+        prefetch_images(images, std::span(order.data() + begin + rows, next));
+      }
+      // Adam reports a non-finite gradient from the pass it makes anyway.
+      const StepResult result = train_step(net_, images, indices, inputs_.data(), labels_.data(),
+                                           ws_, grad_, blocks_, adam_, team_, finite_);
+      const bool finite_grad = std::find(finite_.begin(), finite_.end(), 0) == finite_.end();
+      if (!std::isfinite(result.loss_sum) || !finite_grad) return step + 1;
+      if (after_step) after_step(step, rows, result);
+    }
+    return 0;
+  }
+
+ private:
+  Network& net_;
+  Workspace ws_;
+  Adam adam_;
+  std::vector<float> grad_, inputs_;
+  std::vector<std::uint8_t> labels_;
+  std::size_t batch_;
+  ThreadTeam team_;
+  std::vector<char> finite_;
+  std::vector<float> blocks_;
+};
+
 }  // namespace
 
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
@@ -156,22 +210,22 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
   const std::size_t steps = (images.count + batch - 1) / batch;
   const std::size_t report_every = std::max<std::size_t>(1, steps / 100);
 
-  Workspace ws(net.layout, batch);
-  Adam adam(net.params.size(), AdamConfig{.learning_rate = config.learning_rate});
-  std::vector<float> grad(net.params.size());
-  std::vector<float> inputs(batch * images.pixels_per_image());
-  std::vector<std::uint8_t> batch_labels(batch);
-  std::vector<EpochRecord> history;
-  // Beyond a few threads the serial part of a step (the small layers) dominates, and more
-  // threads than cores would spin against each other. The result does not depend on it.
+  // Beyond a few threads the serial part of a step dominates, and more threads than cores
+  // would spin against each other. The result does not depend on it.
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t team_size =
+  const std::size_t threads =
       std::clamp<std::size_t>(static_cast<std::size_t>(std::max(config.threads, 1)), 1,
                               std::min<std::size_t>({batch, 16, cores}));
-  ThreadTeam team(team_size, [] { enable_flush_denormals(); });
-  std::vector<char> finite(team.size(), 1);
-  std::vector<float> grad_blocks(team.size() * kGradBlockRows * net.layout.out(0));
+  const AdamConfig adam{.learning_rate = config.learning_rate};
+  std::unique_ptr<FusedTrainer> fused;
+  std::unique_ptr<GeneralEngine> general;
+  if (FusedTrainer::supports(net.layout)) {
+    fused = std::make_unique<FusedTrainer>(net, batch, threads, adam);
+  } else {
+    general = std::make_unique<GeneralEngine>(net, batch, images.pixels_per_image(), threads, adam);
+  }
 
+  std::vector<EpochRecord> history;
   const auto start = Clock::now();
   for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
@@ -180,28 +234,7 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
     const ImageSet& epoch_images = images_for_epoch ? images_for_epoch(epoch) : images;
     double loss_sum = 0;
     std::size_t correct = 0, seen = 0;
-    for (std::size_t step = 0; step < steps; ++step) {
-      const std::size_t begin = step * batch;
-      const std::size_t rows = std::min(batch, images.count - begin);
-      std::span<const std::uint32_t> indices(order.data() + begin, rows);
-      for (std::size_t r = 0; r < rows; ++r) batch_labels[r] = labels[indices[r]];
-      // The next batch's images are scattered over 47 MB: ask for them while this one computes.
-      if (step + 1 < steps) {
-        const std::size_t next = std::min(batch, images.count - begin - rows);
-        prefetch_images(epoch_images, std::span(order.data() + begin + rows, next));
-      }
-
-      // Adam reports a non-finite gradient from the pass it makes anyway.
-      const StepResult result =
-          train_step(net, epoch_images, indices, inputs.data(), batch_labels.data(), ws, grad,
-                     grad_blocks, adam, team, finite);
-      const bool finite_grad = std::find(finite.begin(), finite.end(), 0) == finite.end();
-      if (!std::isfinite(result.loss_sum) || !finite_grad) {
-        throw Error(
-            fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "
-                        "gradient is not finite (NaN or infinity); lower --lr (now {})",
-                        config.name, epoch, step + 1, config.learning_rate));
-      }
+    const StepFn after_step = [&](std::size_t step, std::size_t rows, const StepResult& result) {
       loss_sum += result.loss_sum;
       correct += result.correct;
       seen += rows;
@@ -210,6 +243,19 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                   loss_sum / static_cast<double>(seen),
                   static_cast<double>(correct) / static_cast<double>(seen), seconds_since(start)});
       }
+    };
+    std::size_t diverged = 0;
+    if (fused) {
+      diverged = fused->epoch(epoch_images, order, labels, after_step);
+      fused->store(net);
+    } else {
+      diverged = general->epoch(epoch_images, order, labels, after_step);
+    }
+    if (diverged != 0) {
+      throw Error(
+          fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "
+                      "gradient is not finite (NaN or infinity); lower --lr (now {})",
+                      config.name, epoch, diverged, config.learning_rate));
     }
     if (!all_finite(net.params)) {
       throw Error(

@@ -1,0 +1,585 @@
+#include "savant/fused_trainer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "savant/dense_kernels.hpp"
+#include "savant/error.hpp"
+#include "savant/thread_team.hpp"
+#include "savant/with_vectors.hpp"
+#include "savant/train.hpp"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define SAVANT_FUSED 1
+#include <immintrin.h>
+
+#include "savant/adam_simd.hpp"
+#endif
+
+namespace savant {
+
+bool FusedTrainer::supports(const ParameterLayout& layout) {
+#ifdef SAVANT_FUSED
+  return layout.layers() == 2;
+#else
+  (void)layout;
+  return false;
+#endif
+}
+
+#ifdef SAVANT_FUSED
+namespace {
+
+constexpr std::size_t kLanes = 16;
+// Hidden units per group: the logits add their partial sums a group at a time, and a member
+// of the team owns whole groups (one vector each).
+constexpr std::size_t kGroup = kLanes;
+// Vectors per panel: 128 hidden units of a row, held in registers.
+constexpr std::size_t kPanelVectors = 8;
+// Pixel rows per block of the fused pass: 64 rows of a 128-unit panel are 32 KiB, in L1
+// while the next batch passes over them; one 64-bit word of an image's nonzero pattern.
+constexpr std::size_t kRowBlock = 64;
+// Batch rows per 32-bit word of the transposed nonzero pattern.
+constexpr std::size_t kChunk = 32;
+
+std::size_t round_up(std::size_t n, std::size_t m) {
+  return (n + m - 1) / m * m;
+}
+
+// A zeroed, 64-byte aligned array: whole vectors and cache lines of its own.
+template <typename T>
+class Aligned {
+ public:
+  Aligned() = default;
+  explicit Aligned(std::size_t n)
+      : size_(n),
+        data_(static_cast<T*>(
+            ::operator new (std::max<std::size_t>(n, 1) * sizeof(T), std::align_val_t{64}))) {
+    std::fill(data_.get(), data_.get() + n, T{});
+  }
+  T* data() { return data_.get(); }
+  const T* data() const { return data_.get(); }
+  T& operator[](std::size_t i) { return data_.get()[i]; }
+  const T& operator[](std::size_t i) const { return data_.get()[i]; }
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { ::operator delete (p, std::align_val_t{64}); }
+  };
+  std::size_t size_ = 0;
+  std::unique_ptr<T, Free> data_;
+};
+
+// One batch as a member sees it: the scaled images and their nonzero patterns.
+struct Batch {
+  std::size_t rows = 0;
+  Aligned<float> x;                  // rows x C
+  Aligned<std::uint64_t> row_bits;   // rows x words: bit j of word w is x[r][64 w + j] != 0
+  Aligned<std::uint32_t> col_bits;   // chunks x C: bit r of [c][k] is x[32 c + r][k] != 0
+  std::vector<std::uint8_t> labels;  // rows
+};
+
+// A member's columns of the first kernel, up to kPanelVectors vectors wide.
+struct Panel {
+  std::size_t offset = 0;   // first vector of the panel within the member
+  std::size_t vectors = 0;  // width in vectors; the slabs' row stride is vectors * 16
+  Aligned<float> w, m, v;   // C x (vectors * 16)
+};
+
+struct Member {
+  std::size_t col0 = 0, cols = 0;                // hidden units [col0, col0 + cols)
+  std::size_t group0 = 0, vectors = 0, pad = 0;  // its groups (one vector each); pad = 16 vectors
+  std::vector<Panel> panels;
+  Aligned<float> b1, b1m, b1v;   // pad
+  Aligned<float> w2t, w2m, w2v;  // K x pad: the second kernel's rows of these units, transposed
+  Aligned<float> w2r;            // pad x Kp: the same rows as they are (for the logits)
+  Aligned<float> b2, b2m, b2v;   // Kp: the second bias (member 0 updates it)
+  Batch batch[2];
+  Aligned<float> h[2];             // B x pad: hidden activations of the batches
+  Aligned<float> dh;               // B x pad: gradient w.r.t. the hidden units' outputs
+  Aligned<float> logits, dlogits;  // B x K
+  Aligned<float> gsmall;           // max(K * pad, pad, Kp): gradients of the small parameters
+  std::size_t diverged = 0;
+};
+
+__mmask16 lanes_mask(std::size_t n) {
+  return n >= kLanes ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
+}
+
+}  // namespace
+
+struct FusedTrainer::Impl {
+  std::size_t C, H, K, Kp, B, words, chunks, groups;
+  AdamConfig adam;
+  std::int64_t steps_done = 0;
+  std::vector<Member> members;
+  Aligned<float> partial[2];  // groups x B x Kp: the partial logits of each group
+  std::unique_ptr<std::atomic<std::size_t>[]> bad;  // [2][members]: step of a non-finite gradient
+  std::exception_ptr failure;
+  ThreadTeam team;
+  SpinBarrier barrier;
+
+  Impl(const Network& net, std::size_t batch, std::size_t threads, AdamConfig config)
+      : C(net.layout.in(0)),
+        H(net.layout.out(0)),
+        K(net.layout.out(1)),
+        Kp(round_up(K, kLanes)),
+        B(batch),
+        words((C + kRowBlock - 1) / kRowBlock),
+        chunks((batch + kChunk - 1) / kChunk),
+        groups((H + kGroup - 1) / kGroup),
+        adam(config),
+        members(std::clamp<std::size_t>(threads, 1, groups)),
+        bad(new std::atomic<std::size_t>[2 * members.size()]),
+        team(members.size(), [] { enable_flush_denormals(); }),
+        barrier(members.size()) {
+    for (std::size_t p = 0; p < 2; ++p) partial[p] = Aligned<float>(groups * B * Kp);
+    const std::size_t T = members.size();
+    for (std::size_t t = 0; t < T; ++t) {
+      Member& me = members[t];
+      me.group0 = groups * t / T;
+      me.vectors = groups * (t + 1) / T - me.group0;
+      me.pad = me.vectors * kLanes;
+      me.col0 = me.group0 * kGroup;
+      me.cols = std::min(H, me.col0 + me.pad) - me.col0;
+      for (std::size_t off = 0; off < me.vectors; off += kPanelVectors) {
+        Panel p;
+        p.offset = off;
+        p.vectors = std::min(kPanelVectors, me.vectors - off);
+        p.w = Aligned<float>(C * p.vectors * kLanes);
+        p.m = Aligned<float>(C * p.vectors * kLanes);
+        p.v = Aligned<float>(C * p.vectors * kLanes);
+        me.panels.push_back(std::move(p));
+      }
+      me.b1 = Aligned<float>(me.pad);
+      me.b1m = Aligned<float>(me.pad);
+      me.b1v = Aligned<float>(me.pad);
+      me.w2t = Aligned<float>(K * me.pad);
+      me.w2m = Aligned<float>(K * me.pad);
+      me.w2v = Aligned<float>(K * me.pad);
+      me.w2r = Aligned<float>(me.pad * Kp);
+      me.b2 = Aligned<float>(Kp);
+      me.b2m = Aligned<float>(Kp);
+      me.b2v = Aligned<float>(Kp);
+      for (Batch& b : me.batch) {
+        b.x = Aligned<float>(B * C);
+        b.row_bits = Aligned<std::uint64_t>(B * words);
+        b.col_bits = Aligned<std::uint32_t>(chunks * C);
+        b.labels.resize(B);
+      }
+      for (auto& h : me.h) h = Aligned<float>(B * me.pad);
+      me.dh = Aligned<float>(B * me.pad);
+      me.logits = Aligned<float>(B * K);
+      me.dlogits = Aligned<float>(B * K);
+      me.gsmall = Aligned<float>(std::max(K * me.pad, Kp));
+    }
+    load(net);
+  }
+
+  void load(const Network& net) {
+    const float* w1 = net.kernel(0).data();
+    const float* b1 = net.bias(0).data();
+    const float* w2 = net.kernel(1).data();
+    const float* b2 = net.bias(1).data();
+    for (Member& me : members) {
+      for (Panel& p : me.panels) {
+        const std::size_t stride = p.vectors * kLanes, c0 = me.col0 + p.offset * kLanes;
+        const std::size_t n = std::min(stride, me.col0 + me.cols - c0);
+        for (std::size_t k = 0; k < C; ++k)
+          std::copy_n(w1 + k * H + c0, n, p.w.data() + k * stride);
+      }
+      std::copy_n(b1 + me.col0, me.cols, me.b1.data());
+      for (std::size_t j = 0; j < me.cols; ++j) {
+        for (std::size_t o = 0; o < K; ++o) me.w2t[o * me.pad + j] = w2[(me.col0 + j) * K + o];
+      }
+      refresh_rows(me);
+      std::copy_n(b2, K, me.b2.data());
+    }
+  }
+
+  void store(Network& net) const {
+    float* w1 = net.kernel(0).data();
+    float* b1 = net.bias(0).data();
+    float* w2 = net.kernel(1).data();
+    float* b2 = net.bias(1).data();
+    for (const Member& me : members) {
+      for (const Panel& p : me.panels) {
+        const std::size_t stride = p.vectors * kLanes, c0 = me.col0 + p.offset * kLanes;
+        const std::size_t n = std::min(stride, me.col0 + me.cols - c0);
+        for (std::size_t k = 0; k < C; ++k)
+          std::copy_n(p.w.data() + k * stride, n, w1 + k * H + c0);
+      }
+      std::copy_n(me.b1.data(), me.cols, b1 + me.col0);
+      for (std::size_t j = 0; j < me.cols; ++j) {
+        for (std::size_t o = 0; o < K; ++o) w2[(me.col0 + j) * K + o] = me.w2t[o * me.pad + j];
+      }
+    }
+    std::copy_n(members[0].b2.data(), K, b2);
+  }
+
+  // w2r from w2t.
+  void refresh_rows(Member& me) const {
+    for (std::size_t j = 0; j < me.pad; ++j) {
+      for (std::size_t o = 0; o < K; ++o) me.w2r[j * Kp + o] = me.w2t[o * me.pad + j];
+    }
+  }
+
+  // The images `indices` into `batch`: scaled to [0, 1], with both nonzero patterns.
+  void gather(Batch& batch, const ImageSet& images, std::span<const std::uint32_t> indices,
+              std::span<const std::uint8_t> labels) const {
+    batch.rows = indices.size();
+    for (std::size_t r = 0; r < batch.rows; ++r) {
+      const std::uint8_t* px = images.pixels.data() + std::size_t{indices[r]} * C;
+      scale_pixels_fast(batch.x.data() + r * C, px, C);
+      batch.labels[r] = labels[indices[r]];
+      for (std::size_t w = 0; w < words; ++w) {
+        const std::size_t n = std::min(kRowBlock, C - w * kRowBlock);
+        const __mmask64 k = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+        const __m512i bytes = _mm512_maskz_loadu_epi8(k, px + w * kRowBlock);
+        batch.row_bits[r * words + w] = _mm512_test_epi8_mask(bytes, bytes);
+      }
+    }
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const std::size_t r0 = c * kChunk,
+                        rn = std::min(kChunk, batch.rows - std::min(batch.rows, r0));
+      for (std::size_t k0 = 0; k0 < C; k0 += kLanes) {
+        __m512i acc = _mm512_setzero_si512();
+        for (std::size_t r = 0; r < rn; ++r) {
+          const auto m = static_cast<__mmask16>(batch.row_bits[(r0 + r) * words + k0 / kRowBlock] >>
+                                                (k0 % kRowBlock));
+          acc = _mm512_mask_or_epi32(acc, m, acc, _mm512_set1_epi32(static_cast<int>(1u << r)));
+        }
+        _mm512_mask_storeu_epi32(batch.col_bits.data() + c * C + k0, lanes_mask(C - k0), acc);
+      }
+    }
+  }
+
+  void prefetch(const ImageSet& images, std::span<const std::uint32_t> indices) const {
+    prefetch_images(images, indices);
+  }
+
+  // h[b, panel] for the pixel rows [k0, k0 + kn) of the batch `in` (the first block starts
+  // from the bias, the last applies the ReLU), as dense_forward_fast adds them.
+  template <int NV>
+  void forward_block(const Member& me, const Panel& p, const Batch& in, float* h, std::size_t k0,
+                     std::size_t kn) const {
+    const std::size_t stride = NV * kLanes, off = p.offset * kLanes;
+    const bool first = k0 == 0, final = k0 + kn == C;
+    const float* w = p.w.data() + k0 * stride;
+    for (std::size_t b = 0; b < in.rows; ++b) {
+      float* y = h + b * me.pad + off;
+      const float* start = first ? me.b1.data() + off : y;
+      __m512 acc[NV];
+      for (int v = 0; v < NV; ++v) acc[v] = _mm512_load_ps(start + kLanes * v);
+      const float* x = in.x.data() + b * C + k0;
+      for (std::uint64_t bits = in.row_bits[b * words + k0 / kRowBlock]; bits != 0;
+           bits &= bits - 1) {
+        const auto j = static_cast<std::size_t>(std::countr_zero(bits));
+        const __m512 xj = _mm512_set1_ps(x[j]);
+        const float* row = w + j * stride;
+        for (int v = 0; v < NV; ++v) {
+          acc[v] = _mm512_fmadd_ps(xj, _mm512_load_ps(row + kLanes * v), acc[v]);
+        }
+      }
+      if (final) {
+        for (int v = 0; v < NV; ++v) acc[v] = _mm512_max_ps(acc[v], _mm512_setzero_ps());
+      }
+      for (int v = 0; v < NV; ++v) _mm512_store_ps(y + kLanes * v, acc[v]);
+    }
+  }
+
+  // The batch's forward pass through the member's hidden units.
+  void forward(const Member& me, const Batch& in, float* h) const {
+    for (const Panel& p : me.panels) {
+      with_vectors(p.vectors, [&](auto n) {
+        for (std::size_t k0 = 0; k0 < C; k0 += kRowBlock) {
+          forward_block<decltype(n)::value>(me, p, in, h, k0, std::min(kRowBlock, C - k0));
+        }
+      });
+    }
+  }
+
+  // The fused pass over one panel: the kernel gradient of the batch `cur`, a row at a time in
+  // registers, updated by Adam at once; after each block of rows, the forward pass of `next`
+  // (when it has rows) through the block just updated. Returns false for a non-finite gradient.
+  template <int NV>
+  bool fused_panel(Member& me, Panel& p, const Batch& cur, const Batch& next, float* h_next,
+                   const simd::AdamConstants& ac) const {
+    const std::size_t stride = NV * kLanes, off = p.offset * kLanes;
+    __m512 poison = _mm512_setzero_ps();
+    for (std::size_t k0 = 0; k0 < C; k0 += kRowBlock) {
+      const std::size_t kn = std::min(kRowBlock, C - k0);
+      for (std::size_t k = k0; k < k0 + kn; ++k) {
+        __m512 acc[NV];
+        for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+        for (std::size_t c = 0; c < chunks; ++c) {
+          for (std::uint32_t bits = cur.col_bits[c * C + k]; bits != 0; bits &= bits - 1) {
+            const std::size_t b = c * kChunk + static_cast<std::size_t>(std::countr_zero(bits));
+            const __m512 xb = _mm512_set1_ps(cur.x[b * C + k]);
+            const float* d = me.dh.data() + b * me.pad + off;
+            for (int v = 0; v < NV; ++v) {
+              acc[v] = _mm512_fmadd_ps(xb, _mm512_load_ps(d + kLanes * v), acc[v]);
+            }
+          }
+        }
+        float* w = p.w.data() + k * stride;
+        float* m = p.m.data() + k * stride;
+        float* v2 = p.v.data() + k * stride;
+        for (int v = 0; v < NV; ++v) {
+          simd::adam_lanes(ac, acc[v], w + kLanes * v, m + kLanes * v, v2 + kLanes * v,
+                           static_cast<__mmask16>(0xFFFF), poison);
+        }
+      }
+      if (next.rows > 0) forward_block<NV>(me, p, next, h_next, k0, kn);
+    }
+    return simd::finite(poison);
+  }
+
+  // The partial logits of the member's groups for the batch whose activations are `h`:
+  // partial[g][b] = sum over the group's units j, in order, of h[b, j] * W2[j]; the first
+  // group starts from the bias.
+  void partials(const Member& me, const float* h, std::size_t rows, float* out) const {
+    const std::size_t ov = Kp / kLanes;
+    for (std::size_t gi = 0; gi < me.vectors; ++gi) {
+      const std::size_t g = me.group0 + gi;
+      for (std::size_t o = 0; o < ov; ++o) {
+        const __m512 start =
+            g == 0 ? _mm512_load_ps(me.b2.data() + kLanes * o) : _mm512_setzero_ps();
+        std::size_t b = 0;
+        for (; b + 4 <= rows; b += 4) {
+          __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+          const float* hb = h + b * me.pad + gi * kLanes;
+          for (std::size_t j = 0; j < kLanes; ++j) {
+            const __m512 w = _mm512_load_ps(me.w2r.data() + (gi * kLanes + j) * Kp + kLanes * o);
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(hb[j]), w, a0);
+            a1 = _mm512_fmadd_ps(_mm512_set1_ps(hb[me.pad + j]), w, a1);
+            a2 = _mm512_fmadd_ps(_mm512_set1_ps(hb[2 * me.pad + j]), w, a2);
+            a3 = _mm512_fmadd_ps(_mm512_set1_ps(hb[3 * me.pad + j]), w, a3);
+          }
+          float* dst = out + (g * B + b) * Kp + kLanes * o;
+          _mm512_store_ps(dst, _mm512_add_ps(start, a0));
+          _mm512_store_ps(dst + Kp, _mm512_add_ps(start, a1));
+          _mm512_store_ps(dst + 2 * Kp, _mm512_add_ps(start, a2));
+          _mm512_store_ps(dst + 3 * Kp, _mm512_add_ps(start, a3));
+        }
+        for (; b < rows; ++b) {
+          __m512 a = _mm512_setzero_ps();
+          const float* hb = h + b * me.pad + gi * kLanes;
+          for (std::size_t j = 0; j < kLanes; ++j) {
+            const __m512 w = _mm512_load_ps(me.w2r.data() + (gi * kLanes + j) * Kp + kLanes * o);
+            a = _mm512_fmadd_ps(_mm512_set1_ps(hb[j]), w, a);
+          }
+          _mm512_store_ps(out + (g * B + b) * Kp + kLanes * o, _mm512_add_ps(start, a));
+        }
+      }
+    }
+  }
+
+  // Steps 2 and 3 of a step (see the header) for the batch `cur` whose activations are `h`.
+  StepResult small_layers(Member& me, std::size_t t, const Batch& cur, const float* h,
+                          const float* part, const simd::AdamConstants& ac, bool& ok) {
+    const std::size_t rows = cur.rows;
+    for (std::size_t b = 0; b < rows; ++b) {
+      for (std::size_t o = 0; o < K; ++o) {
+        float z = part[b * Kp + o];
+        for (std::size_t g = 1; g < groups; ++g) z += part[(g * B + b) * Kp + o];
+        me.logits[b * K + o] = z;
+      }
+    }
+    const StepResult result =
+        softmax_cross_entropy(me.dlogits.data(), me.logits.data(), cur.labels.data(), rows, K,
+                              1.0f / static_cast<float>(rows));
+    const float* dl = me.dlogits.data();
+    __m512 poison = _mm512_setzero_ps();
+    // dh = dlogits @ W2^T through the ReLU, from the kernel before its update.
+    for (std::size_t b = 0; b < rows; ++b) {
+      for (std::size_t v = 0; v < me.vectors; ++v) {
+        __m512 acc = _mm512_setzero_ps();
+        for (std::size_t o = 0; o < K; ++o) {
+          acc = _mm512_fmadd_ps(_mm512_set1_ps(dl[b * K + o]),
+                                _mm512_load_ps(me.w2t.data() + o * me.pad + kLanes * v), acc);
+        }
+        const __m512 a = _mm512_load_ps(h + b * me.pad + kLanes * v);
+        acc = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ), acc);
+        _mm512_store_ps(me.dh.data() + b * me.pad + kLanes * v, acc);
+      }
+    }
+    // The second kernel's rows of these units (transposed): sum over the batch of h * dlogits.
+    for (std::size_t o = 0; o < K; ++o) {
+      for (std::size_t v = 0; v < me.vectors; ++v) {
+        __m512 acc = _mm512_setzero_ps();
+        for (std::size_t b = 0; b < rows; ++b) {
+          acc = _mm512_fmadd_ps(_mm512_load_ps(h + b * me.pad + kLanes * v),
+                                _mm512_set1_ps(dl[b * K + o]), acc);
+        }
+        const std::size_t i = o * me.pad + kLanes * v;
+        simd::adam_lanes(ac, acc, me.w2t.data() + i, me.w2m.data() + i, me.w2v.data() + i,
+                         static_cast<__mmask16>(0xFFFF), poison);
+      }
+    }
+    refresh_rows(me);
+    // The first bias of these units.
+    for (std::size_t v = 0; v < me.vectors; ++v) {
+      __m512 acc = _mm512_setzero_ps();
+      for (std::size_t b = 0; b < rows; ++b) {
+        acc = _mm512_add_ps(acc, _mm512_load_ps(me.dh.data() + b * me.pad + kLanes * v));
+      }
+      const std::size_t i = kLanes * v;
+      simd::adam_lanes(ac, acc, me.b1.data() + i, me.b1m.data() + i, me.b1v.data() + i,
+                       static_cast<__mmask16>(0xFFFF), poison);
+    }
+    // The second bias: member 0, the only one that reads it.
+    if (t == 0) {
+      for (std::size_t o0 = 0; o0 < Kp; o0 += kLanes) {
+        const __mmask16 k = lanes_mask(K - std::min(K, o0));
+        __m512 acc = _mm512_setzero_ps();
+        for (std::size_t b = 0; b < rows; ++b) {
+          acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(k, dl + b * K + o0));
+        }
+        simd::adam_lanes(ac, acc, me.b2.data() + o0, me.b2m.data() + o0, me.b2v.data() + o0,
+                         static_cast<__mmask16>(0xFFFF), poison);
+      }
+    }
+    ok = simd::finite(poison);
+    return result;
+  }
+
+  // Member t's part of one epoch.
+  void run_epoch(std::size_t t, const ImageSet& images, std::span<const std::uint32_t> order,
+                 std::span<const std::uint8_t> labels, const StepFn& after_step) {
+    Member& me = members[t];
+    const std::size_t n = order.size(), steps = (n + B - 1) / B, T = members.size();
+    auto indices = [&](std::size_t s) { return order.subspan(s * B, std::min(B, n - s * B)); };
+    me.diverged = 0;
+    gather(me.batch[0], images, indices(0), labels);
+    if (steps > 1) prefetch(images, indices(1));
+    forward(me, me.batch[0], me.h[0].data());
+    partials(me, me.h[0].data(), me.batch[0].rows, partial[0].data());
+    for (std::size_t s = 0; s < steps; ++s) {
+      const std::size_t cur = s & 1, nxt = cur ^ 1;
+      Batch& next = me.batch[nxt];
+      next.rows = 0;
+      if (s + 1 < steps) {
+        gather(next, images, indices(s + 1), labels);
+        if (s + 2 < steps) prefetch(images, indices(s + 2));
+      }
+      barrier.arrive_and_wait();
+      // A member's non-finite gradient of the step before (or a failed callback), seen by all.
+      for (std::size_t u = 0; u < T; ++u) {
+        const std::size_t at = bad[cur * T + u].load(std::memory_order_relaxed);
+        if (at != 0) me.diverged = at;
+      }
+      if (me.diverged != 0) return;
+      const simd::AdamConstants ac(adam,
+                                   adam_alpha(adam, steps_done + static_cast<std::int64_t>(s) + 1));
+      bool ok = true;
+      const StepResult result =
+          small_layers(me, t, me.batch[cur], me.h[cur].data(), partial[cur].data(), ac, ok);
+      if (!std::isfinite(result.loss_sum)) {
+        me.diverged = s + 1;
+        return;
+      }
+      if (t == 0 && after_step) {
+        try {
+          after_step(s, me.batch[cur].rows, result);
+        } catch (...) {
+          failure = std::current_exception();
+          ok = false;
+        }
+      }
+      for (Panel& p : me.panels) {
+        with_vectors(p.vectors, [&](auto nv) {
+          ok = fused_panel<decltype(nv)::value>(me, p, me.batch[cur], next, me.h[nxt].data(), ac) &&
+               ok;
+        });
+      }
+      if (!ok) bad[nxt * T + t].store(s + 1, std::memory_order_relaxed);
+      if (next.rows > 0) partials(me, me.h[nxt].data(), next.rows, partial[nxt].data());
+    }
+  }
+};
+
+FusedTrainer::FusedTrainer(const Network& net, std::size_t batch, std::size_t threads,
+                           AdamConfig adam) {
+  if (!supports(net.layout)) {
+    throw Error(
+        fmt::format("the fused engine trains networks with one hidden layer in AVX-512 "
+                    "builds; this network has {} layers",
+                    net.layout.layers()));
+  }
+  if (batch == 0) throw UsageError("batch size must be at least 1");
+  impl_ = std::make_unique<Impl>(net, batch, threads, adam);
+}
+
+FusedTrainer::~FusedTrainer() = default;
+
+std::size_t FusedTrainer::max_threads(const ParameterLayout& layout) {
+  return layout.layers() < 1 ? 1 : (layout.out(0) + kGroup - 1) / kGroup;
+}
+
+std::size_t FusedTrainer::threads() const {
+  return impl_->members.size();
+}
+
+std::size_t FusedTrainer::epoch(const ImageSet& images, std::span<const std::uint32_t> order,
+                                std::span<const std::uint8_t> labels, const StepFn& after_step) {
+  Impl& im = *impl_;
+  if (images.pixels_per_image() != im.C) {
+    throw Error(fmt::format("the network takes {} inputs but the images have {} pixels", im.C,
+                            images.pixels_per_image()));
+  }
+  if (order.empty()) return 0;
+  const std::size_t T = im.members.size();
+  for (std::size_t i = 0; i < 2 * T; ++i) im.bad[i].store(0, std::memory_order_relaxed);
+  im.failure = nullptr;
+  im.team.run([&](std::size_t t) { im.run_epoch(t, images, order, labels, after_step); });
+  const std::size_t steps = (order.size() + im.B - 1) / im.B;
+  std::size_t diverged = im.members[0].diverged;
+  // The last step's gradients were checked after the last barrier.
+  for (std::size_t u = 0; u < T && diverged == 0; ++u) {
+    diverged = im.bad[(steps & 1) * T + u].load(std::memory_order_relaxed);
+  }
+  if (im.failure) std::rethrow_exception(im.failure);
+  im.steps_done += static_cast<std::int64_t>(diverged != 0 ? diverged : steps);
+  return diverged;
+}
+
+void FusedTrainer::store(Network& net) const {
+  impl_->store(net);
+}
+
+#else  // no AVX-512: train_network uses its general engine
+
+struct FusedTrainer::Impl {};
+
+FusedTrainer::FusedTrainer(const Network& net, std::size_t, std::size_t, AdamConfig) {
+  throw Error(fmt::format("the fused engine needs an AVX-512 build (network of {} layers)",
+                          net.layout.layers()));
+}
+FusedTrainer::~FusedTrainer() = default;
+std::size_t FusedTrainer::max_threads(const ParameterLayout&) {
+  return 1;
+}
+std::size_t FusedTrainer::threads() const {
+  return 1;
+}
+std::size_t FusedTrainer::epoch(const ImageSet&, std::span<const std::uint32_t>,
+                                std::span<const std::uint8_t>, const StepFn&) {
+  return 0;
+}
+void FusedTrainer::store(Network&) const {}
+
+#endif
+
+}  // namespace savant
