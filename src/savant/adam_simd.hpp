@@ -43,10 +43,11 @@ inline void adam_lanes(const AdamConstants& c, __m512 g, float* w, float* m, flo
   const __m512 den = _mm512_add_ps(root, c.eps);
   __m512 q = _mm512_maskz_rcp14_ps(static_cast<__mmask16>(0xFFFF), den);
   q = _mm512_mul_ps(q, _mm512_fnmadd_ps(den, q, c.two));
-  const __m512 step = _mm512_mul_ps(_mm512_mul_ps(c.alpha, mi), q);
   _mm512_mask_storeu_ps(m, k, mi);
   _mm512_mask_storeu_ps(v, k, vi);
-  _mm512_mask_storeu_ps(w, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, w), step));
+  // w - (alpha m) q in one rounding.
+  _mm512_mask_storeu_ps(
+      w, k, _mm512_fnmadd_ps(_mm512_mul_ps(c.alpha, mi), q, _mm512_maskz_loadu_ps(k, w)));
 }
 
 inline bool finite(__m512 poison) {

@@ -16,8 +16,8 @@
 #include "savant/dense_kernels.hpp"
 #include "savant/error.hpp"
 #include "savant/thread_team.hpp"
-#include "savant/with_vectors.hpp"
 #include "savant/train.hpp"
+#include "savant/with_vectors.hpp"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #define SAVANT_FUSED 1
@@ -87,6 +87,7 @@ struct Batch {
   Aligned<float> x;                  // rows x C
   Aligned<std::uint64_t> row_bits;   // rows x words: bit j of word w is x[r][64 w + j] != 0
   Aligned<std::uint32_t> col_bits;   // chunks x C: bit r of [c][k] is x[32 c + r][k] != 0
+  Aligned<std::uint16_t> m16;        // chunks x quads x 32: row r's bits of pixels 16 i ..
   std::vector<std::uint8_t> labels;  // rows
 };
 
@@ -110,6 +111,10 @@ struct Member {
   Aligned<float> dh;               // B x pad: gradient w.r.t. the hidden units' outputs
   Aligned<float> logits, dlogits;  // B x K
   Aligned<float> gsmall;           // max(K * pad, pad, Kp): gradients of the small parameters
+  // The images of the step after next, asked for a few at a time between the blocks of the
+  // fused pass: all at once, their cache misses filled the line buffers and stalled the core.
+  std::vector<const std::uint8_t*> ahead;
+  std::size_t ahead_done = 0;
   std::size_t diverged = 0;
 };
 
@@ -120,7 +125,7 @@ __mmask16 lanes_mask(std::size_t n) {
 }  // namespace
 
 struct FusedTrainer::Impl {
-  std::size_t C, H, K, Kp, B, words, chunks, groups;
+  std::size_t C, H, K, Kp, B, words, quads, chunks, groups;
   AdamConfig adam;
   std::int64_t steps_done = 0;
   std::vector<Member> members;
@@ -137,6 +142,7 @@ struct FusedTrainer::Impl {
         Kp(round_up(K, kLanes)),
         B(batch),
         words((C + kRowBlock - 1) / kRowBlock),
+        quads(words * (kRowBlock / kLanes)),
         chunks((batch + kChunk - 1) / kChunk),
         groups((H + kGroup - 1) / kGroup),
         adam(config),
@@ -176,6 +182,7 @@ struct FusedTrainer::Impl {
         b.x = Aligned<float>(B * C);
         b.row_bits = Aligned<std::uint64_t>(B * words);
         b.col_bits = Aligned<std::uint32_t>(chunks * C);
+        b.m16 = Aligned<std::uint16_t>(chunks * quads * kChunk);
         b.labels.resize(B);
       }
       for (auto& h : me.h) h = Aligned<float>(B * me.pad);
@@ -235,38 +242,68 @@ struct FusedTrainer::Impl {
     }
   }
 
-  // The images `indices` into `batch`: scaled to [0, 1], with both nonzero patterns.
+  // The images `indices` into `batch`: scaled to [0, 1] (as scale_pixels_reference does it),
+  // with both nonzero patterns.
   void gather(Batch& batch, const ImageSet& images, std::span<const std::uint32_t> indices,
               std::span<const std::uint8_t> labels) const {
     batch.rows = indices.size();
+    const __m512 scale = _mm512_set1_ps(1.0f / 255.0f);
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const std::uint8_t* px = images.pixels.data() + std::size_t{indices[r]} * C;
-      scale_pixels_fast(batch.x.data() + r * C, px, C);
+      float* x = batch.x.data() + r * C;
+      std::uint16_t* m16 = batch.m16.data() + (r / kChunk) * quads * kChunk + r % kChunk;
       batch.labels[r] = labels[indices[r]];
       for (std::size_t w = 0; w < words; ++w) {
         const std::size_t n = std::min(kRowBlock, C - w * kRowBlock);
         const __mmask64 k = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
         const __m512i bytes = _mm512_maskz_loadu_epi8(k, px + w * kRowBlock);
-        batch.row_bits[r * words + w] = _mm512_test_epi8_mask(bytes, bytes);
+        const std::uint64_t nonzero = _mm512_test_epi8_mask(bytes, bytes);
+        batch.row_bits[r * words + w] = nonzero;
+        for (std::size_t q = 0; q * kLanes < n; ++q) {
+          const __m128i part = q == 0   ? _mm512_extracti32x4_epi32(bytes, 0)
+                               : q == 1 ? _mm512_extracti32x4_epi32(bytes, 1)
+                               : q == 2 ? _mm512_extracti32x4_epi32(bytes, 2)
+                                        : _mm512_extracti32x4_epi32(bytes, 3);
+          const __m512 xs = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(part)), scale);
+          _mm512_mask_storeu_ps(x + w * kRowBlock + q * kLanes, lanes_mask(n - q * kLanes), xs);
+          m16[(w * 4 + q) * kChunk] = static_cast<std::uint16_t>(nonzero >> (q * kLanes));
+        }
       }
     }
+    // The transpose: for 16 pixels, the 32 rows' 16-bit patterns in one vector; the top bit
+    // of every row (vpmovw2m) is the last pixel's 32-bit word, and so on down.
     for (std::size_t c = 0; c < chunks; ++c) {
       const std::size_t r0 = c * kChunk,
                         rn = std::min(kChunk, batch.rows - std::min(batch.rows, r0));
-      for (std::size_t k0 = 0; k0 < C; k0 += kLanes) {
-        __m512i acc = _mm512_setzero_si512();
-        for (std::size_t r = 0; r < rn; ++r) {
-          const auto m = static_cast<__mmask16>(batch.row_bits[(r0 + r) * words + k0 / kRowBlock] >>
-                                                (k0 % kRowBlock));
-          acc = _mm512_mask_or_epi32(acc, m, acc, _mm512_set1_epi32(static_cast<int>(1u << r)));
+      const __mmask32 live = rn == 32 ? ~__mmask32{0} : (__mmask32{1} << rn) - 1;
+      for (std::size_t i = 0; i * kLanes < C; ++i) {
+        __m512i v = _mm512_maskz_loadu_epi16(live, batch.m16.data() + (c * quads + i) * kChunk);
+        std::uint32_t* out = batch.col_bits.data() + c * C + i * kLanes;
+        const std::size_t n = std::min(kLanes, C - i * kLanes);  // i * 16 < C
+        for (std::size_t j = kLanes; j-- > 0;) {
+          if (j < n) out[j] = _mm512_movepi16_mask(v);
+          v = _mm512_add_epi16(v, v);
         }
-        _mm512_mask_storeu_epi32(batch.col_bits.data() + c * C + k0, lanes_mask(C - k0), acc);
       }
     }
   }
 
-  void prefetch(const ImageSet& images, std::span<const std::uint32_t> indices) const {
-    prefetch_images(images, indices);
+  // Notes the images `indices` for prefetch_ahead.
+  void plan_prefetch(Member& me, const ImageSet& images,
+                     std::span<const std::uint32_t> indices) const {
+    me.ahead.clear();
+    me.ahead_done = 0;
+    for (std::uint32_t i : indices) me.ahead.push_back(images.pixels.data() + std::size_t{i} * C);
+  }
+
+  // Asks for the planned images' cache lines up to fraction (done / of) of them.
+  void prefetch_ahead(Member& me, std::size_t done, std::size_t of) const {
+    const std::size_t until = me.ahead.size() * done / of;
+    for (; me.ahead_done < until; ++me.ahead_done) {
+      const std::uint8_t* p = me.ahead[me.ahead_done];
+      for (std::size_t i = 0; i < C; i += 64) __builtin_prefetch(p + i, 0, 2);
+      __builtin_prefetch(p + C - 1, 0, 2);
+    }
   }
 
   // h[b, panel] for the pixel rows [k0, k0 + kn) of the batch `in` (the first block starts
@@ -310,38 +347,64 @@ struct FusedTrainer::Impl {
     }
   }
 
+  // Adam's update of the panel's row k from its gradient in registers.
+  template <int NV>
+  static void adam_row(Panel& p, std::size_t k, const __m512 (&g)[NV],
+                       const simd::AdamConstants& ac, __m512& poison) {
+    const std::size_t i = k * NV * kLanes;
+    for (int v = 0; v < NV; ++v) {
+      const std::size_t j = i + kLanes * static_cast<std::size_t>(v);
+      simd::adam_lanes(ac, g[v], p.w.data() + j, p.m.data() + j, p.v.data() + j,
+                       static_cast<__mmask16>(0xFFFF), poison);
+    }
+  }
+
+  // The gradient of the panel's rows k .. k + R - 1, summed in registers over the batch, then
+  // Adam's update of those rows.
+  template <int NV, int R>
+  void gradient_rows(Member& me, Panel& p, const Batch& cur, std::size_t k, std::size_t off,
+                     const simd::AdamConstants& ac, __m512& poison) const {
+    __m512 a[R][NV];
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < NV; ++v) a[r][v] = _mm512_setzero_ps();
+    }
+    for (std::size_t c = 0; c < chunks; ++c) {
+      std::uint32_t bits = 0;
+      for (int r = 0; r < R; ++r) bits |= cur.col_bits[c * C + k + static_cast<std::size_t>(r)];
+      for (; bits != 0; bits &= bits - 1) {
+        const std::size_t b = c * kChunk + static_cast<std::size_t>(std::countr_zero(bits));
+        const float* x = cur.x.data() + b * C + k;
+        const float* d = me.dh.data() + b * me.pad + off;
+        __m512 xr[R];
+        for (int r = 0; r < R; ++r) xr[r] = _mm512_set1_ps(x[r]);
+        for (int v = 0; v < NV; ++v) {
+          const __m512 dv = _mm512_load_ps(d + kLanes * v);
+          for (int r = 0; r < R; ++r) a[r][v] = _mm512_fmadd_ps(xr[r], dv, a[r][v]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) adam_row<NV>(p, k + static_cast<std::size_t>(r), a[r], ac, poison);
+  }
+
   // The fused pass over one panel: the kernel gradient of the batch `cur`, a row at a time in
   // registers, updated by Adam at once; after each block of rows, the forward pass of `next`
   // (when it has rows) through the block just updated. Returns false for a non-finite gradient.
   template <int NV>
   bool fused_panel(Member& me, Panel& p, const Batch& cur, const Batch& next, float* h_next,
-                   const simd::AdamConstants& ac) const {
-    const std::size_t stride = NV * kLanes, off = p.offset * kLanes;
+                   const simd::AdamConstants& ac, bool prefetch) const {
+    const std::size_t off = p.offset * kLanes;
     __m512 poison = _mm512_setzero_ps();
     for (std::size_t k0 = 0; k0 < C; k0 += kRowBlock) {
       const std::size_t kn = std::min(kRowBlock, C - k0);
-      for (std::size_t k = k0; k < k0 + kn; ++k) {
-        __m512 acc[NV];
-        for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
-        for (std::size_t c = 0; c < chunks; ++c) {
-          for (std::uint32_t bits = cur.col_bits[c * C + k]; bits != 0; bits &= bits - 1) {
-            const std::size_t b = c * kChunk + static_cast<std::size_t>(std::countr_zero(bits));
-            const __m512 xb = _mm512_set1_ps(cur.x[b * C + k]);
-            const float* d = me.dh.data() + b * me.pad + off;
-            for (int v = 0; v < NV; ++v) {
-              acc[v] = _mm512_fmadd_ps(xb, _mm512_load_ps(d + kLanes * v), acc[v]);
-            }
-          }
-        }
-        float* w = p.w.data() + k * stride;
-        float* m = p.m.data() + k * stride;
-        float* v2 = p.v.data() + k * stride;
-        for (int v = 0; v < NV; ++v) {
-          simd::adam_lanes(ac, acc[v], w + kLanes * v, m + kLanes * v, v2 + kLanes * v,
-                           static_cast<__mmask16>(0xFFFF), poison);
-        }
-      }
+      // R rows at a time, over the images where any of the rows' pixels is lit: a term whose
+      // pixel is 0 adds exactly 0 to its row's sum, so each row's sum is bitwise the one over
+      // its own images, with fewer loops (and their mispredicted exits) and shared loads.
+      constexpr int R = NV <= 4 ? 4 : 2;
+      std::size_t k = k0;
+      for (; k + R <= k0 + kn; k += R) gradient_rows<NV, R>(me, p, cur, k, off, ac, poison);
+      for (; k < k0 + kn; ++k) gradient_rows<NV, 1>(me, p, cur, k, off, ac, poison);
       if (next.rows > 0) forward_block<NV>(me, p, next, h_next, k0, kn);
+      if (prefetch) prefetch_ahead(me, k0 / kRowBlock + 1, words);
     }
     return simd::finite(poison);
   }
@@ -386,15 +449,72 @@ struct FusedTrainer::Impl {
     }
   }
 
+  // For the member's hidden-unit vectors v0 .. v0 + NV - 1: the gradient of their outputs
+  // through the ReLU (dh = dlogits @ W2^T, from the kernel before its update), then their rows
+  // of the second kernel (stored transposed) and their first bias, updated by Adam.
+  template <int NV>
+  void small_layer_vectors(Member& me, const Batch& cur, const float* h, std::size_t v0,
+                           const simd::AdamConstants& ac, __m512& poison) const {
+    const std::size_t rows = cur.rows, pad = me.pad;
+    const float* dl = me.dlogits.data();
+    for (std::size_t b = 0; b < rows; ++b) {
+      __m512 acc[NV];
+      for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+      for (std::size_t o = 0; o < K; ++o) {
+        const __m512 d = _mm512_set1_ps(dl[b * K + o]);
+        const float* w = me.w2t.data() + o * pad + kLanes * v0;
+        for (int v = 0; v < NV; ++v)
+          acc[v] = _mm512_fmadd_ps(d, _mm512_load_ps(w + kLanes * v), acc[v]);
+      }
+      const float* hb = h + b * pad + kLanes * v0;
+      float* dh = me.dh.data() + b * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) {
+        const __mmask16 live =
+            _mm512_cmp_ps_mask(_mm512_load_ps(hb + kLanes * v), _mm512_setzero_ps(), _CMP_GT_OQ);
+        _mm512_store_ps(dh + kLanes * v, _mm512_maskz_mov_ps(live, acc[v]));
+      }
+    }
+    for (std::size_t o = 0; o < K; ++o) {
+      __m512 acc[NV];
+      for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+      for (std::size_t b = 0; b < rows; ++b) {
+        const __m512 d = _mm512_set1_ps(dl[b * K + o]);
+        const float* hb = h + b * pad + kLanes * v0;
+        for (int v = 0; v < NV; ++v)
+          acc[v] = _mm512_fmadd_ps(_mm512_load_ps(hb + kLanes * v), d, acc[v]);
+      }
+      const std::size_t i = o * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) {
+        const std::size_t j = i + kLanes * static_cast<std::size_t>(v);
+        simd::adam_lanes(ac, acc[v], me.w2t.data() + j, me.w2m.data() + j, me.w2v.data() + j,
+                         static_cast<__mmask16>(0xFFFF), poison);
+      }
+    }
+    __m512 acc[NV];
+    for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+    for (std::size_t b = 0; b < rows; ++b) {
+      const float* dh = me.dh.data() + b * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_load_ps(dh + kLanes * v));
+    }
+    for (int v = 0; v < NV; ++v) {
+      const std::size_t j = kLanes * (v0 + static_cast<std::size_t>(v));
+      simd::adam_lanes(ac, acc[v], me.b1.data() + j, me.b1m.data() + j, me.b1v.data() + j,
+                       static_cast<__mmask16>(0xFFFF), poison);
+    }
+  }
+
   // Steps 2 and 3 of a step (see the header) for the batch `cur` whose activations are `h`.
   StepResult small_layers(Member& me, std::size_t t, const Batch& cur, const float* h,
                           const float* part, const simd::AdamConstants& ac, bool& ok) {
     const std::size_t rows = cur.rows;
+    // The logits: the groups' partial sums added in group order.
     for (std::size_t b = 0; b < rows; ++b) {
-      for (std::size_t o = 0; o < K; ++o) {
-        float z = part[b * Kp + o];
-        for (std::size_t g = 1; g < groups; ++g) z += part[(g * B + b) * Kp + o];
-        me.logits[b * K + o] = z;
+      for (std::size_t o0 = 0; o0 < Kp; o0 += kLanes) {
+        __m512 z = _mm512_load_ps(part + b * Kp + o0);
+        for (std::size_t g = 1; g < groups; ++g) {
+          z = _mm512_add_ps(z, _mm512_load_ps(part + (g * B + b) * Kp + o0));
+        }
+        _mm512_mask_storeu_ps(me.logits.data() + b * K + o0, lanes_mask(K - o0), z);
       }
     }
     const StepResult result =
@@ -402,43 +522,13 @@ struct FusedTrainer::Impl {
                               1.0f / static_cast<float>(rows));
     const float* dl = me.dlogits.data();
     __m512 poison = _mm512_setzero_ps();
-    // dh = dlogits @ W2^T through the ReLU, from the kernel before its update.
-    for (std::size_t b = 0; b < rows; ++b) {
-      for (std::size_t v = 0; v < me.vectors; ++v) {
-        __m512 acc = _mm512_setzero_ps();
-        for (std::size_t o = 0; o < K; ++o) {
-          acc = _mm512_fmadd_ps(_mm512_set1_ps(dl[b * K + o]),
-                                _mm512_load_ps(me.w2t.data() + o * me.pad + kLanes * v), acc);
-        }
-        const __m512 a = _mm512_load_ps(h + b * me.pad + kLanes * v);
-        acc = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ), acc);
-        _mm512_store_ps(me.dh.data() + b * me.pad + kLanes * v, acc);
-      }
-    }
-    // The second kernel's rows of these units (transposed): sum over the batch of h * dlogits.
-    for (std::size_t o = 0; o < K; ++o) {
-      for (std::size_t v = 0; v < me.vectors; ++v) {
-        __m512 acc = _mm512_setzero_ps();
-        for (std::size_t b = 0; b < rows; ++b) {
-          acc = _mm512_fmadd_ps(_mm512_load_ps(h + b * me.pad + kLanes * v),
-                                _mm512_set1_ps(dl[b * K + o]), acc);
-        }
-        const std::size_t i = o * me.pad + kLanes * v;
-        simd::adam_lanes(ac, acc, me.w2t.data() + i, me.w2m.data() + i, me.w2v.data() + i,
-                         static_cast<__mmask16>(0xFFFF), poison);
-      }
+    // Up to 8 vectors of hidden units at a time, each with its own chain of sums.
+    for (std::size_t v0 = 0; v0 < me.vectors; v0 += kPanelVectors) {
+      with_vectors(std::min(kPanelVectors, me.vectors - v0), [&](auto n) {
+        small_layer_vectors<decltype(n)::value>(me, cur, h, v0, ac, poison);
+      });
     }
     refresh_rows(me);
-    // The first bias of these units.
-    for (std::size_t v = 0; v < me.vectors; ++v) {
-      __m512 acc = _mm512_setzero_ps();
-      for (std::size_t b = 0; b < rows; ++b) {
-        acc = _mm512_add_ps(acc, _mm512_load_ps(me.dh.data() + b * me.pad + kLanes * v));
-      }
-      const std::size_t i = kLanes * v;
-      simd::adam_lanes(ac, acc, me.b1.data() + i, me.b1m.data() + i, me.b1v.data() + i,
-                       static_cast<__mmask16>(0xFFFF), poison);
-    }
     // The second bias: member 0, the only one that reads it.
     if (t == 0) {
       for (std::size_t o0 = 0; o0 < Kp; o0 += kLanes) {
@@ -463,7 +553,7 @@ struct FusedTrainer::Impl {
     auto indices = [&](std::size_t s) { return order.subspan(s * B, std::min(B, n - s * B)); };
     me.diverged = 0;
     gather(me.batch[0], images, indices(0), labels);
-    if (steps > 1) prefetch(images, indices(1));
+    if (steps > 1) prefetch_images(images, indices(1));
     forward(me, me.batch[0], me.h[0].data());
     partials(me, me.h[0].data(), me.batch[0].rows, partial[0].data());
     for (std::size_t s = 0; s < steps; ++s) {
@@ -472,7 +562,11 @@ struct FusedTrainer::Impl {
       next.rows = 0;
       if (s + 1 < steps) {
         gather(next, images, indices(s + 1), labels);
-        if (s + 2 < steps) prefetch(images, indices(s + 2));
+      }
+      if (s + 2 < steps) {
+        plan_prefetch(me, images, indices(s + 2));
+      } else {
+        me.ahead.clear();
       }
       barrier.arrive_and_wait();
       // A member's non-finite gradient of the step before (or a failed callback), seen by all.
@@ -500,7 +594,8 @@ struct FusedTrainer::Impl {
       }
       for (Panel& p : me.panels) {
         with_vectors(p.vectors, [&](auto nv) {
-          ok = fused_panel<decltype(nv)::value>(me, p, me.batch[cur], next, me.h[nxt].data(), ac) &&
+          ok = fused_panel<decltype(nv)::value>(me, p, me.batch[cur], next, me.h[nxt].data(), ac,
+                                                &p == &me.panels.front()) &&
                ok;
         });
       }
