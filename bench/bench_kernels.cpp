@@ -18,6 +18,7 @@
 #include "savant/adam.hpp"
 #include "savant/dataset.hpp"
 #include "savant/dense_kernels.hpp"
+#include "savant/fused_trainer.hpp"
 #include "savant/network.hpp"
 #include "savant/random.hpp"
 #include "savant/train.hpp"
@@ -312,6 +313,31 @@ void BM_train_step(benchmark::State& state) {
   set_flops(state, 2.0 * kForward1Flops + 3.0 * kLayer2Flops);
 }
 BENCHMARK(BM_train_step);
+
+// --- The fused engine's step (what train_network runs for one hidden layer) ---
+// 64 steps of an epoch per iteration, all of it: gather, forward, softmax, gradients, Adam,
+// on `threads` members. Time per step = time per iteration / 64.
+void BM_fused_step(benchmark::State& state) {
+  auto& d = data();
+  if (!FusedTrainer::supports(d.net.layout)) {
+    state.SkipWithError("no AVX-512 in this build");
+    return;
+  }
+  const FlushDenormals flush;
+  constexpr std::size_t kSteps = 64;
+  FusedTrainer trainer(d.net, kB, static_cast<std::size_t>(state.range(0)), AdamConfig{});
+  const std::vector<std::uint32_t> order = epoch_order(0, 1, d.images.count);
+  std::size_t start = 0;
+  for (auto _ : state) {
+    if (start + kSteps * kB > order.size()) start = 0;
+    std::span<const std::uint32_t> part(order.data() + start, kSteps * kB);
+    benchmark::DoNotOptimize(trainer.epoch(d.images, part, d.labels, {}));
+    start += kSteps * kB;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kSteps));
+  set_flops(state, kSteps * (2.0 * kForward1Flops + 3.0 * kLayer2Flops));
+}
+BENCHMARK(BM_fused_step)->Arg(1)->Arg(2)->UseRealTime();
 
 }  // namespace
 
