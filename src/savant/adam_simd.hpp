@@ -10,7 +10,7 @@
 namespace savant::simd {
 
 struct AdamConstants {
-  __m512 b1, b2, c1, c2, eps, alpha, zero, half, two, three;
+  __m512 b1, b2, c1, c2, eps, alpha, zero, half, two;
 
   AdamConstants(const AdamConfig& config, float step_alpha)
       : b1(_mm512_set1_ps(config.beta1)),
@@ -21,25 +21,30 @@ struct AdamConstants {
         alpha(_mm512_set1_ps(step_alpha)),
         zero(_mm512_setzero_ps()),
         half(_mm512_set1_ps(0.5f)),
-        two(_mm512_set1_ps(2.0f)),
-        three(_mm512_set1_ps(3.0f)) {}
+        two(_mm512_set1_ps(2.0f)) {}
 };
 
-// Updates the lanes `k` of w, m, v (16 floats each) with the gradient g, and adds g * 0 to
-// `poison` (0 for finite gradients, NaN otherwise).
+// Updates the lanes `k` of w, m, v (16 floats each) with the gradient g. With kCheck, adds
+// g * 0 to `poison` (0 for finite gradients, NaN otherwise); callers that know their gradients
+// are finite by other means (the fused engine checks dh, of which the first kernel's gradient
+// is a sum with finite pixel weights) save the two instructions.
+template <bool kCheck = true>
 inline void adam_lanes(const AdamConstants& c, __m512 g, float* w, float* m, float* v, __mmask16 k,
                        __m512& poison) {
-  poison = _mm512_add_ps(poison, _mm512_mul_ps(g, c.zero));
+  if constexpr (kCheck) poison = _mm512_add_ps(poison, _mm512_mul_ps(g, c.zero));
   const __m512 mi = _mm512_fmadd_ps(c.b1, _mm512_maskz_loadu_ps(k, m), _mm512_mul_ps(c.c1, g));
   const __m512 vi =
       _mm512_fmadd_ps(c.b2, _mm512_maskz_loadu_ps(k, v), _mm512_mul_ps(_mm512_mul_ps(c.c2, g), g));
-  // (The zero-masking forms: GCC 12 warns about the undefined source of the plain ones.)
   // sqrt(v) and the division by (sqrt(v) + eps) through the 14-bit estimates refined by one
   // Newton step each (to about 2^-23 relative): the two exact instructions would be most of
-  // the cost of the whole update.
-  __m512 r = _mm512_maskz_rsqrt14_ps(static_cast<__mmask16>(0xFFFF), vi);
-  r = _mm512_mul_ps(_mm512_mul_ps(c.half, r), _mm512_fnmadd_ps(_mm512_mul_ps(vi, r), r, c.three));
-  const __m512 root = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(vi, c.zero, _CMP_GT_OQ), vi, r);
+  // the cost of the whole update. sqrt(v) = v r with r ~ 1/sqrt(v) (0 where v = 0, so that no
+  // 0 * inf appears; subnormal v are flushed to 0 while training), refined as
+  // s + s (1/2 - s r/2). (The zero-masking forms: GCC 12 warns about the undefined source of
+  // the plain ones.)
+  const __m512 r = _mm512_maskz_rsqrt14_ps(_mm512_cmp_ps_mask(vi, c.zero, _CMP_GT_OQ), vi);
+  const __m512 s0 = _mm512_mul_ps(vi, r);
+  const __m512 root =
+      _mm512_fmadd_ps(s0, _mm512_fnmadd_ps(s0, _mm512_mul_ps(c.half, r), c.half), s0);
   const __m512 den = _mm512_add_ps(root, c.eps);
   __m512 q = _mm512_maskz_rcp14_ps(static_cast<__mmask16>(0xFFFF), den);
   q = _mm512_mul_ps(q, _mm512_fnmadd_ps(den, q, c.two));

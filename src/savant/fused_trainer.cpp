@@ -4,10 +4,8 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <exception>
 #include <new>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -110,7 +108,6 @@ struct Member {
   Aligned<float> h[2];             // B x pad: hidden activations of the batches
   Aligned<float> dh;               // B x pad: gradient w.r.t. the hidden units' outputs
   Aligned<float> logits, dlogits;  // B x K
-  Aligned<float> gsmall;           // max(K * pad, pad, Kp): gradients of the small parameters
   // The images of the step after next, asked for a few at a time between the blocks of the
   // fused pass: all at once, their cache misses filled the line buffers and stalled the core.
   std::vector<const std::uint8_t*> ahead;
@@ -189,7 +186,6 @@ struct FusedTrainer::Impl {
       me.dh = Aligned<float>(B * me.pad);
       me.logits = Aligned<float>(B * K);
       me.dlogits = Aligned<float>(B * K);
-      me.gsmall = Aligned<float>(std::max(K * me.pad, Kp));
     }
     load(net);
   }
@@ -319,14 +315,19 @@ struct FusedTrainer::Impl {
       const float* start = first ? me.b1.data() + off : y;
       __m512 acc[NV];
       for (int v = 0; v < NV; ++v) acc[v] = _mm512_load_ps(start + kLanes * v);
-      const float* x = in.x.data() + b * C + k0;
-      for (std::uint64_t bits = in.row_bits[b * words + k0 / kRowBlock]; bits != 0;
-           bits &= bits - 1) {
-        const auto j = static_cast<std::size_t>(std::countr_zero(bits));
-        const __m512 xj = _mm512_set1_ps(x[j]);
-        const float* row = w + j * stride;
-        for (int v = 0; v < NV; ++v) {
-          acc[v] = _mm512_fmadd_ps(xj, _mm512_load_ps(row + kLanes * v), acc[v]);
+      // The block's words of the image's nonzero pattern (kn is a multiple of 64 but at the
+      // end of the image).
+      for (std::size_t k = k0; k < k0 + kn; k += kRowBlock) {
+        const float* x = in.x.data() + b * C + k;
+        const float* wk = w + (k - k0) * stride;
+        for (std::uint64_t bits = in.row_bits[b * words + k / kRowBlock]; bits != 0;
+             bits &= bits - 1) {
+          const auto j = static_cast<std::size_t>(std::countr_zero(bits));
+          const __m512 xj = _mm512_set1_ps(x[j]);
+          const float* row = wk + j * stride;
+          for (int v = 0; v < NV; ++v) {
+            acc[v] = _mm512_fmadd_ps(xj, _mm512_load_ps(row + kLanes * v), acc[v]);
+          }
         }
       }
       if (final) {
@@ -350,12 +351,13 @@ struct FusedTrainer::Impl {
   // Adam's update of the panel's row k from its gradient in registers.
   template <int NV>
   static void adam_row(Panel& p, std::size_t k, const __m512 (&g)[NV],
-                       const simd::AdamConstants& ac, __m512& poison) {
+                       const simd::AdamConstants& ac) {
+    __m512 unused = _mm512_setzero_ps();
     const std::size_t i = k * NV * kLanes;
     for (int v = 0; v < NV; ++v) {
       const std::size_t j = i + kLanes * static_cast<std::size_t>(v);
-      simd::adam_lanes(ac, g[v], p.w.data() + j, p.m.data() + j, p.v.data() + j,
-                       static_cast<__mmask16>(0xFFFF), poison);
+      simd::adam_lanes<false>(ac, g[v], p.w.data() + j, p.m.data() + j, p.v.data() + j,
+                              static_cast<__mmask16>(0xFFFF), unused);
     }
   }
 
@@ -363,7 +365,7 @@ struct FusedTrainer::Impl {
   // Adam's update of those rows.
   template <int NV, int R>
   void gradient_rows(Member& me, Panel& p, const Batch& cur, std::size_t k, std::size_t off,
-                     const simd::AdamConstants& ac, __m512& poison) const {
+                     const simd::AdamConstants& ac) const {
     __m512 a[R][NV];
     for (int r = 0; r < R; ++r) {
       for (int v = 0; v < NV; ++v) a[r][v] = _mm512_setzero_ps();
@@ -383,69 +385,67 @@ struct FusedTrainer::Impl {
         }
       }
     }
-    for (int r = 0; r < R; ++r) adam_row<NV>(p, k + static_cast<std::size_t>(r), a[r], ac, poison);
+    for (int r = 0; r < R; ++r) adam_row<NV>(p, k + static_cast<std::size_t>(r), a[r], ac);
   }
 
   // The fused pass over one panel: the kernel gradient of the batch `cur`, a row at a time in
   // registers, updated by Adam at once; after each block of rows, the forward pass of `next`
-  // (when it has rows) through the block just updated. Returns false for a non-finite gradient.
+  // (when it has rows) through the block just updated. (Its gradients are finite when dh is:
+  // small_layers checks that.)
   template <int NV>
-  bool fused_panel(Member& me, Panel& p, const Batch& cur, const Batch& next, float* h_next,
+  void fused_panel(Member& me, Panel& p, const Batch& cur, const Batch& next, float* h_next,
                    const simd::AdamConstants& ac, bool prefetch) const {
     const std::size_t off = p.offset * kLanes;
-    __m512 poison = _mm512_setzero_ps();
-    for (std::size_t k0 = 0; k0 < C; k0 += kRowBlock) {
-      const std::size_t kn = std::min(kRowBlock, C - k0);
+    // Rows per block: as many as keep the block in L1 (32 KiB) while the next batch passes
+    // over it; the fewer blocks, the fewer round trips of each image's sums through memory.
+    constexpr std::size_t RB = NV <= 4 ? 2 * kRowBlock : kRowBlock;
+    const std::size_t blocks = (C + RB - 1) / RB;
+    for (std::size_t k0 = 0; k0 < C; k0 += RB) {
+      const std::size_t kn = std::min(RB, C - k0);
       // R rows at a time, over the images where any of the rows' pixels is lit: a term whose
       // pixel is 0 adds exactly 0 to its row's sum, so each row's sum is bitwise the one over
       // its own images, with fewer loops (and their mispredicted exits) and shared loads.
       constexpr int R = NV <= 4 ? 4 : 2;
       std::size_t k = k0;
-      for (; k + R <= k0 + kn; k += R) gradient_rows<NV, R>(me, p, cur, k, off, ac, poison);
-      for (; k < k0 + kn; ++k) gradient_rows<NV, 1>(me, p, cur, k, off, ac, poison);
+      for (; k + R <= k0 + kn; k += R) gradient_rows<NV, R>(me, p, cur, k, off, ac);
+      for (; k < k0 + kn; ++k) gradient_rows<NV, 1>(me, p, cur, k, off, ac);
       if (next.rows > 0) forward_block<NV>(me, p, next, h_next, k0, kn);
-      if (prefetch) prefetch_ahead(me, k0 / kRowBlock + 1, words);
+      if (prefetch) prefetch_ahead(me, k0 / RB + 1, blocks);
     }
-    return simd::finite(poison);
   }
 
   // The partial logits of the member's groups for the batch whose activations are `h`:
   // partial[g][b] = sum over the group's units j, in order, of h[b, j] * W2[j]; the first
   // group starts from the bias.
   void partials(const Member& me, const float* h, std::size_t rows, float* out) const {
-    const std::size_t ov = Kp / kLanes;
     for (std::size_t gi = 0; gi < me.vectors; ++gi) {
-      const std::size_t g = me.group0 + gi;
-      for (std::size_t o = 0; o < ov; ++o) {
-        const __m512 start =
-            g == 0 ? _mm512_load_ps(me.b2.data() + kLanes * o) : _mm512_setzero_ps();
+      for (std::size_t o = 0; o < Kp; o += kLanes) {
         std::size_t b = 0;
-        for (; b + 4 <= rows; b += 4) {
-          __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-          const float* hb = h + b * me.pad + gi * kLanes;
-          for (std::size_t j = 0; j < kLanes; ++j) {
-            const __m512 w = _mm512_load_ps(me.w2r.data() + (gi * kLanes + j) * Kp + kLanes * o);
-            a0 = _mm512_fmadd_ps(_mm512_set1_ps(hb[j]), w, a0);
-            a1 = _mm512_fmadd_ps(_mm512_set1_ps(hb[me.pad + j]), w, a1);
-            a2 = _mm512_fmadd_ps(_mm512_set1_ps(hb[2 * me.pad + j]), w, a2);
-            a3 = _mm512_fmadd_ps(_mm512_set1_ps(hb[3 * me.pad + j]), w, a3);
-          }
-          float* dst = out + (g * B + b) * Kp + kLanes * o;
-          _mm512_store_ps(dst, _mm512_add_ps(start, a0));
-          _mm512_store_ps(dst + Kp, _mm512_add_ps(start, a1));
-          _mm512_store_ps(dst + 2 * Kp, _mm512_add_ps(start, a2));
-          _mm512_store_ps(dst + 3 * Kp, _mm512_add_ps(start, a3));
-        }
-        for (; b < rows; ++b) {
-          __m512 a = _mm512_setzero_ps();
-          const float* hb = h + b * me.pad + gi * kLanes;
-          for (std::size_t j = 0; j < kLanes; ++j) {
-            const __m512 w = _mm512_load_ps(me.w2r.data() + (gi * kLanes + j) * Kp + kLanes * o);
-            a = _mm512_fmadd_ps(_mm512_set1_ps(hb[j]), w, a);
-          }
-          _mm512_store_ps(out + (g * B + b) * Kp + kLanes * o, _mm512_add_ps(start, a));
-        }
+        for (; b + 4 <= rows; b += 4) partial_rows<4>(me, h, gi, o, b, out);
+        for (; b < rows; ++b) partial_rows<1>(me, h, gi, o, b, out);
       }
+    }
+  }
+
+  // partials() for N rows from b (N independent sums), classes o .. o + 15, group gi.
+  template <int N>
+  void partial_rows(const Member& me, const float* h, std::size_t gi, std::size_t o, std::size_t b,
+                    float* out) const {
+    const std::size_t g = me.group0 + gi;
+    __m512 a[N];
+    for (int i = 0; i < N; ++i) a[i] = _mm512_setzero_ps();
+    const float* hb = h + b * me.pad + gi * kLanes;
+    for (std::size_t j = 0; j < kLanes; ++j) {
+      const __m512 w = _mm512_load_ps(me.w2r.data() + (gi * kLanes + j) * Kp + o);
+      for (int i = 0; i < N; ++i) {
+        a[i] =
+            _mm512_fmadd_ps(_mm512_set1_ps(hb[static_cast<std::size_t>(i) * me.pad + j]), w, a[i]);
+      }
+    }
+    const __m512 start = g == 0 ? _mm512_load_ps(me.b2.data() + o) : _mm512_setzero_ps();
+    float* dst = out + (g * B + b) * Kp + o;
+    for (int i = 0; i < N; ++i) {
+      _mm512_store_ps(dst + static_cast<std::size_t>(i) * Kp, _mm512_add_ps(start, a[i]));
     }
   }
 
@@ -471,7 +471,11 @@ struct FusedTrainer::Impl {
       for (int v = 0; v < NV; ++v) {
         const __mmask16 live =
             _mm512_cmp_ps_mask(_mm512_load_ps(hb + kLanes * v), _mm512_setzero_ps(), _CMP_GT_OQ);
-        _mm512_store_ps(dh + kLanes * v, _mm512_maskz_mov_ps(live, acc[v]));
+        const __m512 d = _mm512_maskz_mov_ps(live, acc[v]);
+        // The first kernel's gradient is a sum of these times pixels in [0, 1]: it is finite
+        // when they are, and its Adam update skips the check.
+        poison = _mm512_add_ps(poison, _mm512_mul_ps(d, _mm512_setzero_ps()));
+        _mm512_store_ps(dh + kLanes * v, d);
       }
     }
     for (std::size_t o = 0; o < K; ++o) {
@@ -594,9 +598,8 @@ struct FusedTrainer::Impl {
       }
       for (Panel& p : me.panels) {
         with_vectors(p.vectors, [&](auto nv) {
-          ok = fused_panel<decltype(nv)::value>(me, p, me.batch[cur], next, me.h[nxt].data(), ac,
-                                                &p == &me.panels.front()) &&
-               ok;
+          fused_panel<decltype(nv)::value>(me, p, me.batch[cur], next, me.h[nxt].data(), ac,
+                                           &p == &me.panels.front());
         });
       }
       if (!ok) bad[nxt * T + t].store(s + 1, std::memory_order_relaxed);
