@@ -120,6 +120,30 @@ TEST(Network, GradientMatchesFiniteDifferencesInDouble) {
   }
 }
 
+// The fast softmax (glibc's vector expf, a tree sum) against the reference, on logits from
+// -30 to 30, for 1 to 16 classes (and 20, which falls back to the reference), ties included.
+TEST(Softmax, FastMatchesReference) {
+  CounterRng rng(11, Stream::kInit, 5);
+  for (std::size_t K : {1, 2, 3, 10, 15, 16, 20}) {
+    const std::size_t B = 33;
+    std::vector<float> z(B * K), ref(B * K), fast(B * K);
+    std::vector<std::uint8_t> y(B);
+    for (float& v : z) v = 60.0f * rng.uniform_float() - 30.0f;
+    for (std::size_t i = 0; i < K; ++i) z[i] = 1.5f;  // row 0: all tied
+    for (std::size_t b = 0; b < B; ++b)
+      y[b] = static_cast<std::uint8_t>(rng.uniform_below(static_cast<std::uint32_t>(K)));
+    const StepResult r = softmax_cross_entropy(ref.data(), z.data(), y.data(), B, K, 1.0f / B);
+    const StepResult f =
+        softmax_cross_entropy_fast(fast.data(), z.data(), y.data(), B, K, 1.0f / B);
+    EXPECT_EQ(f.correct, r.correct) << K << " classes";
+    EXPECT_NEAR(f.loss_sum, r.loss_sum, 1e-5 * (1.0 + std::abs(r.loss_sum))) << K << " classes";
+    for (std::size_t i = 0; i < B * K; ++i) {
+      // A few ulp of the largest term of the row (1/B).
+      EXPECT_NEAR(fast[i], ref[i], 4e-7f / static_cast<float>(B)) << K << " classes, entry " << i;
+    }
+  }
+}
+
 TEST(Adam, OneStepMatchesHandComputedValues) {
   // Keras: m = 0.1 g, v = 0.001 g^2, alpha = lr sqrt(1 - 0.999) / (1 - 0.9),
   // w -= alpha m / (sqrt(v) + 1e-7).

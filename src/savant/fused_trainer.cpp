@@ -522,7 +522,7 @@ struct FusedTrainer::Impl {
       }
     }
     const StepResult result =
-        softmax_cross_entropy(me.dlogits.data(), me.logits.data(), cur.labels.data(), rows, K,
+        softmax_cross_entropy_fast(me.dlogits.data(), me.logits.data(), cur.labels.data(), rows, K,
                               1.0f / static_cast<float>(rows));
     const float* dl = me.dlogits.data();
     __m512 poison = _mm512_setzero_ps();

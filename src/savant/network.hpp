@@ -100,5 +100,11 @@ void relu_backward(float* dz, const float* activation, std::size_t n);
 // summed loss and the number of rows whose largest logit is the label.
 StepResult softmax_cross_entropy(float* dlogits, const float* logits, const std::uint8_t* labels,
                                  std::size_t B, std::size_t K, float scale);
+// The same, a row of up to 16 classes at a time with glibc's vector expf (libmvec) where the
+// target has AVX-512; equal to the reference to a few ulp (the sum is added as a tree). The
+// fused training engine uses it.
+StepResult softmax_cross_entropy_fast(float* dlogits, const float* logits,
+                                      const std::uint8_t* labels, std::size_t B, std::size_t K,
+                                      float scale);
 
 }  // namespace savant
