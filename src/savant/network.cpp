@@ -90,7 +90,7 @@ StepResult softmax_cross_entropy(float* dlogits, const float* logits, const std:
   return result;
 }
 
-#if defined(__AVX512F__) && defined(__GLIBC__)
+#if defined(__AVX512F__) && defined(SAVANT_HAVE_LIBMVEC)
 // glibc's vector expf (libmvec, x86-64 vector ABI, AVX-512 variant): 16 lanes at a time.
 extern "C" __m512 _ZGVeN16v_expf(__m512);
 
