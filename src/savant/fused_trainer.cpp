@@ -449,55 +449,93 @@ struct FusedTrainer::Impl {
     }
   }
 
+  // dh of images b .. b + N - 1 for the hidden-unit vectors v0 .. v0 + NV - 1: dlogits @ W2^T
+  // (the kernel before its update) through the ReLU.
+  template <int NV, int N>
+  void hidden_gradient(Member& me, const float* h, std::size_t v0, std::size_t b,
+                       __m512& poison) const {
+    const std::size_t pad = me.pad;
+    const float* dl = me.dlogits.data() + b * K;
+    __m512 acc[N][NV];
+    for (int i = 0; i < N; ++i) {
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    }
+    for (std::size_t o = 0; o < K; ++o) {
+      const float* w = me.w2t.data() + o * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) {
+        const __m512 wv = _mm512_load_ps(w + kLanes * v);
+        for (int i = 0; i < N; ++i) {
+          acc[i][v] = _mm512_fmadd_ps(_mm512_set1_ps(dl[static_cast<std::size_t>(i) * K + o]), wv,
+                                      acc[i][v]);
+        }
+      }
+    }
+    for (int i = 0; i < N; ++i) {
+      const std::size_t row = (b + static_cast<std::size_t>(i)) * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) {
+        const std::size_t j = row + kLanes * static_cast<std::size_t>(v);
+        const __mmask16 live =
+            _mm512_cmp_ps_mask(_mm512_load_ps(h + j), _mm512_setzero_ps(), _CMP_GT_OQ);
+        const __m512 d = _mm512_maskz_mov_ps(live, acc[i][v]);
+        // The first kernel's gradient is a sum of these times pixels in [0, 1]: it is finite
+        // when they are, and its Adam update skips the check.
+        poison = _mm512_add_ps(poison, _mm512_mul_ps(d, _mm512_setzero_ps()));
+        _mm512_store_ps(me.dh.data() + j, d);
+      }
+    }
+  }
+
+  // The second kernel's gradient for classes o .. o + N - 1 and the hidden-unit vectors
+  // v0 .. v0 + NV - 1 (stored transposed), summed over the batch, then their Adam update.
+  template <int NV, int N>
+  void second_kernel_gradient(Member& me, std::size_t rows, const float* h, std::size_t v0,
+                              std::size_t o, const simd::AdamConstants& ac, __m512& poison) const {
+    const std::size_t pad = me.pad;
+    const float* dl = me.dlogits.data() + o;
+    __m512 acc[N][NV];
+    for (int i = 0; i < N; ++i) {
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    }
+    for (std::size_t b = 0; b < rows; ++b) {
+      const float* hb = h + b * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) {
+        const __m512 hv = _mm512_load_ps(hb + kLanes * v);
+        for (int i = 0; i < N; ++i) {
+          acc[i][v] = _mm512_fmadd_ps(hv, _mm512_set1_ps(dl[b * K + static_cast<std::size_t>(i)]),
+                                      acc[i][v]);
+        }
+      }
+    }
+    for (int i = 0; i < N; ++i) {
+      const std::size_t row = (o + static_cast<std::size_t>(i)) * pad + kLanes * v0;
+      for (int v = 0; v < NV; ++v) {
+        const std::size_t j = row + kLanes * static_cast<std::size_t>(v);
+        simd::adam_lanes(ac, acc[i][v], me.w2t.data() + j, me.w2m.data() + j, me.w2v.data() + j,
+                         static_cast<__mmask16>(0xFFFF), poison);
+      }
+    }
+  }
+
   // For the member's hidden-unit vectors v0 .. v0 + NV - 1: the gradient of their outputs
   // through the ReLU (dh = dlogits @ W2^T, from the kernel before its update), then their rows
   // of the second kernel (stored transposed) and their first bias, updated by Adam.
   template <int NV>
   void small_layer_vectors(Member& me, const Batch& cur, const float* h, std::size_t v0,
                            const simd::AdamConstants& ac, __m512& poison) const {
-    const std::size_t rows = cur.rows, pad = me.pad;
-    const float* dl = me.dlogits.data();
-    for (std::size_t b = 0; b < rows; ++b) {
-      __m512 acc[NV];
-      for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
-      for (std::size_t o = 0; o < K; ++o) {
-        const __m512 d = _mm512_set1_ps(dl[b * K + o]);
-        const float* w = me.w2t.data() + o * pad + kLanes * v0;
-        for (int v = 0; v < NV; ++v)
-          acc[v] = _mm512_fmadd_ps(d, _mm512_load_ps(w + kLanes * v), acc[v]);
-      }
-      const float* hb = h + b * pad + kLanes * v0;
-      float* dh = me.dh.data() + b * pad + kLanes * v0;
-      for (int v = 0; v < NV; ++v) {
-        const __mmask16 live =
-            _mm512_cmp_ps_mask(_mm512_load_ps(hb + kLanes * v), _mm512_setzero_ps(), _CMP_GT_OQ);
-        const __m512 d = _mm512_maskz_mov_ps(live, acc[v]);
-        // The first kernel's gradient is a sum of these times pixels in [0, 1]: it is finite
-        // when they are, and its Adam update skips the check.
-        poison = _mm512_add_ps(poison, _mm512_mul_ps(d, _mm512_setzero_ps()));
-        _mm512_store_ps(dh + kLanes * v, d);
-      }
-    }
-    for (std::size_t o = 0; o < K; ++o) {
-      __m512 acc[NV];
-      for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
-      for (std::size_t b = 0; b < rows; ++b) {
-        const __m512 d = _mm512_set1_ps(dl[b * K + o]);
-        const float* hb = h + b * pad + kLanes * v0;
-        for (int v = 0; v < NV; ++v)
-          acc[v] = _mm512_fmadd_ps(_mm512_load_ps(hb + kLanes * v), d, acc[v]);
-      }
-      const std::size_t i = o * pad + kLanes * v0;
-      for (int v = 0; v < NV; ++v) {
-        const std::size_t j = i + kLanes * static_cast<std::size_t>(v);
-        simd::adam_lanes(ac, acc[v], me.w2t.data() + j, me.w2m.data() + j, me.w2v.data() + j,
-                         static_cast<__mmask16>(0xFFFF), poison);
-      }
-    }
+    const std::size_t rows = cur.rows;
+    // Two images (then two classes) at a time: twice the independent chains of multiply-adds,
+    // each sum in the same order as one at a time.
+    std::size_t b = 0;
+    for (; b + 2 <= rows; b += 2) hidden_gradient<NV, 2>(me, h, v0, b, poison);
+    for (; b < rows; ++b) hidden_gradient<NV, 1>(me, h, v0, b, poison);
+    std::size_t o = 0;
+    for (; o + 2 <= K; o += 2) second_kernel_gradient<NV, 2>(me, rows, h, v0, o, ac, poison);
+    for (; o < K; ++o) second_kernel_gradient<NV, 1>(me, rows, h, v0, o, ac, poison);
+    // The first bias of these units.
     __m512 acc[NV];
     for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
-    for (std::size_t b = 0; b < rows; ++b) {
-      const float* dh = me.dh.data() + b * pad + kLanes * v0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* dh = me.dh.data() + r * me.pad + kLanes * v0;
       for (int v = 0; v < NV; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_load_ps(dh + kLanes * v));
     }
     for (int v = 0; v < NV; ++v) {
@@ -523,7 +561,7 @@ struct FusedTrainer::Impl {
     }
     const StepResult result =
         softmax_cross_entropy_fast(me.dlogits.data(), me.logits.data(), cur.labels.data(), rows, K,
-                              1.0f / static_cast<float>(rows));
+                                   1.0f / static_cast<float>(rows));
     const float* dl = me.dlogits.data();
     __m512 poison = _mm512_setzero_ps();
     // Up to 8 vectors of hidden units at a time, each with its own chain of sums.
