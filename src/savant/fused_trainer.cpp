@@ -47,6 +47,13 @@ constexpr std::size_t kPanelVectors = 8;
 // Pixel rows per block of the fused pass: 64 rows of a 128-unit panel are 32 KiB, in L1
 // while the next batch passes over them; one 64-bit word of an image's nonzero pattern.
 constexpr std::size_t kRowBlock = 64;
+// Pixel rows per block for a panel of NV vectors: as many as keep the block in L1 (32 KiB)
+// while a batch passes over it; the fewer blocks, the fewer round trips of each image's sums
+// through memory.
+template <int NV>
+constexpr std::size_t rows_per_block() {
+  return NV <= 4 ? 2 * kRowBlock : kRowBlock;
+}
 // Batch rows per 32-bit word of the transposed nonzero pattern.
 constexpr std::size_t kChunk = 32;
 
@@ -60,8 +67,7 @@ class Aligned {
  public:
   Aligned() = default;
   explicit Aligned(std::size_t n)
-      : size_(n),
-        data_(static_cast<T*>(
+      : data_(static_cast<T*>(
             ::operator new (std::max<std::size_t>(n, 1) * sizeof(T), std::align_val_t{64}))) {
     std::fill(data_.get(), data_.get() + n, T{});
   }
@@ -69,13 +75,11 @@ class Aligned {
   const T* data() const { return data_.get(); }
   T& operator[](std::size_t i) { return data_.get()[i]; }
   const T& operator[](std::size_t i) const { return data_.get()[i]; }
-  std::size_t size() const { return size_; }
 
  private:
   struct Free {
     void operator()(T* p) const { ::operator delete (p, std::align_val_t{64}); }
   };
-  std::size_t size_ = 0;
   std::unique_ptr<T, Free> data_;
 };
 
@@ -110,7 +114,8 @@ struct Member {
   Aligned<float> logits, dlogits;  // B x K
   // The images of the step after next, asked for a few at a time between the blocks of the
   // fused pass: all at once, their cache misses filled the line buffers and stalled the core.
-  std::vector<const std::uint8_t*> ahead;
+  const ImageSet* ahead_images = nullptr;
+  std::span<const std::uint32_t> ahead;
   std::size_t ahead_done = 0;
   std::size_t diverged = 0;
 };
@@ -256,10 +261,8 @@ struct FusedTrainer::Impl {
         const std::uint64_t nonzero = _mm512_test_epi8_mask(bytes, bytes);
         batch.row_bits[r * words + w] = nonzero;
         for (std::size_t q = 0; q * kLanes < n; ++q) {
-          const __m128i part = q == 0   ? _mm512_extracti32x4_epi32(bytes, 0)
-                               : q == 1 ? _mm512_extracti32x4_epi32(bytes, 1)
-                               : q == 2 ? _mm512_extracti32x4_epi32(bytes, 2)
-                                        : _mm512_extracti32x4_epi32(bytes, 3);
+          const __m128i part =
+              _mm_maskz_loadu_epi8(lanes_mask(n - q * kLanes), px + w * kRowBlock + q * kLanes);
           const __m512 xs = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(part)), scale);
           _mm512_mask_storeu_ps(x + w * kRowBlock + q * kLanes, lanes_mask(n - q * kLanes), xs);
           m16[(w * 4 + q) * kChunk] = static_cast<std::uint16_t>(nonzero >> (q * kLanes));
@@ -284,22 +287,12 @@ struct FusedTrainer::Impl {
     }
   }
 
-  // Notes the images `indices` for prefetch_ahead.
-  void plan_prefetch(Member& me, const ImageSet& images,
-                     std::span<const std::uint32_t> indices) const {
-    me.ahead.clear();
-    me.ahead_done = 0;
-    for (std::uint32_t i : indices) me.ahead.push_back(images.pixels.data() + std::size_t{i} * C);
-  }
-
-  // Asks for the planned images' cache lines up to fraction (done / of) of them.
-  void prefetch_ahead(Member& me, std::size_t done, std::size_t of) const {
+  // Asks for the cache lines of the images me.ahead up to fraction (done / of) of them.
+  static void prefetch_ahead(Member& me, std::size_t done, std::size_t of) {
     const std::size_t until = me.ahead.size() * done / of;
-    for (; me.ahead_done < until; ++me.ahead_done) {
-      const std::uint8_t* p = me.ahead[me.ahead_done];
-      for (std::size_t i = 0; i < C; i += 64) __builtin_prefetch(p + i, 0, 2);
-      __builtin_prefetch(p + C - 1, 0, 2);
-    }
+    if (until <= me.ahead_done) return;
+    prefetch_images(*me.ahead_images, me.ahead.subspan(me.ahead_done, until - me.ahead_done));
+    me.ahead_done = until;
   }
 
   // h[b, panel] for the pixel rows [k0, k0 + kn) of the batch `in` (the first block starts
@@ -341,8 +334,9 @@ struct FusedTrainer::Impl {
   void forward(const Member& me, const Batch& in, float* h) const {
     for (const Panel& p : me.panels) {
       with_vectors(p.vectors, [&](auto n) {
-        for (std::size_t k0 = 0; k0 < C; k0 += kRowBlock) {
-          forward_block<decltype(n)::value>(me, p, in, h, k0, std::min(kRowBlock, C - k0));
+        constexpr std::size_t RB = rows_per_block<decltype(n)::value>();
+        for (std::size_t k0 = 0; k0 < C; k0 += RB) {
+          forward_block<decltype(n)::value>(me, p, in, h, k0, std::min(RB, C - k0));
         }
       });
     }
@@ -396,9 +390,7 @@ struct FusedTrainer::Impl {
   void fused_panel(Member& me, Panel& p, const Batch& cur, const Batch& next, float* h_next,
                    const simd::AdamConstants& ac, bool prefetch) const {
     const std::size_t off = p.offset * kLanes;
-    // Rows per block: as many as keep the block in L1 (32 KiB) while the next batch passes
-    // over it; the fewer blocks, the fewer round trips of each image's sums through memory.
-    constexpr std::size_t RB = NV <= 4 ? 2 * kRowBlock : kRowBlock;
+    constexpr std::size_t RB = rows_per_block<NV>();
     const std::size_t blocks = (C + RB - 1) / RB;
     for (std::size_t k0 = 0; k0 < C; k0 += RB) {
       const std::size_t kn = std::min(RB, C - k0);
@@ -605,11 +597,9 @@ struct FusedTrainer::Impl {
       if (s + 1 < steps) {
         gather(next, images, indices(s + 1), labels);
       }
-      if (s + 2 < steps) {
-        plan_prefetch(me, images, indices(s + 2));
-      } else {
-        me.ahead.clear();
-      }
+      me.ahead_images = &images;
+      me.ahead = s + 2 < steps ? indices(s + 2) : std::span<const std::uint32_t>{};
+      me.ahead_done = 0;
       barrier.arrive_and_wait();
       // A member's non-finite gradient of the step before (or a failed callback), seen by all.
       for (std::size_t u = 0; u < T; ++u) {
@@ -660,14 +650,6 @@ FusedTrainer::FusedTrainer(const Network& net, std::size_t batch, std::size_t th
 
 FusedTrainer::~FusedTrainer() = default;
 
-std::size_t FusedTrainer::max_threads(const ParameterLayout& layout) {
-  return layout.layers() < 1 ? 1 : (layout.out(0) + kGroup - 1) / kGroup;
-}
-
-std::size_t FusedTrainer::threads() const {
-  return impl_->members.size();
-}
-
 std::size_t FusedTrainer::epoch(const ImageSet& images, std::span<const std::uint32_t> order,
                                 std::span<const std::uint8_t> labels, const StepFn& after_step) {
   Impl& im = *impl_;
@@ -704,12 +686,6 @@ FusedTrainer::FusedTrainer(const Network& net, std::size_t, std::size_t, AdamCon
                           net.layout.layers()));
 }
 FusedTrainer::~FusedTrainer() = default;
-std::size_t FusedTrainer::max_threads(const ParameterLayout&) {
-  return 1;
-}
-std::size_t FusedTrainer::threads() const {
-  return 1;
-}
 std::size_t FusedTrainer::epoch(const ImageSet&, std::span<const std::uint32_t>,
                                 std::span<const std::uint8_t>, const StepFn&) {
   return 0;

@@ -38,17 +38,12 @@ class FusedTrainer {
  public:
   // True for a network with exactly one hidden layer in a build for AVX-512.
   static bool supports(const ParameterLayout& layout);
-  // The most threads a network of this layout can use (one per group of 16 hidden units).
-  static std::size_t max_threads(const ParameterLayout& layout);
-
   // Copies the parameters of `net`; Adam's moments start at zero. `threads` is clamped to
-  // [1, max_threads(net.layout)] and does not change the results.
+  // [1, the number of groups of 16 hidden units] and does not change the results.
   FusedTrainer(const Network& net, std::size_t batch, std::size_t threads, AdamConfig adam);
   ~FusedTrainer();
   FusedTrainer(const FusedTrainer&) = delete;
   FusedTrainer& operator=(const FusedTrainer&) = delete;
-
-  std::size_t threads() const;
 
   // One epoch: the images `order` of `images` in batches of `batch` rows (the last may be
   // smaller). Returns 0, or the 1-based step at which the loss or a gradient stopped being
