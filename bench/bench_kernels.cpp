@@ -15,13 +15,13 @@
 #include <numeric>
 #include <vector>
 
-#include "savant/adam.hpp"
-#include "savant/dataset.hpp"
-#include "savant/dense_kernels.hpp"
-#include "savant/fused_trainer.hpp"
-#include "savant/network.hpp"
-#include "savant/random.hpp"
-#include "savant/train.hpp"
+#include "savant/core/random.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/kernels/adam.hpp"
+#include "savant/kernels/dense.hpp"
+#include "savant/model/fused_trainer.hpp"
+#include "savant/model/network.hpp"
+#include "savant/model/train.hpp"
 
 namespace {
 

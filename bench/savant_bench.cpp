@@ -22,11 +22,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "savant/dataset.hpp"
-#include "savant/error.hpp"
-#include "savant/network.hpp"
-#include "savant/shuffle.hpp"
-#include "savant/train.hpp"
+#include "savant/core/error.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/data/shuffle.hpp"
+#include "savant/model/network.hpp"
+#include "savant/model/train.hpp"
 
 namespace {
 

@@ -11,12 +11,12 @@
 #include <string>
 #include <string_view>
 
-#include "savant/error.hpp"
-#include "savant/idx.hpp"
-#include "savant/model_file.hpp"
-#include "savant/report.hpp"
-#include "savant/safetensors.hpp"
-#include "savant/sweep.hpp"
+#include "savant/core/error.hpp"
+#include "savant/data/idx.hpp"
+#include "savant/io/model_file.hpp"
+#include "savant/io/safetensors.hpp"
+#include "savant/report/report.hpp"
+#include "savant/sweep/sweep.hpp"
 
 namespace savant::fuzz {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // What each fuzz harness does with one input, apart from libFuzzer so that the regression
-// test (tests/test_fuzz_regressions.cpp) replays the seed corpora and every input that once
+// test (tests/cli/test_fuzz_regressions.cpp) replays the seed corpora and every input that once
 // crashed through exactly the same code under the ordinary test suite.
 //
 // Each function returns normally for any input. Rejecting the input with savant::Error is

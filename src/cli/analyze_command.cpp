@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "savant/steps.hpp"
+#include "savant/experiment/steps.hpp"
 
 namespace savant::cli {
 namespace {

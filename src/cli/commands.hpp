@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "savant/experiment.hpp"
+#include "savant/experiment/experiment.hpp"
 
 namespace savant::cli {
 

@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "savant/error.hpp"
-#include "savant/version.hpp"
+#include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
 
 namespace {
 

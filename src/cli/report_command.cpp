@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "savant/atomic_file.hpp"
-#include "savant/error.hpp"
-#include "savant/report.hpp"
-#include "savant/sweep_db.hpp"
-#include "savant/sweep_plot.hpp"
-#include "savant/sweep_report.hpp"
+#include "savant/core/atomic_file.hpp"
+#include "savant/core/error.hpp"
+#include "savant/report/report.hpp"
+#include "savant/sweep/database.hpp"
+#include "savant/sweep/plot.hpp"
+#include "savant/sweep/report.hpp"
 
 namespace savant::cli {
 namespace {

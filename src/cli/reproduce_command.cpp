@@ -8,10 +8,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "savant/atomic_file.hpp"
-#include "savant/dataset.hpp"
-#include "savant/progress.hpp"
-#include "savant/report.hpp"
+#include "cli/progress.hpp"
+#include "savant/core/atomic_file.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/experiment/outputs.hpp"
+#include "savant/report/report.hpp"
 
 namespace savant::cli {
 

@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "savant/dataset.hpp"
-#include "savant/steps.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/experiment/steps.hpp"
 
 namespace savant::cli {
 namespace {

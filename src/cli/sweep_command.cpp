@@ -9,14 +9,14 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "savant/atomic_file.hpp"
-#include "savant/dataset.hpp"
-#include "savant/error.hpp"
-#include "savant/sweep.hpp"
-#include "savant/sweep_db.hpp"
-#include "savant/sweep_mpi.hpp"
-#include "savant/sweep_plot.hpp"
-#include "savant/version.hpp"
+#include "savant/core/atomic_file.hpp"
+#include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/sweep/database.hpp"
+#include "savant/sweep/mpi.hpp"
+#include "savant/sweep/plot.hpp"
+#include "savant/sweep/sweep.hpp"
 
 namespace savant::cli {
 namespace {

@@ -2,11 +2,11 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.hpp"
-#include "savant/atomic_file.hpp"
-#include "savant/error.hpp"
-#include "savant/model_file.hpp"
-#include "savant/progress.hpp"
-#include "savant/results.hpp"
+#include "cli/progress.hpp"
+#include "savant/core/atomic_file.hpp"
+#include "savant/core/error.hpp"
+#include "savant/experiment/results_file.hpp"
+#include "savant/io/model_file.hpp"
 
 namespace savant::cli {
 namespace {

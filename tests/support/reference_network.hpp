@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "savant/network.hpp"
+#include "savant/model/network.hpp"
 
 namespace savant::testing {
 

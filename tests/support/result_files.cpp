@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "savant/error.hpp"
-#include "savant/model_file.hpp"
+#include "savant/core/error.hpp"
+#include "savant/io/model_file.hpp"
 
 namespace savant::testing {
 namespace {

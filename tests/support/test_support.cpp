@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "savant/random.hpp"
+#include "savant/core/random.hpp"
 
 namespace savant::testing {
 

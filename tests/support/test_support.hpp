@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "savant/dataset.hpp"
+#include "savant/data/dataset.hpp"
 
 namespace savant::testing {
 

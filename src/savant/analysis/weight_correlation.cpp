@@ -1,0 +1,99 @@
+#include "savant/analysis/weight_correlation.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Core>
+
+namespace savant {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+std::vector<double> weight_correlation(std::span<const float> kernel, std::size_t pixels,
+                                       std::size_t hidden) {
+  using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto P = static_cast<Eigen::Index>(pixels), H = static_cast<Eigen::Index>(hidden);
+  Matrix z =
+      Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          kernel.data(), P, H)
+          .cast<double>();
+  std::vector<bool> defined(pixels);
+  for (Eigen::Index p = 0; p < P; ++p) {
+    z.row(p).array() -= z.row(p).mean();
+    const double norm = z.row(p).norm();
+    defined[static_cast<std::size_t>(p)] = norm > 0.0;
+    if (norm > 0.0) z.row(p) /= norm;
+  }
+  std::vector<double> R(pixels * pixels);
+  Eigen::Map<Matrix> out(R.data(), P, P);
+  out.noalias() = z * z.transpose();
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (std::size_t q = 0; q < pixels; ++q) {
+      if (!defined[p] || !defined[q]) R[p * pixels + q] = kNaN;
+    }
+    if (defined[p]) R[p * pixels + p] = 1.0;
+  }
+  return R;
+}
+
+std::vector<double> adjacent_correlation(std::span<const double> R, std::size_t rows,
+                                         std::size_t cols) {
+  const std::size_t pixels = rows * cols;
+  std::vector<double> A(pixels, kNaN);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      const std::size_t p = r * cols + c;
+      double sum = 0;
+      int n = 0;
+      if (c + 1 < cols && !std::isnan(R[p * pixels + p + 1])) sum += R[p * pixels + p + 1], ++n;
+      if (r + 1 < rows && !std::isnan(R[p * pixels + p + cols]))
+        sum += R[p * pixels + p + cols], ++n;
+      if (n > 0) A[p] = sum / n;
+    }
+  }
+  return A;
+}
+
+AdjacentPairs adjacent_pairs(std::span<const double> R, std::size_t rows, std::size_t cols,
+                             int grid) {
+  const std::size_t pixels = rows * cols;
+  const std::size_t block_rows = rows / static_cast<std::size_t>(grid);
+  const std::size_t block_cols = cols / static_cast<std::size_t>(grid);
+  AdjacentPairs pairs;
+  auto add = [&](std::size_t p, std::size_t q, bool same_block) {
+    const double value = R[p * pixels + q];
+    if (std::isnan(value)) return;
+    (same_block ? pairs.within : pairs.across).push_back(value);
+  };
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      const std::size_t p = r * cols + c;
+      if (c + 1 < cols) add(p, p + 1, (c + 1) % block_cols != 0);
+      if (r + 1 < rows) add(p, p + cols, (r + 1) % block_rows != 0);
+    }
+  }
+  return pairs;
+}
+
+GridSignature grid_signature(std::span<const double> R, std::size_t rows, std::size_t cols,
+                             int grid) {
+  const AdjacentPairs pairs = adjacent_pairs(R, rows, cols, grid);
+  auto mean = [](const std::vector<double>& v) {
+    if (v.empty()) return kNaN;
+    double sum = 0;
+    for (double x : v) sum += x;
+    return sum / static_cast<double>(v.size());
+  };
+  GridSignature s;
+  s.within = mean(pairs.within);
+  s.across = mean(pairs.across);
+  s.contrast = s.within - s.across;
+  s.within_pairs = pairs.within.size();
+  s.across_pairs = pairs.across.size();
+  return s;
+}
+
+}  // namespace savant

@@ -1,0 +1,96 @@
+#include "savant/data/dataset.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+namespace {
+
+void validate_split(const Split& split, const std::filesystem::path& images_path,
+                    const std::filesystem::path& labels_path, int classes) {
+  if (split.images.count != split.labels.size()) {
+    throw Error(fmt::format(
+        "{} holds {} images but {} holds {} labels; the two files must "
+        "belong together",
+        images_path.string(), split.images.count, labels_path.string(), split.labels.size()));
+  }
+  for (std::size_t k = 0; k < split.labels.size(); ++k) {
+    if (split.labels[k] >= classes) {
+      throw Error(
+          fmt::format("{}: label {} of item {} is out of range: savant expects {} "
+                      "classes, labels 0..{}",
+                      labels_path.string(), split.labels[k], k, classes, classes - 1));
+    }
+  }
+}
+
+Split load_split(const std::filesystem::path& dir, std::string_view prefix, int classes) {
+  std::filesystem::path images_path =
+      find_idx_file(dir, fmt::format("{}-images-idx3-ubyte", prefix));
+  std::filesystem::path labels_path =
+      find_idx_file(dir, fmt::format("{}-labels-idx1-ubyte", prefix));
+  Split split{read_idx_images(images_path), read_idx_labels(labels_path)};
+  validate_split(split, images_path, labels_path, classes);
+  return split;
+}
+
+}  // namespace
+
+std::filesystem::path default_data_dir() {
+  if (const char* env = std::getenv("SAVANT_DATA"); env != nullptr && *env != '\0') return env;
+  return std::filesystem::path(kDefaultDataDir);
+}
+
+std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::string_view stem) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw Error(
+        fmt::format("data directory '{}' does not exist or is not a directory (pass "
+                    "--data DIR, set SAVANT_DATA, or run scripts/setup to install "
+                    "Fashion-MNIST)",
+                    dir.string()));
+  }
+  std::filesystem::path raw = dir / stem;
+  if (std::filesystem::exists(raw, ec)) return raw;
+  std::filesystem::path gz = dir / (std::string(stem) + ".gz");
+  if (std::filesystem::exists(gz, ec)) return gz;
+  throw Error(
+      fmt::format("data directory '{}' has no '{}' nor '{}.gz'; an IDX data set needs "
+                  "train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                  "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)",
+                  dir.string(), stem, stem));
+}
+
+Dataset load_dataset(const std::filesystem::path& dir, int classes) {
+  Dataset data;
+  data.dir = dir;
+  data.classes = classes;
+  data.train = load_split(dir, "train", classes);
+  data.test = load_split(dir, "t10k", classes);
+  if (data.train.images.rows != data.test.images.rows ||
+      data.train.images.cols != data.test.images.cols) {
+    throw Error(
+        fmt::format("data directory '{}': training images are {}x{} but test images are "
+                    "{}x{}; both must have the same size",
+                    dir.string(), data.train.images.rows, data.train.images.cols,
+                    data.test.images.rows, data.test.images.cols));
+  }
+  return data;
+}
+
+std::vector<std::string> class_names(const std::filesystem::path& dir, int classes) {
+  static const std::array<const char*, 10> kFashion = {
+      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  std::vector<std::string> names;
+  bool fashion = classes == 10 && dir.string().find("fashion") != std::string::npos;
+  for (int c = 0; c < classes; ++c) {
+    names.push_back(fashion ? std::string(kFashion[c]) : std::to_string(c));
+  }
+  return names;
+}
+
+}  // namespace savant

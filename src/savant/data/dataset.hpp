@@ -1,0 +1,43 @@
+#pragma once
+// A labelled image data set in the layout of MNIST: four IDX files in one directory.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "savant/data/idx.hpp"
+
+namespace savant {
+
+struct Split {
+  ImageSet images;
+  std::vector<std::uint8_t> labels;
+};
+
+struct Dataset {
+  std::filesystem::path dir;
+  Split train;
+  Split test;
+  int classes = 10;
+};
+
+inline constexpr std::string_view kDefaultDataDir = "/usr/share/datasets/fashion-mnist";
+
+// $SAVANT_DATA if set, else Debian's Fashion-MNIST.
+std::filesystem::path default_data_dir();
+
+// The file of one part of the set: `stem` (e.g. "train-images-idx3-ubyte") itself if present,
+// else `stem.gz`. Throws when neither exists.
+std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::string_view stem);
+
+// Reads and validates the four files: image and label counts agree, train and test images have
+// the same size, every label is below `classes`.
+Dataset load_dataset(const std::filesystem::path& dir, int classes = 10);
+
+// Fashion-MNIST's class names; "0".."9" style names for other data sets.
+std::vector<std::string> class_names(const std::filesystem::path& dir, int classes);
+
+}  // namespace savant

@@ -1,0 +1,247 @@
+#include "savant/experiment/experiment.hpp"
+
+#include <zlib.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
+
+namespace savant {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Split first_images(const Split& split, std::size_t limit) {
+  if (limit == 0 || limit >= split.images.count) return split;
+  Split out;
+  out.images = {limit,
+                split.images.rows,
+                split.images.cols,
+                {split.images.pixels.begin(),
+                 split.images.pixels.begin() +
+                     static_cast<std::ptrdiff_t>(limit * split.images.pixels_per_image())}};
+  out.labels.assign(split.labels.begin(),
+                    split.labels.begin() + static_cast<std::ptrdiff_t>(limit));
+  return out;
+}
+
+}  // namespace
+
+TrainOn parse_train_on(std::string_view text) {
+  if (text == "original") return TrainOn::kOriginal;
+  if (text == "shuffled") return TrainOn::kShuffled;
+  throw UsageError(fmt::format("unknown training set '{}'; expected original or shuffled", text));
+}
+
+std::string to_string(TrainOn train_on) {
+  return train_on == TrainOn::kOriginal ? "original" : "shuffled";
+}
+
+std::string model_name(TrainOn train_on) {
+  return to_string(train_on) + "_model";
+}
+
+void validate(const ExperimentConfig& config) {
+  if (config.hidden == 0 || config.hidden > 65536) {
+    throw UsageError(fmt::format("--hidden {} is out of range; use 1 to 65536", config.hidden));
+  }
+  if (config.layers == 0 || config.layers > 16) {
+    throw UsageError(fmt::format("--layers {} is out of range; use 1 to 16", config.layers));
+  }
+  if (config.epochs == 0 || config.epochs > 10000) {
+    throw UsageError(fmt::format("--epochs {} is out of range; use 1 to 10000", config.epochs));
+  }
+  if (config.batch == 0 || config.batch > 65536) {
+    throw UsageError(fmt::format("--batch {} is out of range; use 1 to 65536", config.batch));
+  }
+  if (!(config.learning_rate > 0.0f) || !std::isfinite(config.learning_rate)) {
+    throw UsageError(fmt::format("--lr {} must be a positive number", config.learning_rate));
+  }
+  if (config.threads < 1 || config.threads > 1024) {
+    throw UsageError(fmt::format("--threads {} is out of range; use 1 to 1024", config.threads));
+  }
+  if (config.grid < 1 || config.grid > 255) {
+    throw UsageError(
+        fmt::format("--grid {} is out of range; use a divisor of the image size", config.grid));
+  }
+  if (config.grid == 1 &&
+      (config.shuffle == ShuffleMode::kDerange || config.shuffle == ShuffleMode::kFixed)) {
+    throw UsageError(
+        fmt::format("--grid 1 has a single block, which has no derangement; use a "
+                    "grid of 2 or more with --shuffle {}",
+                    to_string(config.shuffle)));
+  }
+}
+
+std::uint32_t split_digest(const Split& split) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const std::uint8_t* p = split.images.pixels.data();
+  std::size_t left = split.images.pixels.size();
+  while (left > 0) {
+    const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
+    crc = crc32(crc, p, n);
+    p += n;
+    left -= n;
+  }
+  crc = crc32(crc, split.labels.data(), static_cast<uInt>(split.labels.size()));
+  return static_cast<std::uint32_t>(crc);
+}
+
+Dataset load_experiment_data(const ExperimentConfig& config, int classes) {
+  Dataset data = load_dataset(config.data, classes);
+  data.train = first_images(data.train, config.train_limit);
+  return data;
+}
+
+ImageSet shuffle_training_images(const ImageSet& images, const ExperimentConfig& config) {
+  return shuffle_images(images, config.grid, config.shuffle, config.seed, Stream::kShuffleTrain,
+                        config.threads);
+}
+
+ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& config) {
+  return shuffle_images(images, config.grid, config.shuffle, config.seed, Stream::kShuffleTest,
+                        config.threads);
+}
+
+void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
+                 std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
+                 int threads) {
+  const auto start = Clock::now();
+  model.network = Network(dense_layout(images.pixels_per_image(), config.hidden, config.layers,
+                                       static_cast<std::size_t>(classes)));
+  glorot_uniform_init(model.network, config.seed);
+  TrainConfig tc{config.epochs, config.batch, config.learning_rate, config.seed, model.name};
+  tc.threads = std::max(threads, 1);
+  model.history = train_network(model.network, images, labels, tc, progress);
+  model.train_seconds = seconds_since(start);
+}
+
+void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid) {
+  const std::size_t hidden = model.network.layout.out(0);
+  model.correlation = weight_correlation(model.network.kernel(0), rows * cols, hidden);
+  model.adjacent = adjacent_correlation(model.correlation, rows, cols);
+  model.signature = grid_signature(model.correlation, rows, cols, grid);
+}
+
+TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
+                      const ProgressFn& progress) {
+  validate(config);
+  TrainResult result;
+  auto t = Clock::now();
+  const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
+  result.train_count = data.train.images.count;
+  result.provenance = {config,
+                       train_on,
+                       data.train.images.rows,
+                       data.train.images.cols,
+                       split_digest(data.train),
+                       std::string(kVersion)};
+  result.load_seconds = seconds_since(t);
+
+  t = Clock::now();
+  ImageSet shuffled;
+  if (train_on == TrainOn::kShuffled) shuffled = shuffle_training_images(data.train.images, config);
+  const ImageSet& images = train_on == TrainOn::kShuffled ? shuffled : data.train.images;
+  result.shuffle_seconds = seconds_since(t);
+
+  result.model.name = model_name(train_on);
+  train_model(result.model, config, images, data.train.labels, data.classes, progress,
+              config.threads);
+  return result;
+}
+
+ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& progress) {
+  validate(config);
+  const auto start = Clock::now();
+  ReproduceResult result;
+  result.config = config;
+
+  // 1. Load the data set.
+  auto t = Clock::now();
+  const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
+  result.rows = data.train.images.rows;
+  result.cols = data.train.images.cols;
+  result.train_count = data.train.images.count;
+  result.test_count = data.test.images.count;
+  result.class_names = class_names(config.data, data.classes);
+  result.train_digest = split_digest(data.train);
+  result.timings.load = seconds_since(t);
+
+  // 2. Puzzle the images: every training and test image gets its own block permutation.
+  t = Clock::now();
+  const ImageSet train_shuffled = shuffle_training_images(data.train.images, config);
+  const ImageSet test_shuffled = shuffle_test_images(data.test.images, config);
+  result.timings.shuffle = seconds_since(t);
+
+  // 3. Train both networks from the same initial weights, in the same order of images.
+  result.original.name = model_name(TrainOn::kOriginal);
+  result.shuffled.name = model_name(TrainOn::kShuffled);
+  // With two threads or more the models train at the same time, each on half of them; the
+  // numbers do not depend on how many threads a model gets.
+  const bool together = config.threads >= 2;
+  auto train_one = [&](ModelReport& model, const ImageSet& images) {
+    train_model(model, config, images, data.train.labels, data.classes, progress,
+                together ? config.threads / 2 : 1);
+  };
+  if (together) {
+    std::exception_ptr failure;
+    std::jthread other([&] {
+      try {
+        train_one(result.shuffled, train_shuffled);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    train_one(result.original, data.train.images);
+    other.join();
+    if (failure) std::rethrow_exception(failure);
+  } else {
+    train_one(result.original, data.train.images);
+    train_one(result.shuffled, train_shuffled);
+  }
+  result.timings.train_original_model = result.original.train_seconds;
+  result.timings.train_shuffled_model = result.shuffled.train_seconds;
+
+  // 4. Cross-evaluate: each model on the original and on the shuffled test images.
+  t = Clock::now();
+  for (ModelReport* model : {&result.original, &result.shuffled}) {
+    model->on_original_test = evaluate(model->network, data.test.images, data.test.labels);
+    model->on_shuffled_test = evaluate(model->network, test_shuffled, data.test.labels);
+  }
+  result.timings.evaluate = seconds_since(t);
+
+  // 5. Look inside: correlations of the pixels' weight vectors.
+  t = Clock::now();
+  analyze_model(result.original, result.rows, result.cols, config.grid);
+  analyze_model(result.shuffled, result.rows, result.cols, config.grid);
+  result.timings.analyze = seconds_since(t);
+
+  for (std::size_t k = 0; k < std::min<std::size_t>(6, data.test.images.count); ++k) {
+    result.sample_indices.push_back(k);
+    result.sample_labels.push_back(data.test.labels[k]);
+    auto a = data.test.images.image(k);
+    auto b = test_shuffled.image(k);
+    result.sample_original.emplace_back(a.begin(), a.end());
+    result.sample_shuffled.emplace_back(b.begin(), b.end());
+  }
+  result.timings.total = seconds_since(start);
+  return result;
+}
+
+ModelProvenance provenance_of(const ReproduceResult& result, TrainOn train_on) {
+  return {result.config,        train_on, result.rows, result.cols, result.train_digest,
+          std::string(kVersion)};
+}
+
+}  // namespace savant

@@ -1,0 +1,198 @@
+#include "savant/experiment/results_file.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
+
+namespace savant {
+namespace {
+
+// Marks a safetensors file as a savant model whose metadata model_metadata wrote.
+constexpr const char* kModelFormat = "savant-dense";
+
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json history_json(const std::vector<EpochRecord>& history) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const EpochRecord& e : history) {
+    out.push_back({{"epoch", e.epoch},
+                   {"loss", number_or_null(e.loss)},
+                   {"train_accuracy", e.train_accuracy},
+                   {"seconds", e.seconds}});
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json evaluation_json(const Evaluation& e) {
+  nlohmann::json per_class = nlohmann::json::array();
+  for (double a : e.per_class_accuracy()) per_class.push_back(number_or_null(a));
+  return {{"accuracy", e.accuracy()},
+          {"per_class_accuracy", per_class},
+          {"confusion", e.confusion_rows()}};
+}
+
+nlohmann::json signature_json(const GridSignature& s) {
+  return {{"within", number_or_null(s.within)},
+          {"across", number_or_null(s.across)},
+          {"contrast", number_or_null(s.contrast)},
+          {"within_pairs", s.within_pairs},
+          {"across_pairs", s.across_pairs}};
+}
+
+nlohmann::json matrix_json(std::span<const double> values, std::size_t rows, std::size_t cols) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t r = 0; r < rows; ++r) {
+    nlohmann::json row = nlohmann::json::array();
+    for (std::size_t c = 0; c < cols; ++c) row.push_back(number_or_null(values[r * cols + c]));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+nlohmann::json config_json(const ExperimentConfig& c) {
+  return {{"data", c.data.string()},
+          {"grid", c.grid},
+          {"shuffle", to_string(c.shuffle)},
+          {"hidden", c.hidden},
+          {"layers", c.layers},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"lr", static_cast<double>(c.learning_rate)},
+          {"seed", c.seed},
+          {"threads", c.threads},
+          {"train_limit", c.train_limit}};
+}
+
+nlohmann::json results_json(const ReproduceResult& r) {
+  nlohmann::json j;
+  j["savant_version"] = kVersion;
+  j["config"] = config_json(r.config);
+  j["data"] = {{"image_rows", r.rows},
+               {"image_cols", r.cols},
+               {"train_images", r.train_count},
+               {"test_images", r.test_count},
+               {"train_crc32", fmt::format("{:08x}", r.train_digest)},
+               {"class_names", r.class_names}};
+  for (const ModelReport* m : {&r.original, &r.shuffled}) {
+    j["accuracy"][m->name] = {{"original_test", m->on_original_test.accuracy()},
+                              {"shuffled_test", m->on_shuffled_test.accuracy()}};
+    j["grid_signature"][m->name] = signature_json(m->signature);
+    j["adjacent_correlation"][m->name] = matrix_json(m->adjacent, r.rows, r.cols);
+    j["history"][m->name] = history_json(m->history);
+    j["confusion"][m->name] = {{"original_test", m->on_original_test.confusion_rows()},
+                               {"shuffled_test", m->on_shuffled_test.confusion_rows()}};
+    j["evaluation"][m->name] = {{"original_test", evaluation_json(m->on_original_test)},
+                                {"shuffled_test", evaluation_json(m->on_shuffled_test)}};
+  }
+  j["article"] = {{"original_model", {{"original_test", 0.87}, {"shuffled_test", 0.11}}},
+                  {"shuffled_model", {{"original_test", 0.32}, {"shuffled_test", 0.63}}}};
+  j["samples"] = r.sample_indices;
+  j["timing_seconds"] = {{"load", r.timings.load},
+                         {"shuffle", r.timings.shuffle},
+                         {"train_original_model", r.timings.train_original_model},
+                         {"train_shuffled_model", r.timings.train_shuffled_model},
+                         {"evaluate", r.timings.evaluate},
+                         {"analyze", r.timings.analyze},
+                         {"write", r.timings.write},
+                         {"total", r.timings.total}};
+  return j;
+}
+
+std::map<std::string, std::string> model_metadata(const ModelProvenance& p) {
+  nlohmann::json config = config_json(p.config);
+  config["train_on"] = to_string(p.train_on);
+  return {{"format", kModelFormat},
+          {"savant_version", p.savant_version},
+          {"config", config.dump()},
+          {"train_on", to_string(p.train_on)},
+          {"grid", std::to_string(p.config.grid)},
+          {"shuffle", to_string(p.config.shuffle)},
+          {"image_rows", std::to_string(p.rows)},
+          {"image_cols", std::to_string(p.cols)},
+          {"train_data_crc32", fmt::format("{:08x}", p.train_digest)}};
+}
+
+ExperimentConfig config_from_json(const nlohmann::json& j, std::string_view source) {
+  auto field = [&](const char* key) -> const nlohmann::json& {
+    if (!j.is_object() || !j.contains(key)) {
+      throw Error(fmt::format("{}: the configuration has no '{}'", source, key));
+    }
+    return j.at(key);
+  };
+  ExperimentConfig c;
+  try {
+    c.data = field("data").get<std::string>();
+    c.grid = field("grid").get<int>();
+    c.shuffle = parse_shuffle_mode(field("shuffle").get<std::string>());
+    c.hidden = field("hidden").get<std::size_t>();
+    c.layers = field("layers").get<std::size_t>();
+    c.epochs = field("epochs").get<std::size_t>();
+    c.batch = field("batch").get<std::size_t>();
+    c.learning_rate = static_cast<float>(field("lr").get<double>());
+    c.seed = field("seed").get<std::uint64_t>();
+    c.threads = field("threads").get<int>();
+    c.train_limit = field("train_limit").get<std::size_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: a configuration field has the wrong type: {}", source, e.what()));
+  } catch (const UsageError& e) {
+    throw Error(fmt::format("{}: {}", source, e.what()));
+  }
+  return c;
+}
+
+std::optional<ModelProvenance> provenance_from_metadata(
+    const std::map<std::string, std::string>& metadata, std::string_view source) {
+  auto format = metadata.find("format");
+  if (format == metadata.end()) return std::nullopt;
+  const std::string where = fmt::format("{}: __metadata__", source);
+  if (format->second != kModelFormat) {
+    throw Error(
+        fmt::format("{}: format is '{}', expected '{}'", where, format->second, kModelFormat));
+  }
+  auto get = [&](const char* key) -> const std::string& {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) {
+      throw Error(fmt::format("{} has no '{}' (a file savant did not write whole?)", where, key));
+    }
+    return it->second;
+  };
+  auto size = [&](const char* key) -> std::size_t {
+    const std::string& text = get(key);
+    std::size_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value == 0) {
+      throw Error(fmt::format("{}: '{}' is '{}', expected a positive integer", where, key, text));
+    }
+    return value;
+  };
+  ModelProvenance p;
+  const nlohmann::json config = nlohmann::json::parse(get("config"), nullptr, false);
+  if (config.is_discarded() || !config.is_object()) {
+    throw Error(fmt::format("{}: 'config' is not a JSON object", where));
+  }
+  p.config = config_from_json(config, where + " config");
+  try {
+    p.train_on = parse_train_on(get("train_on"));
+  } catch (const UsageError& e) {
+    throw Error(fmt::format("{}: {}", where, e.what()));
+  }
+  p.rows = size("image_rows");
+  p.cols = size("image_cols");
+  const std::string& crc = get("train_data_crc32");
+  auto [end, ec] = std::from_chars(crc.data(), crc.data() + crc.size(), p.train_digest, 16);
+  if (crc.size() != 8 || ec != std::errc() || end != crc.data() + crc.size()) {
+    throw Error(fmt::format("{}: 'train_data_crc32' is '{}', expected 8 hex digits", where, crc));
+  }
+  p.savant_version = get("savant_version");
+  return p;
+}
+
+}  // namespace savant

@@ -1,0 +1,253 @@
+#include "savant/experiment/steps.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "savant/core/atomic_file.hpp"
+#include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
+#include "savant/experiment/results_file.hpp"
+#include "savant/io/model_file.hpp"
+#include "savant/io/plot.hpp"
+
+namespace savant {
+namespace {
+
+std::string crc_text(std::uint32_t crc) {
+  return fmt::format("{:08x}", crc);
+}
+
+// What the model file says about its training, for the JSON outputs; null when it says nothing.
+nlohmann::json trained_json(const SavedModel& model) {
+  if (!model.provenance) return nullptr;
+  const ModelProvenance& p = *model.provenance;
+  return {{"train_on", to_string(p.train_on)},
+          {"config", config_json(p.config)},
+          {"image_rows", p.rows},
+          {"image_cols", p.cols},
+          {"train_data_crc32", crc_text(p.train_digest)},
+          {"savant_version", p.savant_version}};
+}
+
+// The image size of a model: its metadata's, else the square its input is.
+std::pair<std::size_t, std::size_t> image_size(const SavedModel& model) {
+  if (model.provenance) return {model.provenance->rows, model.provenance->cols};
+  const std::size_t pixels = model.network.layout.in(0);
+  const auto side = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(pixels))));
+  if (side * side != pixels) {
+    throw Error(fmt::format(
+        "{}: the model has no savant metadata giving its image size, and its {} inputs are "
+        "not a square image; write the model with savant train",
+        model.path.string(), pixels));
+  }
+  return {side, side};
+}
+
+void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* shuffle,
+                        std::vector<std::string>& warnings) {
+  if (!model.provenance) {
+    warnings.push_back(fmt::format(
+        "{} has no savant metadata: cannot tell which grid it was trained with; using --grid {}",
+        model.path.string(), grid));
+    return;
+  }
+  const ExperimentConfig& trained = model.provenance->config;
+  if (grid != trained.grid || (shuffle != nullptr && *shuffle != trained.shuffle)) {
+    warnings.push_back(
+        fmt::format("{} was trained with --grid {} --shuffle {} (on {} images) but is asked about "
+                    "--grid {}{}; the numbers are not those of its training setup",
+                    model.path.string(), trained.grid, to_string(trained.shuffle),
+                    to_string(model.provenance->train_on), grid,
+                    shuffle != nullptr ? " --shuffle " + to_string(*shuffle) : std::string()));
+  }
+}
+
+}  // namespace
+
+SavedModel load_saved_model(const std::filesystem::path& path) {
+  ModelFile file = load_model(path);
+  SavedModel model{path, std::move(file.network),
+                   provenance_from_metadata(file.metadata, path.string())};
+  if (model.provenance) {
+    const ModelProvenance& p = *model.provenance;
+    const ParameterLayout& layout = model.network.layout;
+    if (p.rows * p.cols != layout.in(0)) {
+      throw Error(fmt::format(
+          "{}: __metadata__ says the model reads {}x{} images, but dense1.kernel takes {} "
+          "inputs",
+          path.string(), p.rows, p.cols, layout.in(0)));
+    }
+    if (p.config.layers + 1 != layout.layers() || p.config.hidden != layout.out(0)) {
+      throw Error(fmt::format(
+          "{}: __metadata__ describes {} hidden layer(s) of width {}, but the tensors hold {} "
+          "hidden layer(s) of width {}",
+          path.string(), p.config.layers, p.config.hidden, layout.layers() - 1, layout.out(0)));
+    }
+  }
+  return model;
+}
+
+EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
+  EvalReport report;
+  ExperimentConfig& test = report.test;
+  if (model.provenance) test = model.provenance->config;
+  test.data = options.data;
+  test.threads = options.threads;
+  if (options.grid) test.grid = *options.grid;
+  if (options.shuffle) test.shuffle = *options.shuffle;
+  if (options.seed) test.seed = *options.seed;
+  if (options.shuffled_test) {
+    warn_if_other_grid(model, test.grid, &test.shuffle, report.warnings);
+  }
+
+  const int classes = static_cast<int>(model.network.layout.sizes().back());
+  const Dataset data = load_experiment_data(test, classes);
+  report.rows = data.test.images.rows;
+  report.cols = data.test.images.cols;
+  if (report.rows * report.cols != model.network.layout.in(0)) {
+    throw Error(fmt::format("{}: the model takes {} inputs but the images in '{}' are {}x{}",
+                            model.path.string(), model.network.layout.in(0), options.data.string(),
+                            report.rows, report.cols));
+  }
+  if (options.shuffled_test) validate_grid(test.grid, report.rows, report.cols, test.shuffle);
+  report.class_names = class_names(options.data, classes);
+  report.data_train_digest = split_digest(data.train);
+  if (model.provenance && model.provenance->train_digest != report.data_train_digest) {
+    report.warnings.push_back(fmt::format(
+        "the training images in '{}' (crc32 {}) are not those {} was trained on (crc32 {}); "
+        "its test images may not belong to its training set",
+        options.data.string(), crc_text(report.data_train_digest), model.path.string(),
+        crc_text(model.provenance->train_digest)));
+  }
+
+  if (options.original_test) {
+    report.original_test = evaluate(model.network, data.test.images, data.test.labels);
+  }
+  if (options.shuffled_test) {
+    const ImageSet shuffled = shuffle_test_images(data.test.images, test);
+    report.shuffled_test = evaluate(model.network, shuffled, data.test.labels);
+  }
+  return report;
+}
+
+nlohmann::json eval_json(const SavedModel& model, const EvalReport& report) {
+  nlohmann::json j;
+  j["model"] = model.path.string();
+  j["trained"] = trained_json(model);
+  j["test"] = {{"data", report.test.data.string()},
+               {"grid", report.test.grid},
+               {"shuffle", to_string(report.test.shuffle)},
+               {"seed", report.test.seed},
+               {"train_data_crc32", crc_text(report.data_train_digest)},
+               {"class_names", report.class_names}};
+  j["accuracy"] = nlohmann::json::object();
+  for (const auto& [key, evaluation] : {std::pair{"original_test", &report.original_test},
+                                        std::pair{"shuffled_test", &report.shuffled_test}}) {
+    if (!*evaluation) continue;
+    const nlohmann::json e = evaluation_json(**evaluation);
+    j["accuracy"][key] = e["accuracy"];
+    j["per_class_accuracy"][key] = e["per_class_accuracy"];
+    j["confusion"][key] = e["confusion"];
+  }
+  j["warnings"] = report.warnings;
+  return j;
+}
+
+AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid) {
+  AnalyzeReport report;
+  std::tie(report.rows, report.cols) = image_size(model);
+  report.grid = grid.value_or(model.provenance ? model.provenance->config.grid : 4);
+  validate_grid(report.grid, report.rows, report.cols, ShuffleMode::kNone);
+  if (grid) warn_if_other_grid(model, report.grid, nullptr, report.warnings);
+
+  report.model.name =
+      model.provenance ? model_name(model.provenance->train_on) : model.path.stem().string();
+  report.model.network = model.network;
+  analyze_model(report.model, report.rows, report.cols, report.grid);
+  for (int g = 1; static_cast<std::size_t>(g) <= std::min(report.rows, report.cols); ++g) {
+    if (report.rows % static_cast<std::size_t>(g) != 0) continue;
+    if (report.cols % static_cast<std::size_t>(g) != 0) continue;
+    report.signatures.emplace_back(
+        g, grid_signature(report.model.correlation, report.rows, report.cols, g));
+  }
+  return report;
+}
+
+nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report) {
+  nlohmann::json j;
+  j["savant_version"] = kVersion;
+  j["model"] = model.path.string();
+  j["trained"] = trained_json(model);
+  j["image_rows"] = report.rows;
+  j["image_cols"] = report.cols;
+  j["grid"] = report.grid;
+  j["grid_signature"] = signature_json(report.model.signature);
+  for (const auto& [g, signature] : report.signatures) {
+    j["grid_signatures"][std::to_string(g)] = signature_json(signature);
+  }
+  j["adjacent_correlation"] = matrix_json(report.model.adjacent, report.rows, report.cols);
+  j["files"] = {{"heatmap", "heatmap.png"}, {"correlation", "correlation.safetensors"}};
+  j["warnings"] = report.warnings;
+  return j;
+}
+
+void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
+                            const std::filesystem::path& out_dir) {
+  ensure_writable_directory(out_dir);
+  const std::string title =
+      fmt::format("{}: adjacent-pixel weight correlation", model.path.stem().string());
+  write_file_atomically(out_dir / "heatmap.png",
+                        heatmap_png(report.model.adjacent, report.rows, report.cols,
+                                    colour_scale_of({report.model.adjacent}), title));
+  const std::size_t pixels = report.rows * report.cols;
+  Tensor R{"correlation", {pixels, pixels}, {}};
+  R.values.assign(report.model.correlation.begin(), report.model.correlation.end());
+  write_safetensors(out_dir / "correlation.safetensors",
+                    {{{"savant_version", std::string(kVersion)}, {"model", model.path.string()}},
+                     {std::move(R)}});
+  // analysis.json last: its presence means the other files are complete.
+  write_file_atomically(out_dir / "analysis.json", analysis_json(model, report).dump(2) + "\n");
+}
+
+ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::path& out_dir) {
+  ExperimentConfig config;
+  config.data = options.data;
+  config.grid = options.grid;
+  config.shuffle = options.mode;
+  config.seed = options.seed;
+  config.threads = options.threads;
+  validate(config);
+  const Dataset data = load_experiment_data(config);
+  validate_grid(config.grid, data.train.images.rows, data.train.images.cols, config.shuffle);
+  ensure_writable_directory(out_dir);
+
+  ShuffleReport report{data.train.images.count,
+                       data.test.images.count,
+                       data.train.images.rows,
+                       data.train.images.cols,
+                       {}};
+  auto write_split = [&](const std::string& prefix, const ImageSet& images,
+                         const std::vector<std::uint8_t>& labels) {
+    report.files.push_back(out_dir / (prefix + "-images-idx3-ubyte.gz"));
+    write_idx_images(report.files.back(), images);
+    report.files.push_back(out_dir / (prefix + "-labels-idx1-ubyte.gz"));
+    write_idx_labels(report.files.back(), labels);
+  };
+  write_split("train", shuffle_training_images(data.train.images, config), data.train.labels);
+  write_split("t10k", shuffle_test_images(data.test.images, config), data.test.labels);
+
+  const nlohmann::json manifest = {{"savant_version", kVersion},
+                                   {"source", options.data.string()},
+                                   {"grid", options.grid},
+                                   {"mode", to_string(options.mode)},
+                                   {"seed", options.seed},
+                                   {"train_images", report.train_count},
+                                   {"test_images", report.test_count},
+                                   {"source_train_crc32", crc_text(split_digest(data.train))}};
+  report.files.push_back(out_dir / "shuffle.json");
+  write_file_atomically(report.files.back(), manifest.dump(2) + "\n");
+  return report;
+}
+
+}  // namespace savant

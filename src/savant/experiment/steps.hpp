@@ -1,0 +1,91 @@
+#pragma once
+// Each step of the experiment on its own, on saved models and data sets: what `savant eval`,
+// `savant analyze` and `savant shuffle` compute. They call the functions run_reproduce calls
+// (experiment.hpp), so that a step gives the numbers the whole experiment gives.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "savant/experiment/experiment.hpp"
+
+namespace savant {
+
+// A model file and what its metadata says about how it was made (nothing for a file that
+// savant did not write).
+struct SavedModel {
+  std::filesystem::path path;
+  Network network;
+  std::optional<ModelProvenance> provenance;
+};
+
+// Reads and validates the file (safetensors layout, chain of dense layers, finite weights,
+// metadata that agrees with the tensors); throws Error naming the file.
+SavedModel load_saved_model(const std::filesystem::path& path);
+
+struct EvalOptions {
+  std::filesystem::path data;
+  bool original_test = true, shuffled_test = true;
+  // How to shuffle the test images; unset: as the model's metadata says, else the article's.
+  std::optional<int> grid;
+  std::optional<ShuffleMode> shuffle;
+  std::optional<std::uint64_t> seed;
+  int threads = 1;
+};
+
+struct EvalReport {
+  ExperimentConfig test;  // data, grid, shuffle and seed used for the test images
+  std::size_t rows = 0, cols = 0;
+  std::vector<std::string> class_names;
+  // CRC-32 of the training split of `test.data`, cut as the model's training was; compared
+  // with the model's own when the metadata is there.
+  std::uint32_t data_train_digest = 0;
+  std::optional<Evaluation> original_test, shuffled_test;
+  // Reasons to distrust the numbers (another grid than the model's, other training data).
+  std::vector<std::string> warnings;
+};
+
+EvalReport run_eval(const SavedModel& model, const EvalOptions& options);
+// {"model", "trained", "test", "accuracy": {"original_test", "shuffled_test"},
+//  "per_class_accuracy", "confusion", "warnings"}, a key per test set asked for.
+nlohmann::json eval_json(const SavedModel& model, const EvalReport& report);
+
+struct AnalyzeReport {
+  ModelReport model;  // correlation, adjacent map and signature at `grid`
+  int grid = 4;
+  std::size_t rows = 0, cols = 0;
+  // The signature at every grid that divides the image (1 and the image size included).
+  std::vector<std::pair<int, GridSignature>> signatures;
+  std::vector<std::string> warnings;
+};
+
+// `grid` unset: the grid the model was trained with, else the article's 4.
+AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid);
+nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report);
+// analysis.json, heatmap.png and correlation.safetensors (R as float32 [pixels, pixels]).
+void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
+                            const std::filesystem::path& out_dir);
+
+struct ShuffleOptions {
+  std::filesystem::path data;
+  int grid = 4;
+  ShuffleMode mode = ShuffleMode::kDerange;
+  std::uint64_t seed = 0;
+  int threads = 1;
+};
+
+struct ShuffleReport {
+  std::size_t train_count = 0, test_count = 0, rows = 0, cols = 0;
+  std::vector<std::filesystem::path> files;
+};
+
+// Writes the four IDX files (gzip) of the data set with every image block-shuffled as
+// run_reproduce shuffles it for the same seed, labels unchanged, and shuffle.json saying how.
+ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::path& out_dir);
+
+}  // namespace savant

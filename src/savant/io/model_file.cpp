@@ -1,0 +1,97 @@
+#include "savant/io/model_file.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+
+TensorFile network_to_tensors(const Network& net, std::map<std::string, std::string> metadata) {
+  TensorFile file;
+  file.metadata = std::move(metadata);
+  for (std::size_t l = 0; l < net.layout.layers(); ++l) {
+    auto kernel = net.kernel(l);
+    auto bias = net.bias(l);
+    file.tensors.push_back({fmt::format("dense{}.kernel", l + 1),
+                            {net.layout.in(l), net.layout.out(l)},
+                            {kernel.begin(), kernel.end()}});
+    file.tensors.push_back(
+        {fmt::format("dense{}.bias", l + 1), {net.layout.out(l)}, {bias.begin(), bias.end()}});
+  }
+  return file;
+}
+
+ModelFile network_from_tensors(TensorFile file, std::string_view source) {
+  auto fail = [&](const std::string& what) -> Error {
+    return Error(fmt::format("{}: not a savant model: {}", source, what));
+  };
+  const std::size_t layers = file.tensors.size() / 2;
+  if (layers == 0 || file.tensors.size() % 2 != 0) {
+    throw fail(
+        fmt::format("expected pairs of tensors dense1.kernel, dense1.bias, ...; found {} "
+                    "tensor(s)",
+                    file.tensors.size()));
+  }
+  std::vector<std::size_t> sizes;
+  for (std::size_t l = 0; l < layers; ++l) {
+    const std::string kname = fmt::format("dense{}.kernel", l + 1);
+    const std::string bname = fmt::format("dense{}.bias", l + 1);
+    const Tensor* k = file.find(kname);
+    const Tensor* b = file.find(bname);
+    if (k == nullptr) throw fail(fmt::format("tensor '{}' is missing", kname));
+    if (b == nullptr) throw fail(fmt::format("tensor '{}' is missing", bname));
+    if (k->shape.size() != 2 || k->shape[0] == 0 || k->shape[1] == 0) {
+      throw fail(fmt::format("'{}' must have a shape [in, out] with both positive", kname));
+    }
+    if (b->shape.size() != 1 || b->shape[0] != k->shape[1]) {
+      throw fail(fmt::format("'{}' must have shape [{}] to match '{}'", bname, k->shape[1], kname));
+    }
+    if (l == 0) sizes.push_back(k->shape[0]);
+    if (k->shape[0] != sizes.back()) {
+      throw fail(fmt::format("'{}' takes {} inputs but the layer before gives {}", kname,
+                             k->shape[0], sizes.back()));
+    }
+    sizes.push_back(k->shape[1]);
+  }
+  for (const Tensor& t : file.tensors) {
+    // A NaN or infinite weight makes every prediction meaningless; better to say so on load.
+    if (!std::all_of(t.values.begin(), t.values.end(), [](float v) { return std::isfinite(v); })) {
+      throw fail(fmt::format("tensor '{}' holds NaN or infinite values", t.name));
+    }
+  }
+  ModelFile model{Network(ParameterLayout(sizes)), std::move(file.metadata)};
+  for (std::size_t l = 0; l < layers; ++l) {
+    const Tensor* k = file.find(fmt::format("dense{}.kernel", l + 1));
+    const Tensor* b = file.find(fmt::format("dense{}.bias", l + 1));
+    std::copy(k->values.begin(), k->values.end(), model.network.kernel(l).begin());
+    std::copy(b->values.begin(), b->values.end(), model.network.bias(l).begin());
+  }
+  return model;
+}
+
+void save_model(const std::filesystem::path& path, const Network& net,
+                std::map<std::string, std::string> metadata) {
+  // Training stops on a non-finite loss, but whatever the path that got here, a model file
+  // with NaN or infinite weights is never a result anyone wants to find on disk.
+  TensorFile file = network_to_tensors(net, std::move(metadata));
+  for (const Tensor& t : file.tensors) {
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      if (!std::isfinite(t.values[i])) {
+        throw Error(
+            fmt::format("{}: refusing to save a model whose weights are not finite ('{}' "
+                        "element {} is {}); the training diverged: lower --lr",
+                        path.string(), t.name, i, t.values[i]));
+      }
+    }
+  }
+  write_safetensors(path, file);
+}
+
+ModelFile load_model(const std::filesystem::path& path) {
+  return network_from_tensors(read_safetensors(path), path.string());
+}
+
+}  // namespace savant

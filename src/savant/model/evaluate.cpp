@@ -1,0 +1,71 @@
+#include "savant/model/evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "savant/model/train.hpp"
+
+namespace savant {
+
+std::vector<double> Evaluation::per_class_accuracy() const {
+  std::vector<double> out(classes, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t t = 0; t < classes; ++t) {
+    std::int64_t row = 0;
+    for (std::size_t p = 0; p < classes; ++p) row += confusion[t * classes + p];
+    if (row > 0)
+      out[t] = static_cast<double>(confusion[t * classes + t]) / static_cast<double>(row);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::int64_t>> Evaluation::confusion_rows() const {
+  std::vector<std::vector<std::int64_t>> rows(classes);
+  for (std::size_t t = 0; t < classes; ++t) {
+    rows[t].assign(confusion.begin() + static_cast<std::ptrdiff_t>(t * classes),
+                   confusion.begin() + static_cast<std::ptrdiff_t>((t + 1) * classes));
+  }
+  return rows;
+}
+
+std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
+  constexpr std::size_t kChunk = 500;
+  const std::size_t classes = net.layout.sizes().back();
+  Workspace ws(net.layout, kChunk);
+  std::vector<float> inputs(kChunk * images.pixels_per_image());
+  std::vector<std::uint32_t> indices(kChunk);
+  std::vector<Prediction> out;
+  out.reserve(images.count);
+  for (std::size_t begin = 0; begin < images.count; begin += kChunk) {
+    const std::size_t rows = std::min(kChunk, images.count - begin);
+    std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(rows),
+              static_cast<std::uint32_t>(begin));
+    gather_batch(images, std::span(indices.data(), rows), inputs.data());
+    std::span<const float> logits = forward(net, inputs.data(), rows, ws);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* z = logits.data() + r * classes;
+      const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + classes) - z);
+      float sum = 0.0f;
+      for (std::size_t k = 0; k < classes; ++k) sum += std::exp(z[k] - z[best]);
+      out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
+    }
+  }
+  return out;
+}
+
+Evaluation evaluate(const Network& net, const ImageSet& images,
+                    std::span<const std::uint8_t> labels) {
+  Evaluation result;
+  result.classes = net.layout.sizes().back();
+  result.confusion.assign(result.classes * result.classes, 0);
+  const std::vector<Prediction> predictions = predict(net, images);
+  for (std::size_t k = 0; k < predictions.size(); ++k) {
+    ++result.confusion[labels[k] * result.classes + predictions[k].label];
+    result.correct += predictions[k].label == labels[k] ? 1 : 0;
+  }
+  result.total = predictions.size();
+  return result;
+}
+
+}  // namespace savant

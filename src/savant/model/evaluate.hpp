@@ -1,0 +1,37 @@
+#pragma once
+// Accuracy, per-class accuracy and the confusion matrix of a network on a labelled image set.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "savant/data/idx.hpp"
+#include "savant/model/network.hpp"
+
+namespace savant {
+
+struct Evaluation {
+  std::size_t classes = 0;
+  std::size_t total = 0;
+  std::size_t correct = 0;
+  // confusion[t * classes + p]: images of true class t predicted as p
+  std::vector<std::int64_t> confusion;
+
+  double accuracy() const {
+    return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+  }
+  std::vector<double> per_class_accuracy() const;  // NaN for a class with no images
+  std::vector<std::vector<std::int64_t>> confusion_rows() const;
+};
+
+// The predicted class of every image, and the softmax probability of that class.
+struct Prediction {
+  std::uint8_t label;
+  float confidence;
+};
+std::vector<Prediction> predict(const Network& net, const ImageSet& images);
+
+Evaluation evaluate(const Network& net, const ImageSet& images,
+                    std::span<const std::uint8_t> labels);
+
+}  // namespace savant

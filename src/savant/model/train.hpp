@@ -1,0 +1,63 @@
+#pragma once
+// Mini-batch training with Adam, as Keras' model.fit does it: the order of the training images
+// is reshuffled every epoch (from the seed), batches of `batch` rows, the last one partial.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "savant/core/denormals.hpp"
+#include "savant/data/image_set.hpp"
+#include "savant/kernels/gather.hpp"
+#include "savant/model/network.hpp"
+
+namespace savant {
+
+struct TrainConfig {
+  std::size_t epochs = 5;
+  std::size_t batch = 32;
+  float learning_rate = 1e-3f;
+  std::uint64_t seed = 0;
+  std::string name = "model";  // names the model in progress reports and errors
+  // Threads for this one model. The work of a step is split so that every sum is taken in the
+  // same order whatever the count: the result is bitwise the same for any value.
+  int threads = 1;
+};
+
+struct EpochRecord {
+  std::size_t epoch = 0;  // 1-based
+  double loss = 0;        // mean cross-entropy over the epoch's images
+  double train_accuracy = 0;
+  double seconds = 0;
+};
+
+struct TrainProgress {
+  const std::string* name;
+  std::size_t epoch, epochs;  // epoch is 1-based
+  std::size_t step, steps;    // steps done in this epoch, of steps
+  double loss, accuracy;      // running means over this epoch so far
+  double elapsed_seconds;     // since training started
+};
+using ProgressFn = std::function<void(const TrainProgress&)>;
+
+// The training order of one epoch: a permutation of 0..count-1 drawn from (seed, epoch).
+std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, std::size_t count);
+
+// Sweep regime `fresh` (issue 6): when `images_for_epoch` is set, epoch e (1-based) trains on
+// images_for_epoch(e) instead of `images` (same count, size and labels), so that every epoch
+// can see new puzzles.
+using EpochImagesFn = std::function<const ImageSet&(std::size_t epoch)>;
+
+// Trains `net` in place, with subnormals flushed to zero (FlushDenormals), on config.threads
+// threads; bitwise the same result for any count. Throws savant::Error naming the model, epoch
+// and step when the loss or the weights stop being finite (a learning rate that is far too
+// large, say). `images_for_epoch`, when set, gives the images of each epoch (regime `fresh`).
+std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
+                                       std::span<const std::uint8_t> labels,
+                                       const TrainConfig& config, const ProgressFn& progress = {},
+                                       const EpochImagesFn& images_for_epoch = {});
+
+}  // namespace savant

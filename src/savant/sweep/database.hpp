@@ -1,0 +1,68 @@
+#pragma once
+// The sweep database (SQLite, WAL mode; schema in docs/SWEEP_SCHEMA.md). One row in `runs` per
+// job, keyed by job_key(); accuracies, grid signature and per-epoch history in their own tables.
+// Each finished job is written in one transaction, so a killed process loses only the jobs it
+// was still running, and a rerun skips every job already done.
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "savant/sweep/sweep.hpp"
+
+struct sqlite3;
+
+namespace savant {
+
+// PRAGMA application_id of savant's databases: "SVNT". A file with another id is refused.
+inline constexpr std::int32_t kSweepApplicationId = 0x53564E54;
+inline constexpr int kSweepSchemaVersion = 1;  // PRAGMA user_version
+
+class SweepDb {
+ public:
+  enum class Mode {
+    kReadOnly,  // the file must exist and be a savant database
+    kWrite,     // created with the schema when missing or empty
+  };
+  // Throws savant::Error naming the file when it is not a savant database (another program's
+  // SQLite file, or not SQLite at all) before anything is written to it.
+  SweepDb(const std::filesystem::path& path, Mode mode);
+  ~SweepDb();
+  SweepDb(const SweepDb&) = delete;
+  SweepDb& operator=(const SweepDb&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // Keys of the jobs whose status is "done" (failed jobs are run again).
+  std::set<std::string> done_keys();
+  // Inserts or replaces the job, its accuracies, signature and history: one transaction.
+  void record(const StoredJob& job);
+  // Every job, in the order they were first recorded.
+  std::vector<StoredJob> read_all();
+
+  void begin();
+  void commit();
+  void rollback();
+
+ private:
+  void exec(const char* sql);
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+// Whether two stored jobs hold the same numbers: accuracies, signature and per-epoch loss and
+// training accuracy (times, host and version may differ).
+bool same_results(const StoredJob& a, const StoredJob& b);
+
+// Copies every done job of `inputs` into `out` (created if missing), in one transaction: a job
+// already present with different results is an error that leaves `out` as it was. Returns the
+// number of jobs added.
+std::size_t merge_databases(const std::filesystem::path& out,
+                            const std::vector<std::filesystem::path>& inputs);
+
+// This machine's name, for the runs table.
+std::string host_name();
+
+}  // namespace savant

@@ -1,0 +1,68 @@
+#include "savant/sweep/plot.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+
+std::string grid_accuracy_png(const std::vector<StatsEntry>& entries) {
+  // Among derange configurations of the original and shuffled regimes, pick the (width, depth,
+  // epochs, batch, lr, data) with the most grid sizes.
+  using Shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, float, std::size_t,
+                           std::uint32_t>;
+  std::map<Shape, std::set<int>> grids;
+  auto shape_of = [](const JobConfig& c) {
+    return Shape{c.hidden,        c.layers,      c.epochs,     c.batch,
+                 c.learning_rate, c.train_limit, c.data_digest};
+  };
+  auto eligible = [](const JobConfig& c) {
+    return c.shuffle == ShuffleMode::kDerange &&
+           (c.train_on.kind == RegimeKind::kOriginal || c.train_on.kind == RegimeKind::kShuffled);
+  };
+  for (const StatsEntry& e : entries) {
+    if (eligible(e.config)) grids[shape_of(e.config)].insert(e.config.grid);
+  }
+  if (grids.empty()) {
+    throw Error(
+        "the sweep has no original or shuffled models with --shuffle derange to chart; run "
+        "e.g. savant sweep --grid 2,4,7,14,28 --train-on original,shuffled");
+  }
+  const Shape best = std::max_element(grids.begin(), grids.end(), [](const auto& a, const auto& b) {
+                       return a.second.size() < b.second.size();
+                     })->first;
+  const std::array<std::uint8_t, 3> blue{31, 119, 180}, orange{230, 120, 20};
+  std::vector<ChartSeries> series = {
+      {"original model, original test", blue, false, {}},
+      {"original model, shuffled test", blue, true, {}},
+      {"shuffled model, shuffled test", orange, false, {}},
+      {"shuffled model, original test", orange, true, {}},
+  };
+  std::size_t seeds = 0;
+  for (const StatsEntry& e : entries) {
+    if (!eligible(e.config) || shape_of(e.config) != best) continue;
+    const bool shuffled_model = e.config.train_on.kind == RegimeKind::kShuffled;
+    const bool shuffled_test = e.test == "shuffled_test";
+    ChartSeries& s = series[shuffled_model ? (shuffled_test ? 2 : 3) : (shuffled_test ? 1 : 0)];
+    s.points.push_back({static_cast<double>(e.config.grid), e.accuracy.mean, e.accuracy.ci95_low,
+                        e.accuracy.ci95_high});
+    seeds = std::max(seeds, e.accuracy.n);
+  }
+  for (ChartSeries& s : series) {
+    std::sort(s.points.begin(), s.points.end(),
+              [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+  }
+  const auto& [hidden, layers, epochs, batch, lr, limit, digest] = best;
+  (void)batch, (void)lr, (void)limit, (void)digest;
+  return line_chart_png(fmt::format("Test accuracy against grid size ({} seeds, {} epochs, {}x{})",
+                                    seeds, epochs, hidden, layers),
+                        "grid size g (image cut into g x g blocks, log scale)", "test accuracy",
+                        series, 0.0, 1.0);
+}
+
+}  // namespace savant

@@ -1,0 +1,172 @@
+// Replays the fuzz harnesses' seed corpora and every input that once crashed a reader
+// (fuzz/regressions/<harness>/) through the harnesses' own code, so that the ordinary and
+// the sanitizer test suites keep every fuzzing find fixed. Also: a header that claims huge
+// dimensions is refused without allocating what it claims.
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "savant/core/error.hpp"
+#include "savant/data/idx.hpp"
+#include "savant/io/safetensors.hpp"
+#include "savant/report/report.hpp"
+#include "savant/sweep/sweep.hpp"
+#include "support/test_support.hpp"
+#include "targets.hpp"
+
+namespace savant::testing {
+namespace {
+
+const std::filesystem::path kFuzzDir = SAVANT_FUZZ_DIR;
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs every file of fuzz/corpus/<harness>/ and fuzz/regressions/<harness>/; returns how many.
+std::size_t replay(const std::string& harness,
+                   const std::function<void(std::span<const std::uint8_t>)>& target) {
+  std::size_t count = 0;
+  for (const char* kind : {"corpus", "regressions"}) {
+    const auto dir = kFuzzDir / kind / harness;
+    if (!std::filesystem::is_directory(dir)) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      SCOPED_TRACE(entry.path().string());
+      const std::string bytes = read_all(entry.path());
+      target({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST(FuzzRegressions, IdxCorpusAndCrashes) {
+  EXPECT_GT(replay("idx", fuzz::idx_file), 0u);
+}
+
+TEST(FuzzRegressions, IdxGzipCorpusAndCrashes) {
+  EXPECT_GT(replay("idx_gzip", fuzz::idx_gzip_file), 0u);
+}
+
+TEST(FuzzRegressions, SafetensorsCorpusAndCrashes) {
+  EXPECT_GT(replay("safetensors", fuzz::safetensors_file), 0u);
+}
+
+TEST(FuzzRegressions, ResultsJsonCorpusAndCrashes) {
+  EXPECT_GT(replay("results_json", fuzz::results_json_text), 0u);
+}
+
+TEST(FuzzRegressions, SweepTomlCorpusAndCrashes) {
+  EXPECT_GT(replay("sweep_toml", fuzz::sweep_toml_text), 0u);
+}
+
+// The seeds the fuzzer starts from reach past the readers' first checks: they are accepted.
+TEST(FuzzRegressions, ResultsJsonSeedIsAccepted) {
+  const RunResults run =
+      parse_results_json(read_all(kFuzzDir / "corpus/results_json/run-8x8-grid2.json"), "seed");
+  EXPECT_EQ(run.rows * run.cols, 64u);
+  EXPECT_EQ(run.grid, 2);
+  EXPECT_TRUE(parse_results_json(
+                  read_all(kFuzzDir / "corpus/results_json/fixed-grid4-machine.json"), "seed")
+                  .machine.is_object());
+}
+
+TEST(FuzzRegressions, SweepTomlSeedIsAccepted) {
+  SweepSpec spec;
+  std::filesystem::path db;
+  parse_sweep_text(read_all(kFuzzDir / "corpus/sweep_toml/full.toml"), "seed", spec, &db);
+  validate(spec);
+  EXPECT_EQ(db, "sweep.sqlite");
+  EXPECT_EQ(spec.grid, (std::vector<int>{2, 4, 7}));
+  EXPECT_EQ(spec.train_on.size(), 4u);
+}
+
+long max_rss_kib() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// A header for 65536 x 256 x 256 images (4 GiB, the most a reader accepts) over 10 bytes.
+std::string huge_claim() {
+  return std::string{0, 0, 8, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0} + "0123456789";
+}
+
+TEST(HugeDimensions, RawFileIsRefusedBeforeAllocating) {
+  TempDir dir;
+  std::ofstream(dir / "images", std::ios::binary) << huge_claim();
+  const long before = max_rss_kib();
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)read_idx_images(dir / "images");
+    FAIL() << "a 26-byte file claiming 4 GiB of images was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("need 4294967296 bytes of data but the file holds 10"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_LT(max_rss_kib() - before, 64 * 1024) << "KiB of memory used to refuse the file";
+}
+
+TEST(HugeDimensions, GzipFileCostsMemoryOnlyForWhatItHolds) {
+  // A gzip file's size says nothing about its payload: the reader must find out by reading,
+  // in pieces that grow with what has arrived.
+  TempDir dir;
+  const std::string claim = huge_claim();
+  gzFile gz = gzopen((dir / "images.gz").c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, claim.data(), static_cast<unsigned>(claim.size())),
+            static_cast<int>(claim.size()));
+  ASSERT_EQ(gzclose(gz), Z_OK);
+  const long before = max_rss_kib();
+  try {
+    (void)read_idx_images(dir / "images.gz");
+    FAIL() << "a gzip file claiming 4 GiB of images but holding 10 bytes was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(max_rss_kib() - before, 64 * 1024) << "KiB of memory used to refuse the file";
+}
+
+TEST(HugeDimensions, ClaimOverTheLimitIsRefusedFromTheHeader) {
+  TempDir dir;
+  std::ofstream(dir / "images", std::ios::binary)
+      << std::string{0, 0, 8, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0} + "0123456789";
+  EXPECT_THROW(
+      {
+        try {
+          (void)read_idx_images(dir / "images");
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("refusing to read"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      Error);
+}
+
+TEST(HostileFiles, SafetensorsFromADeviceIsRefusedNotReadForever) {
+  try {
+    (void)read_safetensors("/dev/zero");
+    FAIL() << "/dev/zero was read as a model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostileFiles, IdxFromADeviceIsRefused) {
+  EXPECT_THROW((void)read_idx_images("/dev/zero"), Error);
+  EXPECT_THROW((void)read_idx_labels("/dev/zero"), Error);
+}
+
+}  // namespace
+}  // namespace savant::testing

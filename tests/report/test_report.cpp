@@ -1,0 +1,255 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "savant/core/error.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/data/shuffle.hpp"
+#include "savant/report/report.hpp"
+#include "support/test_support.hpp"
+
+namespace savant {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_command;
+using testing::savant_binary;
+using testing::TempDir;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(Base64, MatchesRfc4648TestVectors) {
+  auto encode = [](std::string_view s) {
+    return base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+  };
+  EXPECT_EQ(encode(""), "");
+  EXPECT_EQ(encode("f"), "Zg==");
+  EXPECT_EQ(encode("fo"), "Zm8=");
+  EXPECT_EQ(encode("foo"), "Zm9v");
+  EXPECT_EQ(encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(encode("foobar"), "Zm9vYmFy");
+  const std::vector<std::uint8_t> high = {0xff, 0xfe, 0x00};
+  EXPECT_EQ(base64_encode(high), "//4A");
+}
+
+TEST(QuantiseUpperTriangle, PacksRowByRowWithNaNMarked) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // R (3, 3); only the upper triangle with the diagonal is kept.
+  const std::vector<double> R = {1.0,  -1.0, 0.0,  //
+                                 -1.0, nan,  0.5,  //
+                                 0.0,  0.5,  1.0};
+  const std::vector<std::uint8_t> q = quantise_upper_triangle(R, 3);
+  const std::vector<std::uint8_t> want = {254, 0, 127, kQuantisedNaN, 191, 254};
+  EXPECT_EQ(q, want);
+  // The page decodes b / 127 - 1: within half a step of the value.
+  EXPECT_NEAR(q[4] / 127.0 - 1.0, 0.5, 0.5 / 127.0);
+}
+
+TEST(RenderReport, DataCannotCloseItsScriptElement) {
+  const std::string page = render_report({{"note", "</script><script>alert(1)</script><!--"}});
+  EXPECT_EQ(page.find("</script><script>alert(1)"), std::string::npos);
+  EXPECT_NE(page.find(R"(\u003c/script>\u003cscript>alert(1))"), std::string::npos);
+}
+
+// One small real run (random images, so it is fast) shared by the tests below.
+class ReportRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    const fs::path data = dir_->path() / "data";
+    testing::write_dataset(data, testing::random_split(300, 28, 28, 10, 1),
+                           testing::random_split(40, 28, 28, 10, 2), true);
+    const auto r = run_command(savant_binary() + " reproduce --epochs 1 --threads 1 --data " +
+                               data.string() + " --out " + run_dir().string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    run_output_ = r.output;
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
+  static fs::path run_dir() { return dir_->path() / "run"; }
+
+  // A copy of the run without its report, for a test to damage.
+  static fs::path copy_of_run(const TempDir& into) {
+    const fs::path copy = into.path() / "run";
+    fs::copy(run_dir(), copy, fs::copy_options::recursive);
+    fs::remove(copy / "report.html");
+    return copy;
+  }
+
+  static void expect_report_fails(const fs::path& run, const std::string& message_part) {
+    const auto r = run_command(savant_binary() + " report " + run.string());
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find(message_part), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(run / "report.html"));
+    for (const auto& entry : fs::directory_iterator(run)) {
+      EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+          << "left behind: " << entry.path();
+    }
+  }
+
+  static inline std::unique_ptr<TempDir> dir_;
+  static inline std::string run_output_;
+};
+
+TEST_F(ReportRun, ReproduceWritesTheReportAndPrintsItsPath) {
+  const fs::path report = run_dir() / "report.html";
+  ASSERT_TRUE(fs::exists(report));
+  EXPECT_NE(run_output_.find(report.string()), std::string::npos) << run_output_;
+}
+
+TEST_F(ReportRun, PageIsSelfContained) {
+  TempDir out;
+  const fs::path page_path = out.path() / "sub" / "page.html";
+  fs::create_directories(page_path.parent_path());
+  const auto r = run_command(savant_binary() + " report " + run_dir().string() + " --out " +
+                             page_path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string page = read_text(page_path);
+  EXPECT_LT(page.size(), std::size_t{5} << 20);
+  // Nothing is loaded from elsewhere: no external scripts, styles or images.
+  EXPECT_EQ(page.find("<script src"), std::string::npos);
+  EXPECT_EQ(page.find("<link rel=\"stylesheet\""), std::string::npos);
+  EXPECT_NE(page.find("default-src 'none'"), std::string::npos);
+  EXPECT_EQ(page.find("<!-- savant:"), std::string::npos) << "a placeholder was not filled";
+  EXPECT_NE(page.find("vegaEmbed"), std::string::npos);
+}
+
+TEST_F(ReportRun, DataHoldsEverySection) {
+  const nlohmann::json data = report_data(run_dir());
+  for (const char* key :
+       {"accuracy", "article", "history", "confusion", "grid_signature", "timing_seconds", "config",
+        "machine", "adjacent", "pairs", "correlation", "gallery"}) {
+    EXPECT_TRUE(data.contains(key)) << key;
+  }
+  // 784 pixels: 784 * 785 / 2 bytes of upper triangle, base64 (4 characters per 3 bytes).
+  EXPECT_EQ(data["correlation"]["original_model"].get<std::string>().size(),
+            (784 * 785 / 2 + 2) / 3 * 4);
+  EXPECT_EQ(data["adjacent"]["shuffled_model"].size(), 784u);
+  ASSERT_EQ(data["gallery"].size(), kReportGalleryImages);
+  const nlohmann::json& sample = data["gallery"][0];
+  EXPECT_EQ(sample["original"].get<std::string>().size(), (784 + 2) / 3 * 4);
+  EXPECT_NE(sample["original"], sample["shuffled"]);
+  for (const char* m : {"original_model", "shuffled_model"}) {
+    for (const char* v : {"original", "shuffled"}) {
+      EXPECT_LT(sample["predictions"][m][v]["label"].get<int>(), 10);
+      EXPECT_GT(sample["predictions"][m][v]["confidence"].get<double>(), 0.0);
+    }
+  }
+}
+
+TEST_F(ReportRun, GalleryIsShuffledAsTheRunShuffledTheTestSet) {
+  const nlohmann::json data = report_data(run_dir());
+  const Dataset dataset = load_dataset(data["config"]["data"].get<std::string>());
+  const ImageSet shuffled =
+      shuffle_images(dataset.test.images, 4, ShuffleMode::kDerange, 0, Stream::kShuffleTest, 1);
+  for (const nlohmann::json& sample : data["gallery"]) {
+    const std::size_t k = sample["index"];
+    const auto original = dataset.test.images.image(k);
+    const auto want = shuffled.image(k);
+    EXPECT_EQ(sample["original"], base64_encode(original)) << k;
+    EXPECT_EQ(sample["shuffled"], base64_encode(want)) << k;
+    EXPECT_EQ(sample["label"], dataset.test.labels[k]) << k;
+  }
+}
+
+TEST_F(ReportRun, MissingResultsJsonIsAClearError) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  fs::remove(run / "results.json");
+  expect_report_fails(run, "results.json not found");
+}
+
+TEST_F(ReportRun, MalformedResultsJsonIsAClearError) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  const std::string text = read_text(run / "results.json");
+  write_text(run / "results.json", text.substr(0, text.size() / 2));
+  expect_report_fails(run, "is not valid JSON");
+}
+
+TEST_F(ReportRun, WrongTypeNamesTheKey) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  j["accuracy"]["shuffled_model"]["original_test"] = "high";
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run, "'/accuracy/shuffled_model/original_test' is of type string");
+}
+
+TEST_F(ReportRun, MissingKeyNamesTheKey) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  j["history"].erase("original_model");
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run, "'/history/original_model' is missing");
+}
+
+TEST_F(ReportRun, MissingDataSetSaysWhere) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  j["config"]["data"] = (tmp.path() / "no-such-data").string();
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run, "no-such-data");
+}
+
+TEST_F(ReportRun, DataOptionOverridesConfigData) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  const std::string data = j["config"]["data"];
+  j["config"]["data"] = (tmp.path() / "moved-away").string();
+  write_text(run / "results.json", j.dump());
+  const auto r = run_command(savant_binary() + " report " + run.string() + " --data " + data);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(run / "report.html"));
+}
+
+TEST_F(ReportRun, MissingModelFileIsAnError) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  fs::remove(run / "shuffled_model.safetensors");
+  expect_report_fails(run, "shuffled_model.safetensors");
+}
+
+TEST_F(ReportRun, FailureLeavesAnExistingReportAlone) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  write_text(run / "report.html", "previous");
+  write_text(run / "results.json", "{");
+  const auto r = run_command(savant_binary() + " report " + run.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(read_text(run / "report.html"), "previous");
+}
+
+TEST(ReportCommand, RunDirThatIsNoDirectory) {
+  TempDir tmp;
+  const auto r = run_command(savant_binary() + " report " + (tmp.path() / "nothing").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is not a directory"), std::string::npos) << r.output;
+}
+
+TEST(ReportCommand, NoRunDirIsAUsageError) {
+  const auto r = run_command(savant_binary() + " report");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+}  // namespace
+}  // namespace savant
