@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "savant/analysis/weight_correlation.hpp"
+#include "savant/core/error.hpp"
 #include "savant/core/random.hpp"
 
 namespace savant {
@@ -54,6 +55,20 @@ TEST(Analysis, GridSignatureOfBlockStructuredWeights) {
   GridSignature fine = grid_signature(R, 4, 4, 4);
   EXPECT_EQ(fine.within_pairs, 0u);
   EXPECT_TRUE(std::isnan(fine.within));
+}
+
+TEST(Analysis, PairsFollowTheGridOfAWideImage) {
+  // A 2x4 image at grid 2: blocks of 1 x 2 pixels. Of the 6 horizontal pairs, the 2 between
+  // columns 1 and 2 cross a border; all 4 vertical pairs do (a block is one row high).
+  CounterRng rng(3, Stream::kInit, 0);
+  std::vector<float> kernel(8 * 16);
+  for (float& w : kernel) w = rng.uniform_float();
+  const std::vector<double> R = weight_correlation(kernel, 8, 16);
+  const AdjacentPairs pairs = adjacent_pairs(R, 2, 4, 2);
+  EXPECT_EQ(pairs.within.size(), 4u);
+  EXPECT_EQ(pairs.across.size(), 6u);
+  EXPECT_DOUBLE_EQ(pairs.within[0], R[0 * 8 + 1]);  // (0, 0) and (0, 1)
+  EXPECT_THROW(adjacent_pairs(R, 2, 4, 3), InvalidSetting);
 }
 
 TEST(Analysis, AdjacentMapOfBlockStructuredWeights) {

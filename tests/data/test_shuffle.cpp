@@ -124,7 +124,8 @@ TEST(Shuffle, GridOneWithDerangeIsRejected) {
   EXPECT_NO_THROW(validate_grid(1, 28, 28, ShuffleMode::kPermute));
   try {
     validate_grid(1, 28, 28, ShuffleMode::kDerange);
-  } catch (const UsageError& e) {
+  } catch (const InvalidSetting& e) {
+    EXPECT_EQ(e.setting(), "grid");
     EXPECT_NE(std::string(e.what()).find("no derangement"), std::string::npos);
   }
 }
@@ -138,7 +139,7 @@ TEST(Shuffle, GridMustDivideTheImage) {
 TEST(Shuffle, ParseModes) {
   EXPECT_EQ(parse_shuffle_mode("derange"), ShuffleMode::kDerange);
   EXPECT_EQ(parse_shuffle_mode("none"), ShuffleMode::kNone);
-  EXPECT_THROW(parse_shuffle_mode("random"), UsageError);
+  EXPECT_THROW(parse_shuffle_mode("random"), InvalidSetting);
   for (auto m :
        {ShuffleMode::kDerange, ShuffleMode::kPermute, ShuffleMode::kFixed, ShuffleMode::kNone})
     EXPECT_EQ(parse_shuffle_mode(to_string(m)), m);

@@ -5,6 +5,8 @@
 
 #include <Eigen/Core>
 
+#include "savant/data/grid.hpp"
+
 namespace savant {
 namespace {
 
@@ -60,8 +62,7 @@ std::vector<double> adjacent_correlation(std::span<const double> R, std::size_t 
 AdjacentPairs adjacent_pairs(std::span<const double> R, std::size_t rows, std::size_t cols,
                              int grid) {
   const std::size_t pixels = rows * cols;
-  const std::size_t block_rows = rows / static_cast<std::size_t>(grid);
-  const std::size_t block_cols = cols / static_cast<std::size_t>(grid);
+  const Grid geometry(grid, rows, cols);
   AdjacentPairs pairs;
   auto add = [&](std::size_t p, std::size_t q, bool same_block) {
     const double value = R[p * pixels + q];
@@ -71,8 +72,8 @@ AdjacentPairs adjacent_pairs(std::span<const double> R, std::size_t rows, std::s
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t c = 0; c < cols; ++c) {
       const std::size_t p = r * cols + c;
-      if (c + 1 < cols) add(p, p + 1, (c + 1) % block_cols != 0);
-      if (r + 1 < rows) add(p, p + cols, (r + 1) % block_rows != 0);
+      if (c + 1 < cols) add(p, p + 1, geometry.same_block(r, c, r, c + 1));
+      if (r + 1 < rows) add(p, p + cols, geometry.same_block(r, c, r + 1, c));
     }
   }
   return pairs;

@@ -1,5 +1,5 @@
 #pragma once
-// Weight-correlation analysis (SPEC section 5). W1 is the first kernel, one row per input
+// Weight-correlation analysis (docs/SPEC.md, section 5). W1 is the first kernel, one row per input
 // pixel: w_p is the vector of the weights leaving pixel p towards the hidden units.
 
 #include <cstddef>
@@ -25,7 +25,8 @@ struct GridSignature {
   std::size_t within_pairs = 0, across_pairs = 0;  // pairs with a defined R
 };
 
-// Over every horizontally or vertically adjacent pixel pair; NaN pairs are left out.
+// Over every horizontally or vertically adjacent pixel pair; NaN pairs are left out. Throws
+// InvalidSetting("grid", ...) when the grid does not divide the image (data/grid.hpp).
 GridSignature grid_signature(std::span<const double> R, std::size_t rows, std::size_t cols,
                              int grid);
 

@@ -14,8 +14,8 @@ ShuffleMode parse_shuffle_mode(std::string_view text) {
   if (text == "permute") return ShuffleMode::kPermute;
   if (text == "fixed") return ShuffleMode::kFixed;
   if (text == "none") return ShuffleMode::kNone;
-  throw UsageError(
-      fmt::format("unknown shuffle mode '{}'; expected derange, permute, fixed or none", text));
+  throw InvalidSetting("shuffle", fmt::format("'{}'", text),
+                       "not a shuffle mode; expected derange, permute, fixed or none");
 }
 
 std::string to_string(ShuffleMode mode) {
@@ -32,25 +32,16 @@ std::string to_string(ShuffleMode mode) {
   return "?";
 }
 
-void validate_grid(int grid, std::size_t rows, std::size_t cols, ShuffleMode mode) {
-  if (grid < 1 || grid > 255) {
-    throw UsageError(
-        fmt::format("grid {} is out of range; use a divisor of the image size "
-                    "(1, 2, 4, 7, 14 or 28 for 28x28 images)",
-                    grid));
+Grid validate_grid(int grid, std::size_t rows, std::size_t cols, ShuffleMode mode) {
+  const Grid geometry(grid, rows, cols);
+  if (geometry.blocks() == 1 && (mode == ShuffleMode::kDerange || mode == ShuffleMode::kFixed)) {
+    throw InvalidSetting("grid", std::to_string(grid),
+                         fmt::format("a single block has no derangement, which the shuffle mode "
+                                     "{} needs; use a grid of 2 or more, or the shuffle mode "
+                                     "permute or none",
+                                     to_string(mode)));
   }
-  if (rows % static_cast<std::size_t>(grid) != 0 || cols % static_cast<std::size_t>(grid) != 0) {
-    throw UsageError(
-        fmt::format("grid {} does not divide the {}x{} images; choose a common "
-                    "divisor of {} and {}",
-                    grid, rows, cols, rows, cols));
-  }
-  if (grid == 1 && (mode == ShuffleMode::kDerange || mode == ShuffleMode::kFixed)) {
-    throw UsageError(
-        fmt::format("grid 1 has a single block, which has no derangement; use a grid "
-                    "of 2 or more with --shuffle {}",
-                    to_string(mode)));
-  }
+  return geometry;
 }
 
 BlockPermutation random_derangement(CounterRng& rng, std::size_t n) {
@@ -93,15 +84,13 @@ BlockPermutation block_permutation(ShuffleMode mode, int grid, std::uint64_t see
 void apply_block_permutation(std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                              std::size_t rows, std::size_t cols, int grid,
                              std::span<const std::uint16_t> perm) {
-  const std::size_t g = static_cast<std::size_t>(grid);
-  const std::size_t block_rows = rows / g, block_cols = cols / g;
-  for (std::size_t i = 0; i < g * g; ++i) {
-    const std::size_t src = perm[i];
-    const std::size_t out_r = (i / g) * block_rows, out_c = (i % g) * block_cols;
-    const std::size_t in_r = (src / g) * block_rows, in_c = (src % g) * block_cols;
-    for (std::size_t r = 0; r < block_rows; ++r) {
+  const Grid geometry(grid, rows, cols);
+  for (std::size_t i = 0; i < geometry.blocks(); ++i) {
+    const std::size_t out_r = geometry.first_row(i), out_c = geometry.first_col(i);
+    const std::size_t in_r = geometry.first_row(perm[i]), in_c = geometry.first_col(perm[i]);
+    for (std::size_t r = 0; r < geometry.block_rows(); ++r) {
       std::memcpy(out.data() + (out_r + r) * cols + out_c, in.data() + (in_r + r) * cols + in_c,
-                  block_cols);
+                  geometry.block_cols());
     }
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Block shuffling ("puzzling", SPEC section 2): an H x W image is cut by a g x g grid into
+// Block shuffling ("puzzling", docs/SPEC.md section 2): an H x W image is cut by a g x g grid into
 // g^2 blocks numbered row-major, and output block i is input block p(i).
 
 #include <cstdint>
@@ -9,20 +9,22 @@
 #include <vector>
 
 #include "savant/core/random.hpp"
+#include "savant/data/grid.hpp"
 #include "savant/data/idx.hpp"
 
 namespace savant {
 
 enum class ShuffleMode { kDerange, kPermute, kFixed, kNone };
 
-ShuffleMode parse_shuffle_mode(std::string_view text);  // throws UsageError
+ShuffleMode parse_shuffle_mode(std::string_view text);  // throws InvalidSetting("shuffle", ...)
 std::string to_string(ShuffleMode mode);
 
 using BlockPermutation = std::vector<std::uint16_t>;
 
-// Throws UsageError when `grid` does not divide the image or is out of range, or when the mode
-// needs a derangement and g = 1 (one block cannot move).
-void validate_grid(int grid, std::size_t rows, std::size_t cols, ShuffleMode mode);
+// The grid's geometry (data/grid.hpp), checked for the mode too: throws InvalidSetting("grid",
+// ...) when the grid does not fit the image, or when the mode needs a derangement and g = 1
+// (one block cannot move).
+Grid validate_grid(int grid, std::size_t rows, std::size_t cols, ShuffleMode mode);
 
 // A uniformly random derangement of {0 .. n-1}: Fisher-Yates, rejected while it has a fixed
 // point (about e tries on average).
