@@ -90,8 +90,9 @@ void remove_stale_temporaries(const std::filesystem::path& dir,
 void ensure_writable_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-    throw Error(fmt::format("output path '{}' exists and is not a directory; choose another --out",
-                            dir.string()));
+    throw Error(fmt::format(
+        "output path '{}' exists and is not a directory; choose another output directory",
+        dir.string()));
   }
   std::filesystem::create_directories(dir, ec);
   if (ec) {

@@ -48,9 +48,9 @@ std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::strin
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     throw Error(
-        fmt::format("data directory '{}' does not exist or is not a directory (pass "
-                    "--data DIR, set SAVANT_DATA, or run scripts/setup to install "
-                    "Fashion-MNIST)",
+        fmt::format("data directory '{}' does not exist or is not a directory (choose "
+                    "another data directory, set SAVANT_DATA, or run scripts/setup to "
+                    "install Fashion-MNIST)",
                     dir.string()));
   }
   std::filesystem::path raw = dir / stem;

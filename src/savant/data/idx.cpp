@@ -25,8 +25,8 @@ class IdxInput {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
       throw Error(
-          fmt::format("{}: file not found (check --data, or install the data set with "
-                      "scripts/setup)",
+          fmt::format("{}: file not found (check the data directory, or install the data "
+                      "set with scripts/setup)",
                       path.string()));
     }
     if (std::filesystem::is_directory(path, ec)) {

@@ -82,7 +82,7 @@ void save_model(const std::filesystem::path& path, const Network& net,
       if (!std::isfinite(t.values[i])) {
         throw Error(
             fmt::format("{}: refusing to save a model whose weights are not finite ('{}' "
-                        "element {} is {}); the training diverged: lower --lr",
+                        "element {} is {}); the training diverged: use a lower learning rate",
                         path.string(), t.name, i, t.values[i]));
       }
     }
