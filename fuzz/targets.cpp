@@ -15,7 +15,8 @@
 #include "savant/data/idx.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/safetensors.hpp"
-#include "savant/report/report.hpp"
+#include "savant/report/page_encoding.hpp"
+#include "savant/report/run_results.hpp"
 #include "savant/sweep/sweep.hpp"
 
 namespace savant::fuzz {

@@ -17,7 +17,7 @@
 #include "savant/core/error.hpp"
 #include "savant/data/idx.hpp"
 #include "savant/io/safetensors.hpp"
-#include "savant/report/report.hpp"
+#include "savant/report/run_results.hpp"
 #include "savant/sweep/sweep.hpp"
 #include "support/test_support.hpp"
 #include "targets.hpp"

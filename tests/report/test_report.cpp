@@ -11,6 +11,7 @@
 #include "savant/core/error.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
+#include "savant/report/page_encoding.hpp"
 #include "savant/report/report.hpp"
 #include "support/test_support.hpp"
 

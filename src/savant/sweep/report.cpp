@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "savant/report/report.hpp"
+#include "savant/report/page_encoding.hpp"
 
 namespace savant {
 namespace {

@@ -1,0 +1,106 @@
+#include "savant/report/page_encoding.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+#include "savant/report/assets.hpp"
+
+namespace savant {
+
+// Inlined text must not end its element early: in a script, "</script" (any case) would. JS and
+// CSS only hold it inside strings, where "<\/" means the same.
+std::string escape_end_tag(std::string_view text, std::string_view tag) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<' && i + 1 + tag.size() < text.size() && text[i + 1] == '/' &&
+        std::equal(
+            tag.begin(), tag.end(), text.begin() + static_cast<std::ptrdiff_t>(i + 2),
+            [](char a, char b) { return std::tolower(static_cast<unsigned char>(b)) == a; })) {
+      out += "<\\/";
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// JSON as a script element's text: '<' appears only inside strings, where \u003c means the same,
+// so nothing in the data can close the element or open a comment.
+std::string json_script_text(const nlohmann::json& data) {
+  const std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void replace_placeholder(std::string& page, std::string_view placeholder, std::string_view text) {
+  const std::size_t at = page.find(placeholder);
+  if (at == std::string::npos) {
+    throw Error(
+        fmt::format("the report template has no {}; savant was built from a broken "
+                    "report/template.html",
+                    placeholder));
+  }
+  page.replace(at, placeholder.size(), text);
+}
+
+std::string chart_library_scripts() {
+  std::string libraries;
+  for (std::string_view js :
+       {report_assets::vega_js(), report_assets::vega_lite_js(), report_assets::vega_embed_js()}) {
+    libraries += "<script>" + escape_end_tag(js, "script") + "</script>\n";
+  }
+  return libraries;
+}
+
+std::vector<std::uint8_t> quantise_upper_triangle(std::span<const double> R, std::size_t pixels) {
+  std::vector<std::uint8_t> out;
+  out.reserve(pixels * (pixels + 1) / 2);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (std::size_t q = p; q < pixels; ++q) {
+      const double r = R[p * pixels + q];
+      out.push_back(std::isfinite(r) ? static_cast<std::uint8_t>(
+                                           std::lround((std::clamp(r, -1.0, 1.0) + 1.0) * 127.0))
+                                     : kQuantisedNaN);
+    }
+  }
+  return out;
+}
+
+std::string base64_encode(std::span<const std::uint8_t> bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) |
+                            std::uint32_t{bytes[i + 2]};
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t v = std::uint32_t{bytes[i]} << 16;
+    if (rest == 2) v |= std::uint32_t{bytes[i + 1]} << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace savant

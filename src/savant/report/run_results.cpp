@@ -1,0 +1,240 @@
+#include "savant/report/run_results.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// results.json is read through here: every key the report uses is checked for presence and type,
+// and an error names the key as a JSON pointer (/accuracy/original_model/original_test).
+class ResultsFile {
+ public:
+  enum class Kind { kObject, kArray, kString, kNumber, kNumberOrNull, kUnsigned };
+
+  // `text` is the file's contents; `path` names it in errors.
+  ResultsFile(std::string_view text, fs::path path) : path_(std::move(path)) {
+    try {
+      root_ = json::parse(text);
+    } catch (const json::exception& e) {
+      throw Error(fmt::format("{} is not valid JSON ({}); {}", path_.string(), e.what(),
+                              kRunDirectoryHint));
+    }
+    require("", Kind::kObject);
+  }
+
+  const fs::path& path() const { return path_; }
+
+  const json& require(const std::string& pointer, Kind kind) const {
+    return require_in(root_, pointer, kind);
+  }
+
+  // `pointer` is relative to `base`, which lies inside the file at `base_pointer`.
+  const json& require_in(const json& base, const std::string& pointer, Kind kind,
+                         const std::string& base_pointer = "") const {
+    const std::string full = base_pointer + pointer;
+    const json::json_pointer ptr(pointer);
+    if (!base.contains(ptr)) {
+      throw Error(fmt::format("{}: the key '{}' is missing (expected {}); {}", path_.string(), full,
+                              describe(kind), kKeyHint));
+    }
+    const json& value = base.at(ptr);
+    if (!matches(value, kind)) {
+      throw Error(fmt::format("{}: the key '{}' is of type {} (expected {}); {}", path_.string(),
+                              full, value.type_name(), describe(kind), kKeyHint));
+    }
+    return value;
+  }
+
+  // An array of `length` numbers (or nulls when `nullable`), at `pointer`.
+  const json& require_numbers(const std::string& pointer, std::size_t length, bool nullable,
+                              bool integers = false) const {
+    const json& array = require(pointer, Kind::kArray);
+    if (array.size() != length) {
+      throw Error(fmt::format("{}: the key '{}' has {} entries (expected {}); {}", path_.string(),
+                              pointer, array.size(), length, kKeyHint));
+    }
+    const Kind kind = integers ? Kind::kUnsigned : (nullable ? Kind::kNumberOrNull : Kind::kNumber);
+    for (std::size_t i = 0; i < length; ++i) require(fmt::format("{}/{}", pointer, i), kind);
+    return array;
+  }
+
+ private:
+  static constexpr std::string_view kKeyHint =
+      "results.json is damaged or from another program; rerun the reproduction";
+
+  static bool matches(const json& v, Kind kind) {
+    switch (kind) {
+      case Kind::kObject:
+        return v.is_object();
+      case Kind::kArray:
+        return v.is_array();
+      case Kind::kString:
+        return v.is_string();
+      case Kind::kNumber:
+        return v.is_number();
+      case Kind::kNumberOrNull:
+        return v.is_number() || v.is_null();
+      case Kind::kUnsigned:
+        return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+    }
+    return false;
+  }
+
+  static std::string_view describe(Kind kind) {
+    switch (kind) {
+      case Kind::kObject:
+        return "an object";
+      case Kind::kArray:
+        return "an array";
+      case Kind::kString:
+        return "a string";
+      case Kind::kNumber:
+        return "a number";
+      case Kind::kNumberOrNull:
+        return "a number or null";
+      case Kind::kUnsigned:
+        return "a non-negative integer";
+    }
+    return "?";
+  }
+
+  fs::path path_;
+  json root_;
+};
+
+using Kind = ResultsFile::Kind;
+
+// The parts of results.json the page shows as they are, after checking their shapes.
+json checked_results(const ResultsFile& f, std::size_t classes) {
+  json out;
+  for (const char* key : {"/savant_version", "/config/data", "/config/shuffle"}) {
+    f.require(key, Kind::kString);
+  }
+  for (const char* key :
+       {"/config/grid", "/config/hidden", "/config/epochs", "/config/batch", "/config/seed",
+        "/config/threads", "/config/train_limit", "/data/train_images", "/data/test_images"}) {
+    f.require(key, Kind::kUnsigned);
+  }
+  f.require("/config/lr", Kind::kNumber);
+  for (const std::string& m : kRunModels) {
+    for (const std::string& t : kRunTests) {
+      f.require(fmt::format("/accuracy/{}/{}", m, t), Kind::kNumber);
+      f.require(fmt::format("/article/{}/{}", m, t), Kind::kNumber);
+      const json& rows = f.require(fmt::format("/confusion/{}/{}", m, t), Kind::kArray);
+      if (rows.size() != classes) {
+        throw Error(fmt::format("{}: '/confusion/{}/{}' has {} rows, expected one per class ({})",
+                                f.path().string(), m, t, rows.size(), classes));
+      }
+      for (std::size_t r = 0; r < classes; ++r) {
+        f.require_numbers(fmt::format("/confusion/{}/{}/{}", m, t, r), classes, false, true);
+      }
+    }
+    for (const char* key : {"within", "across", "contrast"}) {
+      f.require(fmt::format("/grid_signature/{}/{}", m, key), Kind::kNumberOrNull);
+    }
+    const json& history = f.require(fmt::format("/history/{}", m), Kind::kArray);
+    for (std::size_t e = 0; e < history.size(); ++e) {
+      const std::string at = fmt::format("/history/{}/{}", m, e);
+      f.require(at + "/epoch", Kind::kUnsigned);
+      f.require(at + "/loss", Kind::kNumberOrNull);
+      f.require(at + "/train_accuracy", Kind::kNumber);
+    }
+    out["history"][m] = history;
+  }
+  const json& timings = f.require("/timing_seconds", Kind::kObject);
+  // Checked directly, not through a pointer: a key may hold '/' or '~'.
+  for (const auto& [key, value] : timings.items()) {
+    if (!value.is_number()) {
+      throw Error(fmt::format("{}: '/timing_seconds' has '{}' of type {} (expected a number); {}",
+                              f.path().string(), key, value.type_name(), kRunDirectoryHint));
+    }
+  }
+  out["savant_version"] = f.require("/savant_version", Kind::kString);
+  for (const char* key :
+       {"config", "accuracy", "article", "confusion", "grid_signature", "timing_seconds"}) {
+    out[key] = f.require(std::string("/") + key, Kind::kObject);
+  }
+  out["data"] = f.require("/data", Kind::kObject);
+  return out;
+}
+
+ShuffleMode checked_shuffle_mode(const ResultsFile& f, int grid, std::size_t rows,
+                                 std::size_t cols) {
+  try {
+    const ShuffleMode mode =
+        parse_shuffle_mode(f.require("/config/shuffle", Kind::kString).get<std::string>());
+    validate_grid(grid, rows, cols, mode);
+    return mode;
+  } catch (const Error& e) {
+    throw Error(
+        fmt::format("{}: '/config/shuffle' and '/config/grid' do not describe a "
+                    "shuffling of {}x{} images: {}",
+                    f.path().string(), rows, cols, e.what()));
+  }
+}
+
+}  // namespace
+
+RunResults parse_results_json(std::string_view text, const fs::path& path) {
+  const ResultsFile f(text, path);
+  RunResults r;
+  r.rows = f.require("/data/image_rows", Kind::kUnsigned).get<std::size_t>();
+  r.cols = f.require("/data/image_cols", Kind::kUnsigned).get<std::size_t>();
+  const json& names = f.require("/data/class_names", Kind::kArray);
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    f.require(fmt::format("/data/class_names/{}", c), Kind::kString);
+  }
+  r.classes = names.size();
+  // Each side on its own first: their product could wrap around.
+  if (r.rows == 0 || r.cols == 0 || r.rows > 65536 || r.cols > 65536 || r.rows * r.cols > 65536 ||
+      r.classes < 2 || r.classes > 256) {
+    throw Error(fmt::format("{}: {}x{} images with {} classes is not a run savant makes; {}",
+                            f.path().string(), r.rows, r.cols, r.classes, kRunDirectoryHint));
+  }
+  r.page = checked_results(f, r.classes);
+
+  const auto grid = f.require("/config/grid", Kind::kUnsigned).get<std::uint64_t>();
+  if (grid > 255) {
+    throw Error(fmt::format("{}: '/config/grid' is {}, larger than any grid savant makes; {}",
+                            f.path().string(), grid, kRunDirectoryHint));
+  }
+  r.grid = static_cast<int>(grid);
+  r.mode = checked_shuffle_mode(f, r.grid, r.rows, r.cols);
+  r.seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
+  r.data = fs::path(f.require("/config/data", Kind::kString).get<std::string>());
+  const json::json_pointer machine("/machine");
+  const json& root = f.require("", Kind::kObject);
+  if (root.contains(machine) && root.at(machine).is_object()) r.machine = root.at(machine);
+  return r;
+}
+
+RunResults read_run_results(const fs::path& run_dir) {
+  const fs::path results_path = run_dir / "results.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(results_path, ec)) {
+    throw Error(fmt::format("{} {}: {}", results_path.string(),
+                            fs::exists(results_path, ec) ? "is not a regular file" : "not found",
+                            kRunDirectoryHint));
+  }
+  std::ifstream in(results_path, std::ios::binary);
+  if (!in) {
+    throw Error(fmt::format("{}: cannot open for reading: {}", results_path.string(),
+                            std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw Error(fmt::format("{}: cannot be read", results_path.string()));
+  return parse_results_json(text.str(), results_path);
+}
+
+}  // namespace savant
