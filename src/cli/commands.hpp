@@ -22,7 +22,7 @@ Runner add_eval_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
 Runner add_shuffle_command(CLI::App& app);
 
-// Sweeps (issue 6): sweep, summarize, merge.
+// Sweeps (docs/SWEEPS.md): sweep, summarize, merge.
 Runner add_sweep_command(CLI::App& app);
 Runner add_summarize_command(CLI::App& app);
 Runner add_merge_command(CLI::App& app);

@@ -41,10 +41,9 @@ void print_report(const SavedModel& model, const EvalReport& r) {
         " (trained on {} images, grid {}, {}, seed {}, {} epoch(s); training data crc32 "
         "{:08x})",
         to_string(p.train_on), p.config.grid, to_string(p.config.shuffle), p.config.seed,
-        p.config.epochs, p.train_digest);
+        p.config.epochs, p.train_crc32);
   }
-  fmt::print("\nTest data: {} (training data crc32 {:08x})\n", r.test.data.string(),
-             r.data_train_digest);
+  fmt::print("\nTest data: {} (training data crc32 {:08x})\n", r.test.data.string(), r.train_crc32);
   if (r.original_test) print_evaluation("original test", *r.original_test, r.class_names);
   if (r.shuffled_test) {
     print_evaluation(fmt::format("shuffled test (grid {}, {}, seed {})", r.test.grid,

@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 a run-time error (bad data, unwritable output, divergence),
 // 2 a usage error (unknown option, bad value). Every error ends in a message on stderr.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -22,6 +23,21 @@ constexpr int kExitUsage = 2;
 void print_error(const std::string& message, const char* hint = nullptr) {
   std::fprintf(stderr, "savant: error: %s\n", message.c_str());
   if (hint != nullptr) std::fprintf(stderr, "%s\n", hint);
+}
+
+// The library names a setting by its configuration field; the user typed a flag.
+std::string flag_of(const std::string& field) {
+  if (field == "learning_rate") return "--lr";
+  std::string flag = "--" + field;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+std::string usage_message(const savant::UsageError& e) {
+  const auto* invalid = dynamic_cast<const savant::InvalidSetting*>(&e);
+  if (invalid == nullptr) return e.what();
+  return fmt::format("{} {}: {}", flag_of(invalid->setting()), invalid->value(),
+                     invalid->problem());
 }
 
 }  // namespace
@@ -51,7 +67,6 @@ int main(int argc, char** argv) {
   add(savant::cli::add_eval_command);
   add(savant::cli::add_analyze_command);
   add(savant::cli::add_shuffle_command);
-  // Sweeps (issue 6).
   add(savant::cli::add_sweep_command);
   add(savant::cli::add_summarize_command);
   add(savant::cli::add_merge_command);
@@ -83,7 +98,7 @@ int main(int argc, char** argv) {
     print_error(e.what(), "run 'savant --help' (or 'savant COMMAND --help') for usage");
     return kExitUsage;
   } catch (const savant::UsageError& e) {
-    print_error(e.what(), "run 'savant COMMAND --help' for usage");
+    print_error(usage_message(e), "run 'savant COMMAND --help' for usage");
     return kExitUsage;
   }
 
@@ -93,7 +108,7 @@ int main(int argc, char** argv) {
     }
     return kExitUsage;
   } catch (const savant::UsageError& e) {
-    print_error(e.what(), "run 'savant COMMAND --help' for usage");
+    print_error(usage_message(e), "run 'savant COMMAND --help' for usage");
     return kExitUsage;
   } catch (const savant::Error& e) {
     print_error(e.what());

@@ -1,4 +1,4 @@
-// savant sweep, summarize and merge (issue 6); `savant report --db` draws a sweep.
+// savant sweep, summarize and merge (docs/SWEEPS.md); `savant report --db` draws a sweep.
 
 #include <chrono>
 #include <cstdio>

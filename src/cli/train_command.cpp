@@ -27,7 +27,7 @@ void print_summary(const TrainResult& r, const std::filesystem::path& out) {
   const ExperimentConfig& c = p.config;
   fmt::print("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s\n",
              r.model.name, r.train_count, to_string(p.train_on), p.rows, p.cols,
-             p.train_on == TrainOn::kShuffled
+             p.train_on.kind != RegimeKind::kOriginal
                  ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
                  : std::string(),
              c.seed, c.epochs, r.model.train_seconds);
@@ -36,7 +36,7 @@ void print_summary(const TrainResult& r, const std::filesystem::path& out) {
                100.0 * e.train_accuracy);
   }
   fmt::print("Training data: {} (crc32 {:08x})\nModel: {} ({}, {} parameters)\n", c.data.string(),
-             p.train_digest, out.string(), layer_sizes(r.model.network.layout),
+             p.train_crc32, out.string(), layer_sizes(r.model.network.layout),
              r.model.network.params.size());
 }
 
@@ -48,9 +48,9 @@ Runner add_train_command(CLI::App& app) {
       "train",
       "train one model, on original or on block-shuffled images, and save it as safetensors; "
       "the same seed and options give reproduce's model of the same name, bit for bit");
-  cmd->add_option("--train-on", options->train_on, "which training images: original or shuffled")
-      ->required()
-      ->check(CLI::IsMember({"original", "shuffled"}));
+  cmd->add_option("--train-on", options->train_on,
+                  "which training images: original, shuffled, mixed:P or fresh (docs/SWEEPS.md)")
+      ->required();
   add_experiment_options(*cmd, options->config, options->shuffle);
   cmd->add_option("--out", options->out, "the model file to write (MODEL.safetensors)")->required();
   return [options]() {
@@ -68,7 +68,7 @@ Runner add_train_command(CLI::App& app) {
     TrainResult result;
     {
       ProgressDisplay progress;
-      result = run_train(config, parse_train_on(options->train_on), progress.callback());
+      result = run_train(config, parse_regime(options->train_on), progress.callback());
     }
     save_model(options->out, result.model.network, model_metadata(result.provenance));
     print_summary(result, options->out);

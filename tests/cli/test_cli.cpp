@@ -145,7 +145,7 @@ const CliCase kCases[] = {
   // train: options.
   {"train_missing_train_on", "train --data {data} --out {out}/m.safetensors", 2, "--train-on is required"},
   {"train_missing_out", "train --data {data} --train-on original", 2, "--out is required"},
-  {"train_train_on_sideways", "train --data {data} --out {out}/m.safetensors --train-on sideways", 2, "--train-on: sideways not in {original,shuffled}"},
+  {"train_train_on_sideways", "train --data {data} --out {out}/m.safetensors --train-on sideways", 2, "--train-on sideways: unknown training regime"},
   {"train_unknown_option", "train --data {data} --out {out}/m.safetensors --train-on original --colour red", 2, "--colour"},
   {"train_grid_does_not_divide", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 3", 2, "does not divide the 8x8 images"},
   {"train_grid_one_derange", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 1", 2, "no derangement"},
@@ -262,7 +262,7 @@ const CliCase kCases[] = {
   {"sweep_grid_not_a_number", "sweep --data {data} --db {out}.sqlite --grid four", 2, "'four' is not a valid whole number"},
   {"sweep_grid_does_not_divide", "sweep --data {data} --db {out}.sqlite --grid 3", 2, "does not divide the 8x8 images"},
   {"sweep_grid_one_derange", "sweep --data {data} --db {out}.sqlite --grid 1", 2, "no derangement"},
-  {"sweep_train_on_sideways", "sweep --data {data} --db {out}.sqlite --train-on sideways", 2, "unknown training regime 'sideways'"},
+  {"sweep_train_on_sideways", "sweep --data {data} --db {out}.sqlite --train-on sideways", 2, "sideways: unknown training regime"},
   {"sweep_mixed_out_of_range", "sweep --data {data} --db {out}.sqlite --train-on mixed:2", 2, "mixed:P"},
   {"sweep_lr_zero", "sweep --data {data} --db {out}.sqlite --lr 0", 2, "--lr"},
   {"sweep_seeds_zero", "sweep --data {data} --db {out}.sqlite --seeds 0", 2, "--seeds"},

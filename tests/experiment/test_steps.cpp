@@ -59,7 +59,7 @@ void expect_same_tensors(const std::filesystem::path& a, const std::filesystem::
   cx.erase("threads");
   cy.erase("threads");
   EXPECT_EQ(cx, cy);
-  EXPECT_EQ(x.metadata.at("train_data_crc32"), y.metadata.at("train_data_crc32"));
+  EXPECT_EQ(x.metadata.at("train_crc32"), y.metadata.at("train_crc32"));
 }
 
 // reproduce, then train + eval of each model with the same options: identical weights and

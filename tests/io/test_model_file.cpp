@@ -271,7 +271,8 @@ TEST(ModelFile, ErrorsNameTheFile) {
 // Error; never another exception, never a crash (the asan preset checks the memory accesses).
 TEST(ModelFile, RandomDamageIsAnErrorOrHarmless) {
   nlohmann::json h = valid_header();
-  h["__metadata__"] = model_metadata(ModelProvenance{{}, TrainOn::kShuffled, 2, 2, 7, "1"});
+  h["__metadata__"] =
+      model_metadata(ModelProvenance{{}, Regime{RegimeKind::kShuffled, 0}, 2, 2, 7, "1"});
   const std::string valid = file_bytes(h.dump(), floats(23));
   CounterRng rng(2024, Stream::kInit, 77);
   int errors = 0;
@@ -310,10 +311,10 @@ ModelProvenance sample_provenance() {
   p.config.seed = 0xFFFFFFFFFFFFull;
   p.config.threads = 2;
   p.config.train_limit = 100;
-  p.train_on = TrainOn::kShuffled;
+  p.train_on = Regime{RegimeKind::kShuffled, 0};
   p.rows = 2;
   p.cols = 2;
-  p.train_digest = 0x00abcdef;
+  p.train_crc32 = 0x00abcdef;
   p.savant_version = "9.9.9";
   return p;
 }
@@ -340,7 +341,7 @@ TEST(ModelMetadata, RoundTrip) {
   EXPECT_EQ(q.train_on, p.train_on);
   EXPECT_EQ(q.rows, 2u);
   EXPECT_EQ(q.cols, 2u);
-  EXPECT_EQ(q.train_digest, p.train_digest);
+  EXPECT_EQ(q.train_crc32, p.train_crc32);
   EXPECT_EQ(q.savant_version, "9.9.9");
 }
 
@@ -359,9 +360,9 @@ TEST(ModelMetadata, EachDefectHasItsOwnError) {
       {"format", "other", "format is 'other', expected 'savant-dense'"},
       {"config", "{not json", "'config' is not a JSON object"},
       {"config", R"({"grid": 4})", "the configuration has no 'data'"},
-      {"train_on", "both", "unknown training set 'both'"},
+      {"train_on", "both", "train_on both: unknown training regime"},
       {"image_rows", "two", "'image_rows' is 'two', expected a positive integer"},
-      {"train_data_crc32", "xyz", "'train_data_crc32' is 'xyz', expected 8 hex digits"},
+      {"train_crc32", "xyz", "'train_crc32' is 'xyz', expected 8 hex digits"},
       {"image_rows", "3", "says the model reads 3x2 images, but dense1.kernel takes 4 inputs"},
   };
   for (const Case& c : cases) {
@@ -371,8 +372,8 @@ TEST(ModelMetadata, EachDefectHasItsOwnError) {
     EXPECT_NE(e.find(c.expected), std::string::npos) << c.key << ": " << e;
   }
   auto metadata = good;
-  metadata.erase("train_data_crc32");
-  EXPECT_NE(load_error(model_with_metadata(metadata)).find("has no 'train_data_crc32'"),
+  metadata.erase("train_crc32");
+  EXPECT_NE(load_error(model_with_metadata(metadata)).find("has no 'train_crc32'"),
             std::string::npos);
   nlohmann::json config = nlohmann::json::parse(good.at("config"));
   config["hidden"] = "wide";

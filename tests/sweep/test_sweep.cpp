@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/experiment/experiment.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/mpi.hpp"
 #include "savant/sweep/plot.hpp"
@@ -153,20 +154,60 @@ TEST(Regimes, FreshDrawsNewPuzzlesEveryEpoch) {
   EXPECT_NE(e1.pixels, split.images.pixels);
 }
 
+Evaluation counts(std::size_t correct, std::size_t total) {
+  Evaluation e;
+  e.correct = correct;
+  e.total = total;
+  return e;
+}
+
 StoredJob sample_job(std::uint64_t seed, std::size_t correct) {
   StoredJob job;
   job.config.seed = seed;
   job.config.train_on = parse_regime("mixed:0.5");
   job.config.data_digest = 0x1234;
   job.status = "done";
-  job.result.original_test = {correct, 1000};
-  job.result.shuffled_test = {300, 1000};
+  job.result.original_test = counts(correct, 1000);
+  job.result.shuffled_test = counts(300, 1000);
   job.result.signature = {0.25, 0.125, 0.125, 10, 20};
   job.result.history = {{1, 0.5, 0.75, 1.0}, {2, 0.25, 0.875, 1.0}};
   job.result.started_at = "2026-01-01T00:00:00.000Z";
   job.savant_version = "test";
   job.host = "here";
   return job;
+}
+
+// A job is a configuration through reproduce's own steps: its shuffled-regime model has the
+// numbers of reproduce's shuffled model, and its original-regime model those of the original.
+TEST(SweepJob, GivesTheNumbersOfReproduce) {
+  TempDir dir;
+  const Split train = testing::random_split(96, 8, 8, 3, 1);
+  const Split test = testing::random_split(40, 8, 8, 3, 2);
+  testing::write_dataset(dir.path(), train, test, false);
+  ExperimentConfig config;
+  config.data = dir.path();
+  config.grid = 2;
+  config.hidden = 6;
+  config.epochs = 2;
+  config.batch = 16;
+  config.seed = 11;
+  const ReproduceResult reproduced = run_reproduce(config);
+  const SweepData data = load_sweep_data(dir.path(), 0);
+  for (const ModelReport* model : {&reproduced.original, &reproduced.shuffled}) {
+    JobConfig job;
+    static_cast<ExperimentConfig&>(job) = config;
+    job.train_on = {model == &reproduced.original ? RegimeKind::kOriginal : RegimeKind::kShuffled,
+                    0};
+    job.data_digest = data.digest;
+    const JobResult r = run_job(job, data);
+    EXPECT_EQ(r.original_test.correct, model->on_original_test.correct) << model->name;
+    EXPECT_EQ(r.shuffled_test.correct, model->on_shuffled_test.correct) << model->name;
+    EXPECT_EQ(r.signature.contrast, model->signature.contrast) << model->name;
+    ASSERT_EQ(r.history.size(), model->history.size());
+    for (std::size_t e = 0; e < r.history.size(); ++e) {
+      EXPECT_EQ(r.history[e].loss, model->history[e].loss) << model->name << " epoch " << e;
+    }
+  }
 }
 
 TEST(SweepDb, RecordsReadsBackAndSkipsDoneJobs) {

@@ -36,50 +36,19 @@ Split first_images(const Split& split, std::size_t limit) {
 
 }  // namespace
 
-TrainOn parse_train_on(std::string_view text) {
-  if (text == "original") return TrainOn::kOriginal;
-  if (text == "shuffled") return TrainOn::kShuffled;
-  throw UsageError(fmt::format("unknown training set '{}'; expected original or shuffled", text));
+TrainConfig train_config(const ExperimentConfig& config, std::string name, int threads) {
+  TrainConfig tc;
+  tc.epochs = config.epochs;
+  tc.batch = config.batch;
+  tc.learning_rate = config.learning_rate;
+  tc.seed = config.seed;
+  tc.name = std::move(name);
+  tc.threads = std::max(threads, 1);
+  return tc;
 }
 
-std::string to_string(TrainOn train_on) {
-  return train_on == TrainOn::kOriginal ? "original" : "shuffled";
-}
-
-std::string model_name(TrainOn train_on) {
-  return to_string(train_on) + "_model";
-}
-
-void validate(const ExperimentConfig& config) {
-  if (config.hidden == 0 || config.hidden > 65536) {
-    throw UsageError(fmt::format("--hidden {} is out of range; use 1 to 65536", config.hidden));
-  }
-  if (config.layers == 0 || config.layers > 16) {
-    throw UsageError(fmt::format("--layers {} is out of range; use 1 to 16", config.layers));
-  }
-  if (config.epochs == 0 || config.epochs > 10000) {
-    throw UsageError(fmt::format("--epochs {} is out of range; use 1 to 10000", config.epochs));
-  }
-  if (config.batch == 0 || config.batch > 65536) {
-    throw UsageError(fmt::format("--batch {} is out of range; use 1 to 65536", config.batch));
-  }
-  if (!(config.learning_rate > 0.0f) || !std::isfinite(config.learning_rate)) {
-    throw UsageError(fmt::format("--lr {} must be a positive number", config.learning_rate));
-  }
-  if (config.threads < 1 || config.threads > 1024) {
-    throw UsageError(fmt::format("--threads {} is out of range; use 1 to 1024", config.threads));
-  }
-  if (config.grid < 1 || config.grid > 255) {
-    throw UsageError(
-        fmt::format("--grid {} is out of range; use a divisor of the image size", config.grid));
-  }
-  if (config.grid == 1 &&
-      (config.shuffle == ShuffleMode::kDerange || config.shuffle == ShuffleMode::kFixed)) {
-    throw UsageError(
-        fmt::format("--grid 1 has a single block, which has no derangement; use a "
-                    "grid of 2 or more with --shuffle {}",
-                    to_string(config.shuffle)));
-  }
+std::string model_name(const Regime& regime) {
+  return to_string(regime.kind) + "_model";
 }
 
 std::uint32_t split_digest(const Split& split) {
@@ -102,27 +71,33 @@ Dataset load_experiment_data(const ExperimentConfig& config, int classes) {
   return data;
 }
 
-ImageSet shuffle_training_images(const ImageSet& images, const ExperimentConfig& config) {
-  return shuffle_images(images, config.grid, config.shuffle, config.seed, Stream::kShuffleTrain,
-                        config.threads);
-}
-
 ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& config) {
   return shuffle_images(images, config.grid, config.shuffle, config.seed, Stream::kShuffleTest,
                         config.threads);
 }
 
-void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
+void train_model(ModelReport& model, const ExperimentConfig& config, TrainingImages& images,
                  std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
                  int threads) {
   const auto start = Clock::now();
-  model.network = Network(dense_layout(images.pixels_per_image(), config.hidden, config.layers,
-                                       static_cast<std::size_t>(classes)));
+  model.network = Network(dense_layout(images.images().pixels_per_image(), config.hidden,
+                                       config.layers, static_cast<std::size_t>(classes)));
   glorot_uniform_init(model.network, config.seed);
-  TrainConfig tc{config.epochs, config.batch, config.learning_rate, config.seed, model.name};
-  tc.threads = std::max(threads, 1);
-  model.history = train_network(model.network, images, labels, tc, progress);
+  EpochImagesFn images_for_epoch;
+  if (images.changes_every_epoch()) {
+    images_for_epoch = [&images](std::size_t epoch) -> const ImageSet& {
+      return images.epoch(epoch);
+    };
+  }
+  model.history =
+      train_network(model.network, images.images(), labels,
+                    train_config(config, model.name, threads), progress, images_for_epoch);
   model.train_seconds = seconds_since(start);
+}
+
+void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test) {
+  model.on_original_test = evaluate(model.network, test.images, test.labels);
+  model.on_shuffled_test = evaluate(model.network, shuffled_test, test.labels);
 }
 
 void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid) {
@@ -132,7 +107,7 @@ void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int g
   model.signature = grid_signature(model.correlation, rows, cols, grid);
 }
 
-TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
+TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
                       const ProgressFn& progress) {
   validate(config);
   TrainResult result;
@@ -149,9 +124,8 @@ TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
   result.load_seconds = seconds_since(t);
 
   t = Clock::now();
-  ImageSet shuffled;
-  if (train_on == TrainOn::kShuffled) shuffled = shuffle_training_images(data.train.images, config);
-  const ImageSet& images = train_on == TrainOn::kShuffled ? shuffled : data.train.images;
+  TrainingImages images(data.train.images, train_on, config.grid, config.shuffle, config.seed,
+                        config.threads);
   result.shuffle_seconds = seconds_since(t);
 
   result.model.name = model_name(train_on);
@@ -175,22 +149,25 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   result.train_count = data.train.images.count;
   result.test_count = data.test.images.count;
   result.class_names = class_names(config.data, data.classes);
-  result.train_digest = split_digest(data.train);
+  result.train_crc32 = split_digest(data.train);
   result.timings.load = seconds_since(t);
 
   // 2. Puzzle the images: every training and test image gets its own block permutation.
   t = Clock::now();
-  const ImageSet train_shuffled = shuffle_training_images(data.train.images, config);
+  TrainingImages train_original(data.train.images, {RegimeKind::kOriginal, 0}, config.grid,
+                                config.shuffle, config.seed, config.threads);
+  TrainingImages train_shuffled(data.train.images, {RegimeKind::kShuffled, 0}, config.grid,
+                                config.shuffle, config.seed, config.threads);
   const ImageSet test_shuffled = shuffle_test_images(data.test.images, config);
   result.timings.shuffle = seconds_since(t);
 
   // 3. Train both networks from the same initial weights, in the same order of images.
-  result.original.name = model_name(TrainOn::kOriginal);
-  result.shuffled.name = model_name(TrainOn::kShuffled);
+  result.original.name = model_name({RegimeKind::kOriginal, 0});
+  result.shuffled.name = model_name({RegimeKind::kShuffled, 0});
   // With two threads or more the models train at the same time, each on half of them; the
   // numbers do not depend on how many threads a model gets.
   const bool together = config.threads >= 2;
-  auto train_one = [&](ModelReport& model, const ImageSet& images) {
+  auto train_one = [&](ModelReport& model, TrainingImages& images) {
     train_model(model, config, images, data.train.labels, data.classes, progress,
                 together ? config.threads / 2 : 1);
   };
@@ -203,11 +180,11 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
         failure = std::current_exception();
       }
     });
-    train_one(result.original, data.train.images);
+    train_one(result.original, train_original);
     other.join();
     if (failure) std::rethrow_exception(failure);
   } else {
-    train_one(result.original, data.train.images);
+    train_one(result.original, train_original);
     train_one(result.shuffled, train_shuffled);
   }
   result.timings.train_original_model = result.original.train_seconds;
@@ -215,10 +192,8 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 
   // 4. Cross-evaluate: each model on the original and on the shuffled test images.
   t = Clock::now();
-  for (ModelReport* model : {&result.original, &result.shuffled}) {
-    model->on_original_test = evaluate(model->network, data.test.images, data.test.labels);
-    model->on_shuffled_test = evaluate(model->network, test_shuffled, data.test.labels);
-  }
+  evaluate_model(result.original, data.test, test_shuffled);
+  evaluate_model(result.shuffled, data.test, test_shuffled);
   result.timings.evaluate = seconds_since(t);
 
   // 5. Look inside: correlations of the pixels' weight vectors.
@@ -239,9 +214,9 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   return result;
 }
 
-ModelProvenance provenance_of(const ReproduceResult& result, TrainOn train_on) {
-  return {result.config,        train_on, result.rows, result.cols, result.train_digest,
-          std::string(kVersion)};
+ModelProvenance provenance_of(const ReproduceResult& result, const Regime& train_on) {
+  return {result.config, train_on,           result.rows,
+          result.cols,   result.train_crc32, std::string(kVersion)};
 }
 
 }  // namespace savant

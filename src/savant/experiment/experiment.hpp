@@ -12,42 +12,26 @@
 
 #include "savant/analysis/weight_correlation.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/data/regime.hpp"
 #include "savant/data/shuffle.hpp"
+#include "savant/experiment/config.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/model/network.hpp"
 #include "savant/model/train.hpp"
 
 namespace savant {
 
-struct ExperimentConfig {
-  std::filesystem::path data;
-  int grid = 4;
-  ShuffleMode shuffle = ShuffleMode::kDerange;
-  std::size_t hidden = 128;
-  std::size_t layers = 1;  // hidden layers
-  std::size_t epochs = 5;
-  std::size_t batch = 32;
-  float learning_rate = 1e-3f;
-  std::uint64_t seed = 0;
-  int threads = 1;
-  // Use only the first N training images (0 = all); for quick runs and tests.
-  std::size_t train_limit = 0;
-};
-
-// Which training images a model sees: the split as loaded, or its block-shuffled copy.
-enum class TrainOn { kOriginal, kShuffled };
-TrainOn parse_train_on(std::string_view text);  // throws UsageError
-std::string to_string(TrainOn train_on);
-// "original_model" or "shuffled_model": the name in progress reports, results.json and files.
-std::string model_name(TrainOn train_on);
+// "original_model", "shuffled_model", ...: the name of a model trained in a regime, in progress
+// reports, results.json and files.
+std::string model_name(const Regime& regime);
 
 // How a model was made, as its file's metadata records it: enough to train it again
 // bit for bit, and to evaluate it against the grid it was trained with.
 struct ModelProvenance {
   ExperimentConfig config;
-  TrainOn train_on = TrainOn::kOriginal;
+  Regime train_on;
   std::size_t rows = 0, cols = 0;  // image size
-  std::uint32_t train_digest = 0;  // split_digest of the training split before shuffling
+  std::uint32_t train_crc32 = 0;   // split_digest of the training split before shuffling
   std::string savant_version;
 };
 
@@ -71,7 +55,7 @@ struct Timings {
 struct ReproduceResult {
   ExperimentConfig config;
   std::size_t rows = 0, cols = 0, train_count = 0, test_count = 0;
-  std::uint32_t train_digest = 0;  // CRC-32 of the training images and labels as loaded
+  std::uint32_t train_crc32 = 0;  // split_digest of the training split as loaded
   std::vector<std::string> class_names;
   ModelReport original, shuffled;
   // A few test images for samples.png: index, original and shuffled pixels.
@@ -81,8 +65,8 @@ struct ReproduceResult {
   Timings timings;
 };
 
-// Checks the configuration's numbers before any work is done; throws UsageError.
-void validate(const ExperimentConfig& config);
+// The training engine's settings for one model of the configuration.
+TrainConfig train_config(const ExperimentConfig& config, std::string name, int threads);
 
 // The steps of the experiment. run_reproduce and the single-step commands (train, eval,
 // analyze, shuffle) call the same functions, so that they compute the same numbers.
@@ -91,18 +75,21 @@ void validate(const ExperimentConfig& config);
 // `classes` is the number of labels the model knows.
 Dataset load_experiment_data(const ExperimentConfig& config, int classes = 10);
 
-// The block-shuffled copy of a split's images: training images use Stream::kShuffleTrain, test
-// images Stream::kShuffleTest, so that the two never share a permutation.
-ImageSet shuffle_training_images(const ImageSet& images, const ExperimentConfig& config);
+// The block-shuffled copy of the test images, from Stream::kShuffleTest: the training images'
+// (TrainingImages) come from Stream::kShuffleTrain, so the two never share a permutation.
 ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& config);
 
-// Trains one model on `images`, starting from the seed's Glorot initialisation: every model
-// of a seed starts from the same weights and sees the images in the same order. Fills the
-// report's network, history and train_seconds. `threads` is this model's share of the cores
-// (the result does not depend on it).
-void train_model(ModelReport& model, const ExperimentConfig& config, const ImageSet& images,
+// Trains one model on the images of its regime, starting from the seed's Glorot
+// initialisation: every model of a seed starts from the same weights and sees the images in
+// the same order. Fills the report's network, history and train_seconds. `threads` is this
+// model's share of the cores (the result does not depend on it).
+void train_model(ModelReport& model, const ExperimentConfig& config, TrainingImages& images,
                  std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
                  int threads);
+
+// The model's accuracy on the original test images and on their shuffled copy
+// (shuffle_test_images).
+void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test);
 
 // R, the adjacent map A and the grid signature of the model's first layer.
 void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid);
@@ -114,13 +101,13 @@ struct TrainResult {
   std::size_t train_count = 0;
   double load_seconds = 0, shuffle_seconds = 0;
 };
-TrainResult run_train(const ExperimentConfig& config, TrainOn train_on,
+TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
                       const ProgressFn& progress = {});
 
 ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& progress = {});
 
 // The provenance of one of the two models of a reproduce run.
-ModelProvenance provenance_of(const ReproduceResult& result, TrainOn train_on);
+ModelProvenance provenance_of(const ReproduceResult& result, const Regime& train_on);
 
 // CRC-32 (zlib) of a split's images and labels: identifies the data a model was trained on.
 std::uint32_t split_digest(const Split& split);

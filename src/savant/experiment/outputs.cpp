@@ -40,9 +40,11 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
                                           model == &result.original ? "original" : "shuffled");
     write_file_atomically(out_dir / fmt::format("heatmap_{}.png", model->name),
                           heatmap_png(model->adjacent, result.rows, result.cols, scale, title));
-    save_model(out_dir / fmt::format("{}.safetensors", model->name), model->network,
-               model_metadata(provenance_of(
-                   result, model == &result.original ? TrainOn::kOriginal : TrainOn::kShuffled)));
+    save_model(
+        out_dir / fmt::format("{}.safetensors", model->name), model->network,
+        model_metadata(provenance_of(
+            result,
+            Regime{model == &result.original ? RegimeKind::kOriginal : RegimeKind::kShuffled, 0})));
   }
   std::vector<SampleRow> samples;
   for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {

@@ -57,20 +57,6 @@ nlohmann::json matrix_json(std::span<const double> values, std::size_t rows, std
   return out;
 }
 
-nlohmann::json config_json(const ExperimentConfig& c) {
-  return {{"data", c.data.string()},
-          {"grid", c.grid},
-          {"shuffle", to_string(c.shuffle)},
-          {"hidden", c.hidden},
-          {"layers", c.layers},
-          {"epochs", c.epochs},
-          {"batch", c.batch},
-          {"lr", static_cast<double>(c.learning_rate)},
-          {"seed", c.seed},
-          {"threads", c.threads},
-          {"train_limit", c.train_limit}};
-}
-
 nlohmann::json results_json(const ReproduceResult& r) {
   nlohmann::json j;
   j["savant_version"] = kVersion;
@@ -79,7 +65,7 @@ nlohmann::json results_json(const ReproduceResult& r) {
                {"image_cols", r.cols},
                {"train_images", r.train_count},
                {"test_images", r.test_count},
-               {"train_crc32", fmt::format("{:08x}", r.train_digest)},
+               {"train_crc32", fmt::format("{:08x}", r.train_crc32)},
                {"class_names", r.class_names}};
   for (const ModelReport* m : {&r.original, &r.shuffled}) {
     j["accuracy"][m->name] = {{"original_test", m->on_original_test.accuracy()},
@@ -117,35 +103,7 @@ std::map<std::string, std::string> model_metadata(const ModelProvenance& p) {
           {"shuffle", to_string(p.config.shuffle)},
           {"image_rows", std::to_string(p.rows)},
           {"image_cols", std::to_string(p.cols)},
-          {"train_data_crc32", fmt::format("{:08x}", p.train_digest)}};
-}
-
-ExperimentConfig config_from_json(const nlohmann::json& j, std::string_view source) {
-  auto field = [&](const char* key) -> const nlohmann::json& {
-    if (!j.is_object() || !j.contains(key)) {
-      throw Error(fmt::format("{}: the configuration has no '{}'", source, key));
-    }
-    return j.at(key);
-  };
-  ExperimentConfig c;
-  try {
-    c.data = field("data").get<std::string>();
-    c.grid = field("grid").get<int>();
-    c.shuffle = parse_shuffle_mode(field("shuffle").get<std::string>());
-    c.hidden = field("hidden").get<std::size_t>();
-    c.layers = field("layers").get<std::size_t>();
-    c.epochs = field("epochs").get<std::size_t>();
-    c.batch = field("batch").get<std::size_t>();
-    c.learning_rate = static_cast<float>(field("lr").get<double>());
-    c.seed = field("seed").get<std::uint64_t>();
-    c.threads = field("threads").get<int>();
-    c.train_limit = field("train_limit").get<std::size_t>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: a configuration field has the wrong type: {}", source, e.what()));
-  } catch (const UsageError& e) {
-    throw Error(fmt::format("{}: {}", source, e.what()));
-  }
-  return c;
+          {"train_crc32", fmt::format("{:08x}", p.train_crc32)}};
 }
 
 std::optional<ModelProvenance> provenance_from_metadata(
@@ -157,8 +115,10 @@ std::optional<ModelProvenance> provenance_from_metadata(
     throw Error(
         fmt::format("{}: format is '{}', expected '{}'", where, format->second, kModelFormat));
   }
-  auto get = [&](const char* key) -> const std::string& {
+  // `old_key`: the name files of earlier versions use.
+  auto get = [&](const char* key, const char* old_key = nullptr) -> const std::string& {
     auto it = metadata.find(key);
+    if (it == metadata.end() && old_key != nullptr) it = metadata.find(old_key);
     if (it == metadata.end()) {
       throw Error(fmt::format("{} has no '{}' (a file savant did not write whole?)", where, key));
     }
@@ -180,16 +140,16 @@ std::optional<ModelProvenance> provenance_from_metadata(
   }
   p.config = config_from_json(config, where + " config");
   try {
-    p.train_on = parse_train_on(get("train_on"));
+    p.train_on = parse_regime(get("train_on"));
   } catch (const UsageError& e) {
     throw Error(fmt::format("{}: {}", where, e.what()));
   }
   p.rows = size("image_rows");
   p.cols = size("image_cols");
-  const std::string& crc = get("train_data_crc32");
-  auto [end, ec] = std::from_chars(crc.data(), crc.data() + crc.size(), p.train_digest, 16);
+  const std::string& crc = get("train_crc32", "train_data_crc32");
+  auto [end, ec] = std::from_chars(crc.data(), crc.data() + crc.size(), p.train_crc32, 16);
   if (crc.size() != 8 || ec != std::errc() || end != crc.data() + crc.size()) {
-    throw Error(fmt::format("{}: 'train_data_crc32' is '{}', expected 8 hex digits", where, crc));
+    throw Error(fmt::format("{}: 'train_crc32' is '{}', expected 8 hex digits", where, crc));
   }
   p.savant_version = get("savant_version");
   return p;

@@ -12,9 +12,6 @@
 
 namespace savant {
 
-nlohmann::json config_json(const ExperimentConfig& config);
-// The inverse of config_json; throws Error naming `source` for a missing or mistyped field.
-ExperimentConfig config_from_json(const nlohmann::json& json, std::string_view source);
 nlohmann::json results_json(const ReproduceResult& result);
 // Accuracy, per-class accuracy and confusion matrix of one model on one test set.
 nlohmann::json evaluation_json(const Evaluation& evaluation);
@@ -23,8 +20,9 @@ nlohmann::json signature_json(const GridSignature& signature);
 // The model file's __metadata__: the run's configuration, savant's version and the training
 // data's digest, as strings. The one builder for reproduce and train.
 std::map<std::string, std::string> model_metadata(const ModelProvenance& provenance);
-// Reads model_metadata back. Empty when the file was not written by savant (no "format" key);
-// throws Error naming `source` when savant's metadata is there but malformed.
+// Reads model_metadata back, and the names files of earlier versions use (train_data_crc32 for
+// train_crc32, lr for learning_rate). Empty when the file was not written by savant (no "format"
+// key); throws Error naming `source` when savant's metadata is there but malformed.
 std::optional<ModelProvenance> provenance_from_metadata(
     const std::map<std::string, std::string>& metadata, std::string_view source);
 

@@ -26,7 +26,7 @@ nlohmann::json trained_json(const SavedModel& model) {
           {"config", config_json(p.config)},
           {"image_rows", p.rows},
           {"image_cols", p.cols},
-          {"train_data_crc32", crc_text(p.train_digest)},
+          {"train_crc32", crc_text(p.train_crc32)},
           {"savant_version", p.savant_version}};
 }
 
@@ -112,13 +112,13 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
   }
   if (options.shuffled_test) validate_grid(test.grid, report.rows, report.cols, test.shuffle);
   report.class_names = class_names(options.data, classes);
-  report.data_train_digest = split_digest(data.train);
-  if (model.provenance && model.provenance->train_digest != report.data_train_digest) {
+  report.train_crc32 = split_digest(data.train);
+  if (model.provenance && model.provenance->train_crc32 != report.train_crc32) {
     report.warnings.push_back(fmt::format(
         "the training images in '{}' (crc32 {}) are not those {} was trained on (crc32 {}); "
         "its test images may not belong to its training set",
-        options.data.string(), crc_text(report.data_train_digest), model.path.string(),
-        crc_text(model.provenance->train_digest)));
+        options.data.string(), crc_text(report.train_crc32), model.path.string(),
+        crc_text(model.provenance->train_crc32)));
   }
 
   if (options.original_test) {
@@ -135,12 +135,9 @@ nlohmann::json eval_json(const SavedModel& model, const EvalReport& report) {
   nlohmann::json j;
   j["model"] = model.path.string();
   j["trained"] = trained_json(model);
-  j["test"] = {{"data", report.test.data.string()},
-               {"grid", report.test.grid},
-               {"shuffle", to_string(report.test.shuffle)},
-               {"seed", report.test.seed},
-               {"train_data_crc32", crc_text(report.data_train_digest)},
-               {"class_names", report.class_names}};
+  j["test"] = {{"data", report.test.data.string()},           {"grid", report.test.grid},
+               {"shuffle", to_string(report.test.shuffle)},   {"seed", report.test.seed},
+               {"train_crc32", crc_text(report.train_crc32)}, {"class_names", report.class_names}};
   j["accuracy"] = nlohmann::json::object();
   for (const auto& [key, evaluation] : {std::pair{"original_test", &report.original_test},
                                         std::pair{"shuffled_test", &report.shuffled_test}}) {
@@ -234,7 +231,9 @@ ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::
     report.files.push_back(out_dir / (prefix + "-labels-idx1-ubyte.gz"));
     write_idx_labels(report.files.back(), labels);
   };
-  write_split("train", shuffle_training_images(data.train.images, config), data.train.labels);
+  const TrainingImages train(data.train.images, {RegimeKind::kShuffled, 0}, config.grid,
+                             config.shuffle, config.seed, config.threads);
+  write_split("train", train.images(), data.train.labels);
   write_split("t10k", shuffle_test_images(data.test.images, config), data.test.labels);
 
   const nlohmann::json manifest = {{"savant_version", kVersion},
@@ -244,7 +243,7 @@ ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::
                                    {"seed", options.seed},
                                    {"train_images", report.train_count},
                                    {"test_images", report.test_count},
-                                   {"source_train_crc32", crc_text(split_digest(data.train))}};
+                                   {"train_crc32", crc_text(split_digest(data.train))}};
   report.files.push_back(out_dir / "shuffle.json");
   write_file_atomically(report.files.back(), manifest.dump(2) + "\n");
   return report;

@@ -44,7 +44,7 @@ struct EvalReport {
   std::vector<std::string> class_names;
   // CRC-32 of the training split of `test.data`, cut as the model's training was; compared
   // with the model's own when the metadata is there.
-  std::uint32_t data_train_digest = 0;
+  std::uint32_t train_crc32 = 0;
   std::optional<Evaluation> original_test, shuffled_test;
   // Reasons to distrust the numbers (another grid than the model's, other training data).
   std::vector<std::string> warnings;

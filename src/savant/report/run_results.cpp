@@ -125,7 +125,10 @@ json checked_results(const ResultsFile& f, std::size_t classes) {
         "/config/threads", "/config/train_limit", "/data/train_images", "/data/test_images"}) {
     f.require(key, Kind::kUnsigned);
   }
-  f.require("/config/lr", Kind::kNumber);
+  // results.json of earlier versions call the learning rate "lr".
+  f.require(
+      f.require("/config", Kind::kObject).contains("lr") ? "/config/lr" : "/config/learning_rate",
+      Kind::kNumber);
   for (const std::string& m : kRunModels) {
     for (const std::string& t : kRunTests) {
       f.require(fmt::format("/accuracy/{}/{}", m, t), Kind::kNumber);

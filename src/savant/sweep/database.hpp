@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "savant/sweep/sweep.hpp"
+#include "savant/sweep/job.hpp"
 
 struct sqlite3;
 

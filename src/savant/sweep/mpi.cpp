@@ -70,10 +70,11 @@ JobOutcome outcome_from_json(const std::string& text, const JobConfig& job) {
   }
   JobOutcome o{job, j.at("ok").get<bool>(), {}, j.at("error").get<std::string>()};
   JobResult& r = o.result;
-  r.original_test = {j["original_test"][0].get<std::size_t>(),
-                     j["original_test"][1].get<std::size_t>()};
-  r.shuffled_test = {j["shuffled_test"][0].get<std::size_t>(),
-                     j["shuffled_test"][1].get<std::size_t>()};
+  for (const auto& [key, e] : {std::pair{"original_test", &r.original_test},
+                               std::pair{"shuffled_test", &r.shuffled_test}}) {
+    e->correct = j.at(key)[0].get<std::size_t>();
+    e->total = j.at(key)[1].get<std::size_t>();
+  }
   const auto& s = j.at("signature");
   r.signature = {real(s[0]), real(s[1]), real(s[2]), s[3].get<std::size_t>(),
                  s[4].get<std::size_t>()};

@@ -1,5 +1,5 @@
 #pragma once
-// Sweeps over MPI ranks (issue 6), built only where CMake finds MPI (SAVANT_HAVE_MPI):
+// Sweeps over MPI ranks (docs/SWEEPS.md), built only where CMake finds MPI (SAVANT_HAVE_MPI):
 // `mpirun -np N savant sweep ...` makes rank 0 the one writer of the database and hands jobs
 // out one at a time to ranks 1 .. N-1, each training one model at a time; a rank that finishes
 // early gets the next job, so uneven jobs balance themselves.
@@ -7,7 +7,7 @@
 #include <functional>
 #include <vector>
 
-#include "savant/sweep/sweep.hpp"
+#include "savant/sweep/runner.hpp"
 
 namespace savant {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "savant/io/plot.hpp"
-#include "savant/sweep/sweep.hpp"
+#include "savant/sweep/summary.hpp"
 
 namespace savant {
 

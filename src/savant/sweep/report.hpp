@@ -1,6 +1,6 @@
 #pragma once
-// The HTML page of a sweep (issue 6): Vega-Lite charts of the statistics over seeds, with 95%
-// confidence bands. Accuracy against grid size per training regime and test set, grid-signature
+// The HTML page of a sweep (docs/SWEEPS.md): Vega-Lite charts of the statistics over seeds, with
+// 95% confidence bands. Accuracy against grid size per training regime and test set, grid-signature
 // contrast against grid size, accuracy against the mixing fraction P, and width and depth.
 
 #include <filesystem>
@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "savant/sweep/sweep.hpp"
+#include "savant/sweep/summary.hpp"
 
 namespace savant {
 

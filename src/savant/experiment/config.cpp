@@ -1,0 +1,91 @@
+#include "savant/experiment/config.hpp"
+
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+namespace {
+
+template <typename T>
+void check_range(const char* field, T value, T lo, T hi) {
+  if (value < lo || value > hi) {
+    throw InvalidSetting(field, fmt::format("{}", value),
+                         fmt::format("out of range; use {} to {}", lo, hi));
+  }
+}
+
+}  // namespace
+
+void validate(const ExperimentConfig& config) {
+  check_range<std::size_t>("hidden", config.hidden, 1, 65536);
+  check_range<std::size_t>("layers", config.layers, 1, 16);
+  check_range<std::size_t>("epochs", config.epochs, 1, 10000);
+  check_range<std::size_t>("batch", config.batch, 1, 65536);
+  if (!(config.learning_rate > 0.0f) || !std::isfinite(config.learning_rate)) {
+    throw InvalidSetting("learning_rate", fmt::format("{}", config.learning_rate),
+                         "must be a positive number (e.g. 0.001)");
+  }
+  check_range("threads", config.threads, 1, 1024);
+  if (config.grid < 1 || config.grid > 255) {
+    throw InvalidSetting("grid", std::to_string(config.grid),
+                         "out of range; use a divisor of the image size");
+  }
+  if (config.grid == 1 &&
+      (config.shuffle == ShuffleMode::kDerange || config.shuffle == ShuffleMode::kFixed)) {
+    throw InvalidSetting("grid", "1",
+                         fmt::format("a single block has no derangement; use a grid of 2 or "
+                                     "more with shuffle {}",
+                                     to_string(config.shuffle)));
+  }
+}
+
+double learning_rate_json(float learning_rate) {
+  return std::stod(fmt::format("{}", learning_rate));
+}
+
+nlohmann::json config_json(const ExperimentConfig& c) {
+  return {{"data", c.data.string()},
+          {"grid", c.grid},
+          {"shuffle", to_string(c.shuffle)},
+          {"hidden", c.hidden},
+          {"layers", c.layers},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"learning_rate", learning_rate_json(c.learning_rate)},
+          {"seed", c.seed},
+          {"threads", c.threads},
+          {"train_limit", c.train_limit}};
+}
+
+ExperimentConfig config_from_json(const nlohmann::json& j, std::string_view source) {
+  auto field = [&](const char* key, const char* old_key = nullptr) -> const nlohmann::json& {
+    if (j.is_object() && j.contains(key)) return j.at(key);
+    if (old_key != nullptr && j.is_object() && j.contains(old_key)) return j.at(old_key);
+    throw Error(fmt::format("{}: the configuration has no '{}'", source, key));
+  };
+  ExperimentConfig c;
+  try {
+    c.data = field("data").get<std::string>();
+    c.grid = field("grid").get<int>();
+    c.shuffle = parse_shuffle_mode(field("shuffle").get<std::string>());
+    c.hidden = field("hidden").get<std::size_t>();
+    c.layers = field("layers").get<std::size_t>();
+    c.epochs = field("epochs").get<std::size_t>();
+    c.batch = field("batch").get<std::size_t>();
+    c.learning_rate = static_cast<float>(field("learning_rate", "lr").get<double>());
+    c.seed = field("seed").get<std::uint64_t>();
+    c.threads = field("threads").get<int>();
+    c.train_limit = field("train_limit").get<std::size_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: a configuration field has the wrong type: {}", source, e.what()));
+  } catch (const UsageError& e) {
+    throw Error(fmt::format("{}: {}", source, e.what()));
+  }
+  return c;
+}
+
+}  // namespace savant

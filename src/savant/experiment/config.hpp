@@ -1,0 +1,47 @@
+#pragma once
+// The configuration of a run: every setting that decides what is trained and how, checked in
+// one place. Each front end (the command line, sweep files) only parses text into it.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "savant/data/shuffle.hpp"
+
+namespace savant {
+
+struct ExperimentConfig {
+  std::filesystem::path data;
+  int grid = 4;
+  ShuffleMode shuffle = ShuffleMode::kDerange;
+  std::size_t hidden = 128;
+  std::size_t layers = 1;  // hidden layers
+  std::size_t epochs = 5;
+  std::size_t batch = 32;
+  float learning_rate = 1e-3f;
+  std::uint64_t seed = 0;
+  int threads = 1;
+  // Use only the first N training images (0 = all); for quick runs and tests.
+  std::size_t train_limit = 0;
+  bool operator==(const ExperimentConfig&) const = default;
+};
+
+// Checks every setting's range before any work is done (the grid against the images is
+// checked once they are loaded, by validate_grid). Throws InvalidSetting naming the field.
+void validate(const ExperimentConfig& config);
+
+// {"data", "grid", "shuffle", "hidden", "layers", "epochs", "batch", "learning_rate", "seed",
+//  "threads", "train_limit"}: results.json's "config" and the model files' metadata.
+nlohmann::json config_json(const ExperimentConfig& config);
+// The inverse of config_json; throws Error naming `source` for a missing or mistyped field.
+// Files written before the learning rate was named learning_rate call it "lr".
+ExperimentConfig config_from_json(const nlohmann::json& json, std::string_view source);
+
+// The learning rate as JSON: the float's shortest decimal form (0.001), not its binary
+// expansion as a double; it reads back as the same float.
+double learning_rate_json(float learning_rate);
+
+}  // namespace savant

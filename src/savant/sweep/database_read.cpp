@@ -1,0 +1,178 @@
+#include <sqlite3.h>
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+#include "savant/sweep/database.hpp"
+#include "savant/sweep/sqlite_statement.hpp"
+
+namespace savant {
+
+using sqlite::Statement;
+
+std::set<std::string> SweepDb::done_keys() {
+  std::set<std::string> keys;
+  Statement q(db_, "SELECT job_key FROM runs WHERE status = 'done'", path_);
+  while (q.step()) keys.insert(q.text(0));
+  return keys;
+}
+
+namespace {
+
+constexpr const char* kSelectRuns =
+    "SELECT job_key, grid, shuffle, train_on, hidden, layers, epochs, batch, learning_rate, "
+    "train_limit, data_digest, seed, status, error, started_at, finished_at, train_seconds, "
+    "savant_version, host FROM runs";
+
+StoredJob read_run(const Statement& q) {
+  StoredJob job;
+  JobConfig& c = job.config;
+  c.grid = static_cast<int>(q.integer(1));
+  c.shuffle = parse_shuffle_mode(q.text(2));
+  c.train_on = parse_regime(q.text(3));
+  c.hidden = static_cast<std::size_t>(q.integer(4));
+  c.layers = static_cast<std::size_t>(q.integer(5));
+  c.epochs = static_cast<std::size_t>(q.integer(6));
+  c.batch = static_cast<std::size_t>(q.integer(7));
+  c.learning_rate = static_cast<float>(q.real(8));
+  c.train_limit = static_cast<std::size_t>(q.integer(9));
+  c.data_digest = static_cast<std::uint32_t>(std::stoul(q.text(10), nullptr, 16));
+  c.seed = static_cast<std::uint64_t>(q.integer(11));
+  job.status = q.text(12);
+  job.error = q.text(13);
+  job.result.started_at = q.text(14);
+  job.result.finished_at = q.text(15);
+  job.result.train_seconds = q.real(16);
+  job.savant_version = q.text(17);
+  job.host = q.text(18);
+  return job;
+}
+
+}  // namespace
+
+std::vector<StoredJob> SweepDb::read_all() {
+  std::vector<StoredJob> jobs;
+  std::map<std::string, std::size_t> index;
+  {
+    Statement q(db_, (std::string(kSelectRuns) + " ORDER BY rowid").c_str(), path_);
+    while (q.step()) {
+      index[q.text(0)] = jobs.size();
+      jobs.push_back(read_run(q));
+    }
+  }
+  Statement acc(db_, "SELECT job_key, test, correct, total FROM accuracies", path_);
+  while (acc.step()) {
+    auto it = index.find(acc.text(0));
+    if (it == index.end()) continue;
+    Evaluation& e = acc.text(1) == "original_test" ? jobs[it->second].result.original_test
+                                                   : jobs[it->second].result.shuffled_test;
+    e.correct = static_cast<std::size_t>(acc.integer(2));
+    e.total = static_cast<std::size_t>(acc.integer(3));
+  }
+  Statement sig(db_,
+                "SELECT job_key, within, across, contrast, within_pairs, across_pairs FROM "
+                "signatures",
+                path_);
+  while (sig.step()) {
+    auto it = index.find(sig.text(0));
+    if (it == index.end()) continue;
+    jobs[it->second].result.signature = {sig.real(1), sig.real(2), sig.real(3),
+                                         static_cast<std::size_t>(sig.integer(4)),
+                                         static_cast<std::size_t>(sig.integer(5))};
+  }
+  Statement hist(db_,
+                 "SELECT job_key, epoch, loss, train_accuracy, seconds FROM history ORDER BY "
+                 "job_key, epoch",
+                 path_);
+  while (hist.step()) {
+    auto it = index.find(hist.text(0));
+    if (it == index.end()) continue;
+    jobs[it->second].result.history.push_back(
+        {static_cast<std::size_t>(hist.integer(1)), hist.real(2), hist.real(3), hist.real(4)});
+  }
+  return jobs;
+}
+
+bool same_results(const StoredJob& a, const StoredJob& b) {
+  auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+  const JobResult &x = a.result, &y = b.result;
+  if (a.status != b.status || !(a.config == b.config)) return false;
+  auto same_counts = [](const Evaluation& p, const Evaluation& q) {
+    return p.correct == q.correct && p.total == q.total;
+  };
+  if (!same_counts(x.original_test, y.original_test) ||
+      !same_counts(x.shuffled_test, y.shuffled_test)) {
+    return false;
+  }
+  if (!same(x.signature.within, y.signature.within) ||
+      !same(x.signature.across, y.signature.across) ||
+      !same(x.signature.contrast, y.signature.contrast) ||
+      x.signature.within_pairs != y.signature.within_pairs ||
+      x.signature.across_pairs != y.signature.across_pairs) {
+    return false;
+  }
+  if (x.history.size() != y.history.size()) return false;
+  for (std::size_t i = 0; i < x.history.size(); ++i) {
+    if (x.history[i].epoch != y.history[i].epoch || !same(x.history[i].loss, y.history[i].loss) ||
+        !same(x.history[i].train_accuracy, y.history[i].train_accuracy)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::size_t merge_databases(const std::filesystem::path& out,
+                            const std::vector<std::filesystem::path>& inputs) {
+  // Everything is read and compared before the output is opened for writing, so that a bad
+  // input or a conflict leaves the output exactly as it was (or absent).
+  std::error_code ec;
+  const bool out_exists = std::filesystem::exists(out, ec);
+  std::map<std::string, std::pair<StoredJob, std::filesystem::path>> present;
+  if (out_exists) {
+    SweepDb existing(out, SweepDb::Mode::kReadOnly);
+    for (StoredJob& job : existing.read_all()) {
+      if (job.status == "done") {
+        std::string key = job_key(job.config);
+        present.emplace(std::move(key), std::pair{std::move(job), out});
+      }
+    }
+  }
+  std::vector<StoredJob> additions;
+  for (const auto& in : inputs) {
+    if (out_exists && std::filesystem::equivalent(in, out, ec)) {
+      throw UsageError(fmt::format("merge: {} is both an input and the output", in.string()));
+    }
+    SweepDb db(in, SweepDb::Mode::kReadOnly);
+    for (StoredJob& job : db.read_all()) {
+      if (job.status != "done") continue;
+      const std::string key = job_key(job.config);
+      auto it = present.find(key);
+      if (it != present.end()) {
+        if (!same_results(it->second.first, job)) {
+          throw Error(fmt::format(
+              "merge: job {} appears in {} and in {} with different results; nothing was "
+              "merged into {}",
+              key, it->second.second.string(), in.string(), out.string()));
+        }
+        continue;
+      }
+      additions.push_back(job);
+      present.emplace(key, std::pair{std::move(job), in});
+    }
+  }
+  SweepDb target(out, SweepDb::Mode::kWrite);
+  target.begin();
+  try {
+    for (const StoredJob& job : additions) target.record(job);
+    target.commit();
+  } catch (...) {
+    target.rollback();
+    throw;
+  }
+  return additions.size();
+}
+
+}  // namespace savant

@@ -1,0 +1,104 @@
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include "savant/sweep/database.hpp"
+#include "savant/sweep/sqlite_statement.hpp"
+
+namespace savant {
+
+using sqlite::as_int;
+using sqlite::Statement;
+
+void SweepDb::record(const StoredJob& job) {
+  const std::string key = job_key(job.config);
+  const JobConfig& c = job.config;
+  const JobResult& r = job.result;
+  const bool nested = !sqlite3_get_autocommit(db_);
+  if (!nested) begin();
+  try {
+    Statement(db_, "DELETE FROM runs WHERE job_key = ?1", path_).bind(1, key).run();
+    Statement run(db_,
+                  "INSERT INTO runs (job_key, grid, shuffle, train_on, regime, mix, hidden, "
+                  "layers, epochs, batch, learning_rate, train_limit, data_digest, seed, status, "
+                  "error, started_at, finished_at, train_seconds, savant_version, host) VALUES "
+                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                  "?18, ?19, ?20, ?21)",
+                  path_);
+    run.bind(1, key)
+        .bind(2, std::int64_t{c.grid})
+        .bind(3, to_string(c.shuffle))
+        .bind(4, to_string(c.train_on))
+        .bind(5, to_string(c.train_on.kind));
+    if (c.train_on.kind == RegimeKind::kMixed) {
+      run.bind(6, c.train_on.mix);
+    } else {
+      run.bind_null(6);
+    }
+    run.bind(7, as_int(c.hidden))
+        .bind(8, as_int(c.layers))
+        .bind(9, as_int(c.epochs))
+        .bind(10, as_int(c.batch))
+        .bind(11, static_cast<double>(c.learning_rate))
+        .bind(12, as_int(c.train_limit))
+        .bind(13, fmt::format("{:08x}", c.data_digest))
+        .bind(14, static_cast<std::int64_t>(c.seed))
+        .bind(15, job.status);
+    if (job.error.empty()) {
+      run.bind_null(16);
+    } else {
+      run.bind(16, job.error);
+    }
+    run.bind(17, r.started_at)
+        .bind(18, r.finished_at)
+        .bind(19, r.train_seconds)
+        .bind(20, job.savant_version)
+        .bind(21, job.host)
+        .run();
+    if (job.status == "done") {
+      Statement acc(db_,
+                    "INSERT INTO accuracies (job_key, test, correct, total, accuracy) VALUES "
+                    "(?1, ?2, ?3, ?4, ?5)",
+                    path_);
+      for (const auto& [test, a] : {std::pair{"original_test", r.original_test},
+                                    std::pair{"shuffled_test", r.shuffled_test}}) {
+        acc.bind(1, key)
+            .bind(2, std::string(test))
+            .bind(3, as_int(a.correct))
+            .bind(4, as_int(a.total))
+            .bind(5, a.accuracy())
+            .run();
+      }
+      Statement(db_,
+                "INSERT INTO signatures (job_key, grid, within, across, contrast, within_pairs, "
+                "across_pairs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                path_)
+          .bind(1, key)
+          .bind(2, std::int64_t{c.grid})
+          .bind(3, r.signature.within)
+          .bind(4, r.signature.across)
+          .bind(5, r.signature.contrast)
+          .bind(6, as_int(r.signature.within_pairs))
+          .bind(7, as_int(r.signature.across_pairs))
+          .run();
+      Statement hist(db_,
+                     "INSERT INTO history (job_key, epoch, loss, train_accuracy, seconds) VALUES "
+                     "(?1, ?2, ?3, ?4, ?5)",
+                     path_);
+      for (const EpochRecord& e : r.history) {
+        hist.bind(1, key)
+            .bind(2, as_int(e.epoch))
+            .bind(3, e.loss)
+            .bind(4, e.train_accuracy)
+            .bind(5, e.seconds)
+            .run();
+      }
+    }
+    if (!nested) commit();
+  } catch (...) {
+    if (!nested) rollback();
+    throw;
+  }
+}
+
+}  // namespace savant

@@ -1,0 +1,86 @@
+#include "savant/sweep/job.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "savant/experiment/experiment.hpp"
+
+namespace savant {
+
+std::string config_key(const JobConfig& job) {
+  return fmt::format(
+      "grid={},shuffle={},train_on={},hidden={},layers={},epochs={},batch={},lr={},"
+      "train_limit={},data={:08x}",
+      job.grid, to_string(job.shuffle), to_string(job.train_on), job.hidden, job.layers, job.epochs,
+      job.batch, job.learning_rate, job.train_limit, job.data_digest);
+}
+
+std::string job_key(const JobConfig& job) {
+  return fmt::format("{},seed={}", config_key(job), job.seed);
+}
+
+nlohmann::json config_json(const JobConfig& job) {
+  nlohmann::json j = config_json(static_cast<const ExperimentConfig&>(job));
+  for (const char* key : {"data", "threads", "seed"}) j.erase(key);
+  j["train_on"] = to_string(job.train_on);
+  j["mix"] = job.train_on.kind == RegimeKind::kMixed ? nlohmann::json(job.train_on.mix)
+                                                     : nlohmann::json(nullptr);
+  j["data_digest"] = fmt::format("{:08x}", job.data_digest);
+  return j;
+}
+
+std::string utc_timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count() % 1000);
+}
+
+SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_limit) {
+  ExperimentConfig config;
+  config.data = dir;
+  config.train_limit = train_limit;
+  SweepData out{load_experiment_data(config), 0};
+  // One number for both splits: a job's key changes when either does.
+  const Split& train = out.data.train;
+  Split both;
+  both.images = train.images;
+  both.images.pixels.insert(both.images.pixels.end(), out.data.test.images.pixels.begin(),
+                            out.data.test.images.pixels.end());
+  both.labels = train.labels;
+  both.labels.insert(both.labels.end(), out.data.test.labels.begin(), out.data.test.labels.end());
+  out.digest = split_digest(both);
+  return out;
+}
+
+JobResult run_job(const JobConfig& job, const SweepData& sweep) {
+  const Split& train = sweep.data.train;
+  validate_grid(job.grid, train.images.rows, train.images.cols, job.shuffle);
+  JobResult result;
+  result.started_at = utc_timestamp();
+
+  ExperimentConfig config = job;
+  config.threads = 1;
+  ModelReport model;
+  model.name = job_key(job);
+  TrainingImages images(train.images, job.train_on, config.grid, config.shuffle, config.seed,
+                        config.threads);
+  train_model(model, config, images, train.labels, sweep.data.classes, {}, config.threads);
+  evaluate_model(model, sweep.data.test, shuffle_test_images(sweep.data.test.images, config));
+  analyze_model(model, train.images.rows, train.images.cols, config.grid);
+
+  result.original_test = std::move(model.on_original_test);
+  result.shuffled_test = std::move(model.on_shuffled_test);
+  result.signature = model.signature;
+  result.history = std::move(model.history);
+  result.train_seconds = model.train_seconds;
+  result.finished_at = utc_timestamp();
+  return result;
+}
+
+}  // namespace savant

@@ -1,0 +1,78 @@
+#include "savant/sweep/runner.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <Eigen/Core>
+
+namespace savant {
+
+void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
+              const std::function<void(JobOutcome&&)>& commit) {
+  // Eigen sets its cache-blocking sizes in statics on first use; racing threads could see
+  // different blockings and so sum in a different order. Set them once, before any thread.
+  Eigen::initParallel();
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<JobOutcome> finished;
+  std::size_t next = 0, running = 0;
+  bool stop = false;
+
+  auto worker = [&] {
+    for (;;) {
+      std::size_t index;
+      {
+        std::lock_guard lock(mutex);
+        if (stop || next >= jobs.size()) return;
+        index = next++;
+        ++running;
+      }
+      JobOutcome outcome{jobs[index], false, {}, {}};
+      try {
+        outcome.result = run_job(jobs[index], data);
+        outcome.ok = true;
+      } catch (const std::exception& e) {
+        outcome.error = e.what();
+      }
+      {
+        std::lock_guard lock(mutex);
+        --running;
+        finished.push_back(std::move(outcome));
+      }
+      ready.notify_one();
+    }
+  };
+
+  const std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)),
+                                                    1, std::max<std::size_t>(jobs.size(), 1));
+  std::exception_ptr failure;
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < count; ++t) pool.emplace_back(worker);
+    std::size_t committed = 0;
+    while (committed < jobs.size()) {
+      std::unique_lock lock(mutex);
+      ready.wait(lock, [&] { return !finished.empty() || (stop && running == 0); });
+      if (finished.empty()) break;
+      JobOutcome outcome = std::move(finished.front());
+      finished.pop_front();
+      lock.unlock();
+      ++committed;
+      if (failure) continue;  // drain what is still running, write nothing more
+      try {
+        commit(std::move(outcome));
+      } catch (...) {
+        failure = std::current_exception();
+        std::lock_guard relock(mutex);
+        stop = true;
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace savant

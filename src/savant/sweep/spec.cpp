@@ -1,0 +1,248 @@
+#include "savant/sweep/spec.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+namespace {
+
+template <typename T>
+T parse_number(std::string_view text, std::string_view where) {
+  T value{};
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || text.empty()) {
+    throw UsageError(fmt::format("{}: '{}' is not a valid {}", where, text,
+                                 std::is_integral_v<T> ? "whole number" : "number"));
+  }
+  return value;
+}
+
+template <typename T>
+std::vector<T> parse_numbers(const std::vector<std::string>& values, std::string_view where) {
+  std::vector<T> out;
+  for (const std::string& v : values) out.push_back(parse_number<T>(v, where));
+  return out;
+}
+
+std::string single(const std::vector<std::string>& values, std::string_view where) {
+  if (values.size() != 1) {
+    throw UsageError(fmt::format("{} takes one value, not a list of {}", where, values.size()));
+  }
+  return values.front();
+}
+
+}  // namespace
+
+void set_sweep_option(SweepSpec& spec, std::string_view name,
+                      const std::vector<std::string>& values, std::string_view where) {
+  if (values.empty()) throw UsageError(fmt::format("{} needs at least one value", where));
+  if (name == "grid") {
+    spec.grid = parse_numbers<int>(values, where);
+  } else if (name == "shuffle") {
+    spec.shuffle.clear();
+    for (const std::string& v : values) {
+      try {
+        spec.shuffle.push_back(parse_shuffle_mode(v));
+      } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{}: {}", where, e.what()));
+      }
+    }
+  } else if (name == "train-on") {
+    spec.train_on.clear();
+    for (const std::string& v : values) {
+      try {
+        spec.train_on.push_back(parse_regime(v));
+      } catch (const InvalidSetting& e) {
+        throw UsageError(fmt::format("{}: {}: {}", where, e.value(), e.problem()));
+      }
+    }
+  } else if (name == "hidden") {
+    spec.hidden = parse_numbers<std::size_t>(values, where);
+  } else if (name == "layers") {
+    spec.layers = parse_numbers<std::size_t>(values, where);
+  } else if (name == "epochs") {
+    spec.epochs = parse_numbers<std::size_t>(values, where);
+  } else if (name == "batch") {
+    spec.batch = parse_numbers<std::size_t>(values, where);
+  } else if (name == "lr") {
+    spec.learning_rate = parse_numbers<float>(values, where);
+  } else if (name == "seeds") {
+    spec.seeds = parse_number<std::size_t>(single(values, where), where);
+  } else if (name == "first-seed") {
+    spec.first_seed = parse_number<std::uint64_t>(single(values, where), where);
+  } else if (name == "train-limit") {
+    spec.train_limit = parse_number<std::size_t>(single(values, where), where);
+  } else if (name == "data") {
+    spec.data = single(values, where);
+  } else {
+    throw UsageError(fmt::format(
+        "{}: unknown option '{}'; a sweep knows data, grid, shuffle, train-on, hidden, layers, "
+        "epochs, batch, lr, seeds, first-seed, train-limit and db",
+        where, name));
+  }
+}
+
+void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::filesystem::path* db,
+                     const std::function<bool(std::string_view)>& given_on_command_line) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw UsageError(fmt::format("{} is a directory, expected a sweep file (TOML)", path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(
+        fmt::format("{}: cannot open for reading: {}", path.string(), std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  parse_sweep_text(text.str(), path.string(), spec, db, given_on_command_line);
+}
+
+void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec& spec,
+                      std::filesystem::path* db,
+                      const std::function<bool(std::string_view)>& given_on_command_line) {
+  const std::string name(source);
+  toml::table table;
+  try {
+    table = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    throw UsageError(fmt::format("{}:{}:{}: not a valid TOML file: {}; nothing was run", name,
+                                 begin.line, begin.column, e.description()));
+  }
+  // Check every key before applying any, so that a bad file changes nothing.
+  SweepSpec updated = spec;
+  std::filesystem::path db_value;
+  for (const auto& [raw_key, node] : table) {
+    std::string key(raw_key.str());
+    std::replace(key.begin(), key.end(), '_', '-');
+    const auto line = node.source().begin.line;
+    const std::string where = fmt::format("{}:{}: {}", name, line, raw_key.str());
+    std::vector<std::string> values;
+    auto add = [&](const toml::node& value) {
+      if (auto s = value.value_exact<std::string>()) {
+        values.push_back(*s);
+      } else if (auto i = value.value_exact<std::int64_t>()) {
+        values.push_back(std::to_string(*i));
+      } else if (auto f = value.value_exact<double>()) {
+        values.push_back(fmt::format("{}", *f));
+      } else {
+        throw UsageError(
+            fmt::format("{}: expected a number or a string, or an array of them", where));
+      }
+    };
+    if (const toml::array* array = node.as_array()) {
+      for (const toml::node& element : *array) add(element);
+    } else {
+      add(node);
+    }
+    if (given_on_command_line && given_on_command_line(key)) continue;
+    if (key == "db") {
+      db_value = single(values, where);
+      continue;
+    }
+    set_sweep_option(updated, key, values, where);
+  }
+  spec = std::move(updated);
+  if (db != nullptr && !db_value.empty()) *db = db_value;
+}
+
+void validate(const SweepSpec& spec) {
+  auto need_values = [](const char* field, std::size_t count) {
+    if (count == 0) throw InvalidSetting(field, "", "needs at least one value");
+  };
+  need_values("grid", spec.grid.size());
+  need_values("shuffle", spec.shuffle.size());
+  need_values("train_on", spec.train_on.size());
+  need_values("hidden", spec.hidden.size());
+  need_values("layers", spec.layers.size());
+  need_values("epochs", spec.epochs.size());
+  need_values("batch", spec.batch.size());
+  need_values("learning_rate", spec.learning_rate.size());
+  if (spec.seeds == 0 || spec.seeds > 100000) {
+    throw InvalidSetting("seeds", std::to_string(spec.seeds), "out of range; use 1 to 100000");
+  }
+  // Each value in a configuration that is otherwise the default: the checks of one setting do
+  // not depend on the others, but for the grid and the shuffle mode, checked in pairs.
+  auto check = [](auto set) {
+    ExperimentConfig c;
+    set(c);
+    validate(c);
+  };
+  for (ShuffleMode mode : spec.shuffle) {
+    if (mode == ShuffleMode::kNone) {
+      throw InvalidSetting("shuffle", "none",
+                           "leaves the shuffled test set equal to the original one; a sweep "
+                           "needs derange, permute or fixed");
+    }
+    for (int g : spec.grid) check([&](ExperimentConfig& c) { c.grid = g, c.shuffle = mode; });
+  }
+  for (std::size_t v : spec.hidden) check([&](ExperimentConfig& c) { c.hidden = v; });
+  for (std::size_t v : spec.layers) check([&](ExperimentConfig& c) { c.layers = v; });
+  for (std::size_t v : spec.epochs) check([&](ExperimentConfig& c) { c.epochs = v; });
+  for (std::size_t v : spec.batch) check([&](ExperimentConfig& c) { c.batch = v; });
+  for (float v : spec.learning_rate) check([&](ExperimentConfig& c) { c.learning_rate = v; });
+}
+
+std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_digest) {
+  std::vector<JobConfig> jobs;
+  std::set<std::string> seen;
+  for (std::size_t s = 0; s < spec.seeds; ++s) {
+    for (int grid : spec.grid)
+      for (ShuffleMode shuffle : spec.shuffle)
+        for (const Regime& regime : spec.train_on)
+          for (std::size_t hidden : spec.hidden)
+            for (std::size_t layers : spec.layers)
+              for (std::size_t epochs : spec.epochs)
+                for (std::size_t batch : spec.batch)
+                  for (float lr : spec.learning_rate) {
+                    JobConfig job;
+                    job.grid = grid;
+                    job.shuffle = shuffle;
+                    job.train_on = regime;
+                    job.hidden = hidden;
+                    job.layers = layers;
+                    job.epochs = epochs;
+                    job.batch = batch;
+                    job.learning_rate = lr;
+                    job.train_limit = spec.train_limit;
+                    job.data_digest = data_digest;
+                    job.seed = spec.first_seed + s;
+                    if (seen.insert(job_key(job)).second) jobs.push_back(job);
+                  }
+  }
+  return jobs;
+}
+
+Shard parse_shard(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  const std::string where = fmt::format("--shard {}", text);
+  if (slash == std::string_view::npos) {
+    throw UsageError(fmt::format("{}: expected K/N, e.g. 1/4 for the first of four slices", where));
+  }
+  Shard shard{parse_number<std::size_t>(text.substr(0, slash), where),
+              parse_number<std::size_t>(text.substr(slash + 1), where)};
+  if (shard.count == 0 || shard.index == 0 || shard.index > shard.count) {
+    throw UsageError(fmt::format("{}: K must be 1 to N and N at least 1", where));
+  }
+  return shard;
+}
+
+std::vector<JobConfig> select_shard(const std::vector<JobConfig>& jobs, Shard shard) {
+  std::vector<JobConfig> out;
+  for (std::size_t i = shard.index - 1; i < jobs.size(); i += shard.count) out.push_back(jobs[i]);
+  return out;
+}
+
+}  // namespace savant

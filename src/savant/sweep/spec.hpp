@@ -1,0 +1,63 @@
+#pragma once
+// What a sweep runs (docs/SWEEPS.md): lists of values for the configuration's settings, from
+// the command line or a TOML file, expanded into their cartesian product times the seeds.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "savant/sweep/job.hpp"
+
+namespace savant {
+
+struct SweepSpec {
+  std::filesystem::path data;
+  std::vector<int> grid{4};
+  std::vector<ShuffleMode> shuffle{ShuffleMode::kDerange};
+  std::vector<Regime> train_on{{RegimeKind::kOriginal, 0}, {RegimeKind::kShuffled, 0}};
+  std::vector<std::size_t> hidden{128};
+  std::vector<std::size_t> layers{1};
+  std::vector<std::size_t> epochs{5};
+  std::vector<std::size_t> batch{32};
+  std::vector<float> learning_rate{1e-3f};
+  std::size_t train_limit = 0;
+  std::size_t seeds = 1;  // seeds first_seed .. first_seed + seeds - 1
+  std::uint64_t first_seed = 0;
+};
+
+// Sets the option `name` (a CLI flag without dashes, or a TOML key: grid, shuffle, train-on,
+// hidden, layers, epochs, batch, lr, seeds, first-seed, train-limit, data) from its values as
+// text. `where` names the source in errors ("--grid", "sweep.toml line 3"). Throws UsageError.
+void set_sweep_option(SweepSpec& spec, std::string_view name,
+                      const std::vector<std::string>& values, std::string_view where);
+
+// A sweep file: the same keys as the flags (train_on or train-on), each a value or an array.
+// `db` is returned through `db` when present. Throws UsageError naming the file, line and key.
+void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::filesystem::path* db,
+                     const std::function<bool(std::string_view)>& given_on_command_line = {});
+// The same on the file's text; `source` names it in errors. load_sweep_file reads the file and
+// calls this: the fuzz harness fuzz_sweep_toml tests it on text.
+void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec& spec,
+                      std::filesystem::path* db,
+                      const std::function<bool(std::string_view)>& given_on_command_line = {});
+
+// Checks every value of every list as validate(ExperimentConfig) checks one configuration,
+// before any work (grid against the images is checked once they are loaded). Throws
+// InvalidSetting naming the field.
+void validate(const SweepSpec& spec);
+
+// Every job, seed outermost (all configurations of seed 0 first, so that an interrupted sweep
+// has something for every configuration), duplicates dropped, in a fixed order.
+std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_digest);
+
+// --shard K/N: the jobs whose index in expand_jobs' order is K-1 modulo N.
+struct Shard {
+  std::size_t index = 1, count = 1;  // 1 <= index <= count
+};
+Shard parse_shard(std::string_view text);  // "K/N"; throws UsageError
+std::vector<JobConfig> select_shard(const std::vector<JobConfig>& jobs, Shard shard);
+
+}  // namespace savant
