@@ -19,7 +19,7 @@
 #include "savant/data/dataset.hpp"
 #include "savant/kernels/adam.hpp"
 #include "savant/kernels/dense.hpp"
-#include "savant/model/fused_trainer.hpp"
+#include "savant/model/fused_engine.hpp"
 #include "savant/model/network.hpp"
 #include "savant/model/train.hpp"
 
@@ -319,13 +319,13 @@ BENCHMARK(BM_train_step);
 // on `threads` members. Time per step = time per iteration / 64.
 void BM_fused_step(benchmark::State& state) {
   auto& d = data();
-  if (!FusedTrainer::supports(d.net.layout)) {
-    state.SkipWithError("no AVX-512 in this build");
+  if (!FusedEngine::supports(d.net.layout)) {
+    state.SkipWithError("no AVX-512 on this CPU or build");
     return;
   }
   const FlushDenormals flush;
   constexpr std::size_t kSteps = 64;
-  FusedTrainer trainer(d.net, kB, static_cast<std::size_t>(state.range(0)), AdamConfig{});
+  FusedEngine trainer(d.net, kB, static_cast<std::size_t>(state.range(0)), AdamConfig{});
   const std::vector<std::uint32_t> order = epoch_order(0, 1, d.images.count);
   std::size_t start = 0;
   for (auto _ : state) {

@@ -3,6 +3,7 @@
 // measured in the same run (OpenBLAS, 2048^3, on the same threads).
 //
 //   build/release/bench/savant-bench [--threads 2] [--repeats 5] [--epochs 5]
+//   SAVANT_ENGINE=portable build/release/bench/savant-bench   (the portable path)
 //
 // GFLOP counts are those of the dense matrix products of a step (forward, kernel gradients,
 // input gradients below the first layer), as if no input were zero: the fast kernels skip the
@@ -25,6 +26,7 @@
 #include "savant/core/error.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
+#include "savant/model/engine_choice.hpp"
 #include "savant/model/network.hpp"
 #include "savant/model/train.hpp"
 
@@ -132,8 +134,8 @@ int main(int argc, char** argv) {
     const double flops = training_flops(layout, data.train.images.count, 32, epochs);
     std::printf(
         "model: 784-128-10, batch 32, %zu epochs on %zu images: %.1f GFLOP "
-        "(dense-equivalent)\n\n",
-        epochs, data.train.images.count, flops * 1e-9);
+        "(dense-equivalent); engine %s\n\n",
+        epochs, data.train.images.count, flops * 1e-9, active_engine_name(layout).c_str());
 
     auto report = [&](const char* what, const std::vector<double>& times, double models,
                       int peak_threads) {

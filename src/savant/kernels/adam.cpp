@@ -2,13 +2,11 @@
 
 #include <cmath>
 
-#if defined(__AVX512F__)
-#include "savant/kernels/adam_avx512.hpp"
-#endif
-
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/kernels/avx512.hpp"
+#include "savant/kernels/isa.hpp"
 
 namespace savant {
 
@@ -25,28 +23,13 @@ bool adam_update_reference(float* w, float* m, float* v, const float* g, std::si
   return poison == 0.0f;
 }
 
-#if defined(__AVX512F__)
-
 bool adam_update_fast(float* w, float* m, float* v, const float* g, std::size_t n, float alpha,
                       const AdamConfig& config) {
-  const simd::AdamConstants c(config, alpha);
-  __m512 poison = _mm512_setzero_ps();
-  for (std::size_t i = 0; i < n; i += 16) {
-    const __mmask16 k =
-        n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
-    simd::adam_lanes(c, _mm512_maskz_loadu_ps(k, g + i), w + i, m + i, v + i, k, poison);
-  }
-  return simd::finite(poison);
-}
-
-#else
-
-bool adam_update_fast(float* w, float* m, float* v, const float* g, std::size_t n, float alpha,
-                      const AdamConfig& config) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::adam_update(w, m, v, g, n, alpha, config);
+#endif
   return adam_update_reference(w, m, v, g, n, alpha, config);
 }
-
-#endif
 
 Adam::Adam(std::size_t parameters, AdamConfig config)
     : config_(config), m_(parameters, 0.0f), v_(parameters, 0.0f) {}

@@ -5,12 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "savant/kernels/with_vectors.hpp"
-
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
-#define SAVANT_AVX512 1
-#include <immintrin.h>
-#endif
+#include "savant/kernels/avx512.hpp"
+#include "savant/kernels/isa.hpp"
 
 namespace savant {
 
@@ -78,227 +74,19 @@ void scale_pixels_fast(float* out, const unsigned char* pixels, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(pixels[i]) * kScale;
 }
 
-#ifdef SAVANT_AVX512
 // ---------------------------------------------------------------------------------------------
-// AVX-512: a panel of up to 128 output columns (8 vectors of 16) stays in registers while the
-// nonzero inputs are found with a vector compare and visited bit by bit.
-namespace {
-
-constexpr std::size_t kLanes = 16;
-constexpr std::size_t kPanel = 8 * kLanes;
-// Kernel rows per block of the forward pass: 64 rows x 128 columns = 32 KiB, held in L1 while
-// every row of the batch passes over it; 64 also makes one 64-bit mask of nonzero inputs.
-constexpr std::size_t kKBlock = 64;
-static_assert(kKBlock <= 64, "one 64-bit mask of nonzero inputs per block");
-// Batch rows per pass of the kernel gradient: one bit each in a 32-bit lane.
-constexpr std::size_t kBChunk = 32;
-
-__mmask16 lanes_mask(std::size_t n) {
-  return n >= kLanes ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
-}
-
-// Bit i set when x[i] != 0 (NaN included), for n <= 64.
-std::uint64_t nonzero_bits(const float* x, std::size_t n) {
-  const __m512 zero = _mm512_setzero_ps();
-  std::uint64_t bits = 0;
-  for (std::size_t i = 0; i < n; i += kLanes) {
-    const __mmask16 m = lanes_mask(n - i);
-    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-    bits |= std::uint64_t{_mm512_mask_cmp_ps_mask(m, v, zero, _CMP_NEQ_UQ)} << i;
-  }
-  return bits;
-}
-
-template <int NV>
-inline void load_panel(__m512 (&acc)[NV], const float* p, __mmask16 last) {
-  for (int v = 0; v + 1 < NV; ++v) acc[v] = _mm512_loadu_ps(p + kLanes * v);
-  acc[NV - 1] = _mm512_maskz_loadu_ps(last, p + kLanes * (NV - 1));
-}
-
-template <int NV>
-inline void store_panel(float* p, const __m512 (&acc)[NV], __mmask16 last) {
-  for (int v = 0; v + 1 < NV; ++v) _mm512_storeu_ps(p + kLanes * v, acc[v]);
-  _mm512_mask_storeu_ps(p + kLanes * (NV - 1), last, acc[NV - 1]);
-}
-
-// acc += x * row, over one panel.
-template <int NV>
-inline void fma_panel(__m512 (&acc)[NV], __m512 x, const float* row, __mmask16 last) {
-  for (int v = 0; v + 1 < NV; ++v) {
-    acc[v] = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + kLanes * v), acc[v]);
-  }
-  acc[NV - 1] =
-      _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(last, row + kLanes * (NV - 1)), acc[NV - 1]);
-}
-
-// out[:, c0 : c0 + width] for the kernel rows k0 .. k0 + kn.
-template <int NV>
-void forward_block(float* out, const float* inp, const float* kernel, const float* bias,
-                   std::size_t B, std::size_t C, std::size_t OC, std::size_t c0, std::size_t k0,
-                   std::size_t kn, __mmask16 last, bool relu) {
-  const bool first = k0 == 0, final = k0 + kn == C;
-  for (std::size_t b = 0; b < B; ++b) {
-    float* y = out + b * OC + c0;
-    __m512 acc[NV];
-    if (!first) {
-      load_panel(acc, y, last);
-    } else if (bias != nullptr) {
-      load_panel(acc, bias + c0, last);
-    } else {
-      for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
-    }
-    const float* x = inp + b * C + k0;
-    for (std::uint64_t bits = nonzero_bits(x, kn); bits != 0; bits &= bits - 1) {
-      const auto j = static_cast<std::size_t>(std::countr_zero(bits));
-      fma_panel(acc, _mm512_set1_ps(x[j]), kernel + (k0 + j) * OC + c0, last);
-    }
-    if (final && relu) {
-      for (int v = 0; v < NV; ++v) acc[v] = _mm512_max_ps(acc[v], _mm512_setzero_ps());
-    }
-    store_panel(y, acc, last);
-  }
-}
-
-// dkernel[k_begin : k_end, c0 : c0 + width] += the batch rows b0 .. b0 + bn (the first chunk
-// writes).
-template <int NV>
-void dkernel_chunk(float* dkernel, const float* inp, const float* dout, std::size_t b0,
-                   std::size_t bn, std::size_t C, std::size_t OC, std::size_t c0,
-                   std::size_t k_begin, std::size_t k_end, __mmask16 last) {
-  const __m512 zero = _mm512_setzero_ps();
-  alignas(64) std::uint32_t row_bits[kLanes];
-  for (std::size_t k0 = k_begin; k0 < k_end; k0 += kLanes) {
-    const std::size_t kn = std::min(kLanes, k_end - k0);
-    const __mmask16 km = lanes_mask(kn);
-    // Lane j, bit r: inp[b0 + r, k0 + j] != 0. The transpose of the batch's nonzero pattern.
-    __m512i rows = _mm512_setzero_si512();
-    for (std::size_t r = 0; r < bn; ++r) {
-      const __m512 x = _mm512_maskz_loadu_ps(km, inp + (b0 + r) * C + k0);
-      const __mmask16 nz = _mm512_mask_cmp_ps_mask(km, x, zero, _CMP_NEQ_UQ);
-      rows = _mm512_mask_or_epi32(rows, nz, rows, _mm512_set1_epi32(static_cast<int>(1u << r)));
-    }
-    _mm512_store_si512(row_bits, rows);
-    for (std::size_t j = 0; j < kn; ++j) {
-      float* dk = dkernel + (k0 - k_begin + j) * OC + c0;
-      __m512 acc[NV];
-      if (b0 == 0) {
-        for (int v = 0; v < NV; ++v) acc[v] = zero;
-      } else {
-        load_panel(acc, dk, last);
-      }
-      for (std::uint32_t bits = row_bits[j]; bits != 0; bits &= bits - 1) {
-        const std::size_t b = b0 + static_cast<std::size_t>(std::countr_zero(bits));
-        fma_panel(acc, _mm512_set1_ps(inp[b * C + k0 + j]), dout + b * OC + c0, last);
-      }
-      store_panel(dk, acc, last);
-    }
-  }
-}
-
-// dinp[:, c0 : c0 + width] from the kernel's rows c0 .. c0 + width, 16 outputs at a time: their
-// columns of the kernel are gathered once into a transposed tile that every batch row reuses.
-template <int NV>
-void dinput_panel(float* dinp, const float* dout, const float* kernel, const float* activation,
-                  std::size_t B, std::size_t C, std::size_t OC, std::size_t c0, std::size_t width,
-                  __mmask16 last) {
-  alignas(64) float tile[kLanes][kPanel];
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (std::size_t o0 = 0; o0 < OC; o0 += kLanes) {
-    const std::size_t on = std::min(kLanes, OC - o0);
-    for (std::size_t o = 0; o < on; ++o) {
-      const float* base = kernel + c0 * OC + o0 + o;
-      for (int v = 0; v < NV; ++v) {
-        const std::size_t rows = std::min(kLanes, width - kLanes * static_cast<std::size_t>(v));
-        const __m512i index = _mm512_mullo_epi32(
-            _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(kLanes) * v)),
-            _mm512_set1_epi32(static_cast<int>(OC)));
-        _mm512_store_ps(
-            &tile[o][kLanes * v],
-            _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes_mask(rows), index, base, 4));
-      }
-    }
-    const bool final = o0 + on == OC;
-    for (std::size_t b = 0; b < B; ++b) {
-      float* dx = dinp + b * C + c0;
-      __m512 acc[NV];
-      if (o0 == 0) {
-        for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
-      } else {
-        load_panel(acc, dx, last);
-      }
-      for (std::size_t o = 0; o < on; ++o) {
-        const __m512 d = _mm512_set1_ps(dout[b * OC + o0 + o]);
-        for (int v = 0; v < NV; ++v) {
-          acc[v] = _mm512_fmadd_ps(d, _mm512_load_ps(&tile[o][kLanes * v]), acc[v]);
-        }
-      }
-      if (final && activation != nullptr) {
-        const float* a = activation + b * C + c0;
-        for (int v = 0; v < NV; ++v) {
-          const __mmask16 m = v + 1 < NV ? lanes_mask(kLanes) : last;
-          const __m512 av = _mm512_maskz_loadu_ps(m, a + kLanes * v);
-          acc[v] =
-              _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(av, _mm512_setzero_ps(), _CMP_GT_OQ), acc[v]);
-        }
-      }
-      store_panel(dx, acc, last);
-    }
-  }
-}
-
-// Calls f(c0, width, NV, last-vector mask) for every panel of the columns [begin, end).
-template <typename F>
-void for_each_panel(std::size_t begin, std::size_t end, F&& f) {
-  for (std::size_t c0 = begin; c0 < end; c0 += kPanel) {
-    const std::size_t width = std::min(kPanel, end - c0);
-    const std::size_t nv = (width + kLanes - 1) / kLanes;
-    const __mmask16 last = lanes_mask(width - kLanes * (nv - 1));
-    with_vectors(nv, [&](auto n) { f(c0, width, n, last); });
-  }
-}
-
-}  // namespace
+// The fast kernels: the AVX-512 ones (dense_avx512.cpp) where active_isa() says so, else the
+// reference loops, skipping zero inputs.
 
 void dense_forward_fast_columns(float* out, const float* inp, const float* kernel,
                                 const float* bias, std::size_t B, std::size_t C, std::size_t OC,
                                 std::size_t c_begin, std::size_t c_end, bool relu) {
-  for (std::size_t k0 = 0; k0 < C; k0 += kKBlock) {
-    const std::size_t kn = std::min(kKBlock, C - k0);
-    for_each_panel(c_begin, c_end, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
-      forward_block<decltype(n)::value>(out, inp, kernel, bias, B, C, OC, c0, k0, kn, last, relu);
-    });
-  }
-}
-
-void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
-                             std::size_t C, std::size_t OC, std::size_t k_begin,
-                             std::size_t k_end) {
-  if (B == 0) {
-    std::fill(dkernel, dkernel + (k_end - k_begin) * OC, 0.0f);
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) {
+    avx512::dense_forward_columns(out, inp, kernel, bias, B, C, OC, c_begin, c_end, relu);
     return;
   }
-  for_each_panel(0, OC, [&](std::size_t c0, std::size_t, auto n, __mmask16 last) {
-    for (std::size_t b0 = 0; b0 < B; b0 += kBChunk) {
-      dkernel_chunk<decltype(n)::value>(dkernel, inp, dout, b0, std::min(kBChunk, B - b0), C, OC,
-                                        c0, k_begin, k_end, last);
-    }
-  });
-}
-
-void dense_dinput_fast(float* dinp, const float* dout, const float* kernel, const float* activation,
-                       std::size_t B, std::size_t C, std::size_t OC) {
-  for_each_panel(0, C, [&](std::size_t c0, std::size_t width, auto n, __mmask16 last) {
-    dinput_panel<decltype(n)::value>(dinp, dout, kernel, activation, B, C, OC, c0, width, last);
-  });
-}
-
-#else
-// ---------------------------------------------------------------------------------------------
-// Portable fallback: the reference loops, skipping zero inputs.
-
-void dense_forward_fast_columns(float* out, const float* inp, const float* kernel,
-                                const float* bias, std::size_t B, std::size_t C, std::size_t OC,
-                                std::size_t c_begin, std::size_t c_end, bool relu) {
+#endif
   for (std::size_t b = 0; b < B; ++b) {
     float* y = out + b * OC;
     for (std::size_t o = c_begin; o < c_end; ++o) y[o] = bias != nullptr ? bias[o] : 0.0f;
@@ -317,6 +105,12 @@ void dense_forward_fast_columns(float* out, const float* inp, const float* kerne
 void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout, std::size_t B,
                              std::size_t C, std::size_t OC, std::size_t k_begin,
                              std::size_t k_end) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) {
+    avx512::dense_dkernel_rows(dkernel, inp, dout, B, C, OC, k_begin, k_end);
+    return;
+  }
+#endif
   std::fill(dkernel, dkernel + (k_end - k_begin) * OC, 0.0f);
   for (std::size_t b = 0; b < B; ++b) {
     const float* d = dout + b * OC;
@@ -331,10 +125,14 @@ void dense_dkernel_fast_rows(float* dkernel, const float* inp, const float* dout
 
 void dense_dinput_fast(float* dinp, const float* dout, const float* kernel, const float* activation,
                        std::size_t B, std::size_t C, std::size_t OC) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) {
+    avx512::dense_dinput(dinp, dout, kernel, activation, B, C, OC);
+    return;
+  }
+#endif
   dense_dinput_reference(dinp, dout, kernel, activation, B, C, OC);
 }
-
-#endif
 
 void dense_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
                         std::size_t B, std::size_t C, std::size_t OC, bool relu) {

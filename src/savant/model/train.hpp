@@ -46,7 +46,7 @@ using ProgressFn = std::function<void(const TrainProgress&)>;
 // The training order of one epoch: a permutation of 0..count-1 drawn from (seed, epoch).
 std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, std::size_t count);
 
-// Sweep regime `fresh` (issue 6): when `images_for_epoch` is set, epoch e (1-based) trains on
+// Sweep regime `fresh`: when `images_for_epoch` is set, epoch e (1-based) trains on
 // images_for_epoch(e) instead of `images` (same count, size and labels), so that every epoch
 // can see new puzzles.
 using EpochImagesFn = std::function<const ImageSet&(std::size_t epoch)>;

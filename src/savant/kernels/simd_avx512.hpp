@@ -1,13 +1,59 @@
 #pragma once
-// Adam's update of 16 parameters in AVX-512 registers: the arithmetic of adam_update_fast,
-// shared with the fused training engine (fused_trainer.cpp) so that both give the same bits.
-// Internal to the library; only included where the target has AVX-512.
+// AVX-512 helpers shared by the kernels: lane masks, panels of up to 8 vectors held in
+// registers, and Adam's update of 16 parameters (the arithmetic of adam_update_fast, shared with
+// the fused engine so that both give the same bits). Include only inside SAVANT_AVX512_BEGIN
+// ... SAVANT_AVX512_END (kernels/avx512.hpp): these inline functions are compiled for AVX-512.
 
 #include <immintrin.h>
 
+#include <cstddef>
+#include <cstdint>
+
 #include "savant/kernels/adam_config.hpp"
 
-namespace savant::simd {
+namespace savant::avx512 {
+
+constexpr std::size_t kLanes = 16;
+
+// The first min(n, 16) lanes.
+inline __mmask16 lanes_mask(std::size_t n) {
+  return n >= kLanes ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
+}
+
+// Bit i set when x[i] != 0 (NaN included), for n <= 64.
+inline std::uint64_t nonzero_bits(const float* x, std::size_t n) {
+  const __m512 zero = _mm512_setzero_ps();
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < n; i += kLanes) {
+    const __mmask16 m = lanes_mask(n - i);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    bits |= std::uint64_t{_mm512_mask_cmp_ps_mask(m, v, zero, _CMP_NEQ_UQ)} << i;
+  }
+  return bits;
+}
+
+// A panel: NV vectors of 16 columns, the last one `last` lanes wide.
+template <int NV>
+inline void load_panel(__m512 (&acc)[NV], const float* p, __mmask16 last) {
+  for (int v = 0; v + 1 < NV; ++v) acc[v] = _mm512_loadu_ps(p + kLanes * v);
+  acc[NV - 1] = _mm512_maskz_loadu_ps(last, p + kLanes * (NV - 1));
+}
+
+template <int NV>
+inline void store_panel(float* p, const __m512 (&acc)[NV], __mmask16 last) {
+  for (int v = 0; v + 1 < NV; ++v) _mm512_storeu_ps(p + kLanes * v, acc[v]);
+  _mm512_mask_storeu_ps(p + kLanes * (NV - 1), last, acc[NV - 1]);
+}
+
+// acc += x * row, over one panel.
+template <int NV>
+inline void fma_panel(__m512 (&acc)[NV], __m512 x, const float* row, __mmask16 last) {
+  for (int v = 0; v + 1 < NV; ++v) {
+    acc[v] = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + kLanes * v), acc[v]);
+  }
+  acc[NV - 1] =
+      _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(last, row + kLanes * (NV - 1)), acc[NV - 1]);
+}
 
 struct AdamConstants {
   __m512 b1, b2, c1, c2, eps, alpha, zero, half, two;
@@ -59,4 +105,4 @@ inline bool finite(__m512 poison) {
   return _mm512_cmp_ps_mask(poison, _mm512_setzero_ps(), _CMP_NEQ_UQ) == 0;
 }
 
-}  // namespace savant::simd
+}  // namespace savant::avx512

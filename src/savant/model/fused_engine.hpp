@@ -1,6 +1,6 @@
 #pragma once
 // The training engine for a network with one hidden layer (the article's 784-128-10), fused
-// so that a step passes over the first layer's parameters once (issue 3).
+// so that a step passes over the first layer's parameters once.
 //
 // Each member of a thread team owns a fixed range of hidden units: its columns of the first
 // kernel, with their Adam moments, live in its own 64-byte aligned slabs (in its core's L2),
@@ -15,44 +15,39 @@
 //   5. the next batch's partial logits of its groups, for the next step's barrier.
 // Every sum has one fixed order whatever the team's size (the logits add their groups'
 // partial sums in group order), so results are bitwise the same for any thread count. The
-// arithmetic of each hidden unit is that of dense_kernels' fast kernels and adam_update_fast;
-// only the logits add their terms in groups, so the result agrees with the plain
-// forward_backward + Adam::step loop to rounding (tests/model/test_fused_trainer.cpp).
+// arithmetic of each hidden unit is that of the AVX-512 dense kernels and adam_update_fast;
+// only the logits add their terms in groups, so the result agrees with the reference step to
+// rounding (tests/model/test_engines.cpp). The kernels live in kernels/fused_avx512.hpp and
+// kernels/fused_backward_avx512.hpp.
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <span>
 
 #include "savant/data/image_set.hpp"
-#include "savant/kernels/adam.hpp"
+#include "savant/kernels/adam_config.hpp"
+#include "savant/model/engine.hpp"
 #include "savant/model/network.hpp"
 
 namespace savant {
 
-// Called on the calling thread after each step with its 0-based index, rows and result.
-using StepFn = std::function<void(std::size_t step, std::size_t rows, const StepResult&)>;
-
-class FusedTrainer {
+class FusedEngine final : public Engine {
  public:
-  // True for a network with exactly one hidden layer in a build for AVX-512.
+  // True for a network with exactly one hidden layer when the active instruction set is
+  // AVX-512 (kernels/isa.hpp).
   static bool supports(const ParameterLayout& layout);
   // Copies the parameters of `net`; Adam's moments start at zero. `threads` is clamped to
-  // [1, the number of groups of 16 hidden units] and does not change the results.
-  FusedTrainer(const Network& net, std::size_t batch, std::size_t threads, AdamConfig adam);
-  ~FusedTrainer();
-  FusedTrainer(const FusedTrainer&) = delete;
-  FusedTrainer& operator=(const FusedTrainer&) = delete;
+  // [1, the number of groups of 16 hidden units] and does not change the results. Throws
+  // savant::Error where supports() is false.
+  FusedEngine(const Network& net, std::size_t batch, std::size_t threads, AdamConfig adam);
+  ~FusedEngine() override;
+  FusedEngine(const FusedEngine&) = delete;
+  FusedEngine& operator=(const FusedEngine&) = delete;
 
-  // One epoch: the images `order` of `images` in batches of `batch` rows (the last may be
-  // smaller). Returns 0, or the 1-based step at which the loss or a gradient stopped being
-  // finite, where the epoch stops. Exceptions of `after_step` stop the epoch and are rethrown.
   std::size_t epoch(const ImageSet& images, std::span<const std::uint32_t> order,
-                    std::span<const std::uint8_t> labels, const StepFn& after_step);
-
-  // Writes the current parameters into `net` (the layout it was made with).
-  void store(Network& net) const;
+                    std::span<const std::uint8_t> labels, const StepFn& after_step) override;
+  void store(Network& net) const override;
 
  private:
   struct Impl;

@@ -1,4 +1,4 @@
-// The fused one-hidden-layer engine (src/savant/model/fused_trainer.cpp) against the plain loop of
+// The fused one-hidden-layer engine (src/savant/model/fused_engine.cpp) against the plain loop of
 // forward_backward + Adam::step, and against itself on other thread counts.
 
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "savant/kernels/adam.hpp"
-#include "savant/model/fused_trainer.hpp"
+#include "savant/model/fused_engine.hpp"
 #include "savant/model/network.hpp"
 #include "savant/model/train.hpp"
 #include "support/test_support.hpp"
@@ -63,7 +63,7 @@ Network plain_training(const Network& initial, const Split& data, std::size_t ba
 Network fused_training(const Network& initial, const Split& data, std::size_t batch,
                        std::size_t epochs, std::uint64_t seed, std::size_t threads) {
   const FlushDenormals flush;
-  FusedTrainer trainer(initial, batch, threads, AdamConfig{});
+  FusedEngine trainer(initial, batch, threads, AdamConfig{});
   for (std::size_t epoch = 1; epoch <= epochs; ++epoch) {
     const auto order = epoch_order(seed, epoch, data.images.count);
     EXPECT_EQ(trainer.epoch(data.images, order, data.labels, {}), 0u);
@@ -76,8 +76,9 @@ Network fused_training(const Network& initial, const Split& data, std::size_t ba
 class Fused : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    if (!FusedTrainer::supports(dense_layout(4, 4, 1, 2))) {
-      GTEST_SKIP() << "this build has no AVX-512: train_network uses its general engine";
+    if (!FusedEngine::supports(dense_layout(4, 4, 1, 2))) {
+      GTEST_SKIP() << "no AVX-512 on this CPU or build (or SAVANT_ENGINE=portable): the general "
+                      "engine trains";
     }
   }
 };
@@ -133,7 +134,7 @@ TEST_P(Fused, AgreesWithThePlainLoop) {
 TEST_P(Fused, StoresWhatItLoaded) {
   const Case c = GetParam();
   const Network initial = initial_network(c, 3);
-  FusedTrainer trainer(initial, c.batch, 2, AdamConfig{});
+  FusedEngine trainer(initial, c.batch, 2, AdamConfig{});
   Network out(initial.layout);
   trainer.store(out);
   EXPECT_EQ(out.params, initial.params);
@@ -143,7 +144,7 @@ TEST_F(Fused, ReportsTheStepWhereTheLossStopsBeingFinite) {
   const Case c{28, 28, 128, 10, 320, 32};
   const Split data = sparse_split(c, 5);
   const FlushDenormals flush;
-  FusedTrainer trainer(initial_network(c, 3), c.batch, 2, AdamConfig{.learning_rate = 1e30f});
+  FusedEngine trainer(initial_network(c, 3), c.batch, 2, AdamConfig{.learning_rate = 1e30f});
   const std::size_t at = trainer.epoch(data.images, epoch_order(9, 1, c.count), data.labels, {});
   EXPECT_GT(at, 0u);
   EXPECT_LE(at, 10u);
@@ -153,7 +154,7 @@ TEST_F(Fused, ACallbackThatThrowsStopsTheEpoch) {
   const Case c{28, 28, 128, 10, 320, 32};
   const Split data = sparse_split(c, 5);
   const FlushDenormals flush;
-  FusedTrainer trainer(initial_network(c, 3), c.batch, 2, AdamConfig{});
+  FusedEngine trainer(initial_network(c, 3), c.batch, 2, AdamConfig{});
   std::size_t calls = 0;
   const StepFn stop_at_4 = [&](std::size_t step, std::size_t, const StepResult&) {
     ++calls;

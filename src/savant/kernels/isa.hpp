@@ -1,0 +1,29 @@
+#pragma once
+// Which instruction set the fast kernels use, chosen at run time: one binary runs on any
+// x86-64 and takes the AVX-512 kernels where the CPU has every feature they use
+// (docs/PERFORMANCE.md, "Engines and dispatch").
+
+#include <string_view>
+
+namespace savant {
+
+enum class Isa { portable, avx512 };
+
+// "portable" or "avx512".
+std::string_view isa_name(Isa isa);
+
+// True when this build compiled the kernels for `isa` and the CPU (and its operating system)
+// runs them. Isa::portable is always available.
+bool isa_available(Isa isa);
+
+// The instruction set of the fast kernels. On first use it comes from the environment variable
+// SAVANT_ENGINE (auto, portable or avx512; unset is auto, the best available) unless
+// select_isa was called before.
+Isa active_isa();
+
+// "auto", "portable" or "avx512". Throws InvalidSetting("engine", ...) for another value, or for
+// an instruction set this build or CPU lacks. Not meant to change while a model trains: call it
+// before, from one thread.
+void select_isa(std::string_view choice);
+
+}  // namespace savant
