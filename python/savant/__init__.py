@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import pathlib
-from typing import Any, Callable, Optional
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import _savant
 from ._savant import Error, Model
+
+# NumPy is imported by the first function that makes an array, not by `import savant`: the
+# whole experiment (savant.reproduce) needs none, and the import costs about 0.1 s.
+if TYPE_CHECKING:
+    import numpy as np
 
 __version__ = _savant.__version__
 __all__ = [
@@ -133,7 +137,7 @@ def _kernel(model_or_kernel) -> np.ndarray:
 
 def _image_size(R: np.ndarray, rows, cols):
     if rows is None and cols is None:
-        side = int(round(np.sqrt(np.shape(R)[0]))) if np.ndim(R) == 2 else 0
+        side = math.isqrt(len(R)) if len(getattr(R, "shape", ())) == 2 else 0
         return side, side
     if rows is None or cols is None:
         raise ValueError("give both rows and cols, or neither (square images)")
