@@ -34,7 +34,11 @@ def test_reproduce_gives_the_numbers_of_savant_reproduce(fashion, cli, tmp_path)
 
 def test_reproduction_views_files_and_read_results(fashion, cli, tmp_path):
     settings = dict(train_limit=2000, epochs=1, grid=7, shuffle="permute", seed=3, hidden=32)
-    r = savant.reproduce(data=DATA, out=tmp_path / "py", **settings)
+    seen = []
+    r = savant.reproduce(data=DATA, out=tmp_path / "py", progress=seen.append, threads=2,
+                         **settings)
+    # Both models report, each from its own training thread, through the same callback.
+    assert {p["name"] for p in seen} == {"original_model", "shuffled_model"}
     expected = cli_reproduce(cli, tmp_path / "cli", "--train-limit", 2000, "--epochs", 1,
                              "--grid", 7, "--shuffle", "permute", "--seed", 3, "--hidden", 32)
     assert r.results["accuracy"] == expected["accuracy"]
