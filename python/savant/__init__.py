@@ -1,0 +1,275 @@
+"""savant from Python: the library of the `savant` program, with NumPy arrays.
+
+A thin layer over the C++ library (src/savant/): every number comes from the same functions as
+the command line, so that `savant.reproduce()` gives what `savant reproduce` prints and
+`savant.train(...)` the weights `savant train` writes, bit for bit. README.md, "From Python",
+shows the use; docs/notebook.ipynb reproduces the article with it.
+
+Errors: ValueError for a bad argument (the library's UsageError, or an array of the wrong dtype,
+shape or layout), OSError for a file that cannot be read or written, savant.Error (a
+RuntimeError) for anything else the library reports (training that diverges, say).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import pathlib
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from . import _savant
+from ._savant import Error, Model
+
+# NumPy is imported by the first function that makes an array, not by `import savant`: the
+# whole experiment (savant.reproduce) needs none, and the import costs about 0.1 s.
+if TYPE_CHECKING:
+    import numpy as np
+
+__version__ = _savant.__version__
+__all__ = [
+    "Error", "Model", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
+    "shuffle", "block_permutation", "train", "train_on", "evaluate", "predict",
+    "weight_correlation", "adjacent_correlation", "grid_signature", "reproduce", "load_model",
+    "save_model", "read_results", "sweep", "read_sweep",
+]
+
+# Where Debian's dataset-* packages put their files (dataset-fashion-mnist: fashion-mnist).
+DATASETS = pathlib.Path("/usr/share/datasets")
+
+Progress = Optional[Callable[[dict], Any]]
+
+
+def _data_dir(data) -> str:
+    """A directory; a bare name that is not one ("fashion-mnist") is looked up in DATASETS;
+    None is $SAVANT_DATA, else Debian's Fashion-MNIST."""
+    if data is None:
+        return str(_savant.default_data_dir())
+    path = pathlib.Path(os.fspath(data))
+    if not path.is_dir() and len(path.parts) == 1 and (DATASETS / path).is_dir():
+        return str(DATASETS / path)
+    return str(path)
+
+
+@dataclasses.dataclass
+class Dataset:
+    """An IDX data set: uint8 images (count, rows, cols) and uint8 labels (count,)."""
+    dir: str
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    class_names: list
+    train_crc32: int  # CRC-32 of the training images and labels, as model files record it
+
+
+def load(data=None, *, train_limit: int = 0, classes: int = 10) -> Dataset:
+    """The four IDX files of `data` (a directory, or a name under /usr/share/datasets such as
+    "fashion-mnist"), raw or gzip, validated. The arrays own the library's buffers (no copy).
+    `train_limit` keeps the first N training images (0: all), as --train-limit does."""
+    d = _savant.load(_data_dir(data), classes, train_limit)
+    return Dataset(str(d["dir"]), d["train_images"], d["train_labels"], d["test_images"],
+                   d["test_labels"], list(d["class_names"]), d["train_crc32"])
+
+
+def shuffle(images: np.ndarray, grid: int = 4, mode: str = "derange", seed: int = 0,
+            split: str = "train", threads: Optional[int] = None) -> np.ndarray:
+    """Each image cut into grid x grid blocks and shuffled with its own permutation (mode:
+    derange, permute, fixed or none), as the experiment does for the training (split="train")
+    or the test images (split="test"). Returns a new uint8 array."""
+    return _savant.shuffle(images, grid, mode, seed, split, threads)
+
+
+def block_permutation(grid: int, mode: str = "derange", seed: int = 0, split: str = "train",
+                      index: int = 0) -> np.ndarray:
+    """The permutation of image `index`: output block i is input block p[i]."""
+    return _savant.block_permutation(grid, mode, seed, split, index)
+
+
+def train(images: np.ndarray, labels: np.ndarray, *, hidden: int = 128, layers: int = 1,
+          epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3, seed: int = 0,
+          threads: Optional[int] = None, classes: int = 10, name: str = "model",
+          progress: Progress = None) -> Model:
+    """A dense network (pixels-hidden...-classes, ReLU) trained with Adam from the seed's Glorot
+    initialisation, as `savant train` trains it (bitwise the same for the same images and
+    settings, whatever `threads`). The GIL is released while it trains; Ctrl-C stops it
+    (KeyboardInterrupt). `progress`, when given, is called with a dict (name, epoch, epochs,
+    step, steps, loss, accuracy, elapsed_seconds) about 100 times an epoch."""
+    settings = dict(hidden=hidden, layers=layers, epochs=epochs, batch=batch,
+                    learning_rate=learning_rate, seed=seed, threads=threads)
+    return _savant.train(images, labels, settings, classes, name, progress)
+
+
+def train_on(which: str, *, progress: Progress = None, **settings) -> Model:
+    """`savant train --train-on WHICH`: loads the data set, shuffles the training images when
+    `which` is "shuffled", trains, and returns the model with the metadata the command writes.
+    Settings: data, grid, shuffle, hidden, layers, epochs, batch, learning_rate, seed, threads,
+    train_limit."""
+    if "data" in settings:
+        settings["data"] = _data_dir(settings["data"])
+    return _savant.train_on(which, settings, progress)
+
+
+@dataclasses.dataclass
+class Evaluation:
+    accuracy: float
+    correct: int
+    total: int
+    per_class_accuracy: np.ndarray  # (classes,), NaN for a class with no images
+    confusion: np.ndarray  # (classes, classes) int64: [true class, predicted class]
+
+
+def evaluate(model: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Accuracy, per-class accuracy and confusion matrix of `model` on the images."""
+    return Evaluation(**_savant.evaluate(model, images, labels))
+
+
+def predict(model: Model, images: np.ndarray):
+    """(labels uint8 (count,), confidence float32 (count,)): the predicted class of each image
+    and its softmax probability."""
+    return _savant.predict(model, images)
+
+
+def _kernel(model_or_kernel) -> np.ndarray:
+    return model_or_kernel.weights[0] if isinstance(model_or_kernel, Model) else model_or_kernel
+
+
+def _image_size(R: np.ndarray, rows, cols):
+    if rows is None and cols is None:
+        side = math.isqrt(len(R)) if len(getattr(R, "shape", ())) == 2 else 0
+        return side, side
+    if rows is None or cols is None:
+        raise ValueError("give both rows and cols, or neither (square images)")
+    return rows, cols
+
+
+def weight_correlation(model_or_kernel) -> np.ndarray:
+    """R (pixels, pixels), float64: the Pearson correlation of the pixels' weight vectors (the
+    rows of the first kernel, float32 (pixels, hidden)); NaN for a constant row (SPEC section 5)."""
+    return _savant.weight_correlation(_kernel(model_or_kernel))
+
+
+def adjacent_correlation(R: np.ndarray, rows: Optional[int] = None,
+                         cols: Optional[int] = None) -> np.ndarray:
+    """A (rows, cols): the mean R of each pixel with its right and lower neighbours; square
+    images when rows and cols are not given."""
+    rows, cols = _image_size(R, rows, cols)
+    return _savant.adjacent_correlation(R, rows, cols)
+
+
+@dataclasses.dataclass
+class GridSignature:
+    within: float  # mean R over adjacent pairs inside one block
+    across: float  # mean R over adjacent pairs that cross a block border
+    contrast: float  # within - across
+    within_pairs: int
+    across_pairs: int
+
+
+def grid_signature(R: np.ndarray, grid: int = 4, rows: Optional[int] = None,
+                   cols: Optional[int] = None) -> GridSignature:
+    """The grid signature of R at `grid` (SPEC section 5)."""
+    rows, cols = _image_size(R, rows, cols)
+    return GridSignature(**_savant.grid_signature(R, rows, cols, grid))
+
+
+MODELS = ("original_model", "shuffled_model")
+TESTS = ("original_test", "shuffled_test")
+
+
+class Reproduction:
+    """The whole experiment, as `savant reproduce` computes it. `results` is results.json as a
+    dict; `accuracy` and `signature` are its two tables as pandas DataFrames."""
+
+    def __init__(self, native: _savant.Reproduction):
+        self._native = native
+        self.results = json.loads(native.results_json())
+        self.original_model = native.original_model
+        self.shuffled_model = native.shuffled_model
+
+    def _which(self, model: str) -> bool:
+        if model not in MODELS:
+            raise ValueError(f"model {model!r}: expected one of {', '.join(MODELS)}")
+        return model == "shuffled_model"
+
+    def correlation(self, model: str = "shuffled_model") -> np.ndarray:
+        """R (pixels, pixels) of one model: a read-only view into the result."""
+        return self._native.correlation(self._which(model))
+
+    def adjacent(self, model: str = "shuffled_model") -> np.ndarray:
+        """The adjacent map A (rows, cols) of one model: a view into the result."""
+        return self._native.adjacent(self._which(model))
+
+    @property
+    def accuracy(self):
+        import pandas as pd
+        a = self.results["accuracy"]
+        return pd.DataFrame([[a[m][t] for t in TESTS] for m in MODELS], index=list(MODELS),
+                            columns=list(TESTS))
+
+    @property
+    def signature(self):
+        import pandas as pd
+        s = self.results["grid_signature"]
+        columns = ["within", "across", "contrast"]
+        return pd.DataFrame([[s[m][c] for c in columns] for m in MODELS], index=list(MODELS),
+                            columns=columns)
+
+    def write(self, out, report: bool = True) -> pathlib.Path:
+        """The run directory of `savant reproduce --out OUT`: results.json, heat maps, samples,
+        both models and (unless report=False) report.html."""
+        self._native.write(os.fspath(out), report)
+        return pathlib.Path(out)
+
+
+def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", hidden: int = 128,
+              layers: int = 1, epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3,
+              seed: int = 0, threads: Optional[int] = None, train_limit: int = 0, out=None,
+              report: bool = True, progress: Progress = None) -> Reproduction:
+    """The article's experiment, `savant reproduce`: two models trained (original and shuffled
+    images), cross-evaluated and analysed. With `out`, the run directory is written too."""
+    settings = dict(data=_data_dir(data), grid=grid, shuffle=shuffle, hidden=hidden,
+                    layers=layers, epochs=epochs, batch=batch, learning_rate=learning_rate,
+                    seed=seed, threads=threads, train_limit=train_limit)
+    result = Reproduction(_savant.reproduce(settings, progress))
+    if out is not None:
+        result.write(out, report)
+    return result
+
+
+def load_model(path) -> Model:
+    """A safetensors model file, validated (as `savant eval --model` reads it)."""
+    return _savant.load_model(os.fspath(path))
+
+
+def save_model(model: Model, path) -> None:
+    """Writes `model` (its weights and metadata) as a safetensors file, atomically."""
+    _savant.save_model(model, os.fspath(path))
+
+
+def read_results(path) -> dict:
+    """A run's results.json, checked as the report checks it (OSError naming the key that is
+    missing or malformed), as a dict; NaN is None."""
+    path = pathlib.Path(os.fspath(path))
+    if path.is_dir():
+        path = path / "results.json"
+    return json.loads(_savant.read_results(str(path)))
+
+
+def sweep(db, *, threads: Optional[int] = None, **settings) -> dict:
+    """`savant sweep`: runs every job of the cartesian product of the settings (grid, shuffle,
+    train_on, hidden, layers, epochs, batch, learning_rate: a value or a list; seeds,
+    first_seed, train_limit, data) that `db` does not hold yet, one model per thread. Returns
+    {"jobs", "ran", "failed"}."""
+    if "data" in settings:
+        settings["data"] = _data_dir(settings["data"])
+    if threads is None:
+        threads = os.cpu_count() or 1
+    return _savant.sweep(os.fspath(db), settings, threads)
+
+
+def read_sweep(db):
+    """A sweep database as a pandas DataFrame, one row per job."""
+    import pandas as pd
+    return pd.DataFrame(_savant.read_sweep(os.fspath(db)))

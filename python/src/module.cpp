@@ -1,0 +1,543 @@
+// The Python module savant._savant (issue 16): a thin layer over the library's public functions.
+// Training and every long computation run with the GIL released; Ctrl-C is checked from the
+// training's progress callback. Errors: UsageError -> ValueError, an error reading or writing a
+// file -> OSError, any other savant::Error -> savant.Error (a RuntimeError).
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include "arrays.hpp"
+#include "savant/analysis/weight_correlation.hpp"
+#include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/data/shuffle.hpp"
+#include "savant/experiment/experiment.hpp"
+#include "savant/experiment/outputs.hpp"
+#include "savant/experiment/results_file.hpp"
+#include "savant/experiment/steps.hpp"
+#include "savant/io/model_file.hpp"
+#include "savant/model/evaluate.hpp"
+#include "savant/report/report.hpp"
+#include "savant/sweep/database.hpp"
+#include "savant/sweep/sweep.hpp"
+#include "settings.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace savant::python {
+namespace {
+
+// A savant::Error raised while reading or writing a file: OSError in Python.
+struct FileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs `f`, turning the library's run-time errors (not usage errors) into FileError: for the
+// functions whose work is a file.
+template <typename F>
+auto file_call(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FileError(e.what());
+  }
+}
+
+// A trained network with what is known about it: the model file's metadata (empty for a model
+// made from arrays) and the training history.
+struct Model {
+  std::string name = "model";
+  Network network;
+  std::map<std::string, std::string> metadata;
+  std::vector<EpochRecord> history;
+};
+
+py::list history_list(const std::vector<EpochRecord>& history) {
+  py::list out;
+  for (const EpochRecord& e : history) {
+    out.append(py::dict("epoch"_a = e.epoch, "loss"_a = e.loss,
+                        "train_accuracy"_a = e.train_accuracy, "seconds"_a = e.seconds));
+  }
+  return out;
+}
+
+// The network's parameters as NumPy views into the model (no copy), in Keras' order.
+py::list weight_views(py::object self) {
+  Model& m = self.cast<Model&>();
+  py::list out;
+  for (std::size_t l = 0; l < m.network.layout.layers(); ++l) {
+    const auto in = static_cast<py::ssize_t>(m.network.layout.in(l));
+    const auto outs = static_cast<py::ssize_t>(m.network.layout.out(l));
+    out.append(py::array_t<float>({in, outs}, m.network.kernel(l).data(), self));
+    out.append(py::array_t<float>({outs}, m.network.bias(l).data(), self));
+  }
+  return out;
+}
+
+// The progress callback handed to the library. It runs on training threads, with the GIL
+// released: it takes the GIL only to call `callback` (when given) and, on the thread that
+// called into the module (the only one where Python handles signals), to check for Ctrl-C
+// (PyErr_CheckSignals) every 50 ms at most. Either raising stops training by throwing; the
+// other model's thread of a reproduction then stops at its next report.
+class Progress {
+ public:
+  explicit Progress(py::object callback) : state_(std::make_shared<State>()) {
+    state_->callback = std::move(callback);
+    state_->caller = std::this_thread::get_id();
+  }
+  ~Progress() {
+    py::gil_scoped_acquire gil;  // the callback's reference is dropped with the GIL held
+    state_->callback = py::none();
+  }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  ProgressFn fn() const {
+    return [state = state_](const TrainProgress& p) {
+      if (state->stopped) throw Stopped{};
+      const bool caller = std::this_thread::get_id() == state->caller;
+      const bool check_signals = caller && p.elapsed_seconds >= state->next_signal_check;
+      if (!check_signals && state->callback.is_none()) return;
+      py::gil_scoped_acquire gil;
+      try {
+        if (check_signals) {
+          state->next_signal_check = p.elapsed_seconds + 0.05;
+          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+        }
+        if (!state->callback.is_none()) {
+          state->callback(py::dict("name"_a = *p.name, "epoch"_a = p.epoch, "epochs"_a = p.epochs,
+                                   "step"_a = p.step, "steps"_a = p.steps, "loss"_a = p.loss,
+                                   "accuracy"_a = p.accuracy,
+                                   "elapsed_seconds"_a = p.elapsed_seconds));
+        }
+      } catch (...) {
+        state->stopped = true;
+        throw;
+      }
+    };
+  }
+
+ private:
+  // Thrown on the other training thread once one has stopped: the first error is the one
+  // reported.
+  struct Stopped : std::exception {
+    const char* what() const noexcept override { return "training stopped"; }
+  };
+  struct State {
+    py::object callback;
+    std::thread::id caller;
+    double next_signal_check = 0;  // touched on the caller's thread only
+    std::atomic<bool> stopped = false;
+  };
+  std::shared_ptr<State> state_;
+};
+
+ShuffleMode shuffle_mode(const std::string& text) {
+  return parse_shuffle_mode(text);
+}
+
+Stream shuffle_stream(const std::string& split) {
+  if (split == "train") return Stream::kShuffleTrain;
+  if (split == "test") return Stream::kShuffleTest;
+  throw UsageError(
+      fmt::format("split '{}': expected 'train' or 'test' (the permutations of the "
+                  "training and of the test images differ)",
+                  split));
+}
+
+py::dict load(const std::filesystem::path& dir, int classes, std::size_t train_limit) {
+  ExperimentConfig config;
+  config.data = dir;
+  config.train_limit = train_limit;
+  Dataset data;
+  std::uint32_t digest = 0;
+  std::vector<std::string> names;
+  file_call([&] {
+    py::gil_scoped_release release;
+    data = load_experiment_data(config, classes);
+    digest = split_digest(data.train);
+    names = class_names(dir, classes);
+  });
+  const auto count = [](const std::vector<std::uint8_t>& v) {
+    return std::vector<py::ssize_t>{static_cast<py::ssize_t>(v.size())};
+  };
+  py::dict out("dir"_a = data.dir, "classes"_a = data.classes, "class_names"_a = names,
+               "train_crc32"_a = digest);
+  auto train_count = count(data.train.labels), test_count = count(data.test.labels);
+  out["train_images"] = images_to_numpy(std::move(data.train.images));
+  out["train_labels"] = to_numpy(std::move(data.train.labels), train_count);
+  out["test_images"] = images_to_numpy(std::move(data.test.images));
+  out["test_labels"] = to_numpy(std::move(data.test.labels), test_count);
+  return out;
+}
+
+py::array_t<std::uint8_t> shuffle(const py::object& images, int grid, const std::string& mode,
+                                  std::uint64_t seed, const std::string& split,
+                                  std::optional<int> threads) {
+  const ImagesArg in(images, "images");
+  const ShuffleMode m = shuffle_mode(mode);
+  const Stream stream = shuffle_stream(split);
+  validate_grid(grid, in.get().rows, in.get().cols, m);
+  ImageSet out;
+  {
+    py::gil_scoped_release release;
+    out = shuffle_images(in.get(), grid, m, seed, stream, threads.value_or(default_threads()));
+  }
+  return images_to_numpy(std::move(out));
+}
+
+Model train(const py::object& images, const py::object& labels, const py::dict& settings,
+            int classes, const std::string& name, const py::object& callback) {
+  ExperimentConfig config = experiment_config(settings);
+  if (classes < 1 || classes > 256) {
+    throw py::value_error(fmt::format("classes={}: use 1 to 256", classes));
+  }
+  const ImagesArg in(images, "images");
+  const auto y = labels_arg(labels, in.get().count, static_cast<std::size_t>(classes), "labels");
+  ModelReport report;
+  report.name = name;
+  {
+    const Progress progress(callback);
+    py::gil_scoped_release release;
+    train_model(report, config, in.get(), y, classes, progress.fn(), config.threads);
+  }
+  return Model{name, std::move(report.network), {}, std::move(report.history)};
+}
+
+// savant train: the same data, shuffling and training as the command line, and its metadata.
+Model train_on(const std::string& train_on, const py::dict& settings, const py::object& callback) {
+  const ExperimentConfig config = experiment_config(settings);
+  const TrainOn which = parse_train_on(train_on);
+  TrainResult result;
+  {
+    const Progress progress(callback);
+    file_call([&] {
+      py::gil_scoped_release release;
+      result = run_train(config, which, progress.fn());
+    });
+  }
+  return Model{result.model.name, std::move(result.model.network),
+               model_metadata(result.provenance), std::move(result.model.history)};
+}
+
+py::dict evaluation_dict(Evaluation&& e) {
+  const auto c = static_cast<py::ssize_t>(e.classes);
+  std::vector<double> per_class = e.per_class_accuracy();
+  return py::dict("accuracy"_a = e.accuracy(), "correct"_a = e.correct, "total"_a = e.total,
+                  "per_class_accuracy"_a = to_numpy(std::move(per_class), {c}),
+                  "confusion"_a = to_numpy(std::move(e.confusion), {c, c}));
+}
+
+py::dict evaluate_model(const Model& model, const py::object& images, const py::object& labels) {
+  const ImagesArg in(images, "images");
+  if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
+    throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
+                                      model.network.layout.in(0), in.get().rows, in.get().cols));
+  }
+  const std::size_t classes = model.network.layout.sizes().back();
+  const auto y = labels_arg(labels, in.get().count, classes, "labels");
+  Evaluation e;
+  {
+    py::gil_scoped_release release;
+    e = evaluate(model.network, in.get(), y);
+  }
+  return evaluation_dict(std::move(e));
+}
+
+py::tuple predict_model(const Model& model, const py::object& images) {
+  const ImagesArg in(images, "images");
+  if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
+    throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
+                                      model.network.layout.in(0), in.get().rows, in.get().cols));
+  }
+  std::vector<Prediction> predictions;
+  {
+    py::gil_scoped_release release;
+    predictions = predict(model.network, in.get());
+  }
+  std::vector<std::uint8_t> labels(predictions.size());
+  std::vector<float> confidence(predictions.size());
+  for (std::size_t k = 0; k < predictions.size(); ++k) {
+    labels[k] = predictions[k].label;
+    confidence[k] = predictions[k].confidence;
+  }
+  const std::vector<py::ssize_t> n = {static_cast<py::ssize_t>(predictions.size())};
+  return py::make_tuple(to_numpy(std::move(labels), n), to_numpy(std::move(confidence), n));
+}
+
+py::array_t<double> correlation(const py::object& kernel) {
+  const py::array_t<float> k = checked_array<float>(kernel, 2, "kernel");
+  const auto pixels = static_cast<std::size_t>(k.shape(0));
+  const auto hidden = static_cast<std::size_t>(k.shape(1));
+  std::vector<double> r;
+  {
+    py::gil_scoped_release release;
+    r = weight_correlation({k.data(), pixels * hidden}, pixels, hidden);
+  }
+  const auto p = static_cast<py::ssize_t>(pixels);
+  return to_numpy(std::move(r), {p, p});
+}
+
+// R as a checked float64 (pixels, pixels) array for an image of rows x cols.
+py::array_t<double> correlation_arg(const py::object& R, std::size_t rows, std::size_t cols) {
+  py::array_t<double> r = checked_array<double>(R, 2, "R");
+  const auto p = static_cast<py::ssize_t>(rows * cols);
+  if (rows == 0 || cols == 0 || r.shape(0) != p || r.shape(1) != p) {
+    throw py::value_error(fmt::format("R must be ({0}, {0}) for {1}x{2} images; got ({3}, {4})", p,
+                                      rows, cols, r.shape(0), r.shape(1)));
+  }
+  return r;
+}
+
+py::array_t<double> adjacent(const py::object& R, std::size_t rows, std::size_t cols) {
+  const py::array_t<double> r = correlation_arg(R, rows, cols);
+  std::vector<double> a =
+      adjacent_correlation({r.data(), static_cast<std::size_t>(r.size())}, rows, cols);
+  return to_numpy(std::move(a), {static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+}
+
+py::dict signature_dict(const GridSignature& s) {
+  return py::dict("within"_a = s.within, "across"_a = s.across, "contrast"_a = s.contrast,
+                  "within_pairs"_a = s.within_pairs, "across_pairs"_a = s.across_pairs);
+}
+
+py::dict signature(const py::object& R, std::size_t rows, std::size_t cols, int grid) {
+  const py::array_t<double> r = correlation_arg(R, rows, cols);
+  validate_grid(grid, rows, cols, ShuffleMode::kNone);
+  return signature_dict(
+      grid_signature({r.data(), static_cast<std::size_t>(r.size())}, rows, cols, grid));
+}
+
+// The whole experiment, kept as the library returns it; Python reads it through views.
+struct Reproduction {
+  ReproduceResult result;
+};
+
+Reproduction reproduce(const py::dict& settings, const py::object& callback) {
+  const ExperimentConfig config = experiment_config(settings);
+  Reproduction r;
+  const Progress progress(callback);
+  file_call([&] {
+    py::gil_scoped_release release;
+    r.result = run_reproduce(config, progress.fn());
+  });
+  return r;
+}
+
+void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
+  file_call([&] {
+    py::gil_scoped_release release;
+    std::filesystem::create_directories(out);
+    write_reproduce_outputs(r.result, out);
+    if (report) write_report(out, out / "report.html");
+  });
+}
+
+Model report_model(const Reproduction& r, TrainOn which) {
+  const ModelReport& m = which == TrainOn::kOriginal ? r.result.original : r.result.shuffled;
+  return Model{m.name, m.network, model_metadata(provenance_of(r.result, which)), m.history};
+}
+
+// A view of one of the result's matrices; the Reproduction object stays alive with it.
+py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
+  const Reproduction& r = self.cast<const Reproduction&>();
+  const ModelReport& m = shuffled ? r.result.shuffled : r.result.original;
+  const auto rows = static_cast<py::ssize_t>(r.result.rows);
+  const auto cols = static_cast<py::ssize_t>(r.result.cols);
+  if (full) return py::array_t<double>({rows * cols, rows * cols}, m.correlation.data(), self);
+  return py::array_t<double>({rows, cols}, m.adjacent.data(), self);
+}
+
+// load_saved_model checks savant's metadata against the tensors; load_model keeps every
+// metadata key. The file is read twice: it is small (400 kB for the article's model).
+Model read_model(const std::filesystem::path& path) {
+  SavedModel saved = file_call([&] { return load_saved_model(path); });
+  ModelFile file = file_call([&] { return load_model(path); });
+  std::string name = saved.provenance ? model_name(saved.provenance->train_on) : "model";
+  return Model{std::move(name), std::move(saved.network), std::move(file.metadata), {}};
+}
+
+void write_model(const Model& model, const std::filesystem::path& path) {
+  file_call([&] { save_model(path, model.network, model.metadata); });
+}
+
+std::string read_results(const std::filesystem::path& path) {
+  return file_call([&] {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(fmt::format("{}: cannot open the file", path.string()));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    parse_results_json(text, path);  // every key the report uses, checked
+    return text;
+  });
+}
+
+// Runs the jobs of a sweep that `db` does not hold yet; returns how many ran and failed.
+py::dict sweep(const std::filesystem::path& db, const py::dict& settings, int threads) {
+  const SweepSpec spec = sweep_spec(settings);
+  std::size_t total = 0, ran = 0, failed = 0;
+  file_call([&] {
+    py::gil_scoped_release release;
+    const SweepData data = load_sweep_data(spec.data, spec.train_limit);
+    for (int g : spec.grid) {
+      for (ShuffleMode mode : spec.shuffle) {
+        validate_grid(g, data.data.train.images.rows, data.data.train.images.cols, mode);
+      }
+    }
+    const std::vector<JobConfig> jobs = expand_jobs(spec, data.digest);
+    total = jobs.size();
+    SweepDb database(db, SweepDb::Mode::kWrite);
+    const std::set<std::string> done = database.done_keys();
+    std::vector<JobConfig> todo;
+    for (const JobConfig& job : jobs) {
+      if (!done.contains(job_key(job))) todo.push_back(job);
+    }
+    const std::string host = host_name();
+    run_jobs(todo, data, threads, [&](JobOutcome&& outcome) {
+      database.record({outcome.job, outcome.ok ? "done" : "failed", outcome.error,
+                       std::move(outcome.result), std::string(kVersion), host});
+      ++ran;
+      if (!outcome.ok) ++failed;
+    });
+  });
+  return py::dict("jobs"_a = total, "ran"_a = ran, "failed"_a = failed);
+}
+
+// Every job of a sweep database, one dict per job: its configuration as the library names it
+// (config_json), its seed and key, and its numbers.
+py::list read_sweep(const std::filesystem::path& db) {
+  std::vector<StoredJob> jobs =
+      file_call([&] { return SweepDb(db, SweepDb::Mode::kReadOnly).read_all(); });
+  py::module_ json = py::module_::import("json");
+  py::list out;
+  for (const StoredJob& job : jobs) {
+    py::dict row = json.attr("loads")(config_json(job.config).dump());
+    row["seed"] = job.config.seed;
+    row["job_key"] = job_key(job.config);
+    row["status"] = job.status;
+    row["error"] = job.error;
+    const JobResult& r = job.result;
+    row["original_test"] = r.original_test.accuracy();
+    row["shuffled_test"] = r.shuffled_test.accuracy();
+    row["within"] = r.signature.within;
+    row["across"] = r.signature.across;
+    row["contrast"] = r.signature.contrast;
+    row["train_seconds"] = r.train_seconds;
+    row["history"] = history_list(r.history);
+    row["started_at"] = r.started_at;
+    row["finished_at"] = r.finished_at;
+    row["savant_version"] = job.savant_version;
+    row["host"] = job.host;
+    out.append(row);
+  }
+  return out;
+}
+
+}  // namespace
+}  // namespace savant::python
+
+PYBIND11_MODULE(_savant, module) {
+  using namespace savant;
+  using namespace savant::python;
+  module.doc() =
+      "savant's library from Python (issue 16); use the package `savant`, not this module";
+  module.attr("__version__") = std::string(kVersion);
+
+  static py::exception<Error> error(module, "Error", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InvalidSetting& e) {
+      PyErr_SetString(PyExc_ValueError,
+                      fmt::format("{}={}: {}", e.setting(), e.value(), e.problem()).c_str());
+    } catch (const UsageError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const FileError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const std::filesystem::filesystem_error& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const Error& e) {
+      error(e.what());
+    }
+  });
+
+  py::class_<Model>(module, "Model")
+      .def(py::init([](const py::sequence& weights, std::map<std::string, std::string> metadata,
+                       std::string name) {
+             return Model{std::move(name), network_from_weights(weights), std::move(metadata), {}};
+           }),
+           "weights"_a, "metadata"_a = std::map<std::string, std::string>{}, "name"_a = "model")
+      .def_readonly("name", &Model::name)
+      .def_readonly("metadata", &Model::metadata)
+      .def_property_readonly("sizes", [](const Model& m) { return m.network.layout.sizes(); })
+      .def_property_readonly("history", [](const Model& m) { return history_list(m.history); })
+      .def_property_readonly("weights", &weight_views);
+
+  module.def("load", &load, "dir"_a, "classes"_a = 10, "train_limit"_a = 0);
+  module.def("default_data_dir", [] { return default_data_dir(); });
+  module.def("shuffle", &shuffle, "images"_a, "grid"_a, "mode"_a, "seed"_a, "split"_a, "threads"_a);
+  module.def(
+      "block_permutation",
+      [](int grid, const std::string& mode, std::uint64_t seed, const std::string& split,
+         std::uint64_t k) {
+        if (grid < 1 || grid > 255) throw UsageError(fmt::format("grid {}: use 1 to 255", grid));
+        BlockPermutation p =
+            block_permutation(shuffle_mode(mode), grid, seed, shuffle_stream(split), k);
+        const auto n = static_cast<py::ssize_t>(p.size());
+        return to_numpy(std::move(p), {n});
+      },
+      "grid"_a, "mode"_a, "seed"_a, "split"_a, "index"_a);
+  module.def("train", &train, "images"_a, "labels"_a, "settings"_a, "classes"_a, "name"_a,
+             "progress"_a);
+  module.def("train_on", &train_on, "train_on"_a, "settings"_a, "progress"_a);
+  module.def("evaluate", &evaluate_model, "model"_a, "images"_a, "labels"_a);
+  module.def("predict", &predict_model, "model"_a, "images"_a);
+  module.def("weight_correlation", &correlation, "kernel"_a);
+  module.def("adjacent_correlation", &adjacent, "R"_a, "rows"_a, "cols"_a);
+  module.def("grid_signature", &signature, "R"_a, "rows"_a, "cols"_a, "grid"_a);
+
+  py::class_<Reproduction>(module, "Reproduction")
+      .def("results_json", [](const Reproduction& r) { return results_json(r.result).dump(); })
+      .def("write", &write_run, "out"_a, "report"_a = true)
+      .def_property_readonly(
+          "original_model",
+          [](const Reproduction& r) { return report_model(r, TrainOn::kOriginal); })
+      .def_property_readonly(
+          "shuffled_model",
+          [](const Reproduction& r) { return report_model(r, TrainOn::kShuffled); })
+      .def(
+          "correlation",
+          [](py::object self, bool shuffled) { return matrix_view(self, shuffled, true); },
+          "shuffled"_a)
+      .def(
+          "adjacent",
+          [](py::object self, bool shuffled) { return matrix_view(self, shuffled, false); },
+          "shuffled"_a);
+  module.def("reproduce", &reproduce, "settings"_a, "progress"_a);
+
+  module.def("load_model", &read_model, "path"_a);
+  module.def("save_model", &write_model, "model"_a, "path"_a);
+  module.def("read_results", &read_results, "path"_a);
+  module.def("sweep", &sweep, "db"_a, "settings"_a, "threads"_a);
+  module.def("read_sweep", &read_sweep, "db"_a);
+}

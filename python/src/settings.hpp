@@ -1,0 +1,25 @@
+#pragma once
+// The one place where the binding builds the library's configuration from Python's keyword
+// arguments. Keys are the names the library gives its settings (learning_rate, train_limit);
+// an unknown key is a ValueError that lists the known ones.
+
+#include <pybind11/pybind11.h>
+
+#include "savant/experiment/experiment.hpp"
+#include "savant/sweep/sweep.hpp"
+
+namespace savant::python {
+
+// data, grid, shuffle, hidden, layers, epochs, batch, learning_rate, seed, threads,
+// train_limit; missing keys keep the library's defaults, except data ($SAVANT_DATA, else
+// Debian's Fashion-MNIST) and threads (all cores), as on the command line. Validated.
+ExperimentConfig experiment_config(const pybind11::dict& settings);
+
+// A sweep: each of grid, shuffle, train_on, hidden, layers, epochs, batch, learning_rate a
+// value or a list of values; seeds, first_seed, train_limit and data single values.
+SweepSpec sweep_spec(const pybind11::dict& settings);
+
+// Every core of the machine, the command line's default.
+int default_threads();
+
+}  // namespace savant::python

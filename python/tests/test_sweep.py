@@ -1,0 +1,39 @@
+"""savant.sweep and savant.read_sweep against `savant sweep`."""
+import numpy as np
+import pytest
+
+import savant
+from conftest import DATA
+
+SETTINGS = dict(grid=[2, 4], train_on=["original", "shuffled"], epochs=1, hidden=16,
+                train_limit=1000, seeds=2)
+
+
+def test_sweep_runs_the_jobs_of_savant_sweep_and_reads_them_as_a_dataframe(fashion, cli,
+                                                                           tmp_path):
+    db = tmp_path / "py.sqlite"
+    assert savant.sweep(db, data=DATA, threads=2, **SETTINGS) == {"jobs": 8, "ran": 8,
+                                                                 "failed": 0}
+    assert savant.sweep(db, data=DATA, **SETTINGS)["ran"] == 0  # resumed: all done
+    cli("sweep", "--data", DATA, "--grid", "2,4", "--train-on", "original,shuffled",
+        "--epochs", 1, "--hidden", 16, "--train-limit", 1000, "--seeds", 2, "--db",
+        tmp_path / "cli.sqlite")
+    mine = savant.read_sweep(db).set_index("job_key").sort_index()
+    theirs = savant.read_sweep(tmp_path / "cli.sqlite").set_index("job_key").sort_index()
+    assert len(mine) == 8 and list(mine.index) == list(theirs.index)
+    for column in ("original_test", "shuffled_test", "within", "across", "contrast"):
+        assert np.array_equal(mine[column].to_numpy(), theirs[column].to_numpy())
+    assert set(mine["grid"]) == {2, 4} and set(mine["seed"]) == {0, 1}
+    assert set(mine["train_on"]) == {"original", "shuffled"}
+    assert (mine["status"] == "done").all()
+    assert mine["learning_rate"].iloc[0] == 0.001
+
+
+def test_sweep_errors(tmp_path):
+    with pytest.raises(ValueError, match="unknown setting 'grids'"):
+        savant.sweep(tmp_path / "x.sqlite", grids=[2])
+    with pytest.raises(ValueError, match="train_on="):
+        savant.sweep(tmp_path / "x.sqlite", train_on=["puzzles"])
+    (tmp_path / "other.sqlite").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(OSError, match="other.sqlite"):
+        savant.read_sweep(tmp_path / "other.sqlite")
