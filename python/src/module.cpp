@@ -36,6 +36,7 @@
 #include "savant/io/model_file.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/report/report.hpp"
+#include "savant/report/run_results.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/sweep.hpp"
 #include "settings.hpp"
@@ -220,7 +221,10 @@ Model train(const py::object& images, const py::object& labels, const py::dict& 
   {
     const Progress progress(callback);
     py::gil_scoped_release release;
-    train_model(report, config, in.get(), y, classes, progress.fn(), config.threads);
+    // The images as given: the caller has shuffled them already if it wanted to.
+    TrainingImages training(in.get(), Regime{}, config.grid, config.shuffle, config.seed,
+                            config.threads);
+    train_model(report, config, training, y, classes, progress.fn(), config.threads);
   }
   return Model{name, std::move(report.network), {}, std::move(report.history)};
 }
@@ -228,7 +232,7 @@ Model train(const py::object& images, const py::object& labels, const py::dict& 
 // savant train: the same data, shuffling and training as the command line, and its metadata.
 Model train_on(const std::string& train_on, const py::dict& settings, const py::object& callback) {
   const ExperimentConfig config = experiment_config(settings);
-  const TrainOn which = parse_train_on(train_on);
+  const Regime which = parse_regime(train_on);
   TrainResult result;
   {
     const Progress progress(callback);
@@ -249,7 +253,7 @@ py::dict evaluation_dict(Evaluation&& e) {
                   "confusion"_a = to_numpy(std::move(e.confusion), {c, c}));
 }
 
-py::dict evaluate_model(const Model& model, const py::object& images, const py::object& labels) {
+py::dict evaluate_arrays(const Model& model, const py::object& images, const py::object& labels) {
   const ImagesArg in(images, "images");
   if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
     throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
@@ -354,8 +358,9 @@ void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
   });
 }
 
-Model report_model(const Reproduction& r, TrainOn which) {
-  const ModelReport& m = which == TrainOn::kOriginal ? r.result.original : r.result.shuffled;
+Model report_model(const Reproduction& r, const Regime& which) {
+  const ModelReport& m =
+      which.kind == RegimeKind::kOriginal ? r.result.original : r.result.shuffled;
   return Model{m.name, m.network, model_metadata(provenance_of(r.result, which)), m.history};
 }
 
@@ -510,7 +515,7 @@ PYBIND11_MODULE(_savant, module) {
   module.def("train", &train, "images"_a, "labels"_a, "settings"_a, "classes"_a, "name"_a,
              "progress"_a);
   module.def("train_on", &train_on, "train_on"_a, "settings"_a, "progress"_a);
-  module.def("evaluate", &evaluate_model, "model"_a, "images"_a, "labels"_a);
+  module.def("evaluate", &evaluate_arrays, "model"_a, "images"_a, "labels"_a);
   module.def("predict", &predict_model, "model"_a, "images"_a);
   module.def("weight_correlation", &correlation, "kernel"_a);
   module.def("adjacent_correlation", &adjacent, "R"_a, "rows"_a, "cols"_a);
@@ -519,12 +524,14 @@ PYBIND11_MODULE(_savant, module) {
   py::class_<Reproduction>(module, "Reproduction")
       .def("results_json", [](const Reproduction& r) { return results_json(r.result).dump(); })
       .def("write", &write_run, "out"_a, "report"_a = true)
-      .def_property_readonly(
-          "original_model",
-          [](const Reproduction& r) { return report_model(r, TrainOn::kOriginal); })
-      .def_property_readonly(
-          "shuffled_model",
-          [](const Reproduction& r) { return report_model(r, TrainOn::kShuffled); })
+      .def_property_readonly("original_model",
+                             [](const Reproduction& r) {
+                               return report_model(r, Regime{RegimeKind::kOriginal, 0});
+                             })
+      .def_property_readonly("shuffled_model",
+                             [](const Reproduction& r) {
+                               return report_model(r, Regime{RegimeKind::kShuffled, 0});
+                             })
       .def(
           "correlation",
           [](py::object self, bool shuffled) { return matrix_view(self, shuffled, true); },

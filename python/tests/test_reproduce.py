@@ -74,9 +74,9 @@ def test_read_results_refuses_a_malformed_file(tmp_path):
 
 
 def test_reproduce_refuses_bad_settings_before_any_work():
-    with pytest.raises(ValueError, match="grid 0"):
+    with pytest.raises(ValueError, match="grid=0"):
         savant.reproduce(grid=0)
-    with pytest.raises(ValueError, match="threads 0"):
+    with pytest.raises(ValueError, match="threads=0"):
         savant.reproduce(threads=0)
     with pytest.raises(OSError, match="nowhere"):
         savant.reproduce(data="/nowhere")
