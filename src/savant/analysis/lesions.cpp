@@ -54,36 +54,43 @@ LesionMap block_lesions(const Network& net, const ImageSet& images,
     }
   }
   const std::vector<float> no_bias(N, 0.0f);
+  std::span<const float> bias = net.bias(0);
   const std::size_t chunks = (images.count + kAnalysisChunk - 1) / kAnalysisChunk;
   // correct[chunk * (blocks + 1) + b]: images of the chunk classified correctly with block b
   // zeroed, b = blocks for none.
   std::vector<std::size_t> correct(chunks * (blocks + 1), 0);
   for_each_chunk(images.count, threads, [&](std::size_t begin, std::size_t end) {
     const std::size_t rows = end - begin;
-    std::vector<float> x(rows * P), z(rows * N), xb(rows * block_size), zb(rows * N), h(rows * N);
+    std::vector<float> x(rows * P), z(rows * N), xb(rows * block_size), h(rows * N);
+    // contribution[b] (rows, N): block b's pixels times their kernel rows. Their sum plus the
+    // bias is the first layer's pre-activation, so no separate pass over the whole image.
+    std::vector<std::vector<float>> contribution(blocks, std::vector<float>(rows * N));
     std::vector<std::uint8_t> predicted(rows);
     NetworkTail tail(net, rows);
     std::size_t* count = correct.data() + (begin / kAnalysisChunk) * (blocks + 1);
-    auto classify = [&](const std::vector<float>& pre, std::size_t slot) {
-      for (std::size_t i = 0; i < rows * N; ++i) h[i] = std::max(pre[i], 0.0f);
+    // Classifies the pre-activations z minus block `lesion`'s contribution (none when
+    // lesion == blocks) and counts the correct answers in count[lesion].
+    auto classify = [&](std::size_t lesion) {
+      const float* minus = lesion < blocks ? contribution[lesion].data() : nullptr;
+      for (std::size_t i = 0; i < rows * N; ++i) {
+        h[i] = std::max(minus ? z[i] - minus[i] : z[i], 0.0f);
+      }
       tail.classify(h.data(), rows, predicted.data());
-      for (std::size_t r = 0; r < rows; ++r) count[slot] += predicted[r] == labels[begin + r];
+      for (std::size_t r = 0; r < rows; ++r) count[lesion] += predicted[r] == labels[begin + r];
     };
     scale_images(images, begin, rows, x.data());
-    dense_forward(z.data(), x.data(), W.data(), net.bias(0).data(), rows, P, N, false);
-    classify(z, blocks);
+    for (std::size_t r = 0; r < rows; ++r) std::copy(bias.begin(), bias.end(), z.begin() + r * N);
     for (std::size_t b = 0; b < blocks; ++b) {
       for (std::size_t r = 0; r < rows; ++r) {
         for (std::size_t i = 0; i < block_size; ++i) {
           xb[r * block_size + i] = x[r * P + pixels[b][i]];
         }
       }
-      // zb = z - (the block's pixels) (the block's kernel rows)
-      dense_forward(zb.data(), xb.data(), kernels[b].data(), no_bias.data(), rows, block_size, N,
-                    false);
-      for (std::size_t i = 0; i < rows * N; ++i) zb[i] = z[i] - zb[i];
-      classify(zb, b);
+      dense_forward(contribution[b].data(), xb.data(), kernels[b].data(), no_bias.data(), rows,
+                    block_size, N, false);
+      for (std::size_t i = 0; i < rows * N; ++i) z[i] += contribution[b][i];
     }
+    for (std::size_t b = 0; b <= blocks; ++b) classify(b);
   });
   std::vector<std::size_t> total(blocks + 1, 0);
   for (std::size_t c = 0; c < chunks; ++c) {

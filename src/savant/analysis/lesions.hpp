@@ -19,9 +19,10 @@ struct LesionMap {
   std::vector<double> lost;      // (g, g): baseline - accuracy
 };
 
-// Computed from the first layer's pre-activations: each image's pre-activations are computed
-// once, and a lesion subtracts the block's contribution (its pixels times their kernel rows)
-// instead of running the first layer again. Throws InvalidSetting("grid", ...) when the grid
+// Computed from the first layer's pre-activations: each block's contribution to them (its
+// pixels times their kernel rows) is computed once per image, the pre-activations are the bias
+// plus their sum, and a lesion subtracts one contribution instead of running the first layer
+// again. Throws InvalidSetting("grid", ...) when the grid
 // does not divide the image.
 LesionMap block_lesions(const Network& net, const ImageSet& images,
                         std::span<const std::uint8_t> labels, int grid, int threads = 1);
