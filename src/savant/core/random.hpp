@@ -19,6 +19,7 @@ enum class Stream : std::uint32_t {
   kFixed = 5,         // the one derangement of mode `fixed`
   kMix = 6,           // which training images a `mixed:P` regime shuffles
   kFresh = 7,         // per-epoch permutations of the `fresh` regime, index = epoch * n + k
+  kInvariance = 8,    // the K derangements of test image k in the puzzle-invariance analysis
 };
 
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter,

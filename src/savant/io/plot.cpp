@@ -12,46 +12,16 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/io/cairo_canvas.hpp"
 
 namespace savant {
 namespace {
 
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
-};
-struct ContextDeleter {
-  void operator()(cairo_t* c) const { cairo_destroy(c); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
-using Context = std::unique_ptr<cairo_t, ContextDeleter>;
-
-cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-std::string to_png(cairo_surface_t* surface) {
-  std::string bytes;
-  cairo_surface_flush(surface);
-  if (cairo_surface_write_to_png_stream(surface, append_bytes, &bytes) != CAIRO_STATUS_SUCCESS) {
-    throw Error("cannot encode PNG image");
-  }
-  return bytes;
-}
-
-void set_rgb(cairo_t* cr, std::array<std::uint8_t, 3> rgb, double alpha = 1) {
-  cairo_set_source_rgba(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0, alpha);
-}
-
-// Text with its left edge (align 0), centre (0.5) or right edge (1) at x, baseline at y.
-void text(cairo_t* cr, double x, double y, const std::string& s, double size, double align = 0) {
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, s.c_str(), &ext);
-  cairo_move_to(cr, x - align * ext.width - ext.x_bearing, y);
-  cairo_show_text(cr, s.c_str());
-}
+using canvas::Context;
+using canvas::set_rgb;
+using canvas::Surface;
+using canvas::text;
+using canvas::to_png;
 
 // The image of a grey-scale picture, scaled without smoothing.
 Surface grey_image(std::span<const std::uint8_t> pixels, std::size_t rows, std::size_t cols) {
@@ -89,6 +59,20 @@ std::array<std::uint8_t, 3> viridis(double t) {
     double v = c[6][ch];
     for (int k = 5; k >= 0; --k) v = v * t + c[k][ch];
     rgb[ch] = static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0));
+  }
+  return rgb;
+}
+
+std::array<std::uint8_t, 3> diverging(double t) {
+  // Blue (t = 0) through white (0.5) to red (1), linear in RGB between the three.
+  static constexpr std::array<double, 3> blue = {33, 102, 172}, white = {247, 247, 247},
+                                         red = {178, 24, 43};
+  t = std::clamp(std::isnan(t) ? 0.5 : t, 0.0, 1.0);
+  const std::array<double, 3>& end = t < 0.5 ? blue : red;
+  const double f = std::abs(t - 0.5) * 2;
+  std::array<std::uint8_t, 3> rgb{};
+  for (int ch = 0; ch < 3; ++ch) {
+    rgb[ch] = static_cast<std::uint8_t>(std::lround(white[ch] + f * (end[ch] - white[ch])));
   }
   return rgb;
 }

@@ -24,6 +24,9 @@ ColourScale colour_scale_of(std::initializer_list<std::span<const double>> maps)
 // viridis(t) for t in [0, 1] as 8-bit RGB (a polynomial fit to matplotlib's table).
 std::array<std::uint8_t, 3> viridis(double t);
 
+// A diverging map for signed values: t = 0 blue, 0.5 white (zero), 1 red; as 8-bit RGB.
+std::array<std::uint8_t, 3> diverging(double t);
+
 // values (rows, cols); NaN cells are drawn grey. Each cell is `cell` pixels wide.
 std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
                         ColourScale scale, const std::string& title, int cell = 16);

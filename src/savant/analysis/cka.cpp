@@ -1,0 +1,91 @@
+#include "savant/analysis/cka.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "savant/analysis/forward_parts.hpp"
+#include "savant/core/error.hpp"
+#include "savant/kernels/dense.hpp"
+
+namespace savant {
+
+HiddenActivations hidden_activations(const Network& net, const ImageSet& images, int threads) {
+  HiddenActivations out;
+  out.images = images.count;
+  out.units = net.layout.out(0);
+  out.values.resize(images.count * out.units);
+  out.predicted.resize(images.count);
+  const std::size_t P = images.pixels_per_image();
+  for_each_chunk(images.count, threads, [&](std::size_t begin, std::size_t end) {
+    const std::size_t rows = end - begin;
+    std::vector<float> x(rows * P);
+    NetworkTail tail(net, rows);
+    float* h = out.values.data() + begin * out.units;
+    scale_images(images, begin, rows, x.data());
+    dense_forward(h, x.data(), net.kernel(0).data(), net.bias(0).data(), rows, P, out.units, true);
+    tail.classify(h, rows, out.predicted.data() + begin);
+  });
+  return out;
+}
+
+double linear_cka(std::span<const float> x, std::span<const float> y, std::size_t n, std::size_t dx,
+                  std::size_t dy) {
+  // Column means in double; the centred rows in float, multiplied by the fast kernel
+  // (kernels/dense.hpp, inp^T dout) chunk by chunk, each chunk's products added up in double.
+  auto means = [n](std::span<const float> m, std::size_t d) {
+    std::vector<double> mean(d, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < d; ++j) mean[j] += m[i * d + j];
+    }
+    for (double& v : mean) v /= static_cast<double>(std::max<std::size_t>(n, 1));
+    return mean;
+  };
+  const std::vector<double> mx = means(x, dx), my = means(y, dy);
+  std::vector<double> xx(dx * dx, 0.0), yy(dy * dy, 0.0), yx(dx * dy, 0.0);
+  std::vector<float> cx(kAnalysisChunk * dx), cy(kAnalysisChunk * dy), product;
+  auto accumulate = [&product](std::vector<double>& sum, const float* a, const float* b,
+                               std::size_t rows, std::size_t da, std::size_t db) {
+    product.resize(da * db);
+    dense_dkernel_fast(product.data(), a, b, rows, da, db);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += product[i];
+  };
+  for (std::size_t begin = 0; begin < n; begin += kAnalysisChunk) {
+    const std::size_t rows = std::min(kAnalysisChunk, n - begin);
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t j = 0; j < dx; ++j) {
+        cx[r * dx + j] = static_cast<float>(x[(begin + r) * dx + j] - mx[j]);
+      }
+      for (std::size_t j = 0; j < dy; ++j) {
+        cy[r * dy + j] = static_cast<float>(y[(begin + r) * dy + j] - my[j]);
+      }
+    }
+    accumulate(xx, cx.data(), cx.data(), rows, dx, dx);
+    accumulate(yy, cy.data(), cy.data(), rows, dy, dy);
+    accumulate(yx, cx.data(), cy.data(), rows, dx, dy);  // x^T y, the transpose of y^T x
+  }
+  auto squared_norm = [](const std::vector<double>& m) {
+    double s = 0;
+    for (double v : m) s += v * v;
+    return s;
+  };
+  const double denominator = std::sqrt(squared_norm(xx)) * std::sqrt(squared_norm(yy));
+  if (!(denominator > 0)) return std::numeric_limits<double>::quiet_NaN();
+  return squared_norm(yx) / denominator;
+}
+
+ModelComparison compare_models(const HiddenActivations& a, const HiddenActivations& b) {
+  if (a.images != b.images) {
+    throw Error("compare_models: the two models' activations come from different image sets (" +
+                std::to_string(a.images) + " and " + std::to_string(b.images) + " images)");
+  }
+  ModelComparison out;
+  out.cka = linear_cka(a.values, b.values, a.images, a.units, b.units);
+  std::size_t same = 0;
+  for (std::size_t k = 0; k < a.images; ++k) same += a.predicted[k] == b.predicted[k];
+  out.agreement = a.images > 0 ? static_cast<double>(same) / static_cast<double>(a.images) : 0.0;
+  return out;
+}
+
+}  // namespace savant

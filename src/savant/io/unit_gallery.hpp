@@ -1,0 +1,22 @@
+#pragma once
+// The receptive fields of the first layer's hidden units as one PNG picture (docs/SPEC.md,
+// section 10.1).
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace savant {
+
+// kernel (rows x cols, hidden) is the first layer's kernel (or what training added to it): unit
+// j's picture is column j, pixel (r, c) at row r cols + c. Each unit gets its own diverging
+// colour scale, white at zero and full red / blue at +- its largest |weight|; the grid's block
+// borders are drawn over it. Units are ordered by units_by_home_block (analysis/units.hpp),
+// `columns` to a row, each captioned with its number, home block and specialisation; each
+// image pixel is `scale` x `scale` picture pixels. Throws InvalidSetting("grid", ...) when the
+// grid does not divide the image.
+std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, std::size_t cols,
+                             std::size_t hidden, int grid, const std::string& title, int scale = 4,
+                             std::size_t columns = 16);
+
+}  // namespace savant

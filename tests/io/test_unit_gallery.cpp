@@ -1,0 +1,100 @@
+#include <gtest/gtest.h>
+
+#include <cairo.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+
+#include "savant/core/error.hpp"
+#include "savant/data/grid.hpp"
+#include "savant/io/plot.hpp"
+#include "savant/io/unit_gallery.hpp"
+
+namespace savant {
+namespace {
+
+struct Decoded {
+  std::unique_ptr<cairo_surface_t, void (*)(cairo_surface_t*)> surface{nullptr,
+                                                                       cairo_surface_destroy};
+  int width = 0, height = 0;
+  std::array<std::uint8_t, 3> at(int x, int y) const {
+    const unsigned char* data = cairo_image_surface_get_data(surface.get());
+    const int stride = cairo_image_surface_get_stride(surface.get());
+    std::uint32_t v;
+    std::memcpy(&v, data + static_cast<std::ptrdiff_t>(y) * stride + 4 * x, 4);
+    return {static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
+            static_cast<std::uint8_t>(v)};
+  }
+};
+
+Decoded decode(const std::string& png) {
+  struct Reader {
+    const std::string& bytes;
+    std::size_t pos = 0;
+  } reader{png};
+  auto read = [](void* closure, unsigned char* out, unsigned int length) {
+    auto* r = static_cast<Reader*>(closure);
+    if (r->pos + length > r->bytes.size()) return CAIRO_STATUS_READ_ERROR;
+    std::memcpy(out, r->bytes.data() + r->pos, length);
+    r->pos += length;
+    return CAIRO_STATUS_SUCCESS;
+  };
+  Decoded d;
+  d.surface.reset(cairo_image_surface_create_from_png_stream(read, &reader));
+  d.width = cairo_image_surface_get_width(d.surface.get());
+  d.height = cairo_image_surface_get_height(d.surface.get());
+  return d;
+}
+
+TEST(UnitGallery, DivergingMapIsWhiteAtZeroAndBlueRedAtTheEnds) {
+  const auto mid = diverging(0.5), low = diverging(0.0), high = diverging(1.0);
+  EXPECT_EQ(mid[0], mid[1]);
+  EXPECT_EQ(mid[1], mid[2]);
+  EXPECT_GT(mid[0], 240);
+  EXPECT_GT(low[2], low[0]);    // blue
+  EXPECT_GT(high[0], high[2]);  // red
+}
+
+TEST(UnitGallery, TilesAreOrderedByHomeBlockAndColouredBySign) {
+  // 8 x 8 image, grid 2 (blocks of 4 x 4), three units: unit 0 sees block 3 (negative weights),
+  // unit 1 sees block 0 (positive), unit 2 is all zero.
+  const std::size_t rows = 8, cols = 8, hidden = 3;
+  const Grid grid(2, rows, cols);
+  std::vector<double> kernel(rows * cols * hidden, 0.0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      const std::size_t p = r * cols + c;
+      if (grid.block_of(r, c) == 3) kernel[p * hidden + 0] = -1.0;
+      if (grid.block_of(r, c) == 0) kernel[p * hidden + 1] = 2.0;
+    }
+  }
+  const int scale = 5;
+  const Decoded png = decode(unit_gallery_png(kernel, rows, cols, hidden, 2, "fields", scale, 2));
+  // Two tiles to a row, two rows: layout constants of io/unit_gallery.cpp (margin 12, title 30,
+  // caption 14, gap 8).
+  const int tile = 8 * scale;
+  EXPECT_EQ(png.width, 2 * 12 + 2 * tile + 8);
+  EXPECT_EQ(png.height, 30 + 2 * (tile + 14) + 8 + 12);
+  // A point inside block b of tile i (away from the drawn borders).
+  auto inside = [&](int i, int block) {
+    const int x = 12 + (i % 2) * (tile + 8) + (block % 2) * 4 * scale + 2 * scale;
+    const int y = 30 + (i / 2) * (tile + 14 + 8) + (block / 2) * 4 * scale + 2 * scale;
+    return png.at(x, y);
+  };
+  const auto red = diverging(1.0), blue = diverging(0.0), white = diverging(0.5);
+  EXPECT_EQ(inside(0, 0), red);  // first tile: unit 1, home block 0
+  EXPECT_EQ(inside(0, 3), white);
+  EXPECT_EQ(inside(1, 3), blue);  // second tile: unit 0, home block 3
+  EXPECT_EQ(inside(1, 0), white);
+  EXPECT_EQ(inside(2, 1), white);  // third tile: the zero unit
+}
+
+TEST(UnitGallery, GridMustFit) {
+  const std::vector<double> kernel(28 * 28 * 2, 0.5);
+  EXPECT_NO_THROW(unit_gallery_png(kernel, 28, 28, 2, 4, "ok"));
+  EXPECT_THROW(unit_gallery_png(kernel, 28, 28, 2, 3, "bad"), InvalidSetting);
+}
+
+}  // namespace
+}  // namespace savant
