@@ -18,7 +18,10 @@
 #include "savant/core/random.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/kernels/adam.hpp"
+#include "savant/kernels/avx512.hpp"
 #include "savant/kernels/dense.hpp"
+#include "savant/kernels/fused_reference.hpp"
+#include "savant/kernels/isa.hpp"
 #include "savant/model/fused_engine.hpp"
 #include "savant/model/network.hpp"
 #include "savant/model/train.hpp"
@@ -340,5 +343,44 @@ void BM_fused_step(benchmark::State& state) {
 BENCHMARK(BM_fused_step)->Arg(1)->Arg(2)->UseRealTime();
 
 }  // namespace
+
+// --- The fused engine's kernels, each beside its reference (kernels/fused_reference.hpp), on
+// one member owning all 128 hidden units: the batch's gather, forward pass and partial logits;
+// dh alone, and with the second kernel and first bias updated (small_layers); the first
+// kernel's gradient, update and the next batch's forward pass (panel). The references run in
+// the fused layouts, so they too need AVX-512 here.
+#ifdef SAVANT_HAVE_AVX512
+#include "fused_kernel_runs.hpp"
+
+namespace {
+
+template <void (*kRun)(FusedBench&)>
+void BM_fused_kernel(benchmark::State& state) {
+  if (!isa_available(Isa::avx512)) {
+    state.SkipWithError("no AVX-512 on this CPU");
+    return;
+  }
+  const FlushDenormals flush;
+  FusedBench& f = fused_bench();
+  for (auto _ : state) {
+    kRun(f);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_fused_kernel<gather_reference>)->Name("BM_fused_gather_reference");
+BENCHMARK(BM_fused_kernel<gather_avx512>)->Name("BM_fused_gather_avx512");
+BENCHMARK(BM_fused_kernel<forward_reference>)->Name("BM_fused_forward_reference");
+BENCHMARK(BM_fused_kernel<forward_avx512>)->Name("BM_fused_forward_avx512");
+BENCHMARK(BM_fused_kernel<partials_reference>)->Name("BM_fused_partials_reference");
+BENCHMARK(BM_fused_kernel<partials_avx512>)->Name("BM_fused_partials_avx512");
+BENCHMARK(BM_fused_kernel<hidden_gradient_reference>)->Name("BM_fused_hidden_gradient_reference");
+BENCHMARK(BM_fused_kernel<hidden_gradient_avx512>)->Name("BM_fused_hidden_gradient_avx512");
+BENCHMARK(BM_fused_kernel<small_layers_reference>)->Name("BM_fused_small_layers_reference");
+BENCHMARK(BM_fused_kernel<small_layers_avx512>)->Name("BM_fused_small_layers_avx512");
+BENCHMARK(BM_fused_kernel<panel_reference>)->Name("BM_fused_panel_reference");
+BENCHMARK(BM_fused_kernel<panel_avx512>)->Name("BM_fused_panel_avx512");
+
+}  // namespace
+#endif  // SAVANT_HAVE_AVX512
 
 BENCHMARK_MAIN();

@@ -119,6 +119,42 @@ struct FusedForward {
         chunks((batch + kChunk - 1) / kChunk),
         groups((hidden + kGroup - 1) / kGroup) {}
 
+  // Member storage for the hidden-unit groups [group0, group0 + vectors), all zero, in the
+  // shapes of the comments on Member, Panel and Batch.
+  void allocate(Member& me, std::size_t group0, std::size_t vectors) const {
+    me.group0 = group0;
+    me.vectors = vectors;
+    me.pad = vectors * kLanes;
+    me.col0 = group0 * kGroup;
+    me.cols = std::min(H, me.col0 + me.pad) - me.col0;
+    me.panels.clear();
+    for (std::size_t off = 0; off < vectors; off += kPanelVectors) {
+      Panel p;
+      p.offset = off;
+      p.vectors = std::min(kPanelVectors, vectors - off);
+      p.w = Aligned<float>(C * p.vectors * kLanes);
+      p.m = Aligned<float>(C * p.vectors * kLanes);
+      p.v = Aligned<float>(C * p.vectors * kLanes);
+      me.panels.push_back(std::move(p));
+    }
+    for (Aligned<float>* a : {&me.b1, &me.b1m, &me.b1v}) *a = Aligned<float>(me.pad);
+    for (Aligned<float>* a : {&me.w2t, &me.w2m, &me.w2v}) *a = Aligned<float>(K * me.pad);
+    me.w2r = Aligned<float>(me.pad * Kp);
+    for (Aligned<float>* a : {&me.b2, &me.b2m, &me.b2v}) *a = Aligned<float>(Kp);
+    for (Batch& b : me.batch) {
+      b.rows = 0;
+      b.x = Aligned<float>(B * C);
+      b.row_bits = Aligned<std::uint64_t>(B * words);
+      b.col_bits = Aligned<std::uint32_t>(chunks * C);
+      b.m16 = Aligned<std::uint16_t>(chunks * quads * kChunk);
+      b.labels.assign(B, 0);
+    }
+    for (auto& h : me.h) h = Aligned<float>(B * me.pad);
+    me.dh = Aligned<float>(B * me.pad);
+    me.logits = Aligned<float>(B * K);
+    me.dlogits = Aligned<float>(B * K);
+  }
+
   // w2r from w2t.
   void refresh_rows(Member& me) const {
     for (std::size_t j = 0; j < me.pad; ++j) {
@@ -127,7 +163,9 @@ struct FusedForward {
   }
 
   // The images `indices` into `batch`: scaled to [0, 1] (as scale_pixels_reference does it),
-  // with both nonzero patterns.
+  // with both nonzero patterns. (gather_batch, kernels/gather.hpp, writes only x: the patterns
+  // are read here from the bytes, 64 at a time, in the same pass; fused_gather_reference in
+  // kernels/fused_reference.hpp is gather_batch followed by the patterns.)
   void gather(Batch& batch, const ImageSet& images, std::span<const std::uint32_t> indices,
               std::span<const std::uint8_t> labels) const {
     batch.rows = indices.size();
@@ -179,7 +217,12 @@ struct FusedForward {
   }
 
   // h[b, panel] for the pixel rows [k0, k0 + kn) of the batch `in` (the first block starts
-  // from the bias, the last applies the ReLU), as dense_forward_fast adds them.
+  // from the bias, the last applies the ReLU), as dense_forward_fast adds them (the same
+  // multiply-adds in the same order). Not dense_avx512.cpp's forward_block: that one reads a
+  // (C, OC) kernel with a masked last vector, finds the nonzero inputs of a 64-row block from
+  // the floats, and takes an optional bias; this one reads a panel's slab (C, NV * 16: whole,
+  // aligned vectors, no masks), takes the nonzero pattern that gather() read from the bytes,
+  // and blocks of 64 or 128 rows. fused_forward_block_reference is its specification.
   template <int NV>
   void forward_block(const Member& me, const Panel& p, const Batch& in, float* h, std::size_t k0,
                      std::size_t kn) const {

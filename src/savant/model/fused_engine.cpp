@@ -64,42 +64,8 @@ struct FusedEngine::Impl : FusedKernels {
     for (std::size_t p = 0; p < 2; ++p) partial[p] = Aligned<float>(groups * B * Kp);
     const std::size_t T = members.size();
     for (std::size_t t = 0; t < T; ++t) {
-      Member& me = members[t];
-      me.group0 = groups * t / T;
-      me.vectors = groups * (t + 1) / T - me.group0;
-      me.pad = me.vectors * kLanes;
-      me.col0 = me.group0 * kGroup;
-      me.cols = std::min(H, me.col0 + me.pad) - me.col0;
-      for (std::size_t off = 0; off < me.vectors; off += kPanelVectors) {
-        Panel p;
-        p.offset = off;
-        p.vectors = std::min(kPanelVectors, me.vectors - off);
-        p.w = Aligned<float>(C * p.vectors * kLanes);
-        p.m = Aligned<float>(C * p.vectors * kLanes);
-        p.v = Aligned<float>(C * p.vectors * kLanes);
-        me.panels.push_back(std::move(p));
-      }
-      me.b1 = Aligned<float>(me.pad);
-      me.b1m = Aligned<float>(me.pad);
-      me.b1v = Aligned<float>(me.pad);
-      me.w2t = Aligned<float>(K * me.pad);
-      me.w2m = Aligned<float>(K * me.pad);
-      me.w2v = Aligned<float>(K * me.pad);
-      me.w2r = Aligned<float>(me.pad * Kp);
-      me.b2 = Aligned<float>(Kp);
-      me.b2m = Aligned<float>(Kp);
-      me.b2v = Aligned<float>(Kp);
-      for (Batch& b : me.batch) {
-        b.x = Aligned<float>(B * C);
-        b.row_bits = Aligned<std::uint64_t>(B * words);
-        b.col_bits = Aligned<std::uint32_t>(chunks * C);
-        b.m16 = Aligned<std::uint16_t>(chunks * quads * kChunk);
-        b.labels.resize(B);
-      }
-      for (auto& h : me.h) h = Aligned<float>(B * me.pad);
-      me.dh = Aligned<float>(B * me.pad);
-      me.logits = Aligned<float>(B * K);
-      me.dlogits = Aligned<float>(B * K);
+      const std::size_t g0 = groups * t / T;
+      allocate(members[t], g0, groups * (t + 1) / T - g0);
     }
     load(net);
   }
