@@ -122,8 +122,7 @@ TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
                        data.train.images.rows,
                        data.train.images.cols,
                        split_digest(data.train),
-                       std::string(kVersion),
-                       {}};  // the engine, once trained
+                       std::string(kVersion)};
   result.load_seconds = seconds_since(t);
 
   t = Clock::now();

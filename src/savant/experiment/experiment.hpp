@@ -34,7 +34,7 @@ struct ModelProvenance {
   std::uint32_t train_crc32 = 0;   // split_digest of the training split before shuffling
   std::string savant_version;
   // The engine that trained it (active_engine_name); empty in files of earlier versions.
-  std::string engine;
+  std::string engine = {};
 };
 
 // Everything measured about one trained model.
