@@ -6,17 +6,11 @@
 namespace savant::cli {
 namespace {
 
-struct AnalyzeOptions {
-  std::filesystem::path model;
-  int grid = 4;
-  std::filesystem::path out;
-};
-
 void print_report(const SavedModel& model, const AnalyzeReport& r,
                   const std::filesystem::path& out) {
   fmt::print("Model: {} ({}, {}x{} images", model.path.string(), r.model.name, r.rows, r.cols);
   if (model.provenance) fmt::print(", trained with grid {}", model.provenance->config.grid);
-  fmt::print(")\n\nGrid signature (mean R of adjacent pixel pairs; * marks --grid {})\n\n", r.grid);
+  fmt::print(")\n\nGrid signature (mean R of adjacent pixel pairs; * marks grid {})\n\n", r.grid);
   fmt::print("   grid   within block   across border   contrast   pairs within/across\n");
   for (const auto& [g, s] : r.signatures) {
     fmt::print("  {:>4}{} {:>13.4f} {:>15.4f} {:>10.4f}   {:>8}/{}\n", g, g == r.grid ? '*' : ' ',
@@ -28,25 +22,20 @@ void print_report(const SavedModel& model, const AnalyzeReport& r,
 }  // namespace
 
 Runner add_analyze_command(CLI::App& app) {
-  auto options = std::make_shared<AnalyzeOptions>();
+  auto params = std::make_shared<CliParams>();
   CLI::App* cmd = app.add_subcommand(
       "analyze",
       "look inside a saved model: the correlation R of the pixels' first-layer weights, the "
       "adjacent map (heatmap.png, analysis.json) and the grid signature at every grid");
-  cmd->add_option("--model", options->model, "a model file written by savant (.safetensors)")
-      ->required();
-  CLI::Option* grid =
-      cmd->add_option("--grid", options->grid,
-                      "g of the grid signature to single out (default: the model's own)")
-          ->check(CLI::Range(1, 255));
-  cmd->add_option("--out", options->out, "output directory")->required();
-  return [options, grid]() {
-    const SavedModel model = load_saved_model(options->model);
+  add_options(*cmd, kAnalyze, *params);
+  return [params]() {
+    const CliParams& p = *params;
+    const SavedModel model = load_saved_model(p.model);
     const AnalyzeReport report =
-        run_analyze(model, grid->count() > 0 ? std::optional<int>(options->grid) : std::nullopt);
+        run_analyze(model, p.has("grid") ? std::optional<int>(p.config.grid) : std::nullopt);
     print_warnings(report.warnings);
-    write_analysis_outputs(model, report, options->out);
-    print_report(model, report, options->out);
+    write_analysis_outputs(model, report, p.out);
+    print_report(model, report, p.out);
     return 0;
   };
 }

@@ -2,7 +2,6 @@
 // Exit codes: 0 success, 1 a run-time error (bad data, unwritable output, divergence),
 // 2 a usage error (unknown option, bad value). Every error ends in a message on stderr.
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -12,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/version.hpp"
 
@@ -25,18 +25,11 @@ void print_error(const std::string& message, const char* hint = nullptr) {
   if (hint != nullptr) std::fprintf(stderr, "%s\n", hint);
 }
 
-// The library names a setting by its configuration field; the user typed a flag.
-std::string flag_of(const std::string& field) {
-  if (field == "learning_rate") return "--lr";
-  std::string flag = "--" + field;
-  std::replace(flag.begin(), flag.end(), '_', '-');
-  return flag;
-}
-
 std::string usage_message(const savant::UsageError& e) {
   const auto* invalid = dynamic_cast<const savant::InvalidSetting*>(&e);
   if (invalid == nullptr) return e.what();
-  return fmt::format("{} {}: {}", flag_of(invalid->setting()), invalid->value(),
+  // The library names a setting by its configuration field; the user typed a flag.
+  return fmt::format("{} {}: {}", savant::cli::flag_of(invalid->setting()), invalid->value(),
                      invalid->problem());
 }
 

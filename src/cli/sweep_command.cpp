@@ -13,6 +13,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/model/engine_choice.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/mpi.hpp"
 #include "savant/sweep/plot.hpp"
@@ -23,62 +24,32 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The list options: CLI flag (without dashes) and help text. Values stay text until
-// set_sweep_option parses them, so the command line and sweep files share one parser.
-struct ListOption {
-  const char* name;
-  const char* help;
-};
-constexpr ListOption kListOptions[] = {
-    {"grid", "grid sizes g, e.g. 2,4,7,14"},
-    {"shuffle", "block shuffling modes: derange, permute, fixed"},
-    {"train-on", "training regimes: original, shuffled, mixed:P, fresh"},
-    {"hidden", "hidden layer widths"},
-    {"layers", "numbers of hidden layers"},
-    {"epochs", "passes over the training set"},
-    {"batch", "mini-batch sizes"},
-    {"lr", "Adam learning rates"},
-    {"seeds", "number of seeds per configuration (seeds first-seed .. first-seed+N-1)"},
-    {"first-seed", "the first seed"},
-    {"train-limit", "use only the first N training images (0: all)"},
-    {"data", "directory with the four IDX files ($SAVANT_DATA, else Debian's Fashion-MNIST)"},
-};
-
-struct SweepOptions {
-  std::map<std::string, std::vector<std::string>> lists;
-  std::filesystem::path config;
-  std::filesystem::path db = "sweep.sqlite";
-  int threads = default_threads();
-  std::string shard = "1/1";
+// Where the results go and how many jobs run at once.
+struct SweepRun {
+  std::filesystem::path db;
+  int threads = 1;
   bool dry_run = false;
 };
-
-std::string percent(double x) {
-  return fmt::format("{:5.1f}%", 100.0 * x);
-}
 
 std::string short_label(const JobConfig& c) {
   return fmt::format("g={} {} {} h={} l={} e={} seed={}", c.grid, to_string(c.shuffle),
                      to_string(c.train_on), c.hidden, c.layers, c.epochs, c.seed);
 }
 
-int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
+int run_sweep(const CliParams& params, const MpiSession& mpi) {
   SweepSpec spec;
   spec.data = default_data_dir();
-  if (!options.config.empty()) {
-    load_sweep_file(options.config, spec, cmd->count("--db") ? nullptr : &options.db,
-                    [&](std::string_view key) {
-                      // A key that is no flag (a typo) is not "given": load_sweep_file names it.
-                      const CLI::Option* flag = cmd->get_option_no_throw("--" + std::string(key));
-                      return flag != nullptr && flag->count() > 0;
-                    });
+  SweepRun options{params.has("db") ? params.db : "sweep.sqlite", params.config.threads,
+                   params.dry_run};
+  if (params.has("sweep_file")) {
+    // A setting given on the command line wins over the file's.
+    load_sweep_file(params.sweep_file, spec, params.has("db") ? nullptr : &options.db,
+                    [&](std::string_view setting) { return params.has(setting); });
   }
-  for (const ListOption& o : kListOptions) {
-    const std::string flag = std::string("--") + o.name;
-    if (cmd->count(flag) > 0) set_sweep_option(spec, o.name, options.lists[o.name], flag);
-  }
+  for (const auto& [setting, values] : params.lists) set_sweep_option(spec, setting, values);
   validate(spec);
-  const Shard shard = parse_shard(options.shard);
+  validate(params.config);  // the sweep's own: threads
+  const Shard shard = parse_shard(params.shard);
 
   // Every rank of an MPI run gets here alike (same command line, same data), so all agree on
   // the job list; only rank 0 opens the database.
@@ -174,11 +145,12 @@ int run_sweep(SweepOptions& options, CLI::App* cmd, const MpiSession& mpi) {
 }
 
 // Under mpirun an error on one rank would leave the others waiting: report it and end them all.
-int run_sweep(SweepOptions& options, CLI::App* cmd) {
+int run_sweep(const CliParams& params) {
+  select_engine(params.engine);
   MpiSession mpi;
-  if (!mpi.active()) return run_sweep(options, cmd, mpi);
+  if (!mpi.active()) return run_sweep(params, mpi);
   try {
-    return run_sweep(options, cmd, mpi);
+    return run_sweep(params, mpi);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "savant: error (MPI rank %d): %s\n", mpi.rank(), e.what());
     mpi.abort(dynamic_cast<const UsageError*>(&e) != nullptr ? 2 : 1);
@@ -195,44 +167,22 @@ std::string interval(const Summary& s, int digits) {
 }  // namespace
 
 Runner add_sweep_command(CLI::App& app) {
-  auto options = std::make_shared<SweepOptions>();
+  auto params = std::make_shared<CliParams>();
   CLI::App* cmd = app.add_subcommand(
       "sweep",
       "train and measure every combination of the listed values, each (configuration, seed) "
       "one job, into an SQLite database; a rerun skips the jobs already done");
-  for (const ListOption& o : kListOptions) {
-    cmd->add_option(std::string("--") + o.name, options->lists[o.name], o.help)
-        ->delimiter(',')
-        ->expected(1, 1 << 20);
-  }
-  cmd->add_option("--config", options->config,
-                  "a TOML file with the same keys (values or arrays); flags given win")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--db", options->db, "the SQLite database of results (WAL mode)")
-      ->capture_default_str();
-  cmd->add_option("--threads", options->threads,
-                  "jobs run at once, one model per thread (results do not depend on it)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--shard", options->shard,
-                  "run only the K-th of N deterministic slices of the jobs (job arrays)")
-      ->capture_default_str();
-  cmd->add_flag("--dry-run", options->dry_run, "list the jobs that would run, run nothing");
-  return [options, cmd]() { return run_sweep(*options, cmd); };
+  add_options(*cmd, kSweep, *params);
+  return [params]() { return run_sweep(*params); };
 }
 
 Runner add_summarize_command(CLI::App& app) {
-  struct Options {
-    std::filesystem::path db;
-    bool json = false;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<CliParams>();
   CLI::App* cmd = app.add_subcommand(
       "summarize",
       "per configuration and test set: n, mean, standard deviation and 95% confidence "
       "interval (Student t) of the accuracy and of the grid signature");
-  cmd->add_option("--db", options->db, "a database written by savant sweep")->required();
-  cmd->add_flag("--json", options->json, "print a JSON list instead of a table");
+  add_options(*cmd, kSummarize, *options);
   return [options]() {
     SweepDb db(options->db, SweepDb::Mode::kReadOnly);
     const std::vector<StatsEntry> entries = summarize_jobs(db.read_all());
@@ -259,19 +209,12 @@ Runner add_summarize_command(CLI::App& app) {
 }
 
 Runner add_merge_command(CLI::App& app) {
-  struct Options {
-    std::filesystem::path out;
-    std::vector<std::filesystem::path> inputs;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<CliParams>();
   CLI::App* cmd = app.add_subcommand(
       "merge",
       "combine sweep databases (e.g. from --shard K/N) into OUT; a job found twice with "
       "different results is an error and OUT stays unchanged");
-  cmd->add_option("out", options->out, "the database to write (created if missing)")->required();
-  cmd->add_option("inputs", options->inputs, "databases to read")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_options(*cmd, kMerge, *options);
   return [options]() {
     const std::size_t added = merge_databases(options->out, options->inputs);
     std::fprintf(

@@ -7,16 +7,10 @@
 #include "savant/core/error.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/io/model_file.hpp"
+#include "savant/model/engine_choice.hpp"
 
 namespace savant::cli {
 namespace {
-
-struct TrainOptions {
-  ExperimentConfig config;
-  std::string shuffle = "derange";
-  std::string train_on;
-  std::filesystem::path out;
-};
 
 std::string layer_sizes(const ParameterLayout& layout) {
   return fmt::format("{}", fmt::join(layout.sizes(), "-"));
@@ -25,12 +19,12 @@ std::string layer_sizes(const ParameterLayout& layout) {
 void print_summary(const TrainResult& r, const std::filesystem::path& out) {
   const ModelProvenance& p = r.provenance;
   const ExperimentConfig& c = p.config;
-  fmt::print("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s\n",
+  fmt::print("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s ({})\n",
              r.model.name, r.train_count, to_string(p.train_on), p.rows, p.cols,
              p.train_on.kind != RegimeKind::kOriginal
                  ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
                  : std::string(),
-             c.seed, c.epochs, r.model.train_seconds);
+             c.seed, c.epochs, r.model.train_seconds, p.engine);
   for (const EpochRecord& e : r.model.history) {
     fmt::print("  epoch {:>3}: loss {:.4f}, training accuracy {:5.2f}%\n", e.epoch, e.loss,
                100.0 * e.train_accuracy);
@@ -43,35 +37,33 @@ void print_summary(const TrainResult& r, const std::filesystem::path& out) {
 }  // namespace
 
 Runner add_train_command(CLI::App& app) {
-  auto options = std::make_shared<TrainOptions>();
+  auto params = std::make_shared<CliParams>();
   CLI::App* cmd = app.add_subcommand(
       "train",
       "train one model, on original or on block-shuffled images, and save it as safetensors; "
       "the same seed and options give reproduce's model of the same name, bit for bit");
-  cmd->add_option("--train-on", options->train_on,
-                  "which training images: original, shuffled, mixed:P or fresh (docs/SWEEPS.md)")
-      ->required();
-  add_experiment_options(*cmd, options->config, options->shuffle);
-  cmd->add_option("--out", options->out, "the model file to write (MODEL.safetensors)")->required();
-  return [options]() {
-    ExperimentConfig& config = options->config;
-    config.shuffle = parse_shuffle_mode(options->shuffle);
+  add_options(*cmd, kTrain, *params);
+  return [params]() {
+    const ExperimentConfig& config = params->config;
+    const std::filesystem::path& out = params->out;
     validate(config);
+    const Regime train_on = parse_regime(params->train_on);
+    select_engine(params->engine);
     // Fail before training, not after, when the model cannot be written.
     std::error_code ec;
-    if (std::filesystem::is_directory(options->out, ec)) {
-      throw UsageError(fmt::format("--out {} is a directory; give the model file's name, e.g. {}",
-                                   options->out.string(),
-                                   (options->out / "model.safetensors").string()));
+    if (std::filesystem::is_directory(out, ec)) {
+      throw InvalidSetting("out", out.string(),
+                           fmt::format("is a directory; give the model file's name, e.g. {}",
+                                       (out / "model.safetensors").string()));
     }
-    ensure_writable_directory(options->out.has_parent_path() ? options->out.parent_path() : ".");
+    ensure_writable_directory(out.has_parent_path() ? out.parent_path() : ".");
     TrainResult result;
     {
       ProgressDisplay progress;
-      result = run_train(config, parse_regime(options->train_on), progress.callback());
+      result = run_train(config, train_on, progress.callback());
     }
-    save_model(options->out, result.model.network, model_metadata(result.provenance));
-    print_summary(result, options->out);
+    save_model(out, result.model.network, model_metadata(result.provenance));
+    print_summary(result, out);
     return 0;
   };
 }

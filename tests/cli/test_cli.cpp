@@ -96,21 +96,21 @@ const CliCase kCases[] = {
   {"batch_zero", "reproduce --data {data} --out {out} --batch 0", 2, "--batch"},
   {"batch_negative", "reproduce --data {data} --out {out} --batch -32", 2, "--batch"},
   {"batch_huge", "reproduce --data {data} --out {out} --batch 65537", 2, "--batch"},
-  {"lr_zero", "reproduce --data {data} --out {out} --lr 0", 2, "--lr: '0' is not a positive number"},
-  {"lr_negative", "reproduce --data {data} --out {out} --lr -0.001", 2, "--lr: '-0.001' is not a positive number"},
-  {"lr_not_a_number", "reproduce --data {data} --out {out} --lr fast", 2, "--lr: 'fast' is not a positive number"},
-  {"lr_nan", "reproduce --data {data} --out {out} --lr nan", 2, "--lr: 'nan' is not a positive number"},
-  {"lr_infinite", "reproduce --data {data} --out {out} --lr inf", 2, "--lr: 'inf' is not a positive number"},
-  {"lr_overflows", "reproduce --data {data} --out {out} --lr 1e999", 2, "--lr: '1e999' is not a positive number"},
-  {"lr_beyond_float", "reproduce --data {data} --out {out} --lr 1e39", 2, "--lr: '1e39' is not a positive number"},
-  {"lr_trailing_garbage", "reproduce --data {data} --out {out} --lr 1e-3x", 2, "--lr: '1e-3x' is not a positive number"},
-  {"seed_negative", "reproduce --data {data} --out {out} --seed -1", 2, "--seed: '-1' is not a whole number"},
+  {"lr_zero", "reproduce --data {data} --out {out} --lr 0", 2, "--lr 0: must be a positive number"},
+  {"lr_negative", "reproduce --data {data} --out {out} --lr -0.001", 2, "--lr -0.001: must be a positive number"},
+  {"lr_not_a_number", "reproduce --data {data} --out {out} --lr fast", 2, "--lr 'fast': not a number"},
+  {"lr_nan", "reproduce --data {data} --out {out} --lr nan", 2, "--lr nan: must be a positive number"},
+  {"lr_infinite", "reproduce --data {data} --out {out} --lr inf", 2, "--lr inf: must be a positive number"},
+  {"lr_overflows", "reproduce --data {data} --out {out} --lr 1e999", 2, "--lr '1e999': not a number"},
+  {"lr_beyond_float", "reproduce --data {data} --out {out} --lr 1e39", 2, "--lr '1e39': beyond the range of a float"},
+  {"lr_trailing_garbage", "reproduce --data {data} --out {out} --lr 1e-3x", 2, "--lr '1e-3x': not a number"},
+  {"seed_negative", "reproduce --data {data} --out {out} --seed -1", 2, "--seed '-1': not a whole number of 0 or more"},
   {"seed_not_a_number", "reproduce --data {data} --out {out} --seed lucky", 2, "--seed"},
   {"seed_trailing_garbage", "reproduce --data {data} --out {out} --seed 12x", 2, "--seed"},
   {"seed_overflows", "reproduce --data {data} --out {out} --seed 18446744073709551616", 2, "--seed"},
   {"threads_zero", "reproduce --data {data} --out {out} --threads 0", 2, "--threads"},
   {"threads_huge", "reproduce --data {data} --out {out} --threads 1025", 2, "--threads"},
-  {"train_limit_negative", "reproduce --data {data} --out {out} --train-limit -1", 2, "--train-limit: '-1' is not a whole number"},
+  {"train_limit_negative", "reproduce --data {data} --out {out} --train-limit -1", 2, "--train-limit '-1': not a whole number of 0 or more"},
   {"train_limit_not_a_number", "reproduce --data {data} --out {out} --train-limit all", 2, "--train-limit"},
   // reproduce: the data directory and its files.
   {"data_missing", "reproduce --data {missing} --out {out}", 1, "does not exist"},
@@ -151,8 +151,8 @@ const CliCase kCases[] = {
   {"train_grid_one_derange", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 1", 2, "no derangement"},
   {"train_epochs_zero", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 0", 2, "--epochs"},
   {"train_hidden_huge", "train --data {data} --out {out}/m.safetensors --train-on original --hidden 99999999999999999999", 2, "--hidden"},
-  {"train_lr_negative", "train --data {data} --out {out}/m.safetensors --train-on original --lr -1", 2, "--lr: '-1' is not a positive number"},
-  {"train_seed_negative", "train --data {data} --out {out}/m.safetensors --train-on original --seed -1", 2, "--seed: '-1' is not a whole number"},
+  {"train_lr_negative", "train --data {data} --out {out}/m.safetensors --train-on original --lr -1", 2, "--lr -1: must be a positive number"},
+  {"train_seed_negative", "train --data {data} --out {out}/m.safetensors --train-on original --seed -1", 2, "--seed '-1': not a whole number of 0 or more"},
   // train: data and output.
   {"train_data_missing", "train --data {missing} --out {out}/m.safetensors --train-on original", 1, "does not exist"},
   {"train_data_truncated", "train --data {bad:truncated} --out {out}/m.safetensors --train-on original", 1, "truncated"},
@@ -161,6 +161,9 @@ const CliCase kCases[] = {
   {"train_out_not_writable", "train --data {data} --out {readonly}/m.safetensors --train-on original", 1, "is not writable", Run::kWithoutOverride},
   {"train_disk_full", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --hidden 64", 1, "File too large", Run::kFileSizeLimit},
   {"train_diverges", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --lr 1e30", 1, "training diverged at epoch 1"},
+  {"train_engine_unknown", "train --data {data} --out {out}/m.safetensors --train-on original --engine turbo", 2, "--engine turbo: "},
+  {"reproduce_engine_unknown", "reproduce --data {data} --out {out} --engine turbo", 2, "--engine turbo: "},
+  {"sweep_engine_unknown", "sweep --data {data} --db {out}.sqlite --engine turbo", 2, "--engine turbo: "},
   {"train_tiny", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 2 --epochs 1 --hidden 8", 0, "Trained"},
   // eval.
   {"eval_missing_model", "eval --data {data}", 2, "--model is required"},
@@ -192,17 +195,20 @@ const CliCase kCases[] = {
   {"analyze_disk_full", "analyze --model {model} --out {out}", 1, "File too large", Run::kFileSizeLimit},
   {"analyze_tiny", "analyze --model {model} --out {out}", 0, "Grid signature"},
   // shuffle.
-  {"shuffle_missing_grid", "shuffle --data {data} --mode derange --seed 1 --out {out}", 2, "--grid is required"},
-  {"shuffle_missing_seed", "shuffle --data {data} --grid 2 --mode derange --out {out}", 2, "--seed is required"},
-  {"shuffle_mode_x", "shuffle --data {data} --grid 2 --mode x --seed 1 --out {out}", 2, "--mode"},
-  {"shuffle_grid_does_not_divide", "shuffle --data {data} --grid 3 --mode derange --seed 1 --out {out}", 2, "does not divide the 8x8 images"},
-  {"shuffle_grid_one_derange", "shuffle --data {data} --grid 1 --mode derange --seed 1 --out {out}", 2, "no derangement"},
-  {"shuffle_seed_negative", "shuffle --data {data} --grid 2 --mode derange --seed -5 --out {out}", 2, "--seed: '-5' is not a whole number"},
-  {"shuffle_data_bad_magic", "shuffle --data {bad:bad_magic} --grid 2 --mode derange --seed 1 --out {out}", 1, "bad magic number"},
-  {"shuffle_out_is_a_file", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {file}", 1, "is not a directory"},
-  {"shuffle_out_not_writable", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {readonly}", 1, "is not writable", Run::kWithoutOverride},
-  {"shuffle_disk_full", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {out}", 1, "File too large", Run::kFileSizeLimit},
-  {"shuffle_tiny", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {out}", 0, "Labels unchanged"},
+  {"shuffle_missing_grid", "shuffle --data {data} --shuffle derange --seed 1 --out {out}", 2, "--grid is required"},
+  {"shuffle_missing_seed", "shuffle --data {data} --grid 2 --shuffle derange --out {out}", 2, "--seed is required"},
+  {"shuffle_mode_x", "shuffle --data {data} --grid 2 --shuffle x --seed 1 --out {out}", 2, "--shuffle 'x': not a shuffle mode"},
+  {"shuffle_grid_does_not_divide", "shuffle --data {data} --grid 3 --shuffle derange --seed 1 --out {out}", 2, "does not divide the 8x8 images"},
+  {"shuffle_grid_one_derange", "shuffle --data {data} --grid 1 --shuffle derange --seed 1 --out {out}", 2, "no derangement"},
+  {"shuffle_seed_negative", "shuffle --data {data} --grid 2 --shuffle derange --seed -5 --out {out}", 2, "--seed '-5': not a whole number of 0 or more"},
+  {"shuffle_data_bad_magic", "shuffle --data {bad:bad_magic} --grid 2 --shuffle derange --seed 1 --out {out}", 1, "bad magic number"},
+  {"shuffle_out_is_a_file", "shuffle --data {data} --grid 2 --shuffle derange --seed 1 --out {file}", 1, "is not a directory"},
+  {"shuffle_out_not_writable", "shuffle --data {data} --grid 2 --shuffle derange --seed 1 --out {readonly}", 1, "is not writable", Run::kWithoutOverride},
+  {"shuffle_disk_full", "shuffle --data {data} --grid 2 --shuffle derange --seed 1 --out {out}", 1, "File too large", Run::kFileSizeLimit},
+  {"shuffle_missing_shuffle", "shuffle --data {data} --grid 2 --seed 1 --out {out}", 2, "--shuffle is required"},
+  {"shuffle_old_mode_flag", "shuffle --data {data} --grid 2 --mode derange --seed 1 --out {out}", 0, "--mode is deprecated; use --shuffle"},
+  {"shuffle_old_mode_flag_bad_value", "shuffle --data {data} --grid 2 --mode x --seed 1 --out {out}", 2, "not a shuffle mode"},
+  {"shuffle_tiny", "shuffle --data {data} --grid 2 --shuffle derange --seed 1 --out {out}", 0, "Labels unchanged"},
   // report RUN_DIR.
   {"report_nothing", "report", 2, "give a run directory"},
   {"report_run_and_db", "report {run} --db {db}", 2, "excludes"},
@@ -254,12 +260,12 @@ const CliCase kCases[] = {
   // sweep.
   {"sweep_config_malformed", "sweep --data {data} --db {out}.sqlite --config {toml:malformed}", 2, "not a valid TOML file"},
   {"sweep_config_unknown_key", "sweep --data {data} --db {out}.sqlite --config {toml:unknown_key}", 2, "unknown option 'colour'"},
-  {"sweep_config_bad_value", "sweep --data {data} --db {out}.sqlite --config {toml:bad_value}", 2, "'four' is not a valid whole number"},
+  {"sweep_config_bad_value", "sweep --data {data} --db {out}.sqlite --config {toml:bad_value}", 2, "grid 'four': not a whole number"},
   {"sweep_config_table", "sweep --data {data} --db {out}.sqlite --config {toml:table}", 2, "expected a number or a string"},
   {"sweep_config_missing", "sweep --data {data} --db {out}.sqlite --config {missing}", 2, "no-such-thing"},
   {"sweep_config_is_a_directory", "sweep --data {data} --db {out}.sqlite --config {dir}", 2, "directory"},
   {"sweep_config_unreadable", "sweep --data {data} --db {out}.sqlite --config {toml:unreadable}", 1, "cannot open for reading", Run::kWithoutOverride},
-  {"sweep_grid_not_a_number", "sweep --data {data} --db {out}.sqlite --grid four", 2, "'four' is not a valid whole number"},
+  {"sweep_grid_not_a_number", "sweep --data {data} --db {out}.sqlite --grid four", 2, "--grid 'four': not a whole number"},
   {"sweep_grid_does_not_divide", "sweep --data {data} --db {out}.sqlite --grid 3", 2, "does not divide the 8x8 images"},
   {"sweep_grid_one_derange", "sweep --data {data} --db {out}.sqlite --grid 1", 2, "no derangement"},
   {"sweep_train_on_sideways", "sweep --data {data} --db {out}.sqlite --train-on sideways", 2, "sideways: unknown training regime"},
@@ -647,6 +653,30 @@ TEST_F(CliTable, RandomArgumentsNeverCrash) {
       EXPECT_TRUE(files_under(out).empty());
     }
   }
+}
+
+// --engine portable trains on the portable engine, and the run says so: results.json's config
+// and the model file's metadata name the engine that trained it.
+TEST_F(CliTable, EngineIsForcedAndRecorded) {
+  const auto out = root_->path() / "engine-portable";
+  const CommandResult run = run_command(
+      fmt::format("{} reproduce --data {} --out {} --epochs 1 --hidden 8 --engine portable",
+                  savant_binary(), (root_->path() / "data").string(), out.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::ifstream results(out / "results.json");
+  const nlohmann::json j = nlohmann::json::parse(results);
+  EXPECT_EQ(j.at("config").at("engine"), "general-portable");
+  const std::string model = read_bytes(out / "original_model.safetensors");
+  EXPECT_NE(model.find(R"("engine":"general-portable")"), std::string::npos);
+
+  const auto file = root_->path() / "engine-portable.safetensors";
+  const CommandResult train = run_command(fmt::format(
+      "{} train --data {} --out {} --train-on original --epochs 1 --hidden 8 --engine portable",
+      savant_binary(), (root_->path() / "data").string(), file.string()));
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  EXPECT_NE(read_bytes(file).find(R"("engine":"general-portable")"), std::string::npos);
+  std::filesystem::remove_all(out);
+  std::filesystem::remove(file);
 }
 
 INSTANTIATE_TEST_SUITE_P(Savant, CliTable, ::testing::ValuesIn(kCases),

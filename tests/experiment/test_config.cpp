@@ -64,9 +64,13 @@ TEST(Config, ModelMetadataOfEarlierVersionsStillReads) {
   p.rows = p.cols = 28;
   p.train_crc32 = 0x00abcdef;
   p.savant_version = "0.1.0";
+  p.engine = "general-portable";
   auto metadata = model_metadata(p);
   EXPECT_EQ(metadata.at("train_crc32"), "00abcdef");
-  // Earlier versions: train_data_crc32, and "lr" inside the config.
+  EXPECT_EQ(metadata.at("engine"), "general-portable");
+  EXPECT_EQ(provenance_from_metadata(metadata, "new.safetensors")->engine, "general-portable");
+  // Earlier versions: train_data_crc32, "lr" inside the config, and no engine.
+  metadata.erase("engine");
   metadata["train_data_crc32"] = metadata.at("train_crc32");
   metadata.erase("train_crc32");
   nlohmann::json config = nlohmann::json::parse(metadata.at("config"));
@@ -78,6 +82,38 @@ TEST(Config, ModelMetadataOfEarlierVersionsStillReads) {
   EXPECT_EQ(q->train_crc32, p.train_crc32);
   EXPECT_EQ(q->config, p.config);
   EXPECT_EQ(q->train_on, p.train_on);
+  EXPECT_EQ(q->engine, "");
+}
+
+// set_field parses the type only; validate() checks the range, so that "0" parses and fails
+// there, naming the field, while "four" fails in set_field.
+TEST(Config, SetFieldParsesTextAndNamesTheField) {
+  ExperimentConfig c;
+  set_field(c, "grid", "7");
+  set_field(c, "learning_rate", "0.01");
+  set_field(c, "shuffle", "permute");
+  set_field(c, "seed", "18446744073709551615");
+  EXPECT_EQ(c.grid, 7);
+  EXPECT_EQ(c.learning_rate, 0.01f);
+  EXPECT_EQ(c.shuffle, ShuffleMode::kPermute);
+  EXPECT_EQ(c.seed, 18446744073709551615u);
+  auto field_of_error = [](const char* field, const char* text) -> std::string {
+    ExperimentConfig x;
+    try {
+      set_field(x, field, text);
+    } catch (const InvalidSetting& e) {
+      return e.setting() + " " + e.value();
+    }
+    return "";
+  };
+  EXPECT_EQ(field_of_error("grid", "four"), "grid 'four'");
+  EXPECT_EQ(field_of_error("hidden", "-1"), "hidden '-1'");
+  EXPECT_EQ(field_of_error("seed", "18446744073709551616"), "seed '18446744073709551616'");
+  EXPECT_EQ(field_of_error("learning_rate", "1e39"), "learning_rate '1e39'");
+  EXPECT_EQ(field_of_error("epochs", "1.5"), "epochs '1.5'");
+  EXPECT_EQ(field_of_error("hidden", "0"), "");  // a range, for validate()
+  set_field(c, "hidden", "0");
+  EXPECT_EQ(invalid_field(c), "hidden");
 }
 
 }  // namespace

@@ -43,10 +43,10 @@ TEST(Regime, ParsesAndPrintsCanonically) {
 
 TEST(Sweep, ExpandsTheCartesianProductWithSeedsOutermost) {
   SweepSpec spec;
-  set_sweep_option(spec, "grid", {"2", "4"}, "--grid");
-  set_sweep_option(spec, "train-on", {"original", "mixed:0.5", "fresh"}, "--train-on");
-  set_sweep_option(spec, "hidden", {"32", "128"}, "--hidden");
-  set_sweep_option(spec, "seeds", {"3"}, "--seeds");
+  set_sweep_option(spec, "grid", {"2", "4"});
+  set_sweep_option(spec, "train_on", {"original", "mixed:0.5", "fresh"});
+  set_sweep_option(spec, "hidden", {"32", "128"});
+  set_sweep_option(spec, "seeds", {"3"});
   validate(spec);
   const auto jobs = expand_jobs(spec, 0xabcdef01);
   ASSERT_EQ(jobs.size(), 2u * 3u * 2u * 3u);
@@ -59,27 +59,27 @@ TEST(Sweep, ExpandsTheCartesianProductWithSeedsOutermost) {
   for (const auto& j : jobs) keys.insert(job_key(j));
   EXPECT_EQ(keys.size(), jobs.size());
   // Duplicated values do not duplicate jobs.
-  set_sweep_option(spec, "grid", {"2", "4", "2"}, "--grid");
+  set_sweep_option(spec, "grid", {"2", "4", "2"});
   EXPECT_EQ(expand_jobs(spec, 0xabcdef01).size(), jobs.size());
 }
 
 TEST(Sweep, UnknownOrBadValuesAreUsageErrors) {
   SweepSpec spec;
-  EXPECT_THROW(set_sweep_option(spec, "grid", {"four"}, "--grid"), UsageError);
-  EXPECT_THROW(set_sweep_option(spec, "train-on", {"sideways"}, "--train-on"), UsageError);
-  EXPECT_THROW(set_sweep_option(spec, "shuffle", {"rotate"}, "--shuffle"), UsageError);
-  EXPECT_THROW(set_sweep_option(spec, "colour", {"red"}, "x"), UsageError);
-  set_sweep_option(spec, "grid", {"1"}, "--grid");
+  EXPECT_THROW(set_sweep_option(spec, "grid", {"four"}), UsageError);
+  EXPECT_THROW(set_sweep_option(spec, "train_on", {"sideways"}), UsageError);
+  EXPECT_THROW(set_sweep_option(spec, "shuffle", {"rotate"}), UsageError);
+  EXPECT_THROW(set_sweep_option(spec, "colour", {"red"}), UsageError);
+  set_sweep_option(spec, "grid", {"1"});
   EXPECT_THROW(validate(spec), UsageError);
-  set_sweep_option(spec, "grid", {"4"}, "--grid");
-  set_sweep_option(spec, "hidden", {"0"}, "--hidden");
+  set_sweep_option(spec, "grid", {"4"});
+  set_sweep_option(spec, "hidden", {"0"});
   EXPECT_THROW(validate(spec), UsageError);
 }
 
 TEST(Sweep, ShardsPartitionTheJobs) {
   SweepSpec spec;
-  set_sweep_option(spec, "grid", {"2", "4", "7"}, "--grid");
-  set_sweep_option(spec, "seeds", {"5"}, "--seeds");
+  set_sweep_option(spec, "grid", {"2", "4", "7"});
+  set_sweep_option(spec, "seeds", {"5"});
   const auto jobs = expand_jobs(spec, 1);
   std::multiset<std::string> seen;
   for (std::size_t k = 1; k <= 4; ++k) {

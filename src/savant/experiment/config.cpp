@@ -1,6 +1,8 @@
 #include "savant/experiment/config.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include <fmt/format.h>
@@ -18,7 +20,71 @@ void check_range(const char* field, T value, T lo, T hi) {
   }
 }
 
+template <typename T>
+T parse_whole(std::string_view field, std::string_view text) {
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (!text.empty() && ec == std::errc::result_out_of_range) {
+    throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
+                         fmt::format("not a whole number from {} to {}",
+                                     std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+  }
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    throw InvalidSetting(
+        std::string(field), fmt::format("'{}'", text),
+        std::is_signed_v<T> ? "not a whole number" : "not a whole number of 0 or more");
+  }
+  return value;
+}
+
+// A float: "nan" and "inf" parse (validate() says why they are no learning rate); a number
+// beyond the float's range does not.
+float parse_float(std::string_view field, std::string_view text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
+                         "not a number (e.g. 0.001)");
+  }
+  if (std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) {
+    throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
+                         "beyond the range of a float (e.g. 0.001)");
+  }
+  return static_cast<float>(value);
+}
+
 }  // namespace
+
+void set_field(ExperimentConfig& c, std::string_view field, std::string_view text) {
+  if (field == "data") {
+    c.data = std::string(text);
+  } else if (field == "grid") {
+    c.grid = parse_whole<int>(field, text);
+  } else if (field == "shuffle") {
+    c.shuffle = parse_shuffle_mode(text);
+  } else if (field == "hidden") {
+    c.hidden = parse_whole<std::size_t>(field, text);
+  } else if (field == "layers") {
+    c.layers = parse_whole<std::size_t>(field, text);
+  } else if (field == "epochs") {
+    c.epochs = parse_whole<std::size_t>(field, text);
+  } else if (field == "batch") {
+    c.batch = parse_whole<std::size_t>(field, text);
+  } else if (field == "learning_rate") {
+    c.learning_rate = parse_float(field, text);
+  } else if (field == "seed") {
+    c.seed = parse_whole<std::uint64_t>(field, text);
+  } else if (field == "threads") {
+    c.threads = parse_whole<int>(field, text);
+  } else if (field == "train_limit") {
+    c.train_limit = parse_whole<std::size_t>(field, text);
+  } else {
+    throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
+                         "not a setting of the configuration");
+  }
+}
 
 void validate(const ExperimentConfig& config) {
   check_range<std::size_t>("hidden", config.hidden, 1, 65536);

@@ -29,6 +29,12 @@ struct ExperimentConfig {
   bool operator==(const ExperimentConfig&) const = default;
 };
 
+// Sets `field` of `config` ("grid", "learning_rate", ...: config_json's keys) from its value as
+// text: the one parser of the command line and of sweep files. It checks the type only (a whole
+// number, a number, a shuffle mode); validate() checks the range. Throws InvalidSetting naming
+// the field, with the text as typed.
+void set_field(ExperimentConfig& config, std::string_view field, std::string_view text);
+
 // Checks every setting's range before any work is done (the grid against the images is
 // checked once they are loaded, by validate_grid). Throws InvalidSetting naming the field.
 void validate(const ExperimentConfig& config);

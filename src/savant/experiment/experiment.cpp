@@ -10,6 +10,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/core/version.hpp"
+#include "savant/model/engine_choice.hpp"
 
 namespace savant {
 namespace {
@@ -83,6 +84,7 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
   model.network = Network(dense_layout(images.images().pixels_per_image(), config.hidden,
                                        config.layers, static_cast<std::size_t>(classes)));
   glorot_uniform_init(model.network, config.seed);
+  model.engine = active_engine_name(model.network.layout);
   EpochImagesFn images_for_epoch;
   if (images.changes_every_epoch()) {
     images_for_epoch = [&images](std::size_t epoch) -> const ImageSet& {
@@ -131,6 +133,7 @@ TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
   result.model.name = model_name(train_on);
   train_model(result.model, config, images, data.train.labels, data.classes, progress,
               config.threads);
+  result.provenance.engine = result.model.engine;
   return result;
 }
 
@@ -215,8 +218,10 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 }
 
 ModelProvenance provenance_of(const ReproduceResult& result, const Regime& train_on) {
-  return {result.config, train_on,           result.rows,
-          result.cols,   result.train_crc32, std::string(kVersion)};
+  const ModelReport& model =
+      model_name(train_on) == result.shuffled.name ? result.shuffled : result.original;
+  return {result.config,         train_on,    result.rows, result.cols, result.train_crc32,
+          std::string(kVersion), model.engine};
 }
 
 }  // namespace savant

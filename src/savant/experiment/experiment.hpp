@@ -33,6 +33,8 @@ struct ModelProvenance {
   std::size_t rows = 0, cols = 0;  // image size
   std::uint32_t train_crc32 = 0;   // split_digest of the training split before shuffling
   std::string savant_version;
+  // The engine that trained it (active_engine_name); empty in files of earlier versions.
+  std::string engine = {};
 };
 
 // Everything measured about one trained model.
@@ -45,6 +47,7 @@ struct ModelReport {
   std::vector<double> adjacent;     // A (rows, cols)
   GridSignature signature;
   double train_seconds = 0;
+  std::string engine;  // active_engine_name when it was trained
 };
 
 struct Timings {

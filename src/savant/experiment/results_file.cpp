@@ -61,6 +61,9 @@ nlohmann::json results_json(const ReproduceResult& r) {
   nlohmann::json j;
   j["savant_version"] = kVersion;
   j["config"] = config_json(r.config);
+  // The engine that trained both models (they share one layout): not a setting of the run, as
+  // the numbers may differ in the last bits from one engine to another.
+  j["config"]["engine"] = r.original.engine;
   j["data"] = {{"image_rows", r.rows},
                {"image_cols", r.cols},
                {"train_images", r.train_count},
@@ -103,7 +106,8 @@ std::map<std::string, std::string> model_metadata(const ModelProvenance& p) {
           {"shuffle", to_string(p.config.shuffle)},
           {"image_rows", std::to_string(p.rows)},
           {"image_cols", std::to_string(p.cols)},
-          {"train_crc32", fmt::format("{:08x}", p.train_crc32)}};
+          {"train_crc32", fmt::format("{:08x}", p.train_crc32)},
+          {"engine", p.engine}};
 }
 
 std::optional<ModelProvenance> provenance_from_metadata(
@@ -152,6 +156,8 @@ std::optional<ModelProvenance> provenance_from_metadata(
     throw Error(fmt::format("{}: 'train_crc32' is '{}', expected 8 hex digits", where, crc));
   }
   p.savant_version = get("savant_version");
+  // Files of earlier versions do not say which engine trained them.
+  if (auto engine = metadata.find("engine"); engine != metadata.end()) p.engine = engine->second;
   return p;
 }
 

@@ -48,18 +48,18 @@ void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* sh
                         std::vector<std::string>& warnings) {
   if (!model.provenance) {
     warnings.push_back(fmt::format(
-        "{} has no savant metadata: cannot tell which grid it was trained with; using --grid {}",
+        "{} has no savant metadata: cannot tell which grid it was trained with; using grid {}",
         model.path.string(), grid));
     return;
   }
   const ExperimentConfig& trained = model.provenance->config;
   if (grid != trained.grid || (shuffle != nullptr && *shuffle != trained.shuffle)) {
     warnings.push_back(
-        fmt::format("{} was trained with --grid {} --shuffle {} (on {} images) but is asked about "
-                    "--grid {}{}; the numbers are not those of its training setup",
+        fmt::format("{} was trained with grid {}, shuffle {} (on {} images) but is asked about "
+                    "grid {}{}; the numbers are not those of its training setup",
                     model.path.string(), trained.grid, to_string(trained.shuffle),
                     to_string(model.provenance->train_on), grid,
-                    shuffle != nullptr ? " --shuffle " + to_string(*shuffle) : std::string()));
+                    shuffle != nullptr ? ", shuffle " + to_string(*shuffle) : std::string()));
   }
 }
 
@@ -88,6 +88,17 @@ SavedModel load_saved_model(const std::filesystem::path& path) {
   return model;
 }
 
+EvalOptions eval_options(const ExperimentConfig& config,
+                         const std::function<bool(std::string_view)>& given) {
+  EvalOptions options;
+  options.data = config.data;
+  options.threads = config.threads;
+  if (given("grid")) options.grid = config.grid;
+  if (given("shuffle")) options.shuffle = config.shuffle;
+  if (given("seed")) options.seed = config.seed;
+  return options;
+}
+
 EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
   EvalReport report;
   ExperimentConfig& test = report.test;
@@ -97,6 +108,13 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
   if (options.grid) test.grid = *options.grid;
   if (options.shuffle) test.shuffle = *options.shuffle;
   if (options.seed) test.seed = *options.seed;
+  {
+    // The settings eval takes, in ranges validate() checks; the rest are the model's.
+    ExperimentConfig used;
+    used.threads = test.threads;
+    if (options.shuffled_test) used.grid = test.grid, used.shuffle = test.shuffle;
+    validate(used);
+  }
   if (options.shuffled_test) {
     warn_if_other_grid(model, test.grid, &test.shuffle, report.warnings);
   }
@@ -207,11 +225,11 @@ void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report
   write_file_atomically(out_dir / "analysis.json", analysis_json(model, report).dump(2) + "\n");
 }
 
-ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::path& out_dir) {
-  ExperimentConfig config;
+ShuffleReport run_shuffle(const ExperimentConfig& options, const std::filesystem::path& out_dir) {
+  ExperimentConfig config;  // the defaults but for the settings that play a part
   config.data = options.data;
   config.grid = options.grid;
-  config.shuffle = options.mode;
+  config.shuffle = options.shuffle;
   config.seed = options.seed;
   config.threads = options.threads;
   validate(config);
@@ -239,7 +257,7 @@ ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::
   const nlohmann::json manifest = {{"savant_version", kVersion},
                                    {"source", options.data.string()},
                                    {"grid", options.grid},
-                                   {"mode", to_string(options.mode)},
+                                   {"mode", to_string(options.shuffle)},
                                    {"seed", options.seed},
                                    {"train_images", report.train_count},
                                    {"test_images", report.test_count},

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,6 +38,11 @@ struct EvalOptions {
   std::optional<std::uint64_t> seed;
   int threads = 1;
 };
+
+// The options of a configuration: its data and threads, and its grid, shuffle and seed where
+// `given(setting)` says they were set (the others stay the model's).
+EvalOptions eval_options(const ExperimentConfig& config,
+                         const std::function<bool(std::string_view)>& given);
 
 struct EvalReport {
   ExperimentConfig test;  // data, grid, shuffle and seed used for the test images
@@ -71,21 +77,14 @@ nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& repor
 void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
                             const std::filesystem::path& out_dir);
 
-struct ShuffleOptions {
-  std::filesystem::path data;
-  int grid = 4;
-  ShuffleMode mode = ShuffleMode::kDerange;
-  std::uint64_t seed = 0;
-  int threads = 1;
-};
-
 struct ShuffleReport {
   std::size_t train_count = 0, test_count = 0, rows = 0, cols = 0;
   std::vector<std::filesystem::path> files;
 };
 
-// Writes the four IDX files (gzip) of the data set with every image block-shuffled as
-// run_reproduce shuffles it for the same seed, labels unchanged, and shuffle.json saying how.
-ShuffleReport run_shuffle(const ShuffleOptions& options, const std::filesystem::path& out_dir);
+// Writes the four IDX files (gzip) of `config.data` with every image block-shuffled as
+// run_reproduce shuffles it for the same grid, shuffle and seed, labels unchanged, and
+// shuffle.json saying how. Only data, grid, shuffle, seed and threads play a part.
+ShuffleReport run_shuffle(const ExperimentConfig& config, const std::filesystem::path& out_dir);
 
 }  // namespace savant

@@ -84,8 +84,7 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (mode == Mode::kReadOnly && !exists) {
-    throw Error(fmt::format("{}: no such database; run 'savant sweep --db {}' first", path.string(),
-                            path.string()));
+    throw Error(fmt::format("{}: no such database; run a sweep into it first", path.string()));
   }
   if (mode == Mode::kWrite && !exists) {
     // SQLite says only "unable to open database file" when it cannot create one: say why.
@@ -127,14 +126,14 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
         throw Error(fmt::format("{}: cannot read the database: {}", path.string(),
                                 std::string(e.what()).substr(path.string().size() + 2)));
       }
-      throw Error(fmt::format("{} is not a savant sweep database ({}); choose another --db",
+      throw Error(fmt::format("{} is not a savant sweep database ({}); choose another database",
                               path.string(), sqlite3_errmsg(db_)));
     }
     const bool empty = application_id == 0 && tables == 0;
     if (!empty && application_id != kSweepApplicationId) {
       throw Error(fmt::format(
           "{} is not a savant sweep database (SQLite application_id {:#x}, expected {:#x}); "
-          "it was left unchanged; choose another --db",
+          "it was left unchanged; choose another database",
           path.string(), application_id, kSweepApplicationId));
     }
     if (user_version > kSweepSchemaVersion) {
@@ -144,8 +143,7 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
           path.string(), user_version, kSweepSchemaVersion));
     }
     if (empty && mode == Mode::kReadOnly) {
-      throw Error(fmt::format("{} is an empty database; run 'savant sweep --db {}' first",
-                              path.string(), path.string()));
+      throw Error(fmt::format("{} is an empty database; run a sweep into it first", path.string()));
     }
     if (mode == Mode::kWrite) {
       // WAL: readers (summarize, report) never block the writer, and a killed writer leaves a

@@ -30,8 +30,8 @@ std::string grid_accuracy_png(const std::vector<StatsEntry>& entries) {
   }
   if (grids.empty()) {
     throw Error(
-        "the sweep has no original or shuffled models with --shuffle derange to chart; run "
-        "e.g. savant sweep --grid 2,4,7,14,28 --train-on original,shuffled");
+        "the sweep has no original or shuffled models with shuffle derange to chart; run a "
+        "sweep with e.g. grid 2,4,7,14,28 and train_on original,shuffled");
   }
   const Shape best = std::max_element(grids.begin(), grids.end(), [](const auto& a, const auto& b) {
                        return a.second.size() < b.second.size();

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "savant/core/error.hpp"
@@ -16,80 +17,75 @@
 namespace savant {
 namespace {
 
+// Each value parsed as set_field parses the setting of one configuration.
 template <typename T>
-T parse_number(std::string_view text, std::string_view where) {
-  T value{};
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc{} || ptr != end || text.empty()) {
-    throw UsageError(fmt::format("{}: '{}' is not a valid {}", where, text,
-                                 std::is_integral_v<T> ? "whole number" : "number"));
-  }
-  return value;
-}
-
-template <typename T>
-std::vector<T> parse_numbers(const std::vector<std::string>& values, std::string_view where) {
+std::vector<T> parse_values(const std::vector<std::string>& values, std::string_view setting,
+                            T ExperimentConfig::*field) {
   std::vector<T> out;
-  for (const std::string& v : values) out.push_back(parse_number<T>(v, where));
+  for (const std::string& v : values) {
+    ExperimentConfig c;
+    set_field(c, setting, v);
+    out.push_back(c.*field);
+  }
   return out;
 }
 
-std::string single(const std::vector<std::string>& values, std::string_view where) {
+const std::string& single(const std::vector<std::string>& values, std::string_view setting) {
   if (values.size() != 1) {
-    throw UsageError(fmt::format("{} takes one value, not a list of {}", where, values.size()));
+    throw InvalidSetting(std::string(setting), fmt::format("{}", fmt::join(values, ",")),
+                         fmt::format("takes one value, not a list of {}", values.size()));
   }
   return values.front();
 }
 
+template <typename T>
+T parse_single(const std::vector<std::string>& values, std::string_view setting) {
+  const std::string& text = single(values, setting);
+  T value{};
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || text.empty()) {
+    throw InvalidSetting(std::string(setting), fmt::format("'{}'", text),
+                         "not a whole number of 0 or more");
+  }
+  return value;
+}
+
 }  // namespace
 
-void set_sweep_option(SweepSpec& spec, std::string_view name,
-                      const std::vector<std::string>& values, std::string_view where) {
-  if (values.empty()) throw UsageError(fmt::format("{} needs at least one value", where));
-  if (name == "grid") {
-    spec.grid = parse_numbers<int>(values, where);
-  } else if (name == "shuffle") {
-    spec.shuffle.clear();
-    for (const std::string& v : values) {
-      try {
-        spec.shuffle.push_back(parse_shuffle_mode(v));
-      } catch (const UsageError& e) {
-        throw UsageError(fmt::format("{}: {}", where, e.what()));
-      }
-    }
-  } else if (name == "train-on") {
+void set_sweep_option(SweepSpec& spec, std::string_view setting,
+                      const std::vector<std::string>& values) {
+  if (values.empty()) throw InvalidSetting(std::string(setting), "", "needs at least one value");
+  if (setting == "grid") {
+    spec.grid = parse_values(values, setting, &ExperimentConfig::grid);
+  } else if (setting == "shuffle") {
+    spec.shuffle = parse_values(values, setting, &ExperimentConfig::shuffle);
+  } else if (setting == "train_on") {
     spec.train_on.clear();
-    for (const std::string& v : values) {
-      try {
-        spec.train_on.push_back(parse_regime(v));
-      } catch (const InvalidSetting& e) {
-        throw UsageError(fmt::format("{}: {}: {}", where, e.value(), e.problem()));
-      }
-    }
-  } else if (name == "hidden") {
-    spec.hidden = parse_numbers<std::size_t>(values, where);
-  } else if (name == "layers") {
-    spec.layers = parse_numbers<std::size_t>(values, where);
-  } else if (name == "epochs") {
-    spec.epochs = parse_numbers<std::size_t>(values, where);
-  } else if (name == "batch") {
-    spec.batch = parse_numbers<std::size_t>(values, where);
-  } else if (name == "lr") {
-    spec.learning_rate = parse_numbers<float>(values, where);
-  } else if (name == "seeds") {
-    spec.seeds = parse_number<std::size_t>(single(values, where), where);
-  } else if (name == "first-seed") {
-    spec.first_seed = parse_number<std::uint64_t>(single(values, where), where);
-  } else if (name == "train-limit") {
-    spec.train_limit = parse_number<std::size_t>(single(values, where), where);
-  } else if (name == "data") {
-    spec.data = single(values, where);
+    for (const std::string& v : values) spec.train_on.push_back(parse_regime(v));
+  } else if (setting == "hidden") {
+    spec.hidden = parse_values(values, setting, &ExperimentConfig::hidden);
+  } else if (setting == "layers") {
+    spec.layers = parse_values(values, setting, &ExperimentConfig::layers);
+  } else if (setting == "epochs") {
+    spec.epochs = parse_values(values, setting, &ExperimentConfig::epochs);
+  } else if (setting == "batch") {
+    spec.batch = parse_values(values, setting, &ExperimentConfig::batch);
+  } else if (setting == "learning_rate") {
+    spec.learning_rate = parse_values(values, setting, &ExperimentConfig::learning_rate);
+  } else if (setting == "seeds") {
+    spec.seeds = parse_single<std::size_t>(values, setting);
+  } else if (setting == "first_seed") {
+    spec.first_seed = parse_single<std::uint64_t>(values, setting);
+  } else if (setting == "train_limit") {
+    spec.train_limit = parse_single<std::size_t>(values, setting);
+  } else if (setting == "data") {
+    spec.data = single(values, setting);
   } else {
     throw UsageError(fmt::format(
-        "{}: unknown option '{}'; a sweep knows data, grid, shuffle, train-on, hidden, layers, "
-        "epochs, batch, lr, seeds, first-seed, train-limit and db",
-        where, name));
+        "unknown option '{}'; a sweep knows data, grid, shuffle, train_on, hidden, layers, "
+        "epochs, batch, learning_rate (or lr), seeds, first_seed, train_limit and db",
+        setting));
   }
 }
 
@@ -125,8 +121,10 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
   SweepSpec updated = spec;
   std::filesystem::path db_value;
   for (const auto& [raw_key, node] : table) {
+    // The setting's name: train-on and train_on alike, and lr, the learning rate's old name.
     std::string key(raw_key.str());
-    std::replace(key.begin(), key.end(), '_', '-');
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (key == "lr") key = "learning_rate";
     const auto line = node.source().begin.line;
     const std::string where = fmt::format("{}:{}: {}", name, line, raw_key.str());
     std::vector<std::string> values;
@@ -148,11 +146,19 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
       add(node);
     }
     if (given_on_command_line && given_on_command_line(key)) continue;
-    if (key == "db") {
-      db_value = single(values, where);
-      continue;
+    // The file's own place and key in front of the library's message, e.g.
+    // "sweep.toml:3: grid 'four': not a whole number".
+    try {
+      if (key == "db") {
+        db_value = single(values, key);
+        continue;
+      }
+      set_sweep_option(updated, key, values);
+    } catch (const InvalidSetting& e) {
+      throw UsageError(fmt::format("{} {}: {}", where, e.value(), e.problem()));
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("{}: {}", where, e.what()));
     }
-    set_sweep_option(updated, key, values, where);
   }
   spec = std::move(updated);
   if (db != nullptr && !db_value.empty()) *db = db_value;
@@ -227,14 +233,18 @@ std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_dig
 
 Shard parse_shard(std::string_view text) {
   const std::size_t slash = text.find('/');
-  const std::string where = fmt::format("--shard {}", text);
-  if (slash == std::string_view::npos) {
-    throw UsageError(fmt::format("{}: expected K/N, e.g. 1/4 for the first of four slices", where));
+  const std::string value(text);
+  const char* expected = "expected K/N with 1 <= K <= N, e.g. 1/4 for the first of four slices";
+  if (slash == std::string_view::npos) throw InvalidSetting("shard", value, expected);
+  Shard shard;
+  try {
+    shard.index = parse_single<std::size_t>({std::string(text.substr(0, slash))}, "shard");
+    shard.count = parse_single<std::size_t>({std::string(text.substr(slash + 1))}, "shard");
+  } catch (const InvalidSetting&) {
+    throw InvalidSetting("shard", value, expected);
   }
-  Shard shard{parse_number<std::size_t>(text.substr(0, slash), where),
-              parse_number<std::size_t>(text.substr(slash + 1), where)};
   if (shard.count == 0 || shard.index == 0 || shard.index > shard.count) {
-    throw UsageError(fmt::format("{}: K must be 1 to N and N at least 1", where));
+    throw InvalidSetting("shard", value, expected);
   }
   return shard;
 }

@@ -28,13 +28,15 @@ struct SweepSpec {
   std::uint64_t first_seed = 0;
 };
 
-// Sets the option `name` (a CLI flag without dashes, or a TOML key: grid, shuffle, train-on,
-// hidden, layers, epochs, batch, lr, seeds, first-seed, train-limit, data) from its values as
-// text. `where` names the source in errors ("--grid", "sweep.toml line 3"). Throws UsageError.
-void set_sweep_option(SweepSpec& spec, std::string_view name,
-                      const std::vector<std::string>& values, std::string_view where);
+// Sets `setting` (data, grid, shuffle, train_on, hidden, layers, epochs, batch, learning_rate,
+// seeds, first_seed, train_limit) from its values as text, each parsed as set_field parses it
+// (experiment/config.hpp). Throws InvalidSetting naming the setting, or UsageError for an
+// unknown one.
+void set_sweep_option(SweepSpec& spec, std::string_view setting,
+                      const std::vector<std::string>& values);
 
-// A sweep file: the same keys as the flags (train_on or train-on), each a value or an array.
+// A sweep file: the settings as keys (train_on or train-on; lr for learning_rate), each a value
+// or an array. `given_on_command_line(setting)`: the settings the file does not override.
 // `db` is returned through `db` when present. Throws UsageError naming the file, line and key.
 void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::filesystem::path* db,
                      const std::function<bool(std::string_view)>& given_on_command_line = {});

@@ -1,0 +1,65 @@
+#pragma once
+// Every option of every command, declared once in the table of options.cpp: its flag, its
+// help, the setting it writes and the commands that take it. A command builds its CLI11
+// options from the table (add_options); main names a setting the library rejects by the flag
+// the table gives it (flag_of). The values are parsed by the library (set_field), so that the
+// command line and sweep files share one parser, and range-checked there (validate).
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "savant/experiment/config.hpp"
+
+namespace savant::cli {
+
+// The commands, as bits: an option says which of them take it.
+enum Command : unsigned {
+  kReproduce = 1u << 0,
+  kTrain = 1u << 1,
+  kEval = 1u << 2,
+  kAnalyze = 1u << 3,
+  kShuffle = 1u << 4,
+  kSweep = 1u << 5,
+  kReport = 1u << 6,
+  kSummarize = 1u << 7,
+  kMerge = 1u << 8,
+};
+
+// What the command line sets: the one configuration, and what a command adds to it (where its
+// inputs and outputs are, how to print).
+struct CliParams {
+  ExperimentConfig config;
+  std::string train_on;         // train: the training regime
+  std::string engine = "auto";  // reproduce, train, sweep: select_engine's choice
+  std::string test_on = "both";
+  std::filesystem::path model, out, db, sweep_file, png, run_dir;
+  std::vector<std::filesystem::path> inputs;
+  std::string shard = "1/1";
+  bool json = false, dry_run = false;
+  // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
+  // file's values.
+  std::map<std::string, std::vector<std::string>> lists;
+  // The settings given on the command line; the others keep their defaults (or, for eval and
+  // analyze, the model's).
+  std::set<std::string, std::less<>> given;
+
+  CliParams();
+  bool has(std::string_view setting) const { return given.find(setting) != given.end(); }
+};
+
+// Adds to `cmd` every option of the table that `command` takes, writing into `params`.
+void add_options(CLI::App& cmd, Command command, CliParams& params);
+
+// The flag that sets `setting` ("learning_rate" -> "--lr"), for messages.
+std::string flag_of(std::string_view setting);
+
+int default_threads();
+
+}  // namespace savant::cli
