@@ -1,0 +1,14 @@
+#pragma once
+// The viridis colour map: matplotlib's 256-entry table, looked up as matplotlib does.
+
+#include <array>
+#include <cstdint>
+
+namespace savant {
+
+// viridis(t) for t in [0, 1] (clamped; NaN gives the lowest colour) as 8-bit RGB: entry
+// min(255, floor(256 t)) of the table, each channel rounded to the nearest of 0..255, so that
+// viridis(0) is #440154 and viridis(1) is #fde725, as in matplotlib.
+std::array<std::uint8_t, 3> viridis(double t);
+
+}  // namespace savant
