@@ -33,6 +33,8 @@ void expect_format(const std::string& bytes, FigureFormat format) {
     case FigureFormat::kSvg:
       EXPECT_TRUE(starts_with(bytes, "<?xml") || starts_with(bytes, "<svg")) << bytes.substr(0, 16);
       EXPECT_NE(bytes.find("</svg>"), std::string::npos);
+      // Cells as vector rectangles: viewers smooth an embedded image into a blur.
+      EXPECT_EQ(bytes.find("<image"), std::string::npos);
       break;
     case FigureFormat::kPdf:
       EXPECT_TRUE(starts_with(bytes, "%PDF-")) << bytes.substr(0, 16);

@@ -6,6 +6,8 @@
 #include <limits>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "savant/io/figure_canvas.hpp"
 
 namespace savant {
@@ -16,10 +18,31 @@ struct SurfaceDeleter {
 };
 using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
 
-// A (rows x cols) image whose pixel (r, c) has colour rgb(r, c), to be scaled without smoothing:
-// one image for a whole map keeps SVG and PDF small and free of seams between cells.
-Surface rgb_image(std::size_t rows, std::size_t cols,
-                  const std::function<std::array<std::uint8_t, 3>(std::size_t, std::size_t)>& rgb) {
+using CellColour = std::function<std::array<std::uint8_t, 3>(std::size_t, std::size_t)>;
+
+// Paints a (rows x cols) picture whose cell (r, c) has colour rgb(r, c) at (x, y), each cell
+// scale_x x scale_y. PNG: one image scaled without smoothing. SVG and PDF: rectangles, one per
+// run of equal cells in a row, each overlapping the next by a little, because viewers smooth
+// embedded images and leave hairlines between abutting rectangles.
+void paint_cells(cairo_t* cr, FigureFormat format, std::size_t rows, std::size_t cols,
+                 const CellColour& rgb, double x, double y, double scale_x, double scale_y) {
+  if (format != FigureFormat::kPng) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < cols;) {
+        const auto colour = rgb(r, c);
+        std::size_t end = c + 1;
+        while (end < cols && rgb(r, end) == colour) ++end;
+        const double over_x = end < cols ? 0.3 : 0, over_y = r + 1 < rows ? 0.3 : 0;
+        set_rgb(cr, colour);
+        cairo_rectangle(cr, x + static_cast<double>(c) * scale_x,
+                        y + static_cast<double>(r) * scale_y,
+                        static_cast<double>(end - c) * scale_x + over_x, scale_y + over_y);
+        cairo_fill(cr);
+        c = end;
+      }
+    }
+    return;
+  }
   Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
                                          static_cast<int>(rows)));
   cairo_surface_flush(img.get());
@@ -33,16 +56,10 @@ Surface rgb_image(std::size_t rows, std::size_t cols,
     }
   }
   cairo_surface_mark_dirty(img.get());
-  return img;
-}
-
-// Paints img at (x, y), each of its pixels scale_x x scale_y, with no smoothing.
-void paint_image(cairo_t* cr, cairo_surface_t* img, double x, double y, double scale_x,
-                 double scale_y) {
   cairo_save(cr);
   cairo_translate(cr, x, y);
   cairo_scale(cr, scale_x, scale_y);
-  cairo_set_source_surface(cr, img, 0, 0);
+  cairo_set_source_surface(cr, img.get(), 0, 0);
   cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
   cairo_paint(cr);
   cairo_restore(cr);
@@ -92,13 +109,15 @@ std::string heatmap_figure(std::span<const double> values, std::size_t rows, std
 
   const ColourScale scale = style.scale;
   const double span = scale.max > scale.min ? scale.max - scale.min : 1.0;
-  bool any_nan = false;
-  Surface map = rgb_image(rows, cols, [&](std::size_t r, std::size_t c) {
-    const double v = values[r * cols + c];
-    any_nan = any_nan || std::isnan(v);
-    return std::isnan(v) ? kNoValueGrey : viridis((v - scale.min) / span);
-  });
-  paint_image(cr, map.get(), left, top, cell, cell);
+  const bool any_nan =
+      std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
+  paint_cells(
+      cr, format, rows, cols,
+      [&](std::size_t r, std::size_t c) {
+        const double v = values[r * cols + c];
+        return std::isnan(v) ? kNoValueGrey : viridis((v - scale.min) / span);
+      },
+      left, top, cell, cell);
   if (style.grid > 1) {
     cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
     cairo_set_line_width(cr, 1.5);
@@ -125,10 +144,10 @@ std::string heatmap_figure(std::span<const double> values, std::size_t rows, std
 
   // The colour bar: max at the top, min at the bottom, round ticks, its label beside it.
   const double bar_x = left + map_w + bar_gap;
-  Surface bar = rgb_image(256, 1, [](std::size_t r, std::size_t) {
-    return viridis((255.5 - static_cast<double>(r)) / 256);
-  });
-  paint_image(cr, bar.get(), bar_x, top, bar_w, map_h / 256);
+  paint_cells(
+      cr, format, 256, 1,
+      [](std::size_t r, std::size_t) { return viridis((255.5 - static_cast<double>(r)) / 256); },
+      bar_x, top, bar_w, map_h / 256);
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_rectangle(cr, bar_x, top, bar_w, map_h);
   cairo_stroke(cr);
@@ -178,7 +197,10 @@ std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t ro
     const double y_original = y0 + caption_h, y_shuffled = y_original + img_h + gap;
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     draw_text(cr, margin, y_original + img_h / 2 + 4, "original", 12);
-    draw_text(cr, margin, y_shuffled + img_h / 2 + 4, "shuffled", 12);
+    draw_text(cr, margin, y_shuffled + img_h / 2 + (grid > 1 ? -2 : 4), "shuffled", 12);
+    if (grid > 1) {
+      draw_text(cr, margin, y_shuffled + img_h / 2 + 13, fmt::format("{0} × {0} blocks", grid), 10);
+    }
     for (std::size_t k = 0; k < per_band && band * per_band + k < samples.size(); ++k) {
       const SampleRow& sample = samples[band * per_band + k];
       const double x = margin + label_w + static_cast<double>(k) * (img_w + gap);
@@ -188,11 +210,13 @@ std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t ro
            {std::pair{sample.original, y_original}, std::pair{sample.shuffled, y_shuffled}}) {
         const std::span<const std::uint8_t> pixels = picture;
         // Dark garment on white, as the article prints them.
-        Surface img = rgb_image(rows, cols, [&](std::size_t r, std::size_t c) {
-          const auto v = static_cast<std::uint8_t>(255 - pixels[r * cols + c]);
-          return std::array<std::uint8_t, 3>{v, v, v};
-        });
-        paint_image(cr, img.get(), x, y, scale, scale);
+        paint_cells(
+            cr, format, rows, cols,
+            [&](std::size_t r, std::size_t c) {
+              const auto v = static_cast<std::uint8_t>(255 - pixels[r * cols + c]);
+              return std::array<std::uint8_t, 3>{v, v, v};
+            },
+            x, y, scale, scale);
         if (grid > 1) {
           cairo_set_source_rgba(cr, 0.25, 0.5, 0.85, 0.55);
           cairo_set_line_width(cr, 0.75);
