@@ -39,7 +39,8 @@ window.savantFit = {
       spec.title = Object.assign({}, title, {text: lines});
     }
     spec.config = Object.assign({}, spec.config, {
-      legend: Object.assign({orient: 'bottom', labelFontSize: 11, titleFontSize: 12, labelLimit: 320},
+      legend: Object.assign({orient: 'bottom', labelFontSize: 11, titleFontSize: 12, labelLimit: 320,
+                             symbolOpacity: 1},
                             width < 640 ? {direction: 'vertical', columns: 1, gradientDirection: 'horizontal'}
                                         : {direction: 'horizontal'}),
     });

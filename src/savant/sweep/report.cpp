@@ -81,6 +81,28 @@ json summary_rows(const std::vector<StatsEntry>& entries, const Varying& v) {
   return rows;
 }
 
+// Okabe-Ito colours by model, as in the run report: the original model blue, the shuffled one
+// orange, the other regimes' models in the palette's other colours.
+json series_colours(const json& rows) {
+  std::set<std::string> series;
+  for (const json& row : rows) series.insert(row["series"].get<std::string>());
+  static const std::vector<std::string> others = {"#009e73", "#cc79a7", "#56b4e9",
+                                                  "#d55e00", "#f0e442", "#000000"};
+  json domain = json::array(), range = json::array();
+  std::size_t next = 0;
+  for (const std::string& s : series) {
+    domain.push_back(s);
+    if (s.rfind("original model", 0) == 0) {
+      range.push_back("#0072b2");
+    } else if (s.rfind("shuffled model", 0) == 0) {
+      range.push_back("#e69f00");
+    } else {
+      range.push_back(others[next++ % others.size()]);
+    }
+  }
+  return {{"domain", domain}, {"range", range}};
+}
+
 struct Axis {
   std::string field, title;
   bool log = false;
@@ -103,11 +125,13 @@ struct BandChart {
 // columns for its window; usermeta.panels says how many panels there are.
 json band_chart(const BandChart& c, const json& data) {
   json x = {{"field", c.x.field}, {"type", "quantitative"}, {"title", c.x.title}};
-  if (c.x.log) x["scale"] = {{"type", "log"}};
+  // A log axis ends at the data (Vega-Lite's nice ends would run on to the next power of 10).
+  if (c.x.log) x["scale"] = {{"type", "log"}, {"nice", false}, {"padding", 12}};
   if (!c.x.values.is_null()) x["axis"] = {{"values", c.x.values}, {"format", "d"}};
   json y = {{"field", c.y}, {"type", "quantitative"}, {"title", c.y_title}};
   if (c.percent) y["axis"] = {{"format", ".0%"}};
-  const json colour = {{"field", c.colour}, {"type", "nominal"}, {"title", c.colour_title}};
+  json colour = {{"field", c.colour}, {"type", "nominal"}, {"title", c.colour_title}};
+  if (c.colour == "series") colour["scale"] = series_colours(data);
   const std::string format = c.percent ? ".1%" : ".4f";
   json tooltip =
       json::array({{{"field", "series"}, {"title", "model"}},
@@ -122,7 +146,7 @@ json band_chart(const BandChart& c, const json& data) {
                    {"y2", {{"field", c.y + "_high"}}},
                    {"color", colour},
                    {"detail", {{"field", "series"}}}};
-  if (!y["axis"].is_null()) band_enc["y"]["axis"] = y["axis"];
+  if (y.contains("axis")) band_enc["y"]["axis"] = y["axis"];
   json line_enc = {{"x", x},
                    {"y", y},
                    {"color", colour},
