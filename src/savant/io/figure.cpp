@@ -1,5 +1,6 @@
 #include "savant/io/figure.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
