@@ -1,6 +1,7 @@
 // The page's script: reads the JSON blob that `savant report` put in #savant-data and draws every
-// section with Vega-Lite (inlined above). window.savant exposes the views and a promise that
-// settles once everything is drawn, for the browser test.
+// section with Vega-Lite (inlined above). Each chart is made for the width of its container and
+// made again when the window is resized (docs/REPORT.md). window.savant exposes the views, a
+// promise that settles once everything is drawn and redraw(), for the browser test.
 'use strict';
 
 (function () {
@@ -13,7 +14,10 @@
     original_test: 'original test',
     shuffled_test: 'shuffled test',
   };
-  const MODEL_COLOURS = {range: ['#4c78a8', '#f58518'], domain: MODELS.map((m) => NAME[m])};
+  // One colour per model everywhere, Okabe-Ito blue and orange (safe for colour-blind readers);
+  // the same as the sweep's figures (src/savant/sweep/plot.cpp).
+  const MODEL_COLOURS = {range: ['#0072b2', '#e69f00'], domain: MODELS.map((m) => NAME[m])};
+  const NO_VALUE_GREY = '#bdbdbd';  // a NaN cell, as in heatmap_*.png (kNoValueGrey in io/plot.hpp)
   const CLASSES = D.data.class_names;
   const ROWS = D.data.image_rows;
   const COLS = D.data.image_cols;
@@ -21,7 +25,7 @@
   const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';  // an identifier, never fetched
 
   const views = {};
-  const savant = {views, errors: [], explorerPixel: null};
+  const savant = {views, errors: [], explorerPixel: null, widths: {}};
   window.savant = savant;
 
   // --- helpers -----------------------------------------------------------------------------
@@ -44,25 +48,57 @@
   }
 
   const pct = (x) => (x == null ? '–' : (100 * x).toFixed(1) + '%');
+  // A difference in percentage points with its sign: "+2.2 pt", "−1.1 pt", "±0.0 pt".
+  const signedPoints = (d) => {
+    if (d == null || !Number.isFinite(d)) return '–';
+    const text = Math.abs(100 * d).toFixed(1);
+    return (Number(text) === 0 ? '±' : d > 0 ? '+' : '−') + text + ' pt';
+  };
   const fixed = (x, digits = 4) => (x == null ? '–' : Number(x).toFixed(digits));
 
-  function embed(id, spec) {
+  function embed(id, target, spec) {
     spec.$schema = SCHEMA;
     spec.config = Object.assign(
-        {font: 'DejaVu Sans', view: {stroke: null}, axis: {labelFontSize: 11, titleFontSize: 12}},
+        {font: 'DejaVu Sans', view: {stroke: null}, axis: {labelFontSize: 11, titleFontSize: 12},
+         title: {fontSize: 13, anchor: 'start'}},
         spec.config || {});
-    return vegaEmbed('#' + id, spec, {renderer: 'svg', actions: false})
-        .then((result) => {
-          views[id] = result.view;
-          return result.view;
-        })
-        .catch((error) => {
-          savant.errors.push(id + ': ' + error);
-          console.error(id, error);
-          document.getElementById(id).append(el('p', {class: 'error'}, 'chart failed: ' + error));
-          throw error;
-        });
+    return vegaEmbed(target, spec, {renderer: 'svg', actions: false}).then((result) => {
+      views[id] = result.view;
+      return result.view;
+    });
   }
+
+  // Every chart is a function of the width it may take (its container's): `charts[id] = {make,
+  // after}`, drawn to fit by savantFit (fit.js).
+  const charts = {};
+  function chart(id, make, after) {
+    charts[id] = {make, after};
+  }
+
+  async function draw(id) {
+    const node = document.getElementById(id);
+    let view = null;
+    let available = 0;
+    try {
+      if (views[id]) views[id].finalize();
+      delete views[id];
+      ({view, available} = await savantFit.fit(node, charts[id].make, (target, spec) => embed(id, target, spec)));
+    } catch (error) {
+      savant.errors.push(id + ': ' + error);
+      console.error(id, error);
+      node.append(el('p', {class: 'error'}, 'chart failed: ' + error));
+      throw error;
+    }
+    savant.widths[id] = available;
+    if (charts[id].after) charts[id].after(view);
+    return view;
+  }
+
+  function drawAll() {
+    return Promise.allSettled(Object.keys(charts).map(draw));
+  }
+
+  const columnsFor = savantFit.columnsFor;
 
   // Block borders of the g x g grid as rules over a (ROWS x COLS) pixel map.
   function blockBorders() {
@@ -76,10 +112,15 @@
     return lines;
   }
 
-  // Every layer over a pixel map states the same scales and hides its axes: Vega-Lite 6 fails
-  // to merge a layer's default axis with another's `axis: null`.
-  const PIXEL_X = () => ({field: 'c0', type: 'quantitative', scale: {domain: [0, COLS], nice: false, zero: false}, axis: null});
-  const PIXEL_Y = () => ({field: 'r0', type: 'quantitative', scale: {domain: [0, ROWS], nice: false, zero: false, reverse: true}, axis: null});
+  // Every layer over a pixel map states the same scales and axes: Vega-Lite 6 fails to merge a
+  // layer's default axis with another's `axis: null`. Ticks at the centres of pixels 0, 5, 10, ...
+  const pixelTicks = (n) => Array.from({length: Math.floor((n - 1) / 5) + 1}, (_, k) => 5 * k + 0.5);
+  const pixelAxis = (title, n) => ({title, values: pixelTicks(n), labelExpr: 'floor(datum.value)', grid: false,
+                                    tickSize: 3, labelFontSize: 10});
+  const PIXEL_X = (axes = true) => ({field: 'c0', type: 'quantitative', scale: {domain: [0, COLS], nice: false, zero: false},
+                                     axis: axes ? pixelAxis('pixel column', COLS) : null});
+  const PIXEL_Y = (axes = true) => ({field: 'r0', type: 'quantitative', scale: {domain: [0, ROWS], nice: false, zero: false, reverse: true},
+                                     axis: axes ? pixelAxis('pixel row', ROWS) : null});
 
   function pixelCells(values) {
     // values[r * COLS + c] -> one rect per pixel
@@ -105,8 +146,6 @@
   for (const node of document.querySelectorAll('[data-fill]')) node.textContent = fills[node.dataset.fill];
   document.title = 'savant report: ' + D.run_dir;
 
-  const charts = [];
-
   // --- 1. accuracy -------------------------------------------------------------------------
 
   const accuracyRows = [];
@@ -115,33 +154,43 @@
       accuracyRows.push({model: NAME[m], test: NAME[t], accuracy: D.accuracy[m][t], article: D.article[m][t]});
     }
   }
-  const accuracyEncoding = {
-    x: {field: 'test', type: 'nominal', title: 'test images', axis: {labelAngle: 0}, sort: TESTS.map((t) => NAME[t])},
-    xOffset: {field: 'model', type: 'nominal', sort: MODELS.map((m) => NAME[m])},
-  };
-  charts.push(embed('chart-accuracy', {
-    width: 360,
+  const ARTICLE = 'the article (Keras, 5 epochs)';
+  chart('chart-accuracy', (width) => ({
+    width: Math.min(560, width - 60),
     height: 260,
     data: {values: accuracyRows},
-    encoding: accuracyEncoding,
+    // The value is printed above the bar or the article's mark, whichever is higher.
+    transform: [{calculate: 'max(datum.accuracy, datum.article || 0)', as: 'top'},
+                {calculate: 'datum.accuracy - datum.article', as: 'difference'}],
+    encoding: {
+      x: {field: 'test', type: 'nominal', title: 'test images', axis: {labelAngle: 0}, sort: TESTS.map((t) => NAME[t])},
+      xOffset: {field: 'model', type: 'nominal', sort: MODELS.map((m) => NAME[m])},
+    },
     layer: [
       {
         mark: 'bar',
         encoding: {
-          y: {field: 'accuracy', type: 'quantitative', scale: {domain: [0, 1]}, axis: {format: '%'}, title: 'accuracy'},
+          y: {field: 'accuracy', type: 'quantitative', scale: {domain: [0, 1]}, axis: {format: '.0%'}, title: 'test accuracy (%)'},
           color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS, title: 'model'},
-          tooltip: [{field: 'model'}, {field: 'test'}, {field: 'accuracy', format: '.2%'},
-                    {field: 'article', format: '.0%', title: 'article'}],
+          tooltip: [{field: 'model'}, {field: 'test'}, {field: 'accuracy', format: '.2%', title: 'savant'},
+                    {field: 'article', format: '.0%', title: 'article'}, {field: 'difference', format: '+.1%'}],
         },
       },
       {
-        mark: {type: 'text', dy: -6, fontSize: 11},
-        encoding: {y: {field: 'accuracy', type: 'quantitative'}, text: {field: 'accuracy', format: '.1%'}},
+        // A black bar across the model's band with a white edge, drawn over the bars so that it
+        // shows where it meets a bar's top; its own legend entry.
+        mark: {type: 'tick', color: 'black', thickness: 3, stroke: 'white', strokeWidth: 1, opacity: 1},
+        encoding: {
+          y: {field: 'article', type: 'quantitative'},
+          opacity: {datum: ARTICLE, type: 'nominal', scale: {range: [1]},
+                    legend: {title: null, orient: 'top', symbolType: 'stroke', symbolStrokeColor: 'black',
+                             symbolStrokeWidth: 3}},
+          tooltip: [{field: 'model'}, {field: 'test'}, {field: 'article', format: '.0%', title: 'article'}],
+        },
       },
       {
-        mark: {type: 'tick', color: 'black', thickness: 2},
-        encoding: {y: {field: 'article', type: 'quantitative'},
-                   tooltip: [{field: 'article', format: '.0%', title: 'article'}]},
+        mark: {type: 'text', dy: -8, fontSize: 11},
+        encoding: {y: {field: 'top', type: 'quantitative'}, text: {field: 'accuracy', format: '.1%'}},
       },
     ],
   }));
@@ -154,7 +203,7 @@
     for (const row of accuracyRows) {
       table.append(el('tr', {}, el('th', {}, row.model), el('th', {}, row.test), el('td', {}, pct(row.accuracy)),
                       el('td', {}, pct(row.article)),
-                      el('td', {}, ((row.accuracy - row.article) * 100).toFixed(1) + ' pt')));
+                      el('td', {}, signedPoints(row.accuracy - row.article))));
     }
   }
 
@@ -202,17 +251,18 @@
     let hi = -Infinity;
     for (const m of MODELS) {
       for (const cell of pixelCells(D.adjacent[m])) {
-        if (cell.value == null) continue;
         cell.model = NAME[m];
-        lo = Math.min(lo, cell.value);
-        hi = Math.max(hi, cell.value);
+        if (cell.value != null) {
+          lo = Math.min(lo, cell.value);
+          hi = Math.max(hi, cell.value);
+        }
         values.push(cell);
       }
     }
     const borders = blockBorders();
-    const map = (m) => ({
-      width: 300,
-      height: 300,
+    const map = (m, size) => ({
+      width: size,
+      height: size,
       title: NAME[m],
       layer: [
         {
@@ -221,24 +271,39 @@
           mark: 'rect',
           encoding: {
             x: PIXEL_X(), x2: {field: 'c1'}, y: PIXEL_Y(), y2: {field: 'r1'},
-            color: {field: 'value', type: 'quantitative', title: 'A', scale: {scheme: 'viridis', domain: [lo, hi]}},
+            color: {field: 'value', type: 'quantitative', title: 'adjacent correlation A',
+                    scale: {scheme: 'viridis', domain: [lo, hi]}, legend: {gradientLength: Math.min(240, size)}},
             tooltip: [{field: 'row'}, {field: 'col', title: 'column'}, {field: 'value', format: '.4f', title: 'A'}],
           },
         },
         {
+          // NaN (no value) in the grey of the PNG heat maps: its own layer, as Vega-Lite leaves a
+          // cell with no value out of a layer that colours by value.
+          data: {values},
+          transform: [{filter: {field: 'model', equal: NAME[m]}}, {filter: 'datum.value == null'}],
+          mark: {type: 'rect', fill: NO_VALUE_GREY},
+          encoding: {x: PIXEL_X(), x2: {field: 'c1'}, y: PIXEL_Y(), y2: {field: 'r1'},
+                     tooltip: [{field: 'row'}, {field: 'col', title: 'column'}, {value: 'no value'}]},
+        },
+        {
           data: {values: borders},
-          mark: {type: 'rule', color: '#ff3b30', strokeWidth: 1.5, opacity: {expr: 'blockGrid ? 1 : 0'}},
+          mark: {type: 'rule', color: 'white', strokeWidth: 1.5, opacity: {expr: 'blockGrid ? 0.9 : 0'}},
           encoding: {x: Object.assign(PIXEL_X(), {field: 'x'}), x2: {field: 'x2'},
                      y: Object.assign(PIXEL_Y(), {field: 'y'}), y2: {field: 'y2'}},
         },
       ],
     });
-    charts.push(embed('chart-heatmaps', {
-      params: [{name: 'blockGrid', value: false,
-                bind: {input: 'checkbox', name: 'draw the ' + GRID + ' × ' + GRID + ' block grid '}}],
-      hconcat: MODELS.map(map),
-      resolve: {scale: {color: 'shared'}},
-    }));
+    chart('chart-heatmaps', (width) => {
+      const columns = columnsFor(width, MODELS.length, 300);
+      const size = Math.min(360, Math.floor(width / columns) - 70);
+      return {
+        params: [{name: 'blockGrid', value: savant.blockGrid || false,
+                  bind: {input: 'checkbox', name: 'draw the ' + GRID + ' × ' + GRID + ' block grid '}}],
+        columns,
+        concat: MODELS.map((m) => map(m, size)),
+        resolve: {scale: {color: 'shared'}},
+      };
+    }, (view) => view.addSignalListener('blockGrid', (name, value) => { savant.blockGrid = value; }));
   }
 
   // --- 4. pixel explorer -------------------------------------------------------------------
@@ -293,11 +358,12 @@
   let pinned = false;
   const start = {row: Math.floor(ROWS * 0.4), col: Math.floor(COLS / 2) - 1};
 
-  function explorerSpec(m) {
+  function explorerSpec(m, width) {
     const focus = [{r0: start.row, r1: start.row + 1, c0: start.col, c1: start.col + 1}];
+    const size = Math.min(340, width - 70);
     return {
-      width: 300,
-      height: 300,
+      width: size,
+      height: size,
       title: NAME[m] + ': R(p, ·)',
       datasets: {cells: explorerCells(m, start.row * COLS + start.col), focus},
       layer: [
@@ -307,7 +373,8 @@
           encoding: {
             x: PIXEL_X(), x2: {field: 'c1'}, y: PIXEL_Y(), y2: {field: 'r1'},
             color: {field: 'value', type: 'quantitative', title: 'R',
-                    scale: {scheme: 'redblue', domain: [-explorerExtent, explorerExtent], clamp: true, reverse: true}},
+                    scale: {scheme: 'redblue', domain: [-explorerExtent, explorerExtent], clamp: true, reverse: true},
+                    legend: {gradientLength: Math.min(240, size)}},
             tooltip: [{field: 'row'}, {field: 'col', title: 'column'}, {field: 'value', format: '.3f', title: 'R'}],
           },
         },
@@ -347,7 +414,7 @@
   }
 
   for (const m of MODELS) {
-    charts.push(embed(explorerIds[m], explorerSpec(m)).then((view) => {
+    chart(explorerIds[m], (width) => explorerSpec(m, width), (view) => {
       view.addEventListener('mouseover', (event, item) => {
         if (!pinned && item && item.datum && item.datum.row !== undefined) showPixel(item.datum.row, item.datum.col);
       });
@@ -357,8 +424,7 @@
         savant.explorerPixel = null;  // redraw the status line with the pin state
         showPixel(item.datum.row, item.datum.col);
       });
-      return view;
-    }));
+    });
   }
 
   // --- 5. training curves ------------------------------------------------------------------
@@ -370,22 +436,28 @@
         rows.push({model: NAME[m], epoch: e.epoch, loss: e.loss, accuracy: e.train_accuracy});
       }
     }
-    const curve = (field, title, format) => ({
-      width: 340,
+    const curve = (field, title, format, width) => ({
+      width,
       height: 220,
       title,
       mark: {type: 'line', point: true},
       encoding: {
-        x: {field: 'epoch', type: 'quantitative', axis: {tickMinStep: 1, format: 'd'}},
+        x: {field: 'epoch', type: 'quantitative', title: 'epoch', axis: {tickMinStep: 1, format: 'd'}},
         y: {field, type: 'quantitative', scale: {zero: false}, axis: format ? {format} : {}, title},
-        color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS},
+        color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS, title: 'model'},
         tooltip: [{field: 'model'}, {field: 'epoch'}, {field, format: format ? '.2%' : '.4f'}],
       },
     });
-    charts.push(embed('chart-training', {
-      data: {values: rows},
-      hconcat: [curve('loss', 'training loss'), curve('accuracy', 'training accuracy', '%')],
-    }));
+    chart('chart-training', (width) => {
+      const columns = columnsFor(width, 2, 340);
+      const panel = Math.min(480, Math.floor(width / columns) - 90);
+      return {
+        data: {values: rows},
+        columns,
+        concat: [curve('loss', 'training loss (cross-entropy)', null, panel),
+                 curve('accuracy', 'training accuracy (%)', '.0%', panel)],
+      };
+    });
   }
 
   // --- 6. confusion matrices ---------------------------------------------------------------
@@ -404,38 +476,50 @@
         });
       }
     }
-    charts.push(embed('chart-confusion', {
-      data: {values: rows},
-      facet: {
-        row: {field: 'model', type: 'nominal', title: null, sort: MODELS.map((m) => NAME[m])},
-        column: {field: 'test', type: 'nominal', title: null, sort: TESTS.map((t) => NAME[t])},
+    // One panel per model and test set, titled in the model's colour, predicted classes along
+    // the top; zero cells white.
+    const panel = (m, t, size) => ({
+      width: size,
+      height: size,
+      title: {text: NAME[m] + ' on the ' + NAME[t] + ' images', color: MODEL_COLOURS.range[MODELS.indexOf(m)],
+              fontWeight: 'bold'},
+      transform: [{filter: {and: [{field: 'model', equal: NAME[m]}, {field: 'test', equal: NAME[t]}]}}],
+      encoding: {
+        x: {field: 'predicted', type: 'nominal', sort: CLASSES, title: 'predicted class',
+            axis: {orient: 'top', labelAngle: -40, labelAlign: 'left'}},
+        y: {field: 'truth', type: 'nominal', sort: CLASSES, title: 'true class'},
       },
-      spec: {
-        width: 300,
-        height: 300,
-        encoding: {
-          x: {field: 'predicted', type: 'nominal', sort: CLASSES, title: 'predicted'},
-          y: {field: 'truth', type: 'nominal', sort: CLASSES, title: 'true class'},
+      layer: [
+        // Every cell white with a faint edge, then the non-empty ones coloured: an empty cell is
+        // white whatever the colour scale's interpolation gives for 0.
+        {mark: {type: 'rect', fill: 'white', stroke: '#e6e6e6', strokeWidth: 0.5}},
+        {
+          mark: {type: 'rect', stroke: '#e6e6e6', strokeWidth: 0.5},
+          transform: [{filter: 'datum.count > 0'}],
+          encoding: {
+            color: {field: 'share', type: 'quantitative', title: 'share of the true class',
+                    scale: {domain: [0, 1], range: ['#ffffff', '#08306b']}, legend: {format: '.0%'}},
+            tooltip: [{field: 'model'}, {field: 'test'}, {field: 'truth', title: 'true'}, {field: 'predicted'},
+                      {field: 'count'}, {field: 'share', format: '.1%'}],
+          },
         },
-        layer: [
-          {
-            mark: 'rect',
-            encoding: {
-              color: {field: 'share', type: 'quantitative', scale: {scheme: 'blues', domain: [0, 1]}, title: 'share'},
-              tooltip: [{field: 'truth', title: 'true'}, {field: 'predicted'}, {field: 'count'},
-                        {field: 'share', format: '.1%'}],
-            },
+        {
+          mark: {type: 'text', fontSize: 9},
+          transform: [{filter: 'datum.count > 0'}],
+          encoding: {
+            text: {field: 'count'},
+            color: {condition: {test: 'datum.share > 0.5', value: 'white'}, value: '#333'},
           },
-          {
-            mark: {type: 'text', fontSize: 9},
-            encoding: {
-              text: {field: 'count'},
-              color: {condition: {test: 'datum.share > 0.5', value: 'white'}, value: '#333'},
-            },
-          },
-        ],
-      },
-    }));
+        },
+      ],
+    });
+    chart('chart-confusion', (width) => {
+      const columns = columnsFor(width, 4, 360) === 3 ? 2 : columnsFor(width, 4, 360);
+      const size = Math.min(340, Math.floor(width / columns) - 120);
+      const panels = [];
+      for (const m of MODELS) for (const t of TESTS) panels.push(panel(m, t, size));
+      return {data: {values: rows}, columns, concat: panels, resolve: {scale: {color: 'shared'}}};
+    });
   }
 
   // --- 7. grid signature -------------------------------------------------------------------
@@ -449,44 +533,62 @@
         means.push({model: NAME[m], kind: label, mean: D.grid_signature[m][kind]});
       }
     }
-    const kinds = {domain: ['within a block', 'across a border'], range: ['#54a24b', '#e45756']};
-    const density = (m) => ({
-      width: 300,
+    // Colour: the model, as everywhere; line: the kind of pair. x spans the values that occur,
+    // and both panels share their scales.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const row of rows) {
+      lo = Math.min(lo, row.r);
+      hi = Math.max(hi, row.r);
+    }
+    if (!(lo < hi)) [lo, hi] = [-1, 1];
+    const pad = 0.05 * (hi - lo);
+    const extent = [Math.max(-1, lo - pad), Math.min(1, hi + pad)];
+    const kinds = {domain: ['within a block', 'across a border'], range: [[1, 0], [5, 3]]};
+    const density = (m, width) => ({
+      width,
       height: 200,
-      title: NAME[m],
+      title: {text: NAME[m], color: MODEL_COLOURS.range[MODELS.indexOf(m)], fontWeight: 'bold'},
       layer: [
         {
           data: {values: rows},
           transform: [{filter: {field: 'model', equal: NAME[m]}},
-                      {density: 'r', groupby: ['kind'], extent: [-1, 1], steps: 120}],
-          mark: {type: 'area', opacity: 0.45, line: true},
+                      {density: 'r', groupby: ['model', 'kind'], extent, steps: 160}],
+          mark: {type: 'line', strokeWidth: 2},
           encoding: {
-            x: {field: 'value', type: 'quantitative', title: 'R of an adjacent pair', scale: {domain: [-1, 1]}},
-            y: {field: 'density', type: 'quantitative', stack: null},
-            color: {field: 'kind', type: 'nominal', scale: kinds, title: 'pair'},
+            x: {field: 'value', type: 'quantitative', title: 'R of an adjacent pair', scale: {domain: extent, nice: false}},
+            y: {field: 'density', type: 'quantitative', title: 'density'},
+            color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS, title: 'model'},
+            strokeDash: {field: 'kind', type: 'nominal', scale: kinds, title: 'pair'},
           },
         },
         {
           data: {values: means},
           transform: [{filter: {field: 'model', equal: NAME[m]}}, {filter: 'datum.mean != null'}],
-          mark: {type: 'rule', strokeWidth: 2, strokeDash: [4, 3]},
+          mark: {type: 'rule', strokeWidth: 1.5, opacity: 0.8},
           encoding: {
             x: {field: 'mean', type: 'quantitative'},
-            color: {field: 'kind', type: 'nominal', scale: kinds},
-            tooltip: [{field: 'kind'}, {field: 'mean', format: '.4f'}],
+            color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS},
+            strokeDash: {field: 'kind', type: 'nominal', scale: kinds},
+            tooltip: [{field: 'model'}, {field: 'kind'}, {field: 'mean', format: '.4f', title: 'mean R'}],
           },
         },
       ],
     });
-    charts.push(embed('chart-signature', {hconcat: MODELS.map(density), resolve: {scale: {y: 'independent'}}}));
+    chart('chart-signature', (width) => {
+      const columns = columnsFor(width, MODELS.length, 320);
+      const panel = Math.min(420, Math.floor(width / columns) - 80);
+      return {columns, concat: MODELS.map((m) => density(m, panel)),
+              resolve: {scale: {x: 'shared', y: 'shared'}}};
+    });
 
     const contrasts = MODELS.map((m) => ({model: NAME[m], contrast: D.grid_signature[m].contrast}));
-    charts.push(embed('chart-contrast', {
-      width: 180,
+    chart('chart-contrast', (width) => ({
+      width: Math.min(220, width - 80),
       height: 200,
       title: 'contrast',
       data: {values: contrasts},
-      encoding: {x: {field: 'model', type: 'nominal', axis: {labelAngle: 0}, title: null},
+      encoding: {x: {field: 'model', type: 'nominal', axis: {labelAngle: 0}, title: null, sort: MODELS.map((m) => NAME[m])},
                  y: {field: 'contrast', type: 'quantitative', title: 'within − across'}},
       layer: [
         {mark: 'bar', encoding: {color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS, legend: null},
@@ -515,35 +617,75 @@
 
   {
     const holder = document.getElementById('run-tables');
-    const keyValues = (caption, object, format) => {
+    // Human names of results.json's keys, in the order shown; a key not listed keeps its name
+    // and comes last.
+    const CONFIG_LABELS = {
+      data: 'data set', grid: 'grid (g × g blocks)', shuffle: 'shuffle mode', hidden: 'hidden units',
+      layers: 'hidden layers', epochs: 'epochs', batch: 'batch size', learning_rate: 'learning rate',
+      seed: 'seed', threads: 'threads', train_limit: 'training images used',
+    };
+    const LABELS = {
+      load: 'load the data', shuffle: 'shuffle the images', train_original_model: 'train the original model',
+      train_shuffled_model: 'train the shuffled model', evaluate: 'evaluate', analyze: 'analyse the weights',
+      write: 'write the files', total: 'total',
+      system: 'system', cpu: 'CPU', hardware_threads: 'hardware threads', source: 'measured on',
+    };
+    const VALUES = {
+      train_limit: (v) => (v ? 'the first ' + v : 'all'),
+      threads: (v) => (v ? String(v) : 'all hardware threads'),
+    };
+    // The pipeline's order (docs/ARCHITECTURE.md), total last.
+    const TIMING_ORDER = ['load', 'shuffle', 'train_original_model', 'train_shuffled_model', 'evaluate',
+                          'analyze', 'write', 'total'];
+    const ordered = (object, order) => {
+      const keys = Object.keys(object);
+      const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+      return keys.sort((a, b) => rank(a) - rank(b));
+    };
+    const keyValues = (caption, object, order, format, labels = LABELS) => {
       const table = el('table', {class: 'numbers'}, el('caption', {}, caption));
-      for (const [k, v] of Object.entries(object)) {
-        const text = typeof v === 'number' ? String(Number(v.toPrecision(6)))
+      for (const k of ordered(object, order)) {
+        const v = object[k];
+        const text = VALUES[k] ? VALUES[k](v)
+                   : typeof v === 'number' ? String(Number(v.toPrecision(6)))
                    : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-        table.append(el('tr', {}, el('th', {}, k), el('td', {}, format ? format(k, v) : text)));
+        table.append(el('tr', {class: k === 'total' ? 'total' : ''}, el('th', {}, labels[k] || k),
+                        el('td', {}, format ? format(k, v) : text)));
       }
       holder.append(table);
     };
-    keyValues('configuration', D.config);
-    keyValues('timings (seconds)', D.timing_seconds, (k, v) => Number(v).toFixed(3));
+    keyValues('configuration', D.config, ['data', 'grid', 'shuffle', 'hidden', 'layers', 'epochs', 'batch',
+                                          'learning_rate', 'seed', 'train_limit', 'threads'], null, CONFIG_LABELS);
+    keyValues('timings (seconds)', D.timing_seconds, TIMING_ORDER, (k, v) => Number(v).toFixed(3));
     keyValues('data', {
       'image size': ROWS + ' × ' + COLS,
       'training images': D.data.train_images,
       'test images': D.data.test_images,
       'training data CRC-32': D.data.train_crc32 || '–',
       classes: CLASSES.join(', '),
-    });
+    }, []);
     keyValues('machine and versions', Object.assign({}, D.machine, {
       'savant (run)': D.savant_version,
       'savant (report)': D.report_savant_version,
       vega: vega.version,
       'vega-lite': vegaLite.version,
       'vega-embed': vegaEmbed.version,
-    }));
+    }), ['cpu', 'hardware_threads', 'system', 'source']);
   }
 
-  savant.ready = Promise.allSettled(charts).then((outcomes) => {
-    document.body.dataset.ready = outcomes.every((o) => o.status === 'fulfilled') ? 'true' : 'false';
-    showPixel(start.row, start.col);
+  // Drawn once now, and again (each chart whose container changed width) after a resize.
+  // The explorer's maps are made for the starting pixel: show the one chosen before.
+  const reshowPixel = () => {
+    const pixel = savant.explorerPixel || start;
+    savant.explorerPixel = null;
+    showPixel(pixel.row, pixel.col);
+  };
+  savant.redraw = () => drawAll().then((outcomes) => {
+    reshowPixel();
+    return outcomes.every((o) => o.status === 'fulfilled');
   });
+  savant.ready = savant.redraw().then((ok) => {
+    document.body.dataset.ready = ok ? 'true' : 'false';
+  });
+  savantFit.onResize(savant.widths, (ids) => Promise.allSettled(ids.map(draw)).then(reshowPixel));
 })();

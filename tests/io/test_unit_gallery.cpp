@@ -8,6 +8,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/data/grid.hpp"
+#include "savant/io/colour_maps.hpp"
 #include "savant/io/plot.hpp"
 #include "savant/io/unit_gallery.hpp"
 

@@ -1,11 +1,15 @@
 // The report in a real browser: Debian's Chromium, headless, driven by playwright-core.
 //
-//   node browser_test.mjs --savant PATH/TO/savant --work DIR     (makes a small real run first)
+//   node browser_test.mjs --savant PATH/TO/savant --work DIR     (makes a small real run and a
+//                                                                 tiny sweep first)
 //   node browser_test.mjs --report FILE.html --work DIR          (checks an existing report)
+//   node browser_test.mjs --sweep-report FILE.html --work DIR    (checks an existing sweep report)
 //
 // Fails (exit 1) on a console error, a network request, a chart without rendered marks, an
-// explorer that does not follow the pointer. Skips (exit 77, CTest's SKIP_RETURN_CODE) when
-// the data set is not installed. Leaves DIR/report.png, a full-page screenshot.
+// explorer that does not follow the pointer, and, at window widths of 360, 800 and 1400 px, a
+// page that scrolls sideways or a chart wider than its container. Skips (exit 77, CTest's
+// SKIP_RETURN_CODE) when the data set is not installed. Leaves full-page screenshots in DIR:
+// report.png (1280 px), report-800.png, report-1400.png and sweep-report.png.
 
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -35,18 +39,36 @@ function parseArgs(argv) {
     if (!argv[i].startsWith('--') || i + 1 >= argv.length) fail(`bad arguments: ${argv.join(' ')}`);
     args[argv[i].slice(2)] = argv[i + 1];
   }
-  if (!args.work || !(args.savant || args.report)) {
-    fail('usage: browser_test.mjs (--savant BINARY | --report FILE) --work DIR');
+  if (!args.work || !(args.savant || args.report || args['sweep-report'])) {
+    fail('usage: browser_test.mjs (--savant BINARY | --report FILE | --sweep-report FILE) --work DIR');
   }
   return args;
 }
 
-function makeReport(savant, work) {
+const kWidths = [360, 800, 1400];
+
+function requireData() {
   const data = process.env.SAVANT_DATA || '/usr/share/datasets/fashion-mnist';
   if (!['train-images-idx3-ubyte.gz', 'train-images-idx3-ubyte'].some((f) => fs.existsSync(path.join(data, f)))) {
     console.log(`browser_test: SKIP: no data set in ${data} (apt-get install dataset-fashion-mnist)`);
     process.exit(kSkip);
   }
+}
+
+// A sweep of 8 small jobs and its page.
+function makeSweepReport(savant, work) {
+  const db = path.join(work, 'sweep.db');
+  const page = path.join(work, 'sweep.html');
+  fs.rmSync(db, {force: true});
+  execFileSync(savant, ['sweep', '--db', db, '--grid', '2,4', '--train-on', 'original,shuffled', '--hidden', '16',
+                        '--epochs', '1', '--train-limit', '500', '--seeds', '2'],
+               {stdio: ['ignore', 'ignore', 'inherit']});
+  execFileSync(savant, ['report', '--db', db, '--out', page], {stdio: ['ignore', 'ignore', 'inherit']});
+  return page;
+}
+
+function makeReport(savant, work) {
+  requireData();
   const run = path.join(work, 'run');
   fs.rmSync(run, {recursive: true, force: true});
   const output = execFileSync(savant, ['reproduce', '--train-limit', '3000', '--epochs', '1', '--out', run],
@@ -79,10 +101,93 @@ function countDataMarks(charts) {
   return out;
 }
 
+// Runs in the page: the document's width against the window's, and each chart's drawn width
+// against its container's.
+function measureWidths(charts) {
+  const out = {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, charts: {}};
+  for (const id of charts) {
+    const node = document.getElementById(id);
+    const svg = node && node.querySelector('svg');
+    out.charts[id] = {container: node ? node.clientWidth : null,
+                      chart: svg ? Math.ceil(svg.getBoundingClientRect().width) : null};
+  }
+  return out;
+}
+
+// Draws the page again at each width and checks that nothing is wider than the window.
+async function checkWidths(page, charts, problems, label, shots) {
+  for (const width of kWidths) {
+    await page.setViewportSize({width, height: 900});
+    const ok = await page.evaluate(() => window.savant.redraw());
+    if (!ok) problems.push(`${label} at ${width} px: a chart failed to draw`);
+    const m = await page.evaluate(measureWidths, charts);
+    if (m.scrollWidth > m.innerWidth) {
+      problems.push(`${label} at ${width} px: the page is ${m.scrollWidth} px wide, the window ${m.innerWidth} px`);
+    }
+    for (const [id, c] of Object.entries(m.charts)) {
+      if (c.chart === null) problems.push(`${label} at ${width} px: ${id} has no chart`);
+      else if (c.chart > c.container) {
+        problems.push(`${label} at ${width} px: ${id} is ${c.chart} px wide in a ${c.container} px container`);
+      }
+    }
+    console.log(`browser_test: ${label} at ${width} px: ${JSON.stringify(m)}`);
+    if (shots[width]) {
+      await page.screenshot({path: shots[width], fullPage: true});
+      console.log(`browser_test: screenshot ${shots[width]}`);
+    }
+  }
+}
+
+async function checkSweepReport(context, file, work, problems) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  await page.goto(pathToFileURL(file).href, {waitUntil: 'load'});
+  await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, {timeout: 60000});
+  if ((await page.evaluate(() => document.body.dataset.ready)) !== 'true') {
+    problems.push(`sweep report: failed charts: ${(await page.evaluate(() => window.savant.errors)).join('; ')}`);
+  }
+  const charts = await page.evaluate(() => Object.keys(window.savant.views));
+  if (charts.length === 0) problems.push('sweep report: no charts');
+  const marks = await page.evaluate(countDataMarks, charts);
+  for (const id of charts) {
+    if (!marks[id] || marks[id].scenegraph === 0 || marks[id].svg === 0) {
+      problems.push(`sweep report: ${id} has no rendered marks`);
+    }
+  }
+  const cells = await page.locator('#sweep-table tbody tr').count();
+  if (cells === 0) problems.push('sweep report: the table has no rows');
+  // Sorting by a column header orders the rows by it.
+  const header = page.locator('#sweep-table th[data-key=accuracy]');
+  if ((await header.count()) !== 1) {
+    problems.push('sweep report: the table has no accuracy column');
+  } else {
+    await header.click();
+    await header.click();  // descending
+    const values = await page.evaluate(() => Array.from(
+        document.querySelectorAll('#sweep-table tbody tr'), (tr) => Number(tr.dataset.accuracy)));
+    const sorted = [...values].sort((a, b) => b - a);
+    if (values.join() !== sorted.join()) problems.push(`sweep report: sorting by accuracy gave ${values.join()}`);
+  }
+  const titles = await page.evaluate(() => document.body.innerText);
+  for (const raw of ['original_test', 'shuffled_test']) {
+    if (titles.includes(raw)) problems.push(`sweep report: shows the raw key ${raw}`);
+  }
+  await checkWidths(page, charts, problems, 'sweep report', {800: path.join(work, 'sweep-report.png')});
+  if (errors.length) problems.push(`sweep report: console errors:\n  ${errors.join('\n  ')}`);
+  await page.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   fs.mkdirSync(args.work, {recursive: true});
-  const report = args.report ? path.resolve(args.report) : makeReport(args.savant, args.work);
+  const report = args.report ? path.resolve(args.report)
+               : args.savant ? makeReport(args.savant, args.work) : null;
+  const sweepReport = args['sweep-report'] ? path.resolve(args['sweep-report'])
+                    : args.savant ? makeSweepReport(args.savant, args.work) : null;
   if (!fs.existsSync(chromiumPath)) {
     fail(`${chromiumPath} not found: run scripts/setup (it installs Debian's chromium)`);
   }
@@ -121,6 +226,20 @@ async function main() {
     });
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
 
+    if (report) await checkRunReport(page, report, args.work, problems);
+    if (sweepReport) await checkSweepReport(context, sweepReport, args.work, problems);
+
+    if (consoleErrors.length) problems.push(`console errors:\n  ${consoleErrors.join('\n  ')}`);
+    if (requests.length) problems.push(`network requests:\n  ${requests.join('\n  ')}`);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, {recursive: true, force: true});
+  }
+  if (problems.length) fail(problems.join('\n'));
+  console.log(`browser_test: PASS (${[report, sweepReport].filter(Boolean).join(', ')})`);
+}
+
+async function checkRunReport(page, report, work, problems) {
     await page.goto(pathToFileURL(report).href, {waitUntil: 'load'});
     await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, {timeout: 60000});
     const ready = await page.evaluate(() => document.body.dataset.ready);
@@ -173,18 +292,19 @@ async function main() {
     else await toggle.check();
 
     await page.mouse.move(0, 0);
-    const screenshot = path.join(args.work, 'report.png');
+    const screenshot = path.join(work, 'report.png');
     await page.screenshot({path: screenshot, fullPage: true});
     console.log(`browser_test: screenshot ${screenshot}`);
 
-    if (consoleErrors.length) problems.push(`console errors:\n  ${consoleErrors.join('\n  ')}`);
-    if (requests.length) problems.push(`network requests:\n  ${requests.join('\n  ')}`);
-  } finally {
-    await context.close();
-    fs.rmSync(profile, {recursive: true, force: true});
-  }
-  if (problems.length) fail(problems.join('\n'));
-  console.log(`browser_test: PASS (${report})`);
+    // The differences are signed.
+    const differences = await page.evaluate(() => Array.from(
+        document.querySelectorAll('#table-accuracy tr td:last-child'), (td) => td.textContent));
+    for (const d of differences) {
+      if (!/^[+−±]\d+\.\d pt$/.test(d)) problems.push(`accuracy table: difference "${d}" has no sign`);
+    }
+
+    await checkWidths(page, kCharts, problems, 'report',
+                      {800: path.join(work, 'report-800.png'), 1400: path.join(work, 'report-1400.png')});
 }
 
 main().catch((error) => fail(error.stack || String(error)));

@@ -51,7 +51,9 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
     samples.push_back({result.sample_original[i], result.sample_shuffled[i],
                        result.class_names[result.sample_labels[i]]});
   }
-  write_file_atomically(out_dir / "samples.png", samples_png(samples, result.rows, result.cols));
+  write_file_atomically(
+      out_dir / "samples.png",
+      samples_figure(samples, result.rows, result.cols, result.config.grid, FigureFormat::kPng));
   result.timings.write = seconds_since(start);
   result.timings.total += result.timings.write;
   // results.json last: its presence means the run's other files are complete.

@@ -1,30 +1,48 @@
 #include "savant/io/plot.hpp"
 
-#include <cairo.h>
-
 #include <algorithm>
-#include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
-#include <set>
 
 #include <fmt/format.h>
 
-#include "savant/core/error.hpp"
-#include "savant/io/cairo_canvas.hpp"
+#include "savant/io/figure_canvas.hpp"
 
 namespace savant {
 namespace {
 
-using canvas::Context;
-using canvas::set_rgb;
-using canvas::Surface;
-using canvas::text;
-using canvas::to_png;
+struct SurfaceDeleter {
+  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
 
-// The image of a grey-scale picture, scaled without smoothing.
-Surface grey_image(std::span<const std::uint8_t> pixels, std::size_t rows, std::size_t cols) {
+using CellColour = std::function<std::array<std::uint8_t, 3>(std::size_t, std::size_t)>;
+
+// Paints a (rows x cols) picture whose cell (r, c) has colour rgb(r, c) at (x, y), each cell
+// scale_x x scale_y. PNG: one image scaled without smoothing. SVG and PDF: rectangles, one per
+// run of equal cells in a row, each overlapping the next by a little, because viewers smooth
+// embedded images and leave hairlines between abutting rectangles.
+void paint_cells(cairo_t* cr, FigureFormat format, std::size_t rows, std::size_t cols,
+                 const CellColour& rgb, double x, double y, double scale_x, double scale_y) {
+  if (format != FigureFormat::kPng) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < cols;) {
+        const auto colour = rgb(r, c);
+        std::size_t end = c + 1;
+        while (end < cols && rgb(r, end) == colour) ++end;
+        const double over_x = end < cols ? 0.3 : 0, over_y = r + 1 < rows ? 0.3 : 0;
+        set_rgb(cr, colour);
+        cairo_rectangle(cr, x + static_cast<double>(c) * scale_x,
+                        y + static_cast<double>(r) * scale_y,
+                        static_cast<double>(end - c) * scale_x + over_x, scale_y + over_y);
+        cairo_fill(cr);
+        c = end;
+      }
+    }
+    return;
+  }
   Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
                                          static_cast<int>(rows)));
   cairo_surface_flush(img.get());
@@ -33,49 +51,38 @@ Surface grey_image(std::span<const std::uint8_t> pixels, std::size_t rows, std::
   for (std::size_t r = 0; r < rows; ++r) {
     auto* row = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(r) * stride);
     for (std::size_t c = 0; c < cols; ++c) {
-      const std::uint32_t v = 255u - pixels[r * cols + c];  // dark garment on white, as printed
-      row[c] = (v << 16) | (v << 8) | v;
+      const auto [red, green, blue] = rgb(r, c);
+      row[c] = (std::uint32_t{red} << 16) | (std::uint32_t{green} << 8) | blue;
     }
   }
   cairo_surface_mark_dirty(img.get());
-  return img;
+  cairo_save(cr);
+  cairo_translate(cr, x, y);
+  cairo_scale(cr, scale_x, scale_y);
+  cairo_set_source_surface(cr, img.get(), 0, 0);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+  cairo_paint(cr);
+  cairo_restore(cr);
+}
+
+// The borders of a g x g grid over a w x h rectangle at (x, y).
+void block_borders(cairo_t* cr, int grid, double x, double y, double w, double h) {
+  for (int k = 1; k < grid; ++k) {
+    cairo_move_to(cr, x + w * k / grid, y);
+    cairo_line_to(cr, x + w * k / grid, y + h);
+    cairo_move_to(cr, x, y + h * k / grid);
+    cairo_line_to(cr, x + w, y + h * k / grid);
+  }
+  cairo_stroke(cr);
+}
+
+void tick_line(cairo_t* cr, double x0, double y0, double x1, double y1) {
+  cairo_move_to(cr, x0, y0);
+  cairo_line_to(cr, x1, y1);
+  cairo_stroke(cr);
 }
 
 }  // namespace
-
-std::array<std::uint8_t, 3> viridis(double t) {
-  t = std::clamp(t, 0.0, 1.0);
-  static constexpr std::array<std::array<double, 3>, 7> c = {{
-      {0.2777273272234177, 0.005407344544966578, 0.3340998053353061},
-      {0.1050930431085774, 1.404613529898575, 1.384590162594685},
-      {-0.3308618287255563, 0.214847559468213, 0.09509516302823659},
-      {-4.634230498983486, -5.799100973351585, -19.33244095627987},
-      {6.228269936347081, 14.17993336680509, 56.69055260068105},
-      {4.776384997670288, -13.74514537774601, -65.35303263337234},
-      {-5.435455855934631, 4.645852612178535, 26.3124352495832},
-  }};
-  std::array<std::uint8_t, 3> rgb{};
-  for (int ch = 0; ch < 3; ++ch) {
-    double v = c[6][ch];
-    for (int k = 5; k >= 0; --k) v = v * t + c[k][ch];
-    rgb[ch] = static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0));
-  }
-  return rgb;
-}
-
-std::array<std::uint8_t, 3> diverging(double t) {
-  // Blue (t = 0) through white (0.5) to red (1), linear in RGB between the three.
-  static constexpr std::array<double, 3> blue = {33, 102, 172}, white = {247, 247, 247},
-                                         red = {178, 24, 43};
-  t = std::clamp(std::isnan(t) ? 0.5 : t, 0.0, 1.0);
-  const std::array<double, 3>& end = t < 0.5 ? blue : red;
-  const double f = std::abs(t - 0.5) * 2;
-  std::array<std::uint8_t, 3> rgb{};
-  for (int ch = 0; ch < 3; ++ch) {
-    rgb[ch] = static_cast<std::uint8_t>(std::lround(white[ch] + f * (end[ch] - white[ch])));
-  }
-  return rgb;
-}
 
 ColourScale colour_scale_of(std::initializer_list<std::span<const double>> maps) {
   ColourScale scale{std::numeric_limits<double>::infinity(),
@@ -91,190 +98,138 @@ ColourScale colour_scale_of(std::initializer_list<std::span<const double>> maps)
   return scale;
 }
 
-std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
-                        ColourScale scale, const std::string& title, int cell) {
-  const int map_w = static_cast<int>(cols) * cell, map_h = static_cast<int>(rows) * cell;
-  const int margin = 16, title_h = 34, bar_gap = 18, bar_w = 22, label_w = 60;
-  const int width = margin + map_w + bar_gap + bar_w + label_w;
-  const int height = title_h + map_h + margin;
-  Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
-  Context cr(cairo_create(surface.get()));
-  cairo_set_source_rgb(cr.get(), 1, 1, 1);
-  cairo_paint(cr.get());
+std::string heatmap_figure(std::span<const double> values, std::size_t rows, std::size_t cols,
+                           const HeatmapStyle& style, FigureFormat format) {
+  const int cell = style.cell;
+  const double map_w = static_cast<double>(cols) * cell, map_h = static_cast<double>(rows) * cell;
+  const double left = 58, top = 40, bottom = 46, bar_gap = 20, bar_w = 18;
+  const double width = left + map_w + bar_gap + bar_w + 84, height = top + map_h + bottom;
+  FigureCanvas canvas(format, static_cast<int>(width), static_cast<int>(height));
+  cairo_t* cr = canvas.cr();
 
+  const ColourScale scale = style.scale;
   const double span = scale.max > scale.min ? scale.max - scale.min : 1.0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < cols; ++c) {
-      const double v = values[r * cols + c];
-      if (std::isnan(v)) {
-        cairo_set_source_rgb(cr.get(), 0.75, 0.75, 0.75);
-      } else {
-        set_rgb(cr.get(), viridis((v - scale.min) / span));
-      }
-      cairo_rectangle(cr.get(), margin + static_cast<double>(c) * cell,
-                      title_h + static_cast<double>(r) * cell, cell, cell);
-      cairo_fill(cr.get());
-    }
-  }
-  cairo_set_source_rgb(cr.get(), 0, 0, 0);
-  text(cr.get(), margin + map_w / 2.0, 23, title, 15, 0.5);
-
-  // Colour bar: max at the top, min at the bottom, five labelled ticks.
-  const int bar_x = margin + map_w + bar_gap;
-  for (int y = 0; y < map_h; ++y) {
-    set_rgb(cr.get(), viridis(1.0 - static_cast<double>(y) / (map_h - 1)));
-    cairo_rectangle(cr.get(), bar_x, title_h + y, bar_w, 1);
-    cairo_fill(cr.get());
-  }
-  cairo_set_source_rgb(cr.get(), 0, 0, 0);
-  cairo_set_line_width(cr.get(), 1);
-  cairo_rectangle(cr.get(), bar_x + 0.5, title_h + 0.5, bar_w - 1, map_h - 1);
-  cairo_stroke(cr.get());
-  for (int i = 0; i <= 4; ++i) {
-    const double frac = i / 4.0;
-    const double y = title_h + (1.0 - frac) * (map_h - 1);
-    cairo_move_to(cr.get(), bar_x + bar_w, y + 0.5);
-    cairo_line_to(cr.get(), bar_x + bar_w + 5, y + 0.5);
-    cairo_stroke(cr.get());
-    text(cr.get(), bar_x + bar_w + 8, y + 4.5, fmt::format("{:.2f}", scale.min + frac * span), 12);
-  }
-  return to_png(surface.get());
-}
-
-std::string samples_png(const std::vector<SampleRow>& samples, std::size_t rows, std::size_t cols,
-                        int scale) {
-  const int img_w = static_cast<int>(cols) * scale, img_h = static_cast<int>(rows) * scale;
-  const int margin = 12, header = 26, caption_w = 120, gap = 12;
-  const int width = margin + caption_w + img_w + gap + img_w + margin;
-  const int height = header + static_cast<int>(samples.size()) * (img_h + gap) + margin;
-  Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
-  Context cr(cairo_create(surface.get()));
-  cairo_set_source_rgb(cr.get(), 1, 1, 1);
-  cairo_paint(cr.get());
-  cairo_set_source_rgb(cr.get(), 0, 0, 0);
-  const double col1 = margin + caption_w, col2 = col1 + img_w + gap;
-  text(cr.get(), col1 + img_w / 2.0, 18, "original", 13, 0.5);
-  text(cr.get(), col2 + img_w / 2.0, 18, "shuffled", 13, 0.5);
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    const double y = header + static_cast<double>(i) * (img_h + gap);
-    cairo_set_source_rgb(cr.get(), 0, 0, 0);
-    text(cr.get(), margin, y + img_h / 2.0 + 4, samples[i].caption, 12);
-    for (int which = 0; which < 2; ++which) {
-      Surface img = grey_image(which == 0 ? samples[i].original : samples[i].shuffled, rows, cols);
-      cairo_save(cr.get());
-      cairo_translate(cr.get(), which == 0 ? col1 : col2, y);
-      cairo_scale(cr.get(), scale, scale);
-      cairo_set_source_surface(cr.get(), img.get(), 0, 0);
-      cairo_pattern_set_filter(cairo_get_source(cr.get()), CAIRO_FILTER_NEAREST);
-      cairo_paint(cr.get());
-      cairo_restore(cr.get());
-    }
-  }
-  return to_png(surface.get());
-}
-
-std::string line_chart_png(const std::string& title, const std::string& x_label,
-                           const std::string& y_label, const std::vector<ChartSeries>& series,
-                           double y_min, double y_max) {
-  std::set<double> xs;
-  for (const auto& s : series)
-    for (const auto& p : s.points) xs.insert(p.x);
-  if (xs.empty() || !(*xs.begin() > 0)) throw Error("a chart needs positive x values");
-  const int width = 760, height = 470;
-  const double left = 70, right = 230, top = 48, bottom = 58;
-  const double plot_w = width - left - right, plot_h = height - top - bottom;
-  const double lx0 = std::log(*xs.begin()), lx1 = std::log(*xs.rbegin());
-  const double pad = (lx1 > lx0 ? lx1 - lx0 : 1.0) * 0.06;
-  auto px = [&](double x) {
-    return left + (std::log(x) - lx0 + pad) / (lx1 - lx0 + 2 * pad) * plot_w;
-  };
-  auto py = [&](double y) { return top + (1 - (y - y_min) / (y_max - y_min)) * plot_h; };
-
-  Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
-  Context context(cairo_create(surface.get()));
-  cairo_t* cr = context.get();
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_paint(cr);
-
-  // Grid lines and axes.
-  cairo_set_line_width(cr, 1);
-  for (int i = 0; i <= 5; ++i) {
-    const double y = y_min + (y_max - y_min) * i / 5.0;
-    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-    cairo_move_to(cr, left, std::round(py(y)) + 0.5);
-    cairo_line_to(cr, left + plot_w, std::round(py(y)) + 0.5);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    text(cr, left - 8, py(y) + 4, fmt::format("{:.0f}%", 100 * y), 12, 1);
-  }
-  for (double x : xs) {
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    text(cr, px(x), top + plot_h + 18, fmt::format("{}", x), 12, 0.5);
+  const bool any_nan =
+      std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
+  paint_cells(
+      cr, format, rows, cols,
+      [&](std::size_t r, std::size_t c) {
+        const double v = values[r * cols + c];
+        return std::isnan(v) ? kNoValueGrey : viridis((v - scale.min) / span);
+      },
+      left, top, cell, cell);
+  if (style.grid > 1) {
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+    cairo_set_line_width(cr, 1.5);
+    block_borders(cr, style.grid, left, top, map_w, map_h);
   }
   cairo_set_source_rgb(cr, 0, 0, 0);
-  cairo_rectangle(cr, left + 0.5, top + 0.5, plot_w, plot_h);
+  draw_text(cr, left + map_w / 2, 24, style.title, 15, 0.5);
+
+  // Pixel axes: ticks at the centres of the columns and rows they name.
+  cairo_set_line_width(cr, 1);
+  const auto pixel_ticks = [](std::size_t n) { return nice_ticks(0, static_cast<double>(n) - 1); };
+  for (double t : pixel_ticks(cols)) {
+    const double x = left + (t + 0.5) * cell;
+    tick_line(cr, x, top + map_h, x, top + map_h + 4);
+    draw_text(cr, x, top + map_h + 16, tick_label(t, 1), 11, 0.5);
+  }
+  draw_text(cr, left + map_w / 2, top + map_h + 36, "pixel column", 12, 0.5);
+  for (double t : pixel_ticks(rows)) {
+    const double y = top + (t + 0.5) * cell;
+    tick_line(cr, left - 4, y, left, y);
+    draw_text(cr, left - 7, y + 4, tick_label(t, 1), 11, 1);
+  }
+  draw_vertical_text(cr, 16, top + map_h / 2, "pixel row", 12);
+
+  // The colour bar: max at the top, min at the bottom, round ticks, its label beside it.
+  const double bar_x = left + map_w + bar_gap;
+  paint_cells(
+      cr, format, 256, 1,
+      [](std::size_t r, std::size_t) { return viridis((255.5 - static_cast<double>(r)) / 256); },
+      bar_x, top, bar_w, map_h / 256);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, bar_x, top, bar_w, map_h);
   cairo_stroke(cr);
-  text(cr, left + plot_w / 2, height - 16, x_label, 13, 0.5);
-  text(cr, width / 2.0 - right / 2, 28, title, 15, 0.5);
-  cairo_save(cr);
-  cairo_translate(cr, 20, top + plot_h / 2);
-  cairo_rotate(cr, -M_PI / 2);
-  text(cr, 0, 0, y_label, 13, 0.5);
-  cairo_restore(cr);
-
-  for (const ChartSeries& s : series) {
-    // The band: upper edge left to right, lower edge back.
-    bool band = !s.points.empty();
-    for (const auto& p : s.points) band = band && std::isfinite(p.low) && std::isfinite(p.high);
-    if (band && s.points.size() > 1) {
-      set_rgb(cr, s.colour, 0.18);
-      cairo_move_to(cr, px(s.points.front().x), py(s.points.front().high));
-      for (const auto& p : s.points) cairo_line_to(cr, px(p.x), py(p.high));
-      for (auto it = s.points.rbegin(); it != s.points.rend(); ++it) {
-        cairo_line_to(cr, px(it->x), py(it->low));
-      }
-      cairo_close_path(cr);
-      cairo_fill(cr);
-    }
-    set_rgb(cr, s.colour);
-    cairo_set_line_width(cr, 2.2);
-    const double dash[] = {7, 4};
-    cairo_set_dash(cr, dash, s.dashed ? 2 : 0, 0);
-    for (std::size_t i = 0; i < s.points.size(); ++i) {
-      const auto& p = s.points[i];
-      if (i == 0) {
-        cairo_move_to(cr, px(p.x), py(p.mean));
-      } else {
-        cairo_line_to(cr, px(p.x), py(p.mean));
-      }
-    }
-    cairo_stroke(cr);
-    cairo_set_dash(cr, nullptr, 0, 0);
-    for (const auto& p : s.points) {
-      cairo_arc(cr, px(p.x), py(p.mean), 3.2, 0, 2 * M_PI);
-      cairo_fill(cr);
-    }
+  const std::vector<double> ticks = nice_ticks(scale.min, scale.max);
+  const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
+  for (double t : ticks) {
+    const double y = top + (1 - (t - scale.min) / span) * map_h;
+    tick_line(cr, bar_x + bar_w, y, bar_x + bar_w + 4, y);
+    draw_text(cr, bar_x + bar_w + 7, y + 4, tick_label(t, step), 11);
   }
-
-  // Legend.
-  double ly = top + 10;
-  for (const ChartSeries& s : series) {
-    set_rgb(cr, s.colour);
-    cairo_set_line_width(cr, 2.2);
-    const double dash[] = {7, 4};
-    cairo_set_dash(cr, dash, s.dashed ? 2 : 0, 0);
-    cairo_move_to(cr, left + plot_w + 14, ly);
-    cairo_line_to(cr, left + plot_w + 44, ly);
-    cairo_stroke(cr);
-    cairo_set_dash(cr, nullptr, 0, 0);
+  draw_vertical_text(cr, bar_x + bar_w + 66, top + map_h / 2, style.bar_label, 12);
+  if (any_nan) {
+    set_rgb(cr, kNoValueGrey);
+    cairo_rectangle(cr, bar_x, top + map_h + 12, 12, 12);
+    cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    text(cr, left + plot_w + 50, ly + 4, s.label, 12);
-    ly += 24;
+    draw_text(cr, bar_x + 17, top + map_h + 22, "no value", 11);
   }
-  cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-  text(cr, left + plot_w + 14, ly + 10, "bands: 95% CI over seeds", 11);
+  return canvas.finish();
+}
 
-  return to_png(surface.get());
+std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
+                        ColourScale scale, const std::string& title, int cell) {
+  HeatmapStyle style;
+  style.title = title;
+  style.scale = scale;
+  style.cell = cell;
+  return heatmap_figure(values, rows, cols, style, FigureFormat::kPng);
+}
+
+std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t rows,
+                           std::size_t cols, int grid, FigureFormat format, int scale) {
+  const std::size_t per_band = std::clamp<std::size_t>(samples.size(), 1, 6);
+  const std::size_t bands = (samples.size() + per_band - 1) / per_band;
+  const double img_w = static_cast<double>(cols) * scale, img_h = static_cast<double>(rows) * scale;
+  const double margin = 12, label_w = 70, caption_h = 20, gap = 10, band_gap = 18;
+  const double band_h = caption_h + img_h + gap + img_h + band_gap;
+  const double width =
+      margin + label_w + static_cast<double>(per_band) * (img_w + gap) - gap + margin;
+  const double height = margin + static_cast<double>(bands) * band_h - band_gap + margin;
+  FigureCanvas canvas(format, static_cast<int>(std::ceil(width)),
+                      static_cast<int>(std::ceil(height)));
+  cairo_t* cr = canvas.cr();
+
+  for (std::size_t band = 0; band < bands; ++band) {
+    const double y0 = margin + static_cast<double>(band) * band_h;
+    const double y_original = y0 + caption_h, y_shuffled = y_original + img_h + gap;
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    draw_text(cr, margin, y_original + img_h / 2 + 4, "original", 12);
+    draw_text(cr, margin, y_shuffled + img_h / 2 + (grid > 1 ? -2 : 4), "shuffled", 12);
+    if (grid > 1) {
+      draw_text(cr, margin, y_shuffled + img_h / 2 + 13, fmt::format("{0} × {0} blocks", grid), 10);
+    }
+    for (std::size_t k = 0; k < per_band && band * per_band + k < samples.size(); ++k) {
+      const SampleRow& sample = samples[band * per_band + k];
+      const double x = margin + label_w + static_cast<double>(k) * (img_w + gap);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      draw_text(cr, x + img_w / 2, y0 + 14, sample.caption, 12, 0.5);
+      for (const auto& [picture, y] :
+           {std::pair{sample.original, y_original}, std::pair{sample.shuffled, y_shuffled}}) {
+        const std::span<const std::uint8_t> pixels = picture;
+        // Dark garment on white, as the article prints them.
+        paint_cells(
+            cr, format, rows, cols,
+            [&](std::size_t r, std::size_t c) {
+              const auto v = static_cast<std::uint8_t>(255 - pixels[r * cols + c]);
+              return std::array<std::uint8_t, 3>{v, v, v};
+            },
+            x, y, scale, scale);
+        if (grid > 1) {
+          cairo_set_source_rgba(cr, 0.25, 0.5, 0.85, 0.55);
+          cairo_set_line_width(cr, 0.75);
+          block_borders(cr, grid, x, y, img_w, img_h);
+        }
+        cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+        cairo_set_line_width(cr, 1);
+        cairo_rectangle(cr, x - 0.5, y - 0.5, img_w + 1, img_h + 1);
+        cairo_stroke(cr);
+      }
+    }
+  }
+  return canvas.finish();
 }
 
 }  // namespace savant

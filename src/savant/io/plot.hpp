@@ -1,15 +1,15 @@
 #pragma once
-// Pictures as PNG bytes, drawn with cairo: heat maps with a colour bar (viridis) and rows of
-// sample images.
+// The run's figures, drawn with cairo to PNG, SVG or PDF (io/figure.hpp): heat maps of a pixel
+// map with pixel axes and a labelled colour bar (viridis), and a framed grid of sample images.
 
-#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "savant/data/idx.hpp"
+#include "savant/io/colour_maps.hpp"
+#include "savant/io/figure.hpp"
 
 namespace savant {
 
@@ -21,13 +21,24 @@ struct ColourScale {
 // [-1, 1] when there is no such value.
 ColourScale colour_scale_of(std::initializer_list<std::span<const double>> maps);
 
-// viridis(t) for t in [0, 1] as 8-bit RGB (a polynomial fit to matplotlib's table).
-std::array<std::uint8_t, 3> viridis(double t);
+struct HeatmapStyle {
+  std::string title;
+  ColourScale scale;  // pass one scale to every map that is compared with another
+  std::string bar_label = "adjacent correlation A";
+  int grid = 0;   // > 1: draw the borders of the g x g blocks over the map
+  int cell = 16;  // a pixel of the map is cell x cell pixels (points in SVG and PDF)
+};
 
-// A diverging map for signed values: t = 0 blue, 0.5 white (zero), 1 red; as 8-bit RGB.
-std::array<std::uint8_t, 3> diverging(double t);
+// The grey of a NaN cell (a pixel with no value), here and on the report's page.
+inline constexpr std::array<std::uint8_t, 3> kNoValueGrey{189, 189, 189};
 
-// values (rows, cols); NaN cells are drawn grey. Each cell is `cell` pixels wide.
+// values (rows, cols), row 0 at the top, viridis over style.scale; NaN cells grey, with a
+// "no value" key under the colour bar when there is one. Pixel axes (column, row), a colour bar
+// with round ticks (nice_ticks) and its label.
+std::string heatmap_figure(std::span<const double> values, std::size_t rows, std::size_t cols,
+                           const HeatmapStyle& style, FigureFormat format);
+
+// heatmap_figure as PNG, with the default style but for the title and scale.
 std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
                         ColourScale scale, const std::string& title, int cell = 16);
 
@@ -35,24 +46,11 @@ struct SampleRow {
   std::span<const std::uint8_t> original, shuffled;
   std::string caption;
 };
-// One row per sample: the original image and its shuffled version, side by side.
-std::string samples_png(const std::vector<SampleRow>& samples, std::size_t rows, std::size_t cols,
-                        int scale = 6);
 
-struct ChartPoint {
-  double x = 0, mean = 0, low = 0, high = 0;  // low/high NaN: no band
-};
-struct ChartSeries {
-  std::string label;
-  std::array<std::uint8_t, 3> colour{};
-  bool dashed = false;
-  std::vector<ChartPoint> points;  // in increasing x
-};
-
-// Lines with shaded bands on a log-scale x axis with a tick at every x of the data; y in
-// [y_min, y_max].
-std::string line_chart_png(const std::string& title, const std::string& x_label,
-                           const std::string& y_label, const std::vector<ChartSeries>& series,
-                           double y_min, double y_max);
+// One column per sample (up to six a band): its caption, the original image and the shuffled
+// one under it, each framed, dark on white, with the g x g block borders drawn thinly when
+// grid > 1 so that empty shuffled blocks stay visible.
+std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t rows,
+                           std::size_t cols, int grid, FigureFormat format, int scale = 4);
 
 }  // namespace savant

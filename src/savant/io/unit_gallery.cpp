@@ -2,26 +2,32 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "savant/analysis/units.hpp"
 #include "savant/data/grid.hpp"
-#include "savant/io/cairo_canvas.hpp"
-#include "savant/io/plot.hpp"
+#include "savant/io/colour_maps.hpp"
+#include "savant/io/figure_canvas.hpp"
 
 namespace savant {
 namespace {
 
+struct SurfaceDeleter {
+  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
+
 // Unit j's weights as a rows x cols RGB image on its own diverging scale.
-canvas::Surface field_image(std::span<const double> kernel, std::size_t rows, std::size_t cols,
-                            std::size_t hidden, std::size_t j) {
+Surface field_image(std::span<const double> kernel, std::size_t rows, std::size_t cols,
+                    std::size_t hidden, std::size_t j) {
   double extent = 0;
   for (std::size_t p = 0; p < rows * cols; ++p) {
     extent = std::max(extent, std::abs(kernel[p * hidden + j]));
   }
-  canvas::Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
-                                                 static_cast<int>(rows)));
+  Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
+                                         static_cast<int>(rows)));
   cairo_surface_flush(img.get());
   unsigned char* data = cairo_image_surface_get_data(img.get());
   const int stride = cairo_image_surface_get_stride(img.get());
@@ -51,46 +57,44 @@ std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, s
   const int margin = 12, title_h = 30, caption_h = 14, gap = 8;
   const int width = 2 * margin + static_cast<int>(columns) * (tile_w + gap) - gap;
   const int height = title_h + static_cast<int>(lines) * (tile_h + caption_h + gap) - gap + margin;
-  canvas::Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
-  canvas::Context cr(cairo_create(surface.get()));
-  cairo_set_source_rgb(cr.get(), 1, 1, 1);
-  cairo_paint(cr.get());
-  cairo_set_source_rgb(cr.get(), 0, 0, 0);
-  canvas::text(cr.get(), width / 2.0, 21, title, 15, 0.5);
+  FigureCanvas canvas(FigureFormat::kPng, width, height);
+  cairo_t* cr = canvas.cr();
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  draw_text(cr, width / 2.0, 21, title, 15, 0.5);
 
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::size_t j = order[i];
     const double x = margin + static_cast<double>((i % columns) * (tile_w + gap));
     const double y = title_h + static_cast<double>((i / columns) * (tile_h + caption_h + gap));
-    canvas::Surface img = field_image(kernel, rows, cols, hidden, j);
-    cairo_save(cr.get());
-    cairo_translate(cr.get(), x, y);
-    cairo_scale(cr.get(), scale, scale);
-    cairo_set_source_surface(cr.get(), img.get(), 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr.get()), CAIRO_FILTER_NEAREST);
-    cairo_paint(cr.get());
-    cairo_restore(cr.get());
+    Surface img = field_image(kernel, rows, cols, hidden, j);
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_scale(cr, scale, scale);
+    cairo_set_source_surface(cr, img.get(), 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_paint(cr);
+    cairo_restore(cr);
     // The block borders inside the tile, and its frame.
-    cairo_set_source_rgba(cr.get(), 0.2, 0.2, 0.2, 0.8);
-    cairo_set_line_width(cr.get(), 1);
+    cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
+    cairo_set_line_width(cr, 1);
     for (std::size_t k = 1; k < geometry.size(); ++k) {
       const double bx = x + static_cast<double>(k * geometry.block_cols() * scale) + 0.5;
       const double by = y + static_cast<double>(k * geometry.block_rows() * scale) + 0.5;
-      cairo_move_to(cr.get(), bx, y);
-      cairo_line_to(cr.get(), bx, y + tile_h);
-      cairo_move_to(cr.get(), x, by);
-      cairo_line_to(cr.get(), x + tile_w, by);
+      cairo_move_to(cr, bx, y);
+      cairo_line_to(cr, bx, y + tile_h);
+      cairo_move_to(cr, x, by);
+      cairo_line_to(cr, x + tile_w, by);
     }
-    cairo_rectangle(cr.get(), x + 0.5, y + 0.5, tile_w - 1, tile_h - 1);
-    cairo_stroke(cr.get());
-    cairo_set_source_rgb(cr.get(), 0, 0, 0);
+    cairo_rectangle(cr, x + 0.5, y + 0.5, tile_w - 1, tile_h - 1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
     const std::string caption =
         std::isnan(spec.specialisation[j])
             ? fmt::format("u{} zero", j)
             : fmt::format("u{} b{} {:.2f}", j, spec.home[j], spec.specialisation[j]);
-    canvas::text(cr.get(), x + tile_w / 2.0, y + tile_h + 11, caption, 9, 0.5);
+    draw_text(cr, x + tile_w / 2.0, y + tile_h + 11, caption, 9, 0.5);
   }
-  return canvas::to_png(surface.get());
+  return canvas.finish();
 }
 
 }  // namespace savant

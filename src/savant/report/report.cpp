@@ -207,7 +207,8 @@ std::string render_report(const json& data) {
                           json_script_text(data) + "</script>");
   replace_placeholder(
       page, "<!-- savant:script -->",
-      "<script>\n" + escape_end_tag(report_assets::report_js(), "script") + "</script>");
+      "<script>\n" + escape_end_tag(report_assets::fit_js(), "script") + "</script>\n<script>\n" +
+          escape_end_tag(report_assets::report_js(), "script") + "</script>");
   return page;
 }
 

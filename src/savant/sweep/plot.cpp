@@ -11,7 +11,7 @@
 
 namespace savant {
 
-std::string grid_accuracy_png(const std::vector<StatsEntry>& entries) {
+std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format) {
   // Among derange configurations of the original and shuffled regimes, pick the (width, depth,
   // epochs, batch, lr, data) with the most grid sizes.
   using Shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, float, std::size_t,
@@ -36,7 +36,8 @@ std::string grid_accuracy_png(const std::vector<StatsEntry>& entries) {
   const Shape best = std::max_element(grids.begin(), grids.end(), [](const auto& a, const auto& b) {
                        return a.second.size() < b.second.size();
                      })->first;
-  const std::array<std::uint8_t, 3> blue{31, 119, 180}, orange{230, 120, 20};
+  // Okabe-Ito blue and orange, the run report's colours of the two models (docs/REPORT.md).
+  const std::array<std::uint8_t, 3> blue{0, 114, 178}, orange{230, 159, 0};
   std::vector<ChartSeries> series = {
       {"original model, original test", blue, false, {}},
       {"original model, shuffled test", blue, true, {}},
@@ -58,11 +59,14 @@ std::string grid_accuracy_png(const std::vector<StatsEntry>& entries) {
               [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
   }
   const auto& [hidden, layers, epochs, batch, lr, limit, digest] = best;
-  (void)batch, (void)lr, (void)limit, (void)digest;
-  return line_chart_png(fmt::format("Test accuracy against grid size ({} seeds, {} epochs, {}x{})",
-                                    seeds, epochs, hidden, layers),
-                        "grid size g (image cut into g x g blocks, log scale)", "test accuracy",
-                        series, 0.0, 1.0);
+  (void)batch, (void)lr, (void)digest;
+  const std::string images =
+      limit ? fmt::format("first {} training images", limit) : "all training images";
+  return line_chart_figure(
+      fmt::format("Test accuracy against grid size\n{} seed{}, {} epoch{}, {}x{}, {}", seeds,
+                  seeds == 1 ? "" : "s", epochs, epochs == 1 ? "" : "s", hidden, layers, images),
+      "grid size g (image cut into g x g blocks, log scale)", "test accuracy", series, 0.0, 1.0,
+      format);
 }
 
 }  // namespace savant

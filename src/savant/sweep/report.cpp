@@ -5,139 +5,258 @@
 
 #include <fmt/format.h>
 
+#include "savant/report/assets.hpp"
 #include "savant/report/page_encoding.hpp"
 
 namespace savant {
 namespace {
 
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+using nlohmann::json;
+
+json number(double v) {
+  return std::isfinite(v) ? json(v) : json();
+}
+
+// "original_test" -> "original test images", as the run report says it.
+std::string test_label(const std::string& test) {
+  return test == "original_test" ? "original test images" : "shuffled test images";
+}
+
+// What varies in the sweep besides the grid, to tell its lines apart.
+struct Varying {
+  std::set<std::size_t> hidden, layers, epochs;
+  std::set<std::string> shuffle;
+  std::set<int> grid;
+  bool mixed = false;
+};
+
+Varying varying_of(const std::vector<StatsEntry>& entries) {
+  Varying v;
+  for (const StatsEntry& e : entries) {
+    v.hidden.insert(e.config.hidden);
+    v.layers.insert(e.config.layers);
+    v.epochs.insert(e.config.epochs);
+    v.shuffle.insert(to_string(e.config.shuffle));
+    v.grid.insert(e.config.grid);
+    v.mixed = v.mixed || e.config.train_on.kind == RegimeKind::kMixed;
+  }
+  return v;
 }
 
 // One row per configuration and test set, flat, as Vega-Lite wants its data. `series` names a
-// line: the regime, plus whatever else varies in the sweep (width, depth, epochs, mode).
-nlohmann::json summary_rows(const std::vector<StatsEntry>& entries) {
-  std::set<std::size_t> hidden, layers, epochs, batch;
-  std::set<std::string> shuffle;
-  for (const StatsEntry& e : entries) {
-    hidden.insert(e.config.hidden);
-    layers.insert(e.config.layers);
-    epochs.insert(e.config.epochs);
-    shuffle.insert(to_string(e.config.shuffle));
-  }
-  nlohmann::json rows = nlohmann::json::array();
+// line in words: the model (its training regime), plus whatever else varies besides the grid.
+json summary_rows(const std::vector<StatsEntry>& entries, const Varying& v) {
+  json rows = json::array();
   for (const StatsEntry& e : entries) {
     const JobConfig& c = e.config;
-    std::string series = to_string(c.train_on);
-    if (shuffle.size() > 1) series += fmt::format(" {}", to_string(c.shuffle));
-    if (hidden.size() > 1) series += fmt::format(" h{}", c.hidden);
-    if (layers.size() > 1) series += fmt::format(" l{}", c.layers);
-    if (epochs.size() > 1) series += fmt::format(" e{}", c.epochs);
+    const std::string model = to_string(c.train_on) + " model";
+    std::string extra;
+    if (v.shuffle.size() > 1) extra += fmt::format(", {}", to_string(c.shuffle));
+    if (v.hidden.size() > 1) extra += fmt::format(", width {}", c.hidden);
+    if (v.layers.size() > 1) extra += fmt::format(", depth {}", c.layers);
+    if (v.epochs.size() > 1)
+      extra += fmt::format(", {} epoch{}", c.epochs, c.epochs == 1 ? "" : "s");
     double p = c.train_on.kind == RegimeKind::kShuffled ? 1.0 : 0.0;
     if (c.train_on.kind == RegimeKind::kMixed) p = c.train_on.mix;
-    rows.push_back(
-        {{"grid", c.grid},
-         {"shuffle", to_string(c.shuffle)},
-         {"train_on", to_string(c.train_on)},
-         {"regime", c.train_on.kind == RegimeKind::kMixed ? "mixed" : to_string(c.train_on)},
-         {"mix", p},
-         {"hidden", c.hidden},
-         {"layers", c.layers},
-         {"epochs", c.epochs},
-         {"series", series},
-         {"test", e.test},
-         {"n", e.accuracy.n},
-         {"accuracy", number(e.accuracy.mean)},
-         {"accuracy_low", number(e.accuracy.ci95_low)},
-         {"accuracy_high", number(e.accuracy.ci95_high)},
-         {"contrast", number(e.contrast.mean)},
-         {"contrast_low", number(e.contrast.ci95_low)},
-         {"contrast_high", number(e.contrast.ci95_high)}});
+    rows.push_back({{"grid", c.grid},
+                    {"shuffle", to_string(c.shuffle)},
+                    {"model", model},
+                    {"regime", to_string(c.train_on.kind)},
+                    {"mix", p},
+                    {"hidden", c.hidden},
+                    {"layers", c.layers},
+                    {"depth", fmt::format("depth {}", c.layers)},
+                    {"epochs", c.epochs},
+                    {"train_limit", c.train_limit},
+                    {"series", model + extra},
+                    {"test", test_label(e.test)},
+                    {"n", e.accuracy.n},
+                    {"accuracy", number(e.accuracy.mean)},
+                    {"accuracy_low", number(e.accuracy.ci95_low)},
+                    {"accuracy_high", number(e.accuracy.ci95_high)},
+                    {"contrast", number(e.contrast.mean)},
+                    {"contrast_low", number(e.contrast.ci95_low)},
+                    {"contrast_high", number(e.contrast.ci95_high)}});
   }
   return rows;
 }
 
-// A line of means with its 95% band, over `x`, coloured by `colour`.
-nlohmann::json band_chart(const std::string& title, const nlohmann::json& data,
-                          const nlohmann::json& filter, const std::string& x,
-                          const std::string& x_title, const std::string& y,
-                          const std::string& y_title, const std::string& colour, bool facet_test,
-                          bool log_x) {
-  nlohmann::json x_enc = {{"field", x}, {"type", "quantitative"}, {"title", x_title}};
-  if (log_x) x_enc["scale"] = {{"type", "log"}};
-  const nlohmann::json colour_enc = {{"field", colour}, {"type", "nominal"}, {"title", colour}};
-  const nlohmann::json tooltip = nlohmann::json::array(
-      {{{"field", "series"}},
-       {{"field", x}},
-       {{"field", "test"}},
-       {{"field", "n"}},
-       {{"field", y}, {"format", ".4f"}},
-       {{"field", y + "_low"}, {"format", ".4f"}, {"title", "95% CI low"}},
-       {{"field", y + "_high"}, {"format", ".4f"}, {"title", "95% CI high"}}});
-  nlohmann::json layer = nlohmann::json::array(
-      {{{"mark", {{"type", "area"}, {"opacity", 0.2}}},
-        {"encoding",
-         {{"x", x_enc},
-          {"y", {{"field", y + "_low"}, {"type", "quantitative"}, {"title", y_title}}},
-          {"y2", {{"field", y + "_high"}}},
-          {"color", colour_enc}}}},
-       {{"mark", {{"type", "line"}, {"point", true}}},
-        {"encoding",
-         {{"x", x_enc},
-          {"y", {{"field", y}, {"type", "quantitative"}, {"title", y_title}}},
-          {"color", colour_enc},
-          {"tooltip", tooltip}}}}});
-  nlohmann::json spec = {{"$schema", "https://vega.github.io/schema/vega-lite/v6.json"},
-                         {"title", title},
-                         {"data", {{"values", data}}}};
-  nlohmann::json transform = nlohmann::json::array();
-  if (!filter.is_null()) transform.push_back({{"filter", filter}});
-  spec["transform"] = transform;
-  nlohmann::json inner = {{"layer", layer}, {"width", 320}, {"height", 220}};
-  if (facet_test) {
-    spec["facet"] = {{"column", {{"field", "test"}, {"type", "nominal"}, {"title", "test set"}}}};
+// Okabe-Ito colours by model, as in the run report: the original model blue, the shuffled one
+// orange, the other regimes' models in the palette's other colours.
+json series_colours(const json& rows) {
+  std::set<std::string> series;
+  for (const json& row : rows) series.insert(row["series"].get<std::string>());
+  static const std::vector<std::string> others = {"#009e73", "#cc79a7", "#56b4e9",
+                                                  "#d55e00", "#f0e442", "#000000"};
+  json domain = json::array(), range = json::array();
+  std::size_t next = 0;
+  for (const std::string& s : series) {
+    domain.push_back(s);
+    if (s.rfind("original model", 0) == 0) {
+      range.push_back("#0072b2");
+    } else if (s.rfind("shuffled model", 0) == 0) {
+      range.push_back("#e69f00");
+    } else {
+      range.push_back(others[next++ % others.size()]);
+    }
+  }
+  return {{"domain", domain}, {"range", range}};
+}
+
+struct Axis {
+  std::string field, title;
+  bool log = false;
+  json values;  // explicit tick values (null: Vega-Lite's)
+};
+
+struct BandChart {
+  std::string title;
+  json filter;  // a Vega expression string, or null
+  Axis x;
+  std::string y, y_title;
+  bool percent = false;  // y is a fraction shown in percent
+  std::string colour = "series", colour_title = "model";
+  std::string dash;   // a field drawn as line dashes, or empty
+  std::string panel;  // an expression naming each panel (a wrapped facet), or empty
+  std::size_t panels = 1;
+};
+
+// A line of means with its 95% band. The page (report/sweep.js) sets the widths and the facet's
+// columns for its window; usermeta.panels says how many panels there are.
+json band_chart(const BandChart& c, const json& data) {
+  json x = {{"field", c.x.field}, {"type", "quantitative"}, {"title", c.x.title}};
+  // A log axis ends at the data (Vega-Lite's nice ends would run on to the next power of 10).
+  if (c.x.log) x["scale"] = {{"type", "log"}, {"nice", false}, {"padding", 12}};
+  if (!c.x.values.is_null()) x["axis"] = {{"values", c.x.values}, {"format", "d"}};
+  json y = {{"field", c.y}, {"type", "quantitative"}, {"title", c.y_title}};
+  if (c.percent) y["axis"] = {{"format", ".0%"}};
+  json colour = {{"field", c.colour}, {"type", "nominal"}, {"title", c.colour_title}};
+  if (c.colour == "series") colour["scale"] = series_colours(data);
+  const std::string format = c.percent ? ".1%" : ".4f";
+  json tooltip =
+      json::array({{{"field", "series"}, {"title", "model"}},
+                   {{"field", c.x.field}, {"title", c.x.title}},
+                   {{"field", "test"}, {"title", "test images"}},
+                   {{"field", "n"}, {"title", "seeds"}},
+                   {{"field", c.y}, {"format", format}, {"title", c.y_title}},
+                   {{"field", c.y + "_low"}, {"format", format}, {"title", "95% CI low"}},
+                   {{"field", c.y + "_high"}, {"format", format}, {"title", "95% CI high"}}});
+  json band_enc = {{"x", x},
+                   {"y", {{"field", c.y + "_low"}, {"type", "quantitative"}, {"title", c.y_title}}},
+                   {"y2", {{"field", c.y + "_high"}}},
+                   {"color", colour},
+                   {"detail", {{"field", "series"}}}};
+  if (y.contains("axis")) band_enc["y"]["axis"] = y["axis"];
+  json line_enc = {{"x", x},
+                   {"y", y},
+                   {"color", colour},
+                   {"detail", {{"field", "series"}}},
+                   {"tooltip", tooltip}};
+  if (!c.dash.empty()) line_enc["strokeDash"] = {{"field", c.dash}, {"type", "nominal"}};
+  const json layer =
+      json::array({{{"mark", {{"type", "area"}, {"opacity", 0.2}}}, {"encoding", band_enc}},
+                   {{"mark", {{"type", "line"}, {"point", true}}}, {"encoding", line_enc}}});
+  json spec = {
+      {"title", c.title}, {"data", {{"values", data}}}, {"usermeta", {{"panels", c.panels}}}};
+  json transform = json::array();
+  if (!c.filter.is_null()) transform.push_back({{"filter", c.filter}});
+  json inner = {{"layer", layer}, {"width", 320}, {"height", 220}};
+  if (!c.panel.empty()) {
+    transform.push_back({{"calculate", c.panel}, {"as", "panel"}});
+    spec["facet"] = {{"field", "panel"}, {"type", "nominal"}, {"title", nullptr}};
+    spec["columns"] = c.panels;
     spec["spec"] = inner;
   } else {
     spec.update(inner);
   }
+  spec["transform"] = transform;
   return spec;
+}
+
+json grid_values(const std::set<int>& grids) {
+  return json(std::vector<int>(grids.begin(), grids.end()));
 }
 
 }  // namespace
 
 std::vector<nlohmann::json> sweep_report_specs(const std::vector<StoredJob>& jobs) {
-  const nlohmann::json rows = summary_rows(summarize_jobs(jobs));
-  std::vector<nlohmann::json> specs;
-  specs.push_back(band_chart("Accuracy against grid size (mean and 95% CI over seeds)", rows,
-                             nullptr, "grid", "grid size g", "accuracy", "test accuracy", "series",
-                             true, true));
-  specs.push_back(band_chart("Grid-signature contrast (within - across) against grid size", rows,
-                             "datum.test == 'original_test'", "grid", "grid size g", "contrast",
-                             "contrast", "series", false, true));
-  specs.push_back(band_chart(
-      "Accuracy against the fraction P of shuffled training images (original = 0, shuffled = 1)",
-      rows, "datum.regime != 'fresh'", "mix", "P", "accuracy", "test accuracy", "grid", true,
-      false));
-  specs.push_back(band_chart("Effect of width (x) and depth (colour)", rows,
-                             "datum.regime == 'original' || datum.regime == 'shuffled'", "hidden",
-                             "hidden width", "accuracy", "test accuracy", "series", true, true));
+  const std::vector<StatsEntry> entries = summarize_jobs(jobs);
+  const Varying v = varying_of(entries);
+  const json rows = summary_rows(entries, v);
+  std::set<std::string> tests;
+  for (const StatsEntry& e : entries) tests.insert(e.test);
+  const Axis grid{"grid", "grid size g (g × g blocks, log scale)", true, grid_values(v.grid)};
+  std::vector<json> specs;
+  if (entries.empty()) return specs;
+
+  BandChart accuracy;
+  accuracy.title = "Test accuracy against grid size";
+  accuracy.x = grid;
+  accuracy.y = "accuracy";
+  accuracy.y_title = "test accuracy (%)";
+  accuracy.percent = true;
+  accuracy.panel = "datum.test";
+  accuracy.panels = tests.size();
+  specs.push_back(band_chart(accuracy, rows));
+
+  BandChart contrast;
+  contrast.title = "Grid-signature contrast (within − across) against grid size";
+  contrast.filter = "datum.test == 'original test images' && isValid(datum.contrast)";
+  contrast.x = grid;
+  contrast.y = "contrast";
+  contrast.y_title = "contrast (within − across)";
+  specs.push_back(band_chart(contrast, rows));
+
+  if (v.mixed) {  // only a sweep with mixed:P models has a P to chart
+    BandChart mix = accuracy;
+    mix.title = "Test accuracy against the share P of shuffled training images";
+    mix.filter = "datum.regime != 'fresh'";
+    mix.x = {"mix", "P (original = 0, shuffled = 1)", false, nullptr};
+    mix.colour = "grid";
+    mix.colour_title = "grid size g";
+    specs.push_back(band_chart(mix, rows));
+  }
+  if (v.hidden.size() > 1 || v.layers.size() > 1) {  // width and depth, a panel per grid
+    BandChart shape = accuracy;
+    shape.title = "Test accuracy against width (x) and depth (colour)";
+    shape.filter = "datum.regime == 'original' || datum.regime == 'shuffled'";
+    shape.x = {"hidden", "hidden units per layer (log scale)", true, nullptr};
+    shape.colour = "depth";
+    shape.colour_title = "hidden layers";
+    shape.dash = "model";
+    shape.panel = "datum.test + ', g = ' + datum.grid";
+    shape.panels = tests.size() * v.grid.size();
+    specs.push_back(band_chart(shape, rows));
+  }
   return specs;
 }
 
 std::string render_sweep_report(const std::vector<StoredJob>& jobs) {
-  const std::vector<nlohmann::json> specs = sweep_report_specs(jobs);
+  const std::vector<json> specs = sweep_report_specs(jobs);
+  const std::vector<StatsEntry> entries = summarize_jobs(jobs);
   std::size_t done = 0;
   for (const StoredJob& j : jobs) done += j.status == "done" ? 1 : 0;
-  std::string html = fmt::format(R"(<!DOCTYPE html>
+  std::string html = R"(<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>savant sweep report</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; max-width: 1100px; }}
-.chart {{ margin: 2em 0; }}
+body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 0 auto; max-width: 1400px;
+       padding: 0 clamp(10px, 3vw, 24px) 48px; line-height: 1.45; color: #1d1d1f; }
+.chart { margin: 2em 0; min-width: 0; max-width: 100%; }
+.table-holder { max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { border-bottom: 1px solid #dadce0; padding: 3px 8px; text-align: right;
+         font-variant-numeric: tabular-nums; }
+th { cursor: pointer; user-select: none; white-space: nowrap; }
+th[aria-sort=ascending]::after { content: " ▲"; }
+th[aria-sort=descending]::after { content: " ▼"; }
+td.text, th.text { text-align: left; }
+.error { color: #c5221f; font-weight: 600; }
 </style>
-)");
+)";
   html += chart_library_scripts();
   html += fmt::format(
       "</head>\n<body>\n<h1>savant sweep</h1>\n<p>{} finished job(s) of {}. Lines are means over "
@@ -146,11 +265,17 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; max-width: 1100px; }}
   for (std::size_t i = 0; i < specs.size(); ++i) {
     html += fmt::format("<div class=\"chart\" id=\"chart{}\"></div>\n", i);
   }
-  html += "<script>\nconst specs = ";
-  html += json_script_text(nlohmann::json(specs));
   html +=
-      ";\nspecs.forEach((spec, i) => vegaEmbed('#chart' + i, spec, {actions: false}));\n"
-      "</script>\n</body>\n</html>\n";
+      "<h2>Every summarised number</h2>\n<p>One row per configuration and test set; click a "
+      "column's name to sort by it.</p>\n<div class=\"table-holder\"><table "
+      "id=\"sweep-table\"></table></div>\n";
+  html += "<script type=\"application/json\" id=\"sweep-specs\">" + json_script_text(json(specs)) +
+          "</script>\n";
+  html += "<script type=\"application/json\" id=\"sweep-rows\">" +
+          json_script_text(summary_rows(entries, varying_of(entries))) + "</script>\n";
+  html += "<script>\n" + escape_end_tag(report_assets::fit_js(), "script") + "</script>\n";
+  html += "<script>\n" + escape_end_tag(report_assets::sweep_js(), "script") + "</script>\n";
+  html += "</body>\n</html>\n";
   return html;
 }
 

@@ -1,0 +1,63 @@
+#include "savant/io/figure.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "savant/core/error.hpp"
+
+namespace savant {
+namespace {
+
+int decimals_of(double step) {
+  return std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+}
+
+}  // namespace
+
+std::string_view extension_of(FigureFormat format) {
+  switch (format) {
+    case FigureFormat::kPng:
+      return "png";
+    case FigureFormat::kSvg:
+      return "svg";
+    case FigureFormat::kPdf:
+      return "pdf";
+  }
+  return "png";
+}
+
+FigureFormat figure_format_from(std::string_view name) {
+  for (FigureFormat f : {FigureFormat::kPng, FigureFormat::kSvg, FigureFormat::kPdf}) {
+    if (name == extension_of(f)) return f;
+  }
+  throw InvalidSetting("figures", std::string(name), "expected png, svg or pdf");
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+  if (!(lo < hi)) return std::isfinite(lo) ? std::vector<double>{lo} : std::vector<double>{};
+  target = std::max(target, 2);
+  for (; target <= 100; ++target) {
+    // Heckbert's rounding (Graphics Gems, 1990, "Nice numbers for graph labels"): the 1-2-5
+    // step nearest to dividing the interval into target - 1 parts.
+    const double raw = (hi - lo) / (target - 1);
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    const double mantissa = raw / power;
+    const double step = (mantissa < 1.5 ? 1 : mantissa < 3 ? 2 : mantissa < 7 ? 5 : 10) * power;
+    // Multiples k * step inside [lo, hi], rounded to the step's last digit.
+    const double scale = std::pow(10.0, decimals_of(step));
+    std::vector<double> ticks;
+    for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; ++k) {
+      ticks.push_back(std::round(k * step * scale) / scale + 0.0);  // + 0.0: no "-0"
+    }
+    if (ticks.size() >= 2) return ticks;
+  }
+  return {lo, hi};  // an interval too narrow for doubles to divide
+}
+
+std::string tick_label(double value, double step) {
+  return fmt::format("{:.{}f}", value, step > 0 ? decimals_of(step) : 0);
+}
+
+}  // namespace savant

@@ -1,0 +1,43 @@
+#pragma once
+// The io layer's drawing surface: one cairo context whatever the format, and the bytes of the
+// finished file. Internal to io (cairo is a private dependency of savant_io).
+
+#include <cairo.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "savant/io/figure.hpp"
+
+namespace savant {
+
+class FigureCanvas {
+ public:
+  // A white page of width x height (pixels for PNG, points for SVG and PDF).
+  FigureCanvas(FigureFormat format, int width, int height);
+  ~FigureCanvas();
+  FigureCanvas(const FigureCanvas&) = delete;
+  FigureCanvas& operator=(const FigureCanvas&) = delete;
+
+  cairo_t* cr() const { return cr_; }
+  // Ends the drawing and returns the file's bytes. Throws savant::Error if cairo failed.
+  std::string finish();
+
+ private:
+  FigureFormat format_;
+  std::string bytes_;  // SVG and PDF stream here as cairo writes them
+  cairo_surface_t* surface_ = nullptr;
+  cairo_t* cr_ = nullptr;
+};
+
+void set_rgb(cairo_t* cr, std::array<std::uint8_t, 3> rgb, double alpha = 1);
+
+// Text with its left edge (align 0), centre (0.5) or right edge (1) at x, baseline at y.
+void draw_text(cairo_t* cr, double x, double y, const std::string& s, double size,
+               double align = 0);
+
+// The same, turned a quarter anticlockwise (reading upwards), centred on (x, y).
+void draw_vertical_text(cairo_t* cr, double x, double y, const std::string& s, double size);
+
+}  // namespace savant
