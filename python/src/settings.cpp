@@ -97,27 +97,16 @@ ExperimentConfig experiment_config(const py::dict& settings) {
 }
 
 SweepSpec sweep_spec(const py::dict& settings) {
-  // Python's name of each setting and the library's (set_sweep_option's) name.
-  const std::vector<std::pair<std::string, std::string>> names = {{"grid", "grid"},
-                                                                  {"shuffle", "shuffle"},
-                                                                  {"train_on", "train-on"},
-                                                                  {"hidden", "hidden"},
-                                                                  {"layers", "layers"},
-                                                                  {"epochs", "epochs"},
-                                                                  {"batch", "batch"},
-                                                                  {"learning_rate", "lr"},
-                                                                  {"seeds", "seeds"},
-                                                                  {"first_seed", "first-seed"},
-                                                                  {"train_limit", "train-limit"},
-                                                                  {"data", "data"}};
-  std::vector<std::string> known;
-  for (const auto& [key, option] : names) known.push_back(key);
+  // Python's keywords are the library's setting names (sweep/spec.hpp).
+  const std::vector<std::string> known = {"grid",   "shuffle",    "train_on",    "hidden",
+                                          "layers", "epochs",     "batch",       "learning_rate",
+                                          "seeds",  "first_seed", "train_limit", "data"};
   reject_unknown(settings, known);
   SweepSpec spec;
   spec.data = default_data_dir();
-  for (const auto& [key, option] : names) {
+  for (const std::string& key : known) {
     if (!settings.contains(key.c_str()) || settings[key.c_str()].is_none()) continue;
-    set_sweep_option(spec, option, as_text_list(settings[key.c_str()]), key + "=");
+    set_sweep_option(spec, key, as_text_list(settings[key.c_str()]));
   }
   validate(spec);
   return spec;
