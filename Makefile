@@ -25,7 +25,7 @@ test: build
 reproduce: build
 	$(SAVANT) reproduce --out $(OUT)
 
-# Speed (issue 3; docs/PERFORMANCE.md): not part of `make test`.
+# Speed (docs/PERFORMANCE.md): not part of `make test`.
 bench: build
 	build/$(PRESET)/bench/savant-bench
 	build/$(PRESET)/bench/bench_kernels --benchmark_repetitions=5 --benchmark_report_aggregates_only

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`savant reproduce` against `import savant; savant.reproduce()`, each in a fresh process,
-alternating, N runs each (issue 16: the module must not be more than 5% slower).
+alternating, N runs each (the module should cost at most 5% over the command line).
 
   python/compare_speed.py SAVANT_CLI PYTHONPATH [N]
 

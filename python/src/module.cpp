@@ -1,4 +1,4 @@
-// The Python module savant._savant (issue 16): a thin layer over the library's public functions.
+// The Python module savant._savant: a thin layer over the library's public functions.
 // Training and every long computation run with the GIL released; Ctrl-C is checked from the
 // training's progress callback. Errors: UsageError -> ValueError, an error reading or writing a
 // file -> OSError, any other savant::Error -> savant.Error (a RuntimeError).
@@ -464,8 +464,7 @@ py::list read_sweep(const std::filesystem::path& db) {
 PYBIND11_MODULE(_savant, module) {
   using namespace savant;
   using namespace savant::python;
-  module.doc() =
-      "savant's library from Python (issue 16); use the package `savant`, not this module";
+  module.doc() = "savant's library from Python; use the package `savant`, not this module";
   module.attr("__version__") = std::string(kVersion);
 
   static py::exception<Error> error(module, "Error", PyExc_RuntimeError);

@@ -15,7 +15,7 @@ def cli_reproduce(cli, out, *args):
 
 
 def test_reproduce_gives_the_numbers_of_savant_reproduce(fashion, cli, tmp_path):
-    # The article's settings, whole data set: the criterion of issue 16.
+    # The article's settings, whole data set: the README promises these numbers from Python.
     expected = cli_reproduce(cli, tmp_path / "cli")
     r = savant.reproduce()
     assert r.results["accuracy"] == expected["accuracy"]
