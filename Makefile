@@ -27,6 +27,8 @@ reproduce: build
 
 # Speed (issue 3; docs/PERFORMANCE.md): not part of `make test`.
 bench: build
+	@test -x build/$(PRESET)/bench/savant-bench || { echo "make bench: the benchmarks were not" \
+	  "built: CMake found no OpenBLAS (apt-get install libopenblas-dev)" >&2; exit 1; }
 	build/$(PRESET)/bench/savant-bench
 	build/$(PRESET)/bench/bench_kernels --benchmark_repetitions=5 --benchmark_report_aggregates_only
 
