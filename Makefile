@@ -8,7 +8,7 @@ SAVANT := build/$(PRESET)/src/savant
 FUZZERS := fuzz_idx fuzz_idx_gzip fuzz_safetensors fuzz_results_json fuzz_sweep_toml
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup configure build test reproduce asan fuzz clean format bench bench-peer
+.PHONY: setup configure build test reproduce asan fuzz clean format bench bench-peer fresh
 
 setup:
 	@scripts/setup
@@ -44,6 +44,10 @@ fuzz: setup
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZERS)
 	scripts/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+# The Quick start on a pristine Debian 12 root (scripts/fresh-machine; root only; CI's first stage).
+fresh:
+	scripts/fresh-machine
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
