@@ -8,7 +8,7 @@ SAVANT := build/$(PRESET)/src/savant
 FUZZERS := fuzz_idx fuzz_idx_gzip fuzz_safetensors fuzz_results_json fuzz_sweep_toml
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup configure build test reproduce asan fuzz clean format bench bench-peer
+.PHONY: setup configure build test reproduce asan fuzz clean format format-check bench bench-peer fresh
 
 setup:
 	@scripts/setup
@@ -27,6 +27,8 @@ reproduce: build
 
 # Speed (docs/PERFORMANCE.md): not part of `make test`.
 bench: build
+	@test -x build/$(PRESET)/bench/savant-bench || { echo "make bench: the benchmarks were not" \
+	  "built: CMake found no OpenBLAS (apt-get install libopenblas-dev)" >&2; exit 1; }
 	build/$(PRESET)/bench/savant-bench
 	build/$(PRESET)/bench/bench_kernels --benchmark_repetitions=5 --benchmark_report_aggregates_only
 
@@ -43,8 +45,16 @@ fuzz: setup
 	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZERS)
 	scripts/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
+# The Quick start on a pristine Debian 12 root (scripts/fresh-machine; root only; CI's first stage).
+fresh:
+	scripts/fresh-machine
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+# Fails, naming the lines, when a C++ file is not as clang-format writes it (CI's first stage).
+format-check: setup
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
 	rm -rf build

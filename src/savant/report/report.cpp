@@ -205,10 +205,10 @@ std::string render_report(const json& data) {
   replace_placeholder(page, "<!-- savant:data -->",
                       "<script type=\"application/json\" id=\"savant-data\">" +
                           json_script_text(data) + "</script>");
-  replace_placeholder(
-      page, "<!-- savant:script -->",
-      "<script>\n" + escape_end_tag(report_assets::fit_js(), "script") + "</script>\n<script>\n" +
-          escape_end_tag(report_assets::report_js(), "script") + "</script>");
+  replace_placeholder(page, "<!-- savant:script -->",
+                      "<script>\n" + escape_end_tag(report_assets::fit_js(), "script") +
+                          "</script>\n<script>\n" +
+                          escape_end_tag(report_assets::report_js(), "script") + "</script>");
   return page;
 }
 
