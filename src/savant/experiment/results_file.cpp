@@ -47,19 +47,16 @@ nlohmann::json discontinuity_json(const std::optional<BorderDiscontinuity>& d) {
 
 nlohmann::json model_units_json(const ModelUnits& u, const std::string& test, int grid) {
   const auto g = static_cast<std::size_t>(grid);
-  return {{"specialisation",
-           {{"trained", specialisation_json(u.specialisation, grid)},
-            {"change", specialisation_json(u.specialisation_change, grid)}}},
-          {"border_discontinuity",
-           {{"trained", discontinuity_json(u.discontinuity)},
-            {"change", discontinuity_json(u.discontinuity_change)}}},
-          {"lesions",
-           {{"test", test},
-            {"baseline", u.lesions.baseline},
-            {"accuracy", matrix_json(u.lesions.accuracy, g, g)},
-            {"lost", matrix_json(u.lesions.lost, g, g)}}},
-          {"invariance",
-           {{"consistent", u.invariance.consistent}, {"accuracy", u.invariance.accuracy}}}};
+  nlohmann::json j = unit_weights_json(u, grid, true);
+  j.update(nlohmann::json{
+      {"lesions",
+       {{"test", test},
+        {"baseline", u.lesions.baseline},
+        {"accuracy", matrix_json(u.lesions.accuracy, g, g)},
+        {"lost", matrix_json(u.lesions.lost, g, g)}}},
+      {"invariance",
+       {{"consistent", u.invariance.consistent}, {"accuracy", u.invariance.accuracy}}}});
+  return j;
 }
 
 nlohmann::json comparison_json(const ModelComparison& c) {
@@ -67,6 +64,18 @@ nlohmann::json comparison_json(const ModelComparison& c) {
 }
 
 }  // namespace
+
+nlohmann::json unit_weights_json(const ModelUnits& u, int grid, bool with_change) {
+  auto change = [&](const nlohmann::json& value) {
+    return with_change ? value : nlohmann::json(nullptr);
+  };
+  return {{"specialisation",
+           {{"trained", specialisation_json(u.specialisation, grid)},
+            {"change", change(specialisation_json(u.specialisation_change, grid))}}},
+          {"border_discontinuity",
+           {{"trained", discontinuity_json(u.discontinuity)},
+            {"change", change(discontinuity_json(u.discontinuity_change))}}}};
+}
 
 nlohmann::json units_json(const UnitAnalysis& u, int grid) {
   return {{"test_images", u.images},

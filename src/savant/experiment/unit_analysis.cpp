@@ -18,22 +18,24 @@ ImageSet first_images(const ImageSet& images, std::size_t limit) {
            images.pixels.begin() + static_cast<std::ptrdiff_t>(n * images.pixels_per_image())}};
 }
 
-ModelUnits weight_measures(const Network& net, std::size_t rows, std::size_t cols,
-                           const ExperimentConfig& config) {
+}  // namespace
+
+ModelUnits weight_units(const Network& net, std::size_t rows, std::size_t cols, int grid,
+                        std::optional<std::uint64_t> seed) {
   const std::size_t hidden = net.layout.out(0);
-  const std::vector<double> trained = first_layer_weights(net);
-  const std::vector<double> change = first_layer_change(net, config.seed);
+  const bool borders = has_border_pairs(grid, rows, cols);
   ModelUnits units;
-  units.specialisation = block_specialisation(trained, rows, cols, hidden, config.grid);
-  units.specialisation_change = block_specialisation(change, rows, cols, hidden, config.grid);
-  if (has_border_pairs(config.grid, rows, cols)) {
-    units.discontinuity = border_discontinuity(trained, rows, cols, hidden, config.grid);
-    units.discontinuity_change = border_discontinuity(change, rows, cols, hidden, config.grid);
+  const std::vector<double> trained = first_layer_weights(net);
+  units.specialisation = block_specialisation(trained, rows, cols, hidden, grid);
+  if (borders) units.discontinuity = border_discontinuity(trained, rows, cols, hidden, grid);
+  if (seed) {
+    const std::vector<double> change = first_layer_change(net, *seed);
+    units.specialisation_change = block_specialisation(change, rows, cols, hidden, grid);
+    if (borders)
+      units.discontinuity_change = border_discontinuity(change, rows, cols, hidden, grid);
   }
   return units;
 }
-
-}  // namespace
 
 bool has_border_pairs(int grid, std::size_t rows, std::size_t cols) {
   const Grid geometry(grid, rows, cols);
@@ -50,8 +52,8 @@ UnitAnalysis analyze_units(const Network& original, const Network& shuffled, con
 
   UnitAnalysis out;
   out.images = plain.count;
-  out.original = weight_measures(original, rows, cols, config);
-  out.shuffled = weight_measures(shuffled, rows, cols, config);
+  out.original = weight_units(original, rows, cols, config.grid, config.seed);
+  out.shuffled = weight_units(shuffled, rows, cols, config.grid, config.seed);
   // Each analysis splits its images over the threads in fixed chunks (SPEC section 10.6).
   out.original.lesions = block_lesions(original, plain, labels, config.grid, threads);
   out.shuffled.lesions = block_lesions(shuffled, puzzled, labels, config.grid, threads);

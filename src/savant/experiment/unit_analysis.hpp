@@ -4,6 +4,7 @@
 // answer under new puzzles, and how alike the two models' hidden layers are.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "savant/analysis/cka.hpp"
@@ -46,6 +47,12 @@ struct UnitAnalysis {
 // not depend on config.threads.
 UnitAnalysis analyze_units(const Network& original, const Network& shuffled, const Split& test,
                            const ImageSet& shuffled_test, const ExperimentConfig& config);
+
+// The measures of one model's first kernel alone (SPEC 10.2, 10.3), on the trained weights and,
+// given the seed it started from, on the change; without a seed the change's are left empty
+// (no units). Lesions and invariance are left empty.
+ModelUnits weight_units(const Network& net, std::size_t rows, std::size_t cols, int grid,
+                        std::optional<std::uint64_t> seed);
 
 // Whether border_discontinuity is defined for the grid on rows x cols images.
 bool has_border_pairs(int grid, std::size_t rows, std::size_t cols);
