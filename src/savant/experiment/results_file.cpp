@@ -54,8 +54,9 @@ nlohmann::json model_units_json(const ModelUnits& u, const std::string& test, in
         {"baseline", u.lesions.baseline},
         {"accuracy", matrix_json(u.lesions.accuracy, g, g)},
         {"lost", matrix_json(u.lesions.lost, g, g)}}},
-      {"invariance",
-       {{"consistent", u.invariance.consistent}, {"accuracy", u.invariance.accuracy}}}});
+      {"invariance", u.invariance ? nlohmann::json{{"consistent", u.invariance->consistent},
+                                                   {"accuracy", u.invariance->accuracy}}
+                                  : nlohmann::json(nullptr)}});
   return j;
 }
 
@@ -79,7 +80,7 @@ nlohmann::json unit_weights_json(const ModelUnits& u, int grid, bool with_change
 
 nlohmann::json units_json(const UnitAnalysis& u, int grid) {
   return {{"test_images", u.images},
-          {"puzzles", u.original.invariance.puzzles},
+          {"puzzles", kUnitPuzzles},
           {"original_model", model_units_json(u.original, "original_test", grid)},
           {"shuffled_model", model_units_json(u.shuffled, "shuffled_test", grid)},
           {"comparison",

@@ -58,6 +58,7 @@ UnitAnalysis analyze_units(const Network& original, const Network& shuffled, con
   out.original.lesions = block_lesions(original, plain, labels, config.grid, threads);
   out.shuffled.lesions = block_lesions(shuffled, puzzled, labels, config.grid, threads);
   for (auto [net, units] : {std::pair{&original, &out.original}, {&shuffled, &out.shuffled}}) {
+    if (config.grid < 2) break;
     units->invariance =
         puzzle_invariance(*net, plain, labels, config.grid, config.seed, kUnitPuzzles, threads);
   }

@@ -31,8 +31,9 @@ struct ModelUnits {
   // On the model's own kind of test set: the original model on original images, the shuffled
   // model on shuffled ones.
   LesionMap lesions;
-  // On the original test images, puzzled anew (kUnitPuzzles per image).
-  PuzzleInvariance invariance;
+  // On the original test images, puzzled anew (kUnitPuzzles per image); absent for a grid of
+  // one block, which has no derangement (SPEC 10.5).
+  std::optional<PuzzleInvariance> invariance;
 };
 
 struct UnitAnalysis {
