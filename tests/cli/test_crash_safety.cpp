@@ -28,7 +28,7 @@ namespace {
 const std::set<std::string> kResultFiles = {
     "results.json", "heatmap_original_model.png", "heatmap_shuffled_model.png",
     "samples.png",  "original_model.safetensors", "shuffled_model.safetensors",
-    "report.html"};
+    "report.html",  "units_original_model.png",   "units_shuffled_model.png"};
 
 // Starts savant with `args` (output silenced); returns its process id.
 pid_t spawn_savant(const std::vector<std::string>& args) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/experiment/experiment.hpp"
+#include "savant/experiment/results_file.hpp"
 #include "savant/io/model_file.hpp"
 #include "support/test_support.hpp"
 
@@ -56,6 +57,66 @@ TEST(Reproduce, SameNumbersWithOneOrTwoThreads) {
   EXPECT_EQ(one.original.network.params, two.original.network.params);
   EXPECT_EQ(one.shuffled.network.params, two.shuffled.network.params);
   EXPECT_EQ(one.shuffled.on_shuffled_test.correct, two.shuffled.on_shuffled_test.correct);
+  // The hidden units' numbers too, to the last bit (JSON keeps a double's every digit).
+  EXPECT_EQ(units_json(one.units, config.grid), units_json(two.units, config.grid));
+  EXPECT_EQ(one.units.images, 1000u);
+}
+
+// The units object of results.json (docs/SPEC.md, section 10): every number in its range.
+void expect_sane_units(const nlohmann::json& units, std::size_t g) {
+  const double lowest = 1.0 / static_cast<double>(g * g);
+  for (const char* m : {"original_model", "shuffled_model"}) {
+    SCOPED_TRACE(m);
+    const nlohmann::json& u = units.at(m);
+    for (const char* w : {"trained", "change"}) {
+      const double mean = u["specialisation"][w]["mean"];
+      EXPECT_GE(mean, lowest - 1e-12);
+      EXPECT_LE(mean, 1.0);
+      std::size_t owners = 0;
+      ASSERT_EQ(u["specialisation"][w]["owned"].size(), g);
+      for (const auto& row : u["specialisation"][w]["owned"]) {
+        ASSERT_EQ(row.size(), g);
+        for (const auto& n : row) owners += n.get<std::size_t>();
+      }
+      // Every trained unit has a home block; a unit that never fired (dead from the start) has
+      // no change, so no home in the change's map.
+      if (std::string(w) == "trained") {
+        EXPECT_EQ(owners, 128u);
+      } else {
+        EXPECT_LE(owners, 128u);
+        EXPECT_GE(owners, 100u);
+      }
+      const double border = u["border_discontinuity"][w]["median"];
+      EXPECT_GT(border, 0.0);
+    }
+    const double baseline = u["lesions"]["baseline"];
+    EXPECT_GT(baseline, 0.1);
+    ASSERT_EQ(u["lesions"]["accuracy"].size(), g);
+    for (std::size_t r = 0; r < g; ++r) {
+      for (std::size_t c = 0; c < g; ++c) {
+        const double a = u["lesions"]["accuracy"][r][c], lost = u["lesions"]["lost"][r][c];
+        EXPECT_GE(a, 0.0);
+        EXPECT_LE(a, 1.0);
+        EXPECT_NEAR(lost, baseline - a, 1e-12);
+      }
+    }
+    for (const char* k : {"consistent", "accuracy"}) {
+      EXPECT_GE(u["invariance"][k].get<double>(), 0.0) << k;
+      EXPECT_LE(u["invariance"][k].get<double>(), 1.0) << k;
+    }
+  }
+  EXPECT_EQ(units["original_model"]["lesions"]["test"], "original_test");
+  EXPECT_EQ(units["shuffled_model"]["lesions"]["test"], "shuffled_test");
+  for (const char* t : {"original_test", "shuffled_test"}) {
+    for (const char* k : {"cka", "agreement"}) {
+      EXPECT_GE(units["comparison"][t][k].get<double>(), 0.0) << t << k;
+      EXPECT_LE(units["comparison"][t][k].get<double>(), 1.0) << t << k;
+    }
+  }
+  // The article's claim in its weakest form: the puzzle-trained model keeps its answer under new
+  // puzzles far more often than the model trained on original images.
+  EXPECT_GT(units["shuffled_model"]["invariance"]["consistent"].get<double>(),
+            units["original_model"]["invariance"]["consistent"].get<double>() + 0.1);
 }
 
 TEST(Reproduce, CommandWritesEveryFile) {
@@ -68,15 +129,27 @@ TEST(Reproduce, CommandWritesEveryFile) {
   EXPECT_NE(res.output.find("original model"), std::string::npos);
   for (const char* name :
        {"results.json", "heatmap_original_model.png", "heatmap_shuffled_model.png", "samples.png",
-        "original_model.safetensors", "shuffled_model.safetensors"}) {
+        "original_model.safetensors", "shuffled_model.safetensors", "units_original_model.png",
+        "units_shuffled_model.png"}) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
+  }
+  for (const char* name : {"units_original_model.png", "units_shuffled_model.png"}) {
+    std::ifstream png(out / name, std::ios::binary);
+    std::string signature(8, '\0');
+    png.read(signature.data(), 8);
+    EXPECT_EQ(signature, "\x89PNG\r\n\x1a\n") << name;
   }
   std::ifstream in(out / "results.json");
   nlohmann::json j = nlohmann::json::parse(in);
-  for (const char* key : {"savant_version", "config", "accuracy", "grid_signature",
-                          "adjacent_correlation", "history", "confusion", "timing_seconds"}) {
+  for (const char* key :
+       {"savant_version", "config", "accuracy", "grid_signature", "adjacent_correlation", "history",
+        "confusion", "timing_seconds", "units"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
+  expect_sane_units(j["units"], 4);
+  EXPECT_EQ(j["units"]["test_images"], 1000);
+  EXPECT_EQ(j["units"]["puzzles"], 10);
+  EXPECT_TRUE(j["timing_seconds"]["units"].is_number());
   EXPECT_EQ(j["config"]["grid"], 4);
   EXPECT_EQ(j["config"]["shuffle"], "derange");
   EXPECT_EQ(j["adjacent_correlation"]["shuffled_model"].size(), 28u);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "savant/analysis/units.hpp"
 #include "savant/analysis/weight_correlation.hpp"
 #include "savant/data/shuffle.hpp"
 #include "savant/experiment/experiment.hpp"
@@ -184,6 +185,24 @@ TEST_F(StepsOnSmallData, AnalyzeWritesTheMapsOfTheModel) {
   ASSERT_EQ(correlation.tensors.size(), 1u);
   EXPECT_EQ(correlation.tensors[0].shape, (std::vector<std::size_t>{144, 144}));
   EXPECT_FLOAT_EQ(correlation.tensors[0].values[1], static_cast<float>(R[1]));
+
+  // The units' weight measures at the grid, the change's from the seed in the model's file.
+  const BlockSpecialisation trained =
+      block_specialisation(first_layer_weights(saved.network), 12, 12, 8, 4);
+  const BlockSpecialisation change =
+      block_specialisation(first_layer_change(saved.network, 9), 12, 12, 8, 4);
+  EXPECT_DOUBLE_EQ(j["units"]["specialisation"]["trained"]["mean"].get<double>(), trained.mean);
+  EXPECT_DOUBLE_EQ(j["units"]["specialisation"]["change"]["mean"].get<double>(), change.mean);
+  EXPECT_EQ(j["units"]["specialisation"]["trained"]["owned"][3][3], trained.owned[15]);
+  const BorderDiscontinuity border =
+      border_discontinuity(first_layer_weights(saved.network), 12, 12, 8, 4);
+  EXPECT_DOUBLE_EQ(j["units"]["border_discontinuity"]["trained"]["median"].get<double>(),
+                   border.median);
+  // One-pixel blocks have no pairs inside a block: no discontinuity.
+  savant("analyze --grid 12 --model " + model().string() + " --out " + out.string());
+  const nlohmann::json pixels = read_json(out / "analysis.json");
+  EXPECT_TRUE(pixels["units"]["border_discontinuity"]["trained"].is_null());
+  EXPECT_EQ(pixels["units"]["specialisation"]["trained"]["owned"].size(), 12u);
 }
 
 TEST_F(StepsOnSmallData, ShuffleWritesTheImagesTheExperimentTrainsOn) {

@@ -135,7 +135,7 @@ TEST_F(ReportRun, DataHoldsEverySection) {
   const nlohmann::json data = report_data(run_dir());
   for (const char* key :
        {"accuracy", "article", "history", "confusion", "grid_signature", "timing_seconds", "config",
-        "machine", "adjacent", "pairs", "correlation", "gallery"}) {
+        "machine", "adjacent", "pairs", "correlation", "gallery", "units"}) {
     EXPECT_TRUE(data.contains(key)) << key;
   }
   // 784 pixels: 784 * 785 / 2 bytes of upper triangle, base64 (4 characters per 3 bytes).
@@ -200,6 +200,38 @@ TEST_F(ReportRun, MissingKeyNamesTheKey) {
   j["history"].erase("original_model");
   write_text(run / "results.json", j.dump());
   expect_report_fails(run, "'/history/original_model' is missing");
+}
+
+TEST_F(ReportRun, ResultsOfEarlierVersionsWithoutUnitsAreRead) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  ASSERT_TRUE(j.contains("units"));
+  j.erase("units");
+  j["timing_seconds"].erase("units");
+  write_text(run / "results.json", j.dump());
+  const auto r = run_command(savant_binary() + " report " + run.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(report_data(run).contains("units"));
+}
+
+TEST_F(ReportRun, DamagedUnitsNameTheKey) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  const nlohmann::json good = nlohmann::json::parse(read_text(run / "results.json"));
+  nlohmann::json j = good;
+  j["units"]["shuffled_model"]["specialisation"]["change"]["owned"][1] = {1, 2};
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run, "'/units/shuffled_model/specialisation/change/owned/1' has 2 entries");
+  j = good;
+  j["units"]["comparison"]["shuffled_test"].erase("cka");
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run, "'/units/comparison/shuffled_test/cka' is missing");
+  j = good;
+  j["units"]["original_model"]["border_discontinuity"]["trained"] = "smooth";
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run,
+                      "'/units/original_model/border_discontinuity/trained' is of type string");
 }
 
 TEST_F(ReportRun, MissingDataSetSaysWhere) {

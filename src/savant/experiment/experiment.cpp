@@ -205,6 +205,13 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   analyze_model(result.shuffled, result.rows, result.cols, config.grid);
   result.timings.analyze = seconds_since(t);
 
+  // 6. Look at the hidden units: what each looks at, what each block position is worth, new
+  // puzzles, and how alike the two hidden layers are.
+  t = Clock::now();
+  result.units = analyze_units(result.original.network, result.shuffled.network, data.test,
+                               test_shuffled, config);
+  result.timings.units = seconds_since(t);
+
   for (std::size_t k = 0; k < std::min<std::size_t>(6, data.test.images.count); ++k) {
     result.sample_indices.push_back(k);
     result.sample_labels.push_back(data.test.labels[k]);

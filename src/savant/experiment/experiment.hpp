@@ -15,6 +15,7 @@
 #include "savant/data/regime.hpp"
 #include "savant/data/shuffle.hpp"
 #include "savant/experiment/config.hpp"
+#include "savant/experiment/unit_analysis.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/model/network.hpp"
 #include "savant/model/train.hpp"
@@ -52,7 +53,7 @@ struct ModelReport {
 
 struct Timings {
   double load = 0, shuffle = 0, train_original_model = 0, train_shuffled_model = 0, evaluate = 0,
-         analyze = 0, write = 0, total = 0;
+         analyze = 0, units = 0, write = 0, total = 0;
 };
 
 struct ReproduceResult {
@@ -61,6 +62,7 @@ struct ReproduceResult {
   std::uint32_t train_crc32 = 0;  // split_digest of the training split as loaded
   std::vector<std::string> class_names;
   ModelReport original, shuffled;
+  UnitAnalysis units;  // the hidden units of both models (docs/SPEC.md, section 10)
   // A few test images for samples.png: index, original and shuffled pixels.
   std::vector<std::size_t> sample_indices;
   std::vector<std::uint8_t> sample_labels;

@@ -1,7 +1,9 @@
 #include "savant/experiment/outputs.hpp"
 
 #include <chrono>
+#include <exception>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include "savant/experiment/results_file.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/plot.hpp"
+#include "savant/io/unit_gallery.hpp"
 
 namespace savant {
 namespace {
@@ -20,6 +23,40 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// units_<model>.png: the receptive fields of the model's hidden units (docs/SPEC.md, section
+// 10.1), as trained.
+void write_unit_gallery(const ModelReport& model, const ReproduceResult& result,
+                        const std::filesystem::path& out_dir) {
+  const std::string title =
+      fmt::format("{} model: hidden units' receptive fields (g = {})",
+                  &model == &result.original ? "original" : "shuffled", result.config.grid);
+  write_file_atomically(
+      out_dir / fmt::format("units_{}.png", model.name),
+      unit_gallery_png(first_layer_weights(model.network), result.rows, result.cols,
+                       model.network.layout.out(0), result.config.grid, title, 3));
+}
+
+// Both galleries, on two threads when the run has them (each picture is drawn on one).
+void write_unit_galleries(const ReproduceResult& result, const std::filesystem::path& out_dir) {
+  if (result.config.threads < 2) {
+    write_unit_gallery(result.original, result, out_dir);
+    write_unit_gallery(result.shuffled, result, out_dir);
+    return;
+  }
+  std::exception_ptr failure;
+  {
+    std::jthread other([&] {
+      try {
+        write_unit_gallery(result.shuffled, result, out_dir);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    write_unit_gallery(result.original, result, out_dir);
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
 }  // namespace
 
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir) {
@@ -27,6 +64,8 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
   ensure_writable_directory(out_dir);
   const std::vector<std::string> names = {"heatmap_original_model.png",
                                           "heatmap_shuffled_model.png",
+                                          "units_original_model.png",
+                                          "units_shuffled_model.png",
                                           "original_model.safetensors",
                                           "shuffled_model.safetensors",
                                           "samples.png",
@@ -46,6 +85,7 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
             result,
             Regime{model == &result.original ? RegimeKind::kOriginal : RegimeKind::kShuffled, 0})));
   }
+  write_unit_galleries(result, out_dir);
   std::vector<SampleRow> samples;
   for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
     samples.push_back({result.sample_original[i], result.sample_shuffled[i],

@@ -29,7 +29,64 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
   return out;
 }
 
+nlohmann::json specialisation_json(const BlockSpecialisation& s, int grid) {
+  const auto g = static_cast<std::size_t>(grid);
+  nlohmann::json owned = nlohmann::json::array();
+  for (std::size_t r = 0; r < g; ++r) {
+    owned.push_back(
+        std::vector<std::size_t>(s.owned.begin() + static_cast<std::ptrdiff_t>(r * g),
+                                 s.owned.begin() + static_cast<std::ptrdiff_t>(r * g + g)));
+  }
+  return {{"mean", number_or_null(s.mean)}, {"owned", owned}};
+}
+
+nlohmann::json discontinuity_json(const std::optional<BorderDiscontinuity>& d) {
+  if (!d) return nullptr;
+  return {{"mean", number_or_null(d->mean)}, {"median", number_or_null(d->median)}};
+}
+
+nlohmann::json model_units_json(const ModelUnits& u, const std::string& test, int grid) {
+  const auto g = static_cast<std::size_t>(grid);
+  nlohmann::json j = unit_weights_json(u, grid, true);
+  j.update(nlohmann::json{
+      {"lesions",
+       {{"test", test},
+        {"baseline", u.lesions.baseline},
+        {"accuracy", matrix_json(u.lesions.accuracy, g, g)},
+        {"lost", matrix_json(u.lesions.lost, g, g)}}},
+      {"invariance", u.invariance ? nlohmann::json{{"consistent", u.invariance->consistent},
+                                                   {"accuracy", u.invariance->accuracy}}
+                                  : nlohmann::json(nullptr)}});
+  return j;
+}
+
+nlohmann::json comparison_json(const ModelComparison& c) {
+  return {{"cka", number_or_null(c.cka)}, {"agreement", c.agreement}};
+}
+
 }  // namespace
+
+nlohmann::json unit_weights_json(const ModelUnits& u, int grid, bool with_change) {
+  auto change = [&](const nlohmann::json& value) {
+    return with_change ? value : nlohmann::json(nullptr);
+  };
+  return {{"specialisation",
+           {{"trained", specialisation_json(u.specialisation, grid)},
+            {"change", change(specialisation_json(u.specialisation_change, grid))}}},
+          {"border_discontinuity",
+           {{"trained", discontinuity_json(u.discontinuity)},
+            {"change", change(discontinuity_json(u.discontinuity_change))}}}};
+}
+
+nlohmann::json units_json(const UnitAnalysis& u, int grid) {
+  return {{"test_images", u.images},
+          {"puzzles", kUnitPuzzles},
+          {"original_model", model_units_json(u.original, "original_test", grid)},
+          {"shuffled_model", model_units_json(u.shuffled, "shuffled_test", grid)},
+          {"comparison",
+           {{"original_test", comparison_json(u.on_original_test)},
+            {"shuffled_test", comparison_json(u.on_shuffled_test)}}}};
+}
 
 nlohmann::json evaluation_json(const Evaluation& e) {
   nlohmann::json per_class = nlohmann::json::array();
@@ -83,6 +140,7 @@ nlohmann::json results_json(const ReproduceResult& r) {
   }
   j["article"] = {{"original_model", {{"original_test", 0.87}, {"shuffled_test", 0.11}}},
                   {"shuffled_model", {{"original_test", 0.32}, {"shuffled_test", 0.63}}}};
+  j["units"] = units_json(r.units, r.config.grid);
   j["samples"] = r.sample_indices;
   j["timing_seconds"] = {{"load", r.timings.load},
                          {"shuffle", r.timings.shuffle},
@@ -90,6 +148,7 @@ nlohmann::json results_json(const ReproduceResult& r) {
                          {"train_shuffled_model", r.timings.train_shuffled_model},
                          {"evaluate", r.timings.evaluate},
                          {"analyze", r.timings.analyze},
+                         {"units", r.timings.units},
                          {"write", r.timings.write},
                          {"total", r.timings.total}};
   return j;

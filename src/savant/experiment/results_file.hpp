@@ -16,6 +16,11 @@ nlohmann::json results_json(const ReproduceResult& result);
 // Accuracy, per-class accuracy and confusion matrix of one model on one test set.
 nlohmann::json evaluation_json(const Evaluation& evaluation);
 nlohmann::json signature_json(const GridSignature& signature);
+// results.json's "units": both models' hidden units (docs/SPEC.md, section 10) on a g x g grid.
+nlohmann::json units_json(const UnitAnalysis& units, int grid);
+// One model's "specialisation" and "border_discontinuity" (trained and change; the change's
+// null unless `with_change`), as in "units" and analysis.json.
+nlohmann::json unit_weights_json(const ModelUnits& units, int grid, bool with_change);
 
 // The model file's __metadata__: the run's configuration, savant's version and the training
 // data's digest, as strings. The one builder for reproduce and train.

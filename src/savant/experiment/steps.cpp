@@ -186,6 +186,10 @@ AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid) {
     report.signatures.emplace_back(
         g, grid_signature(report.model.correlation, report.rows, report.cols, g));
   }
+  std::optional<std::uint64_t> seed;
+  if (model.provenance) seed = model.provenance->config.seed;
+  report.units = weight_units(model.network, report.rows, report.cols, report.grid, seed);
+  report.units_change = seed.has_value();
   return report;
 }
 
@@ -202,6 +206,7 @@ nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& repor
     j["grid_signatures"][std::to_string(g)] = signature_json(signature);
   }
   j["adjacent_correlation"] = matrix_json(report.model.adjacent, report.rows, report.cols);
+  j["units"] = unit_weights_json(report.units, report.grid, report.units_change);
   j["files"] = {{"heatmap", "heatmap.png"}, {"correlation", "correlation.safetensors"}};
   j["warnings"] = report.warnings;
   return j;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/experiment/experiment.hpp"
+#include "savant/experiment/unit_analysis.hpp"
 
 namespace savant {
 
@@ -67,6 +68,10 @@ struct AnalyzeReport {
   std::size_t rows = 0, cols = 0;
   // The signature at every grid that divides the image (1 and the image size included).
   std::vector<std::pair<int, GridSignature>> signatures;
+  // Specialisation and border discontinuity at `grid` (SPEC 10.2, 10.3); the change's only for a
+  // model whose file says its seed (`units_change`).
+  ModelUnits units;
+  bool units_change = false;
   std::vector<std::string> warnings;
 };
 

@@ -19,7 +19,7 @@ using nlohmann::json;
 // and an error names the key as a JSON pointer (/accuracy/original_model/original_test).
 class ResultsFile {
  public:
-  enum class Kind { kObject, kArray, kString, kNumber, kNumberOrNull, kUnsigned };
+  enum class Kind { kObject, kObjectOrNull, kArray, kString, kNumber, kNumberOrNull, kUnsigned };
 
   // `text` is the file's contents; `path` names it in errors.
   ResultsFile(std::string_view text, fs::path path) : path_(std::move(path)) {
@@ -76,6 +76,8 @@ class ResultsFile {
     switch (kind) {
       case Kind::kObject:
         return v.is_object();
+      case Kind::kObjectOrNull:
+        return v.is_object() || v.is_null();
       case Kind::kArray:
         return v.is_array();
       case Kind::kString:
@@ -94,6 +96,8 @@ class ResultsFile {
     switch (kind) {
       case Kind::kObject:
         return "an object";
+      case Kind::kObjectOrNull:
+        return "an object or null";
       case Kind::kArray:
         return "an array";
       case Kind::kString:
@@ -171,6 +175,55 @@ json checked_results(const ResultsFile& f, std::size_t classes) {
   return out;
 }
 
+// A g x g map of numbers (or nulls when `nullable`; non-negative integers when `integers`).
+void check_grid_map(const ResultsFile& f, const std::string& pointer, std::size_t g, bool nullable,
+                    bool integers) {
+  const json& rows = f.require(pointer, Kind::kArray);
+  if (rows.size() != g) {
+    throw Error(fmt::format("{}: '{}' has {} rows, expected one per grid row ({}); {}",
+                            f.path().string(), pointer, rows.size(), g, kRunDirectoryHint));
+  }
+  for (std::size_t r = 0; r < g; ++r) {
+    f.require_numbers(fmt::format("{}/{}", pointer, r), g, nullable, integers);
+  }
+}
+
+// "/units" (docs/SPEC.md, section 10), when there: results.json of earlier versions have none.
+// Null when absent.
+json checked_units(const ResultsFile& f, int grid) {
+  const json& root = f.require("", Kind::kObject);
+  if (!root.contains("units")) return nullptr;
+  const auto g = static_cast<std::size_t>(grid);
+  for (const char* key : {"/units/test_images", "/units/puzzles"}) f.require(key, Kind::kUnsigned);
+  for (const std::string& m : kRunModels) {
+    const std::string at = "/units/" + m;
+    for (const char* w : {"trained", "change"}) {
+      f.require(fmt::format("{}/specialisation/{}/mean", at, w), Kind::kNumberOrNull);
+      check_grid_map(f, fmt::format("{}/specialisation/{}/owned", at, w), g, false, true);
+      // Null when the grid has no pairs inside blocks or none across borders.
+      const std::string border = fmt::format("{}/border_discontinuity/{}", at, w);
+      if (!f.require(border, Kind::kObjectOrNull).is_null()) {
+        f.require(border + "/mean", Kind::kNumberOrNull);
+        f.require(border + "/median", Kind::kNumberOrNull);
+      }
+    }
+    f.require(at + "/lesions/test", Kind::kString);
+    f.require(at + "/lesions/baseline", Kind::kNumber);
+    check_grid_map(f, at + "/lesions/accuracy", g, true, false);
+    check_grid_map(f, at + "/lesions/lost", g, true, false);
+    // Null for a grid of one block, which has no puzzles.
+    if (!f.require(at + "/invariance", Kind::kObjectOrNull).is_null()) {
+      f.require(at + "/invariance/consistent", Kind::kNumber);
+      f.require(at + "/invariance/accuracy", Kind::kNumber);
+    }
+  }
+  for (const std::string& t : kRunTests) {
+    f.require(fmt::format("/units/comparison/{}/cka", t), Kind::kNumberOrNull);
+    f.require(fmt::format("/units/comparison/{}/agreement", t), Kind::kNumber);
+  }
+  return root.at("units");
+}
+
 ShuffleMode checked_shuffle_mode(const ResultsFile& f, int grid, std::size_t rows,
                                  std::size_t cols) {
   try {
@@ -213,6 +266,7 @@ RunResults parse_results_json(std::string_view text, const fs::path& path) {
   }
   r.grid = static_cast<int>(grid);
   r.mode = checked_shuffle_mode(f, r.grid, r.rows, r.cols);
+  if (json units = checked_units(f, r.grid); !units.is_null()) r.page["units"] = std::move(units);
   r.seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
   r.data = fs::path(f.require("/config/data", Kind::kString).get<std::string>());
   const json::json_pointer machine("/machine");
