@@ -42,7 +42,7 @@ void print_summary(const ReproduceResult& r, const std::filesystem::path& out) {
   }
   std::printf("%s", fmt::format("\nTime: {:.2f} s in all (training {:.2f} s and {:.2f} s, on {} "
                                 "thread(s), engine {})\nFiles: {}/ (results.json, heatmap_*.png, "
-                                "samples.png, *.safetensors)\n",
+                                "units_*.png, samples.png, *.safetensors)\n",
                                 r.timings.total, r.timings.train_original_model,
                                 r.timings.train_shuffled_model, r.config.threads, r.original.engine,
                                 out.string())
