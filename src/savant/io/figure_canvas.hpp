@@ -5,7 +5,9 @@
 #include <cairo.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "savant/io/figure.hpp"
@@ -30,6 +32,15 @@ class FigureCanvas {
   cairo_surface_t* surface_ = nullptr;
   cairo_t* cr_ = nullptr;
 };
+
+using CellColour = std::function<std::array<std::uint8_t, 3>(std::size_t, std::size_t)>;
+
+// Paints a (rows x cols) picture whose cell (r, c) has colour rgb(r, c) at (x, y), each cell
+// scale_x x scale_y. PNG: one image scaled without smoothing. SVG and PDF: rectangles, one per
+// run of equal cells in a row, each overlapping the next by a little, because viewers smooth
+// embedded images and leave hairlines between abutting rectangles.
+void paint_cells(cairo_t* cr, FigureFormat format, std::size_t rows, std::size_t cols,
+                 const CellColour& rgb, double x, double y, double scale_x, double scale_y);
 
 void set_rgb(cairo_t* cr, std::array<std::uint8_t, 3> rgb, double alpha = 1);
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <memory>
 
 #include <fmt/format.h>
 
@@ -12,58 +11,6 @@
 
 namespace savant {
 namespace {
-
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
-
-using CellColour = std::function<std::array<std::uint8_t, 3>(std::size_t, std::size_t)>;
-
-// Paints a (rows x cols) picture whose cell (r, c) has colour rgb(r, c) at (x, y), each cell
-// scale_x x scale_y. PNG: one image scaled without smoothing. SVG and PDF: rectangles, one per
-// run of equal cells in a row, each overlapping the next by a little, because viewers smooth
-// embedded images and leave hairlines between abutting rectangles.
-void paint_cells(cairo_t* cr, FigureFormat format, std::size_t rows, std::size_t cols,
-                 const CellColour& rgb, double x, double y, double scale_x, double scale_y) {
-  if (format != FigureFormat::kPng) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < cols;) {
-        const auto colour = rgb(r, c);
-        std::size_t end = c + 1;
-        while (end < cols && rgb(r, end) == colour) ++end;
-        const double over_x = end < cols ? 0.3 : 0, over_y = r + 1 < rows ? 0.3 : 0;
-        set_rgb(cr, colour);
-        cairo_rectangle(cr, x + static_cast<double>(c) * scale_x,
-                        y + static_cast<double>(r) * scale_y,
-                        static_cast<double>(end - c) * scale_x + over_x, scale_y + over_y);
-        cairo_fill(cr);
-        c = end;
-      }
-    }
-    return;
-  }
-  Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
-                                         static_cast<int>(rows)));
-  cairo_surface_flush(img.get());
-  unsigned char* data = cairo_image_surface_get_data(img.get());
-  const int stride = cairo_image_surface_get_stride(img.get());
-  for (std::size_t r = 0; r < rows; ++r) {
-    auto* row = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(r) * stride);
-    for (std::size_t c = 0; c < cols; ++c) {
-      const auto [red, green, blue] = rgb(r, c);
-      row[c] = (std::uint32_t{red} << 16) | (std::uint32_t{green} << 8) | blue;
-    }
-  }
-  cairo_surface_mark_dirty(img.get());
-  cairo_save(cr);
-  cairo_translate(cr, x, y);
-  cairo_scale(cr, scale_x, scale_y);
-  cairo_set_source_surface(cr, img.get(), 0, 0);
-  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-  cairo_paint(cr);
-  cairo_restore(cr);
-}
 
 // The borders of a g x g grid over a w x h rectangle at (x, y).
 void block_borders(cairo_t* cr, int grid, double x, double y, double w, double h) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 
 #include <fmt/format.h>
 
@@ -14,33 +13,14 @@
 namespace savant {
 namespace {
 
-struct SurfaceDeleter {
-  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
-
-// Unit j's weights as a rows x cols RGB image on its own diverging scale.
-Surface field_image(std::span<const double> kernel, std::size_t rows, std::size_t cols,
-                    std::size_t hidden, std::size_t j) {
-  double extent = 0;
-  for (std::size_t p = 0; p < rows * cols; ++p) {
-    extent = std::max(extent, std::abs(kernel[p * hidden + j]));
-  }
-  Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
-                                         static_cast<int>(rows)));
-  cairo_surface_flush(img.get());
-  unsigned char* data = cairo_image_surface_get_data(img.get());
-  const int stride = cairo_image_surface_get_stride(img.get());
-  for (std::size_t r = 0; r < rows; ++r) {
-    auto* row = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(r) * stride);
-    for (std::size_t c = 0; c < cols; ++c) {
-      const double w = kernel[(r * cols + c) * hidden + j];
-      const auto rgb = diverging(extent > 0 ? 0.5 + 0.5 * w / extent : 0.5);
-      row[c] = (std::uint32_t{rgb[0]} << 16) | (std::uint32_t{rgb[1]} << 8) | rgb[2];
-    }
-  }
-  cairo_surface_mark_dirty(img.get());
-  return img;
+// Unit j's weights, kernel (rows * cols, hidden) column j, as colours on its own diverging
+// scale: the largest |w| of the unit is the end of the scale.
+CellColour field_colours(std::span<const double> kernel, std::size_t cols, std::size_t hidden,
+                         std::size_t j, double extent) {
+  return [kernel, cols, hidden, j, extent](std::size_t r, std::size_t c) {
+    const double w = kernel[(r * cols + c) * hidden + j];
+    return diverging(extent > 0 ? 0.5 + 0.5 * w / extent : 0.5);
+  };
 }
 
 }  // namespace
@@ -66,14 +46,12 @@ std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, s
     const std::size_t j = order[i];
     const double x = margin + static_cast<double>((i % columns) * (tile_w + gap));
     const double y = title_h + static_cast<double>((i / columns) * (tile_h + caption_h + gap));
-    Surface img = field_image(kernel, rows, cols, hidden, j);
-    cairo_save(cr);
-    cairo_translate(cr, x, y);
-    cairo_scale(cr, scale, scale);
-    cairo_set_source_surface(cr, img.get(), 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-    cairo_paint(cr);
-    cairo_restore(cr);
+    double extent = 0;
+    for (std::size_t p = 0; p < rows * cols; ++p) {
+      extent = std::max(extent, std::abs(kernel[p * hidden + j]));
+    }
+    paint_cells(cr, FigureFormat::kPng, rows, cols, field_colours(kernel, cols, hidden, j, extent),
+                x, y, scale, scale);
     // The block borders inside the tile, and its frame.
     cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
     cairo_set_line_width(cr, 1);
