@@ -404,25 +404,18 @@ py::dict sweep(const std::filesystem::path& db, const py::dict& settings, int th
   file_call([&] {
     py::gil_scoped_release release;
     const SweepData data = load_sweep_data(spec.data, spec.train_limit);
-    for (int g : spec.grid) {
-      for (ShuffleMode mode : spec.shuffle) {
-        validate_grid(g, data.data.train.images.rows, data.data.train.images.cols, mode);
-      }
-    }
+    validate_grids(spec, data);
     const std::vector<JobConfig> jobs = expand_jobs(spec, data.digest);
     total = jobs.size();
     SweepDb database(db, SweepDb::Mode::kWrite);
     const std::set<std::string> done = database.done_keys();
-    std::vector<JobConfig> todo;
-    for (const JobConfig& job : jobs) {
-      if (!done.contains(job_key(job))) todo.push_back(job);
-    }
+    const std::vector<JobConfig> todo = pending_jobs(jobs, done);
     const std::string host = host_name();
     run_jobs(todo, data, threads, [&](JobOutcome&& outcome) {
-      database.record({outcome.job, outcome.ok ? "done" : "failed", outcome.error,
-                       std::move(outcome.result), std::string(kVersion), host});
+      const bool ok = outcome.ok;
+      database.record(stored_job(std::move(outcome), host));
       ++ran;
-      if (!outcome.ok) ++failed;
+      if (!ok) ++failed;
     });
   });
   return py::dict("jobs"_a = total, "ran"_a = ran, "failed"_a = failed);

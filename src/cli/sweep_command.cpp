@@ -11,7 +11,6 @@
 #include "cli/commands.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
-#include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/sweep/database.hpp"
@@ -55,11 +54,7 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   // the job list; only rank 0 opens the database.
   const auto start = Clock::now();
   const SweepData data = load_sweep_data(spec.data, spec.train_limit);
-  for (int g : spec.grid) {
-    for (ShuffleMode mode : spec.shuffle) {
-      validate_grid(g, data.data.train.images.rows, data.data.train.images.cols, mode);
-    }
-  }
+  validate_grids(spec, data);
   const std::vector<JobConfig> all = expand_jobs(spec, data.digest);
   const std::vector<JobConfig> mine = select_shard(all, shard);
   if (mpi.active() && mpi.rank() != 0) {
@@ -77,12 +72,7 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
     done = SweepDb(options.db, SweepDb::Mode::kReadOnly).done_keys();
   }
   std::vector<std::size_t> todo_indices;
-  std::vector<JobConfig> todo;
-  for (std::size_t i = 0; i < mine.size(); ++i) {
-    if (done.contains(job_key(mine[i]))) continue;
-    todo_indices.push_back(i);
-    todo.push_back(mine[i]);
-  }
+  const std::vector<JobConfig> todo = pending_jobs(mine, done, &todo_indices);
   const std::string workers =
       mpi.active() ? fmt::format("{} MPI worker rank(s)", mpi.size() - 1)
                    : fmt::format("{} thread(s)",
@@ -103,13 +93,11 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   const std::string host = host_name();
   std::size_t finished = 0, failed = 0;
   auto commit = [&](JobOutcome&& outcome) {
-    StoredJob stored{outcome.job,   outcome.ok ? "done" : "failed",
-                     outcome.error, std::move(outcome.result),
-                     kVersion,      host};
+    const StoredJob stored = stored_job(std::move(outcome), host);
     db->record(stored);
     ++finished;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    if (outcome.ok) {
+    if (stored.status == "done") {
       std::fprintf(
           stderr, "%s",
           fmt::format("[{}/{}] {}: original test {}, shuffled test {}, contrast {:.3f} "

@@ -11,12 +11,6 @@
 namespace savant {
 namespace {
 
-std::vector<std::uint8_t> predictions_of(const Network& net, const ImageSet& images) {
-  std::vector<std::uint8_t> labels;
-  for (const Prediction& p : predict(net, images)) labels.push_back(p.label);
-  return labels;
-}
-
 TEST(Invariance, BlockPermutationInvariantModelIsFullyConsistent) {
   // 12 x 12 images, grid 3 (blocks of 4 x 4): pixel p's kernel row depends only on p's position
   // inside its block, so the first layer sums the same products whichever block is where.
@@ -33,7 +27,7 @@ TEST(Invariance, BlockPermutationInvariantModelIsFullyConsistent) {
       }
     }
   }
-  const std::vector<std::uint8_t> labels = predictions_of(net, data.images);
+  const std::vector<std::uint8_t> labels = testing::predicted_labels(net, data.images);
   const PuzzleInvariance inv = puzzle_invariance(net, data.images, labels, 3, 4, 10, 2);
   EXPECT_EQ(inv.images, 800u);
   EXPECT_EQ(inv.puzzles, 10u);
@@ -45,7 +39,7 @@ TEST(Invariance, OrdinaryModelIsNot) {
   const Split data = testing::random_split(800, 12, 12, 5, 31);
   Network net(dense_layout(144, 12, 1, 5));
   glorot_uniform_init(net, 9);
-  const std::vector<std::uint8_t> labels = predictions_of(net, data.images);
+  const std::vector<std::uint8_t> labels = testing::predicted_labels(net, data.images);
   const PuzzleInvariance inv = puzzle_invariance(net, data.images, labels, 3, 4, 10);
   EXPECT_LT(inv.consistent, 0.9);
   EXPECT_LT(inv.accuracy, 0.9);
@@ -63,7 +57,7 @@ TEST(Invariance, PuzzlesComeFromTheirOwnStream) {
     const BlockPermutation perm = random_derangement(rng, 16);
     apply_block_permutation(data.images.image(k), shuffled.image(k), 28, 28, 4, perm);
   }
-  const std::vector<std::uint8_t> labels = predictions_of(net, shuffled);
+  const std::vector<std::uint8_t> labels = testing::predicted_labels(net, shuffled);
   const PuzzleInvariance inv = puzzle_invariance(net, data.images, labels, 4, 77, 1, 3);
   EXPECT_DOUBLE_EQ(inv.accuracy, 1.0);
   EXPECT_DOUBLE_EQ(inv.consistent, 1.0);  // one puzzle always agrees with itself

@@ -9,12 +9,6 @@
 namespace savant {
 namespace {
 
-std::vector<std::uint8_t> predictions_of(const Network& net, const ImageSet& images) {
-  std::vector<std::uint8_t> labels;
-  for (const Prediction& p : predict(net, images)) labels.push_back(p.label);
-  return labels;
-}
-
 TEST(Lesions, BlockWithZeroWeightsCostsNothing) {
   const Split data = testing::random_split(700, 8, 8, 4, 21);
   Network net(dense_layout(64, 16, 1, 4));
@@ -28,7 +22,7 @@ TEST(Lesions, BlockWithZeroWeightsCostsNothing) {
     }
   }
   // Labelled with the model's own predictions: a perfect baseline.
-  const std::vector<std::uint8_t> labels = predictions_of(net, data.images);
+  const std::vector<std::uint8_t> labels = testing::predicted_labels(net, data.images);
   const LesionMap map = block_lesions(net, data.images, labels, 2);
   ASSERT_EQ(map.accuracy.size(), 4u);
   EXPECT_EQ(map.grid, 2u);
@@ -49,7 +43,7 @@ TEST(Lesions, PreactivationShortcutEqualsRecomputation) {
     Network net(dense_layout(c.rows * c.cols, c.hidden, c.layers, 10));
     glorot_uniform_init(net, 17);
     for (const std::vector<std::uint8_t>& labels :
-         {data.labels, predictions_of(net, data.images)}) {
+         {data.labels, testing::predicted_labels(net, data.images)}) {
       const LesionMap fast = block_lesions(net, data.images, labels, c.grid, 2);
       const LesionMap plain = block_lesions_recomputed(net, data.images, labels, c.grid);
       EXPECT_EQ(fast.baseline, plain.baseline);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "savant/core/random.hpp"
+#include "savant/model/evaluate.hpp"
 
 namespace savant::testing {
 
@@ -20,6 +21,12 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::vector<std::uint8_t> predicted_labels(const Network& net, const ImageSet& images) {
+  std::vector<std::uint8_t> labels;
+  for (const Prediction& p : predict(net, images)) labels.push_back(p.label);
+  return labels;
 }
 
 Split random_split(std::size_t count, std::size_t rows, std::size_t cols, int classes,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "savant/data/dataset.hpp"
+#include "savant/model/network.hpp"
 
 namespace savant::testing {
 
@@ -27,6 +28,9 @@ class TempDir {
 // Random images (rows x cols) and labels below `classes`, deterministic in `seed`.
 Split random_split(std::size_t count, std::size_t rows, std::size_t cols, int classes,
                    std::uint64_t seed);
+
+// The class `net` predicts for each image: labels under which the model is always right.
+std::vector<std::uint8_t> predicted_labels(const Network& net, const ImageSet& images);
 
 // Writes the four IDX files of a data set into `dir` (gzip when `gzip`).
 void write_dataset(const std::filesystem::path& dir, const Split& train, const Split& test,

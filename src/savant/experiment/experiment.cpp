@@ -2,8 +2,10 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -52,17 +54,34 @@ std::string model_name(const Regime& regime) {
   return to_string(regime.kind) + "_model";
 }
 
-std::uint32_t split_digest(const Split& split) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const std::uint8_t* p = split.images.pixels.data();
-  std::size_t left = split.images.pixels.size();
+namespace {
+
+// CRC-32 (zlib) of `bytes` continued from `crc`, in pieces zlib's uInt can hold.
+uLong crc_update(uLong crc, std::span<const std::uint8_t> bytes) {
+  const std::uint8_t* p = bytes.data();
+  std::size_t left = bytes.size();
   while (left > 0) {
     const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
     crc = crc32(crc, p, n);
     p += n;
     left -= n;
   }
-  crc = crc32(crc, split.labels.data(), static_cast<uInt>(split.labels.size()));
+  return crc;
+}
+
+}  // namespace
+
+std::uint32_t split_digest(const Split& split) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc_update(crc, split.images.pixels);
+  crc = crc_update(crc, split.labels);
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::uint32_t data_digest(const Dataset& data) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->images.pixels);
+  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->labels);
   return static_cast<std::uint32_t>(crc);
 }
 

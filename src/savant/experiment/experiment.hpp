@@ -116,5 +116,8 @@ ModelProvenance provenance_of(const ReproduceResult& result, const Regime& train
 
 // CRC-32 (zlib) of a split's images and labels: identifies the data a model was trained on.
 std::uint32_t split_digest(const Split& split);
+// CRC-32 of both splits, as split_digest of one split holding the training then the test images
+// and the training then the test labels (a sweep's data_digest), without joining them.
+std::uint32_t data_digest(const Dataset& data);
 
 }  // namespace savant

@@ -47,14 +47,7 @@ SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_li
   config.train_limit = train_limit;
   SweepData out{load_experiment_data(config), 0};
   // One number for both splits: a job's key changes when either does.
-  const Split& train = out.data.train;
-  Split both;
-  both.images = train.images;
-  both.images.pixels.insert(both.images.pixels.end(), out.data.test.images.pixels.begin(),
-                            out.data.test.images.pixels.end());
-  both.labels = train.labels;
-  both.labels.insert(both.labels.end(), out.data.test.labels.begin(), out.data.test.labels.end());
-  out.digest = split_digest(both);
+  out.digest = data_digest(out.data);
   return out;
 }
 

@@ -9,7 +9,34 @@
 
 #include <Eigen/Core>
 
+#include "savant/core/version.hpp"
+#include "savant/data/shuffle.hpp"
+
 namespace savant {
+
+void validate_grids(const SweepSpec& spec, const SweepData& data) {
+  const ImageSet& images = data.data.train.images;
+  for (int g : spec.grid) {
+    for (ShuffleMode mode : spec.shuffle) validate_grid(g, images.rows, images.cols, mode);
+  }
+}
+
+std::vector<JobConfig> pending_jobs(const std::vector<JobConfig>& jobs,
+                                    const std::set<std::string>& done,
+                                    std::vector<std::size_t>* indices) {
+  std::vector<JobConfig> todo;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (done.contains(job_key(jobs[i]))) continue;
+    if (indices != nullptr) indices->push_back(i);
+    todo.push_back(jobs[i]);
+  }
+  return todo;
+}
+
+StoredJob stored_job(JobOutcome&& outcome, const std::string& host) {
+  return {std::move(outcome.job),    outcome.ok ? "done" : "failed", std::move(outcome.error),
+          std::move(outcome.result), std::string(kVersion),          host};
+}
 
 void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
               const std::function<void(JobOutcome&&)>& commit) {

@@ -1,11 +1,14 @@
 #pragma once
 // Runs a sweep's jobs on threads, one model per thread, with one writer.
 
+#include <cstddef>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "savant/sweep/job.hpp"
+#include "savant/sweep/spec.hpp"
 
 namespace savant {
 
@@ -16,6 +19,19 @@ struct JobOutcome {
   JobResult result;
   std::string error;
 };
+
+// Checks every grid and shuffle mode of the sweep against the loaded images (throws
+// InvalidSetting naming the grid), before any job runs.
+void validate_grids(const SweepSpec& spec, const SweepData& data);
+
+// The jobs whose job_key is not in `done`, in order; `indices`, when given, receives their
+// positions in `jobs`.
+std::vector<JobConfig> pending_jobs(const std::vector<JobConfig>& jobs,
+                                    const std::set<std::string>& done,
+                                    std::vector<std::size_t>* indices = nullptr);
+
+// What the database records for an outcome, run on `host` by this version of savant.
+StoredJob stored_job(JobOutcome&& outcome, const std::string& host);
 
 // Runs `jobs` on `threads` threads, one model per thread, and hands each outcome to `commit` on
 // the calling thread (the one writer), in the order they finish. When `commit` throws, no new
