@@ -374,13 +374,11 @@ py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
   return py::array_t<double>({rows, cols}, m.adjacent.data(), self);
 }
 
-// load_saved_model checks savant's metadata against the tensors; load_model keeps every
-// metadata key. The file is read twice: it is small (400 kB for the article's model).
+// load_saved_model checks savant's metadata against the tensors and keeps every metadata key.
 Model read_model(const std::filesystem::path& path) {
   SavedModel saved = file_call([&] { return load_saved_model(path); });
-  ModelFile file = file_call([&] { return load_model(path); });
   std::string name = saved.provenance ? model_name(saved.provenance->train_on) : "model";
-  return Model{std::move(name), std::move(saved.network), std::move(file.metadata), {}};
+  return Model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
 }
 
 void write_model(const Model& model, const std::filesystem::path& path) {

@@ -67,8 +67,9 @@ void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* sh
 
 SavedModel load_saved_model(const std::filesystem::path& path) {
   ModelFile file = load_model(path);
-  SavedModel model{path, std::move(file.network),
-                   provenance_from_metadata(file.metadata, path.string())};
+  std::optional<ModelProvenance> provenance =
+      provenance_from_metadata(file.metadata, path.string());
+  SavedModel model{path, std::move(file.network), std::move(provenance), std::move(file.metadata)};
   if (model.provenance) {
     const ModelProvenance& p = *model.provenance;
     const ParameterLayout& layout = model.network.layout;

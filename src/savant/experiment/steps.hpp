@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,7 @@ struct SavedModel {
   std::filesystem::path path;
   Network network;
   std::optional<ModelProvenance> provenance;
+  std::map<std::string, std::string> metadata;  // every key of the file's __metadata__
 };
 
 // Reads and validates the file (safetensors layout, chain of dense layers, finite weights,
