@@ -27,11 +27,4 @@ std::string line_chart_figure(const std::string& title, const std::string& x_lab
                               const std::string& y_label, const std::vector<ChartSeries>& series,
                               double y_min, double y_max, FigureFormat format);
 
-inline std::string line_chart_png(const std::string& title, const std::string& x_label,
-                                  const std::string& y_label,
-                                  const std::vector<ChartSeries>& series, double y_min,
-                                  double y_max) {
-  return line_chart_figure(title, x_label, y_label, series, y_min, y_max, FigureFormat::kPng);
-}
-
 }  // namespace savant

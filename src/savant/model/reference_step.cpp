@@ -65,31 +65,4 @@ StepResult reference_step(ReferenceState& s, const ImageSet& images,
   return result;
 }
 
-ReferenceEngine::ReferenceEngine(const Network& net, std::size_t batch, AdamConfig adam)
-    : state_(net, batch, adam), batch_(batch) {
-  if (batch == 0) throw InvalidSetting("batch", "0", "must be at least 1");
-}
-
-std::size_t ReferenceEngine::epoch(const ImageSet& images, std::span<const std::uint32_t> order,
-                                   std::span<const std::uint8_t> labels, const StepFn& after_step) {
-  if (images.pixels_per_image() != state_.net.layout.in(0)) {
-    throw Error(fmt::format("the network takes {} inputs but the images have {} pixels",
-                            state_.net.layout.in(0), images.pixels_per_image()));
-  }
-  const std::size_t steps = (order.size() + batch_ - 1) / batch_;
-  for (std::size_t step = 0; step < steps; ++step) {
-    const auto indices =
-        order.subspan(step * batch_, std::min(batch_, order.size() - step * batch_));
-    bool finite = true;
-    const StepResult result = reference_step(state_, images, indices, labels, finite);
-    if (!std::isfinite(result.loss_sum) || !finite) return step + 1;
-    if (after_step) after_step(step, indices.size(), result);
-  }
-  return 0;
-}
-
-void ReferenceEngine::store(Network& net) const {
-  net.params = state_.net.params;
-}
-
 }  // namespace savant

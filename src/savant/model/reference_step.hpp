@@ -10,7 +10,6 @@
 
 #include "savant/data/image_set.hpp"
 #include "savant/kernels/adam_config.hpp"
-#include "savant/model/engine.hpp"
 #include "savant/model/network.hpp"
 
 namespace savant {
@@ -32,18 +31,5 @@ struct ReferenceState {
 StepResult reference_step(ReferenceState& s, const ImageSet& images,
                           std::span<const std::uint32_t> indices,
                           std::span<const std::uint8_t> labels, bool& finite);
-
-// The reference step as an engine (for tests): the same epochs as the other engines.
-class ReferenceEngine final : public Engine {
- public:
-  ReferenceEngine(const Network& net, std::size_t batch, AdamConfig adam);
-  std::size_t epoch(const ImageSet& images, std::span<const std::uint32_t> order,
-                    std::span<const std::uint8_t> labels, const StepFn& after_step) override;
-  void store(Network& net) const override;
-
- private:
-  ReferenceState state_;
-  std::size_t batch_;
-};
 
 }  // namespace savant
