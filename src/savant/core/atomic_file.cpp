@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <string>
 
 #include <fmt/format.h>
@@ -19,22 +20,57 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
+// Whether `path` exists (its lstat in `st`); throws Error when it exists and is not a regular
+// file.
+bool existing_regular_file(const std::filesystem::path& path, struct stat& st) {
+  if (::lstat(path.c_str(), &st) != 0) return false;
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(
+        fmt::format("'{}' exists and is {}; savant only replaces regular files: choose "
+                    "another output path",
+                    path.string(), file_kind(st.st_mode)));
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string file_kind(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a named pipe";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a regular file";
+}
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::string tmpl = (dir / (path.filename().string() + ".tmp.XXXXXX")).string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) {
-    throw Error(
-        fmt::format("cannot create a file in '{}': {} (check that the directory exists "
-                    "and is writable)",
-                    dir.string(), errno_text()));
+  // Only a regular file is ever replaced: renaming over a link, a device or a pipe would
+  // replace the node itself (as root, `--out /dev/null` would replace /dev/null).
+  struct stat existing {};
+  const bool replacing = existing_regular_file(path, existing);
+  // The temporary's name: "<name>.tmp." and six characters (remove_stale_temporaries).
+  std::string tmp;
+  int fd = -1;
+  std::random_device device;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    tmp = (dir / fmt::format("{}.tmp.{:06x}", path.filename().string(), device() & 0xffffffu))
+              .string();
+    // 0666 and the umask, like any file a program creates; O_EXCL: never an existing one.
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && (errno != EEXIST || attempt == 100)) {
+      throw Error(
+          fmt::format("cannot create a file in '{}': {} (check that the directory exists "
+                      "and is writable)",
+                      dir.string(), errno_text()));
+    }
   }
   auto fail = [&](const char* what) {
     std::string reason = errno_text();
     ::close(fd);
-    ::unlink(tmpl.c_str());
+    ::unlink(tmp.c_str());
     throw Error(fmt::format("cannot write '{}': {} failed: {} (is the disk full?)", path.string(),
                             what, reason));
   };
@@ -49,16 +85,17 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     data += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fchmod(fd, 0644) != 0) fail("chmod");
+  // A file replaced keeps its permissions (a private model stays private).
+  if (replacing && ::fchmod(fd, existing.st_mode & 07777) != 0) fail("chmod");
   if (::fsync(fd) != 0) fail("fsync");
   if (::close(fd) != 0) {
     std::string reason = errno_text();
-    ::unlink(tmpl.c_str());
+    ::unlink(tmp.c_str());
     throw Error(fmt::format("cannot write '{}': close failed: {}", path.string(), reason));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string reason = errno_text();
-    ::unlink(tmpl.c_str());
+    ::unlink(tmp.c_str());
     throw Error(fmt::format("cannot write '{}': {}", path.string(), reason));
   }
   // The rename lives in the directory: without this a power cut (unlike a kill) could still
@@ -85,6 +122,12 @@ void remove_stale_temporaries(const std::filesystem::path& dir,
       }
     }
   }
+}
+
+void check_output_file(const std::filesystem::path& path) {
+  struct stat existing {};
+  existing_regular_file(path, existing);
+  ensure_writable_directory(path.has_parent_path() ? path.parent_path() : ".");
 }
 
 void ensure_writable_directory(const std::filesystem::path& dir) {
