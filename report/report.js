@@ -145,6 +145,10 @@
   };
   for (const node of document.querySelectorAll('[data-fill]')) node.textContent = fills[node.dataset.fill];
   document.title = 'savant report: ' + D.run_dir;
+  // What the run warned about (a model that did not learn, say), above everything else.
+  const warnings = document.getElementById('warnings');
+  for (const text of D.warnings || []) warnings.appendChild(el('li', {}, text));
+  warnings.hidden = !(D.warnings || []).length;
 
   // --- 1. accuracy -------------------------------------------------------------------------
 

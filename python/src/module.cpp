@@ -26,12 +26,14 @@
 #include "arrays.hpp"
 #include "savant/analysis/weight_correlation.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_set.hpp"
 #include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/results_file.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/model/evaluate.hpp"
@@ -352,9 +354,13 @@ Reproduction reproduce(const py::dict& settings, const py::object& callback) {
 void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
   file_call([&] {
     py::gil_scoped_release release;
-    std::filesystem::create_directories(out);
-    write_reproduce_outputs(r.result, out);
-    if (report) write_report(out, out / "report.html");
+    // As the CLI does: the set is written beside `out` and swapped in whole.
+    const std::filesystem::path inputs[] = {r.result.config.data};
+    refuse_output_over_inputs(out, inputs);
+    OutputSet set(out, reproduce_file_names());
+    write_reproduce_outputs(r.result, set.staging());
+    if (report) write_report(set.staging(), set.staging() / "report.html", {}, out);
+    set.commit();
   });
 }
 

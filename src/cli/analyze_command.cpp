@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "savant/core/output_set.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 
 namespace savant::cli {
@@ -34,7 +36,12 @@ Runner add_analyze_command(CLI::App& app) {
     const AnalyzeReport report =
         run_analyze(model, p.has("grid") ? std::optional<int>(p.config.grid) : std::nullopt);
     print_warnings(report.warnings);
-    write_analysis_outputs(model, report, p.out);
+    // Written whole or not at all (core/output_set.hpp), never over the model it reads.
+    const std::filesystem::path inputs[] = {p.model};
+    refuse_output_over_inputs(p.out, inputs);
+    OutputSet set(p.out, analyze_file_names());
+    write_analysis_outputs(model, report, set.staging());
+    set.commit();
     print_report(model, report, p.out);
     return 0;
   };

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_set.hpp"
 #include "savant/report/report.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/plot.hpp"
@@ -21,6 +22,9 @@ int write_sweep_report(const CliParams& options) {
   const std::vector<StoredJob> jobs = db.read_all();
   std::filesystem::path out = options.out;
   if (out.empty()) out = std::filesystem::path(options.db).replace_extension(".html");
+  const std::filesystem::path inputs[] = {options.db};
+  refuse_output_over_inputs(out, inputs);
+  if (!options.png.empty()) refuse_output_over_inputs(options.png, inputs);
   write_file_atomically(out, render_sweep_report(jobs));
   if (!options.png.empty())
     write_file_atomically(options.png, grid_accuracy_png(summarize_jobs(jobs)));
@@ -54,6 +58,12 @@ Runner add_report_command(CLI::App& app) {
                       p.run_dir.string()));
     }
     const std::filesystem::path out = p.has("out") ? p.out : p.run_dir / "report.html";
+    const std::filesystem::path inputs[] = {p.run_dir / "results.json",
+                                            p.run_dir / "original_model.safetensors",
+                                            p.run_dir / "shuffled_model.safetensors"};
+    refuse_output_over_inputs(out, inputs);
+    // No run may swap the directory while its page is drawn from it (core/output_set.hpp).
+    const OutputLock lock(p.run_dir);
     write_report(p.run_dir, out, p.has("data") ? p.config.data : std::filesystem::path());
     std::printf("%s\n", out.string().c_str());
     return 0;

@@ -2,8 +2,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
-#include "savant/core/atomic_file.hpp"
+#include "savant/core/output_set.hpp"
 #include "savant/experiment/outputs.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/report/report.hpp"
 
@@ -63,15 +64,22 @@ Runner add_reproduce_command(CLI::App& app) {
     const std::filesystem::path out = params->has("out") ? params->out : "savant-out";
     validate(config);
     select_engine(params->engine);
-    ensure_writable_directory(out);
+    // The run's files are written beside `out` and swapped in whole when all are there
+    // (core/output_set.hpp): a kill, an error or a full disk leaves the previous run intact.
+    const std::vector<std::string> names = reproduce_file_names();
+    const std::filesystem::path inputs[] = {config.data};
+    refuse_output_over_inputs(out, inputs);
+    OutputSet set(out, names);
     ReproduceResult result;
     {
       ProgressDisplay progress;
       result = run_reproduce(config, progress.callback());
     }
-    write_reproduce_outputs(result, out);
+    print_warnings(result.warnings);
+    write_reproduce_outputs(result, set.staging());
+    write_report(set.staging(), set.staging() / "report.html", {}, out);
+    set.commit();
     print_summary(result, out);
-    write_report(out, out / "report.html");
     std::printf("Report: %s\n", (out / "report.html").string().c_str());
     return 0;
   };

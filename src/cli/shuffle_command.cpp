@@ -2,6 +2,8 @@
 
 #include "cli/commands.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_set.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 
 namespace savant::cli {
@@ -17,7 +19,13 @@ Runner add_shuffle_command(CLI::App& app) {
     // Not marked required in the table: the old name --mode may give it instead.
     if (!params->has("shuffle")) throw UsageError("--shuffle is required");
     const ExperimentConfig& opts = params->config;
-    const ShuffleReport r = run_shuffle(opts, params->out);
+    // A data set is replaced whole or not at all (core/output_set.hpp), never the one it reads.
+    const std::filesystem::path inputs[] = {opts.data};
+    refuse_output_over_inputs(params->out, inputs);
+    OutputSet set(params->out, shuffle_file_names());
+    ShuffleReport r = run_shuffle(opts, set.staging());
+    set.commit();
+    for (auto& f : r.files) f = params->out / f.filename();
     fmt::print(
         "Shuffled {} training and {} test images ({}x{}, grid {}, {}, seed {}) from {}\n"
         "Labels unchanged. Files:\n",

@@ -5,6 +5,7 @@
 #include "cli/progress.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_set.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/model/engine_choice.hpp"
@@ -56,12 +57,16 @@ Runner add_train_command(CLI::App& app) {
                            fmt::format("is a directory; give the model file's name, e.g. {}",
                                        (out / "model.safetensors").string()));
     }
-    ensure_writable_directory(out.has_parent_path() ? out.parent_path() : ".");
+    check_output_file(out);
+    const std::filesystem::path inputs[] = {config.data};
+    refuse_output_over_inputs(out, inputs);
     TrainResult result;
     {
       ProgressDisplay progress;
       result = run_train(config, train_on, progress.callback());
     }
+    print_warnings(training_warnings(result.model.name, result.model.history,
+                                     result.model.network.layout.sizes().back()));
     save_model(out, result.model.network, model_metadata(result.provenance));
     print_summary(result, out);
     return 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -51,6 +52,10 @@ float parse_float(std::string_view field, std::string_view text) {
   if (std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) {
     throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
                          "beyond the range of a float (e.g. 0.001)");
+  }
+  if (value != 0 && static_cast<float>(value) == 0) {
+    throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
+                         "closer to 0 than a float can hold, so it would be 0 (e.g. 0.001)");
   }
   return static_cast<float>(value);
 }
@@ -113,8 +118,13 @@ double learning_rate_json(float learning_rate) {
   return std::stod(fmt::format("{}", learning_rate));
 }
 
+std::filesystem::path absolute_path(const std::filesystem::path& path) {
+  if (path.empty()) return path;
+  return std::filesystem::absolute(path).lexically_normal();
+}
+
 nlohmann::json config_json(const ExperimentConfig& c) {
-  return {{"data", c.data.string()},
+  return {{"data", absolute_path(c.data).string()},
           {"grid", c.grid},
           {"shuffle", to_string(c.shuffle)},
           {"hidden", c.hidden},
@@ -133,19 +143,37 @@ ExperimentConfig config_from_json(const nlohmann::json& j, std::string_view sour
     if (old_key != nullptr && j.is_object() && j.contains(old_key)) return j.at(old_key);
     throw Error(fmt::format("{}: the configuration has no '{}'", source, key));
   };
+  // A whole number of type T, range-checked: nlohmann's get<> would wrap -1 into 2^64 - 1.
+  auto whole = [&]<typename T>(const char* key, T) -> T {
+    const nlohmann::json& v = field(key);
+    bool fits = false;
+    if (v.is_number_unsigned()) {
+      fits = std::in_range<T>(v.get<std::uint64_t>());
+    } else if (v.is_number_integer()) {
+      fits = std::in_range<T>(v.get<std::int64_t>());
+    }
+    if (!fits) {
+      throw Error(fmt::format(
+          "{}: '{}' has the wrong type or range: {}, expected a whole number "
+          "from {} to {}",
+          source, key, v.dump(), std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+    }
+    return v.get<T>();
+  };
   ExperimentConfig c;
   try {
     c.data = field("data").get<std::string>();
-    c.grid = field("grid").get<int>();
+    c.grid = whole("grid", int{});
     c.shuffle = parse_shuffle_mode(field("shuffle").get<std::string>());
-    c.hidden = field("hidden").get<std::size_t>();
-    c.layers = field("layers").get<std::size_t>();
-    c.epochs = field("epochs").get<std::size_t>();
-    c.batch = field("batch").get<std::size_t>();
+    c.hidden = whole("hidden", std::size_t{});
+    c.layers = whole("layers", std::size_t{});
+    c.epochs = whole("epochs", std::size_t{});
+    c.batch = whole("batch", std::size_t{});
     c.learning_rate = static_cast<float>(field("learning_rate", "lr").get<double>());
-    c.seed = field("seed").get<std::uint64_t>();
-    c.threads = field("threads").get<int>();
-    c.train_limit = field("train_limit").get<std::size_t>();
+    c.seed = whole("seed", std::uint64_t{});
+    c.threads = whole("threads", int{});
+    c.train_limit = whole("train_limit", std::size_t{});
+    validate(c);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: a configuration field has the wrong type: {}", source, e.what()));
   } catch (const UsageError& e) {

@@ -41,8 +41,15 @@ void validate(const ExperimentConfig& config);
 
 // {"data", "grid", "shuffle", "hidden", "layers", "epochs", "batch", "learning_rate", "seed",
 //  "threads", "train_limit"}: results.json's "config" and the model files' metadata.
+// `data` is stored as an absolute path, so a results file read from another directory still
+// names the data the run used.
 nlohmann::json config_json(const ExperimentConfig& config);
-// The inverse of config_json; throws Error naming `source` for a missing or mistyped field.
+
+// `path` made absolute against the current directory and normalised; empty stays empty.
+std::filesystem::path absolute_path(const std::filesystem::path& path);
+// The inverse of config_json; throws Error naming `source` for a missing or mistyped field or a
+// value out of the range validate() allows (a file's settings are checked like the command
+// line's: a "seed" of -1 is an error, not 2^64 - 1).
 // Files written before the learning rate was named learning_rate call it "lr".
 ExperimentConfig config_from_json(const nlohmann::json& json, std::string_view source);
 

@@ -211,6 +211,12 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   }
   result.timings.train_original_model = result.original.train_seconds;
   result.timings.train_shuffled_model = result.shuffled.train_seconds;
+  for (const ModelReport* model : {&result.original, &result.shuffled}) {
+    for (std::string& w :
+         training_warnings(model->name, model->history, static_cast<std::size_t>(data.classes))) {
+      result.warnings.push_back(std::move(w));
+    }
+  }
 
   // 4. Cross-evaluate: each model on the original and on the shuffled test images.
   t = Clock::now();
@@ -246,8 +252,8 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 ModelProvenance provenance_of(const ReproduceResult& result, const Regime& train_on) {
   const ModelReport& model =
       model_name(train_on) == result.shuffled.name ? result.shuffled : result.original;
-  return {result.config,         train_on,    result.rows, result.cols, result.train_crc32,
-          std::string(kVersion), model.engine};
+  return {result.config,         train_on,     result.rows,  result.cols, result.train_crc32,
+          std::string(kVersion), model.engine, result.run_id};
 }
 
 }  // namespace savant

@@ -36,6 +36,8 @@ struct ModelProvenance {
   std::string savant_version;
   // The engine that trained it (active_engine_name); empty in files of earlier versions.
   std::string engine = {};
+  // The run that wrote it (run_set.hpp); empty for a model saved alone.
+  std::string run_id = {};
 };
 
 // Everything measured about one trained model.
@@ -68,6 +70,9 @@ struct ReproduceResult {
   std::vector<std::uint8_t> sample_labels;
   std::vector<std::vector<std::uint8_t>> sample_original, sample_shuffled;
   Timings timings;
+  // Training that did not learn (training_warnings), for stderr, results.json and the report.
+  std::vector<std::string> warnings;
+  std::string run_id;  // set when the run's files are written (run_set.hpp)
 };
 
 // The training engine's settings for one model of the configuration.

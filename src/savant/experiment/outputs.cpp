@@ -10,6 +10,7 @@
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/experiment/results_file.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/plot.hpp"
 #include "savant/io/unit_gallery.hpp"
@@ -62,16 +63,9 @@ void write_unit_galleries(const ReproduceResult& result, const std::filesystem::
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir) {
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
-  const std::vector<std::string> names = {"heatmap_original_model.png",
-                                          "heatmap_shuffled_model.png",
-                                          "units_original_model.png",
-                                          "units_shuffled_model.png",
-                                          "original_model.safetensors",
-                                          "shuffled_model.safetensors",
-                                          "samples.png",
-                                          "results.json",
-                                          "report.html"};  // written after these by the CLI
+  const std::vector<std::string> names = reproduce_file_names();
   remove_stale_temporaries(out_dir, names);
+  result.run_id = new_run_id();
 
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
   for (const ModelReport* model : {&result.original, &result.shuffled}) {
@@ -96,8 +90,15 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
       samples_figure(samples, result.rows, result.cols, result.config.grid, FigureFormat::kPng));
   result.timings.write = seconds_since(start);
   result.timings.total += result.timings.write;
-  // results.json last: its presence means the run's other files are complete.
-  write_file_atomically(out_dir / "results.json", results_json(result).dump(2) + "\n");
+  // results.json last: its presence means the run's other files are complete, and its
+  // manifest says which they are.
+  nlohmann::json results = results_json(result);
+  std::vector<std::string> listed;  // all but results.json and report.html (run_set.hpp)
+  for (const std::string& name : names) {
+    if (name != "results.json" && name != "report.html") listed.push_back(name);
+  }
+  results["manifest"] = file_manifest(out_dir, listed);
+  write_file_atomically(out_dir / "results.json", results.dump(2) + "\n");
 }
 
 }  // namespace savant

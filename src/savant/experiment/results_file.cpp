@@ -117,6 +117,7 @@ nlohmann::json matrix_json(std::span<const double> values, std::size_t rows, std
 nlohmann::json results_json(const ReproduceResult& r) {
   nlohmann::json j;
   j["savant_version"] = kVersion;
+  j["run"]["id"] = r.run_id;
   j["config"] = config_json(r.config);
   // The engine that trained both models (they share one layout): not a setting of the run, as
   // the numbers may differ in the last bits from one engine to another.
@@ -151,22 +152,26 @@ nlohmann::json results_json(const ReproduceResult& r) {
                          {"units", r.timings.units},
                          {"write", r.timings.write},
                          {"total", r.timings.total}};
+  j["warnings"] = r.warnings;
   return j;
 }
 
 std::map<std::string, std::string> model_metadata(const ModelProvenance& p) {
   nlohmann::json config = config_json(p.config);
   config["train_on"] = to_string(p.train_on);
-  return {{"format", kModelFormat},
-          {"savant_version", p.savant_version},
-          {"config", config.dump()},
-          {"train_on", to_string(p.train_on)},
-          {"grid", std::to_string(p.config.grid)},
-          {"shuffle", to_string(p.config.shuffle)},
-          {"image_rows", std::to_string(p.rows)},
-          {"image_cols", std::to_string(p.cols)},
-          {"train_crc32", fmt::format("{:08x}", p.train_crc32)},
-          {"engine", p.engine}};
+  std::map<std::string, std::string> metadata = {
+      {"format", kModelFormat},
+      {"savant_version", p.savant_version},
+      {"config", config.dump()},
+      {"train_on", to_string(p.train_on)},
+      {"grid", std::to_string(p.config.grid)},
+      {"shuffle", to_string(p.config.shuffle)},
+      {"image_rows", std::to_string(p.rows)},
+      {"image_cols", std::to_string(p.cols)},
+      {"train_crc32", fmt::format("{:08x}", p.train_crc32)},
+      {"engine", p.engine}};
+  if (!p.run_id.empty()) metadata["run_id"] = p.run_id;
+  return metadata;
 }
 
 std::optional<ModelProvenance> provenance_from_metadata(
@@ -217,6 +222,7 @@ std::optional<ModelProvenance> provenance_from_metadata(
   p.savant_version = get("savant_version");
   // Files of earlier versions do not say which engine trained them.
   if (auto engine = metadata.find("engine"); engine != metadata.end()) p.engine = engine->second;
+  if (auto run = metadata.find("run_id"); run != metadata.end()) p.run_id = run->second;
   return p;
 }
 

@@ -8,6 +8,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/version.hpp"
 #include "savant/experiment/results_file.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/plot.hpp"
 
@@ -66,6 +67,7 @@ void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* sh
 }  // namespace
 
 SavedModel load_saved_model(const std::filesystem::path& path) {
+  check_file_in_run(path);  // a model of a run directory must be that run's (run_set.hpp)
   ModelFile file = load_model(path);
   std::optional<ModelProvenance> provenance =
       provenance_from_metadata(file.metadata, path.string());
@@ -118,6 +120,17 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
   }
   if (options.shuffled_test) {
     warn_if_other_grid(model, test.grid, &test.shuffle, report.warnings);
+    // Under `fixed` the seed picks the one derangement the model learnt: another seed is
+    // another task, not another sample of the same one.
+    if (model.provenance && model.provenance->config.shuffle == ShuffleMode::kFixed &&
+        test.shuffle == ShuffleMode::kFixed && test.seed != model.provenance->config.seed) {
+      report.warnings.push_back(fmt::format(
+          "{} was trained on the single derangement of seed {} (shuffle fixed), but the "
+          "shuffled test uses seed {}: another derangement, so another task; give --seed {} "
+          "to test it on its own",
+          model.path.string(), model.provenance->config.seed, test.seed,
+          model.provenance->config.seed));
+    }
   }
 
   const int classes = static_cast<int>(model.network.layout.sizes().back());
@@ -154,9 +167,10 @@ nlohmann::json eval_json(const SavedModel& model, const EvalReport& report) {
   nlohmann::json j;
   j["model"] = model.path.string();
   j["trained"] = trained_json(model);
-  j["test"] = {{"data", report.test.data.string()},           {"grid", report.test.grid},
-               {"shuffle", to_string(report.test.shuffle)},   {"seed", report.test.seed},
-               {"train_crc32", crc_text(report.train_crc32)}, {"class_names", report.class_names}};
+  j["test"] = {
+      {"data", absolute_path(report.test.data).string()}, {"grid", report.test.grid},
+      {"shuffle", to_string(report.test.shuffle)},        {"seed", report.test.seed},
+      {"train_crc32", crc_text(report.train_crc32)},      {"class_names", report.class_names}};
   j["accuracy"] = nlohmann::json::object();
   for (const auto& [key, evaluation] : {std::pair{"original_test", &report.original_test},
                                         std::pair{"shuffled_test", &report.shuffled_test}}) {
@@ -260,14 +274,18 @@ ShuffleReport run_shuffle(const ExperimentConfig& options, const std::filesystem
   write_split("train", train.images(), data.train.labels);
   write_split("t10k", shuffle_test_images(data.test.images, config), data.test.labels);
 
-  const nlohmann::json manifest = {{"savant_version", kVersion},
-                                   {"source", options.data.string()},
-                                   {"grid", options.grid},
-                                   {"mode", to_string(options.shuffle)},
-                                   {"seed", options.seed},
-                                   {"train_images", report.train_count},
-                                   {"test_images", report.test_count},
-                                   {"train_crc32", crc_text(split_digest(data.train))}};
+  nlohmann::json manifest = {{"savant_version", kVersion},
+                             {"source", absolute_path(options.data).string()},
+                             {"grid", options.grid},
+                             {"mode", to_string(options.shuffle)},
+                             {"seed", options.seed},
+                             {"train_images", report.train_count},
+                             {"test_images", report.test_count},
+                             {"train_crc32", crc_text(split_digest(data.train))}};
+  // Which files are this export's, as a run's results.json says it (run_set.hpp).
+  std::vector<std::string> names;
+  for (const auto& file : report.files) names.push_back(file.filename().string());
+  manifest["manifest"] = file_manifest(out_dir, names);
   report.files.push_back(out_dir / "shuffle.json");
   write_file_atomically(report.files.back(), manifest.dump(2) + "\n");
   return report;

@@ -102,3 +102,39 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
 }
 
 }  // namespace savant
+
+namespace savant {
+
+std::vector<std::string> training_warnings(std::string_view name,
+                                           const std::vector<EpochRecord>& history,
+                                           std::size_t classes) {
+  std::vector<std::string> warnings;
+  if (history.empty() || classes < 2) return warnings;
+  const EpochRecord& last = history.back();
+  const double guessing = std::log(static_cast<double>(classes));
+  const double chance = 1.0 / static_cast<double>(classes);
+  const char* advice = "check the learning rate (--lr; the article's is 0.001) and the data";
+  if (!std::isfinite(last.loss)) {
+    warnings.push_back(
+        fmt::format("{} did not learn: its training loss is not finite after "
+                    "epoch {}; {}",
+                    name, last.epoch, advice));
+    return warnings;
+  }
+  if (last.loss > guessing || (history.size() > 1 && last.loss > history.front().loss)) {
+    warnings.push_back(fmt::format(
+        "{} did not learn: its training loss ended at {:.4g}, above {} ({:.4g}); {}", name,
+        last.loss,
+        last.loss > guessing ? "that of guessing every class alike" : "its first epoch's",
+        last.loss > guessing ? guessing : history.front().loss, advice));
+  }
+  if (last.train_accuracy < 1.5 * chance) {
+    warnings.push_back(
+        fmt::format("{} did not learn: its training accuracy is {:.1f}% after {} "
+                    "epoch(s), near chance ({:.1f}%); {}",
+                    name, 100.0 * last.train_accuracy, last.epoch, 100.0 * chance, advice));
+  }
+  return warnings;
+}
+
+}  // namespace savant

@@ -60,4 +60,11 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        const TrainConfig& config, const ProgressFn& progress = {},
                                        const EpochImagesFn& images_for_epoch = {});
 
+// What says that a model named `name` did not learn, from its history over `classes` classes:
+// a last epoch's loss that is not finite, above that of guessing every class alike (ln classes)
+// or above the first epoch's, or a training accuracy under 1.5 times chance. Empty when none.
+std::vector<std::string> training_warnings(std::string_view name,
+                                           const std::vector<EpochRecord>& history,
+                                           std::size_t classes);
+
 }  // namespace savant

@@ -212,9 +212,11 @@ std::string render_report(const json& data) {
   return page;
 }
 
-void write_report(const fs::path& run_dir, const fs::path& out, const fs::path& data_dir) {
-  const std::string page = render_report(report_data(run_dir, data_dir));
-  write_file_atomically(out, page);
+void write_report(const fs::path& run_dir, const fs::path& out, const fs::path& data_dir,
+                  const fs::path& shown_dir) {
+  json data = report_data(run_dir, data_dir);
+  if (!shown_dir.empty()) data["run_dir"] = fs::absolute(shown_dir).lexically_normal().string();
+  write_file_atomically(out, render_report(data));
 }
 
 }  // namespace savant

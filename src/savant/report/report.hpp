@@ -26,7 +26,10 @@ nlohmann::json report_data(const std::filesystem::path& run_dir,
 std::string render_report(const nlohmann::json& data);
 
 // report_data + render_report, written atomically to `out` (nothing is written on an error).
+// `shown_dir`: the directory the page names as the run's, when the files are read from another
+// (a run's staging directory, core/output_set.hpp); empty: `run_dir`.
 void write_report(const std::filesystem::path& run_dir, const std::filesystem::path& out,
-                  const std::filesystem::path& data_dir = {});
+                  const std::filesystem::path& data_dir = {},
+                  const std::filesystem::path& shown_dir = {});
 
 }  // namespace savant

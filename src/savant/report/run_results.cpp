@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/experiment/run_set.hpp"
 
 namespace savant {
 namespace {
@@ -272,6 +273,14 @@ RunResults parse_results_json(std::string_view text, const fs::path& path) {
   const json::json_pointer machine("/machine");
   const json& root = f.require("", Kind::kObject);
   if (root.contains(machine) && root.at(machine).is_object()) r.machine = root.at(machine);
+  // Files of savant 0.8 and earlier have no warnings.
+  if (root.contains("warnings")) {
+    const json& warnings = f.require("/warnings", Kind::kArray);
+    for (std::size_t w = 0; w < warnings.size(); ++w) {
+      f.require(fmt::format("/warnings/{}", w), Kind::kString);
+    }
+    r.page["warnings"] = warnings;
+  }
   return r;
 }
 
@@ -291,7 +300,10 @@ RunResults read_run_results(const fs::path& run_dir) {
   std::stringstream text;
   text << in.rdbuf();
   if (!in && !in.eof()) throw Error(fmt::format("{}: cannot be read", results_path.string()));
-  return parse_results_json(text.str(), results_path);
+  RunResults run = parse_results_json(text.str(), results_path);
+  // The files the page reads must be the run's own (run_set.hpp), not another run's.
+  check_manifest(run_dir, nlohmann::json::parse(text.str(), nullptr, false));
+  return run;
 }
 
 }  // namespace savant

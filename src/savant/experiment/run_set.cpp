@@ -1,0 +1,136 @@
+#include "savant/experiment/run_set.hpp"
+
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "savant/core/checksum.hpp"
+#include "savant/core/error.hpp"
+
+namespace savant {
+namespace fs = std::filesystem;
+namespace {
+
+// Each figure may be written as PNG, SVG or PDF.
+void add_figure(std::vector<std::string>& names, const std::string& stem) {
+  for (const char* extension : {".png", ".svg", ".pdf"}) names.push_back(stem + extension);
+}
+
+std::string run_id_of(const nlohmann::json& results) {
+  const nlohmann::json* run = results.contains("run") ? &results.at("run") : nullptr;
+  if (run != nullptr && run->is_object() && run->contains("id") && run->at("id").is_string()) {
+    return run->at("id").get<std::string>();
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::vector<std::string> reproduce_file_names() {
+  std::vector<std::string> names;
+  for (const char* model : {"original_model", "shuffled_model"}) {
+    add_figure(names, fmt::format("heatmap_{}", model));
+    add_figure(names, fmt::format("units_{}", model));
+    names.push_back(fmt::format("{}.safetensors", model));
+  }
+  add_figure(names, "samples");
+  names.push_back("predictions.csv");
+  names.push_back("results.json");
+  names.push_back("report.html");
+  return names;
+}
+
+std::vector<std::string> analyze_file_names() {
+  std::vector<std::string> names;
+  add_figure(names, "heatmap");
+  names.push_back("correlation.safetensors");
+  names.push_back("analysis.json");
+  return names;
+}
+
+std::vector<std::string> shuffle_file_names() {
+  std::vector<std::string> names;
+  for (const char* split : {"train", "t10k"}) {
+    names.push_back(fmt::format("{}-images-idx3-ubyte.gz", split));
+    names.push_back(fmt::format("{}-labels-idx1-ubyte.gz", split));
+  }
+  names.push_back("shuffle.json");
+  return names;
+}
+
+std::string new_run_id() {
+  std::random_device device;
+  std::string id;
+  for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", device());
+  return id;
+}
+
+nlohmann::json file_manifest(const fs::path& dir, std::span<const std::string> names) {
+  nlohmann::json manifest = nlohmann::json::array();
+  for (const std::string& name : names) {
+    std::error_code ec;
+    const auto bytes = fs::file_size(dir / name, ec);
+    if (ec) continue;
+    manifest.push_back({{"file", name}, {"bytes", bytes}, {"sha256", file_sha256(dir / name)}});
+  }
+  return manifest;
+}
+
+void check_manifest(const fs::path& dir, const nlohmann::json& results) {
+  if (!results.is_object() || !results.contains("manifest")) return;
+  const nlohmann::json& manifest = results.at("manifest");
+  const std::string how_to_fix =
+      "the directory mixes files of different runs or was changed by hand: rerun the command "
+      "that wrote it (e.g. savant reproduce --out DIR)";
+  if (!manifest.is_array()) {
+    throw Error(fmt::format("{}: 'manifest' is not a list; {}", (dir / "results.json").string(),
+                            how_to_fix));
+  }
+  for (const nlohmann::json& entry : manifest) {
+    if (!entry.is_object() || !entry.contains("file") || !entry["file"].is_string() ||
+        !entry.contains("bytes") || !entry["bytes"].is_number_unsigned() ||
+        !entry.contains("sha256") || !entry["sha256"].is_string()) {
+      throw Error(fmt::format("{}: a manifest entry is not {{file, bytes, sha256}}; {}",
+                              (dir / "results.json").string(), how_to_fix));
+    }
+    const fs::path file = dir / entry["file"].get<std::string>();
+    std::error_code ec;
+    const auto bytes = fs::file_size(file, ec);
+    if (ec) {
+      throw Error(fmt::format("'{}' is missing: results.json (run {}) lists it; {}", file.string(),
+                              run_id_of(results), how_to_fix));
+    }
+    if (bytes != entry["bytes"].get<std::uintmax_t>() ||
+        file_sha256(file) != entry["sha256"].get<std::string>()) {
+      throw Error(fmt::format(
+          "'{}' does not belong to run {} of results.json: its {} differs from the manifest's; "
+          "{}",
+          file.string(), run_id_of(results),
+          bytes != entry["bytes"].get<std::uintmax_t>() ? "size" : "SHA-256", how_to_fix));
+    }
+  }
+}
+
+void check_file_in_run(const fs::path& file) {
+  const fs::path results_path =
+      (file.has_parent_path() ? file.parent_path() : fs::path(".")) / "results.json";
+  std::ifstream in(results_path);
+  if (!in) return;
+  const nlohmann::json results = nlohmann::json::parse(in, nullptr, false);
+  if (results.is_discarded() || !results.is_object() || !results.contains("manifest") ||
+      !results["manifest"].is_array()) {
+    return;
+  }
+  const std::string name = file.filename().string();
+  for (const nlohmann::json& entry : results["manifest"]) {
+    if (entry.is_object() && entry.value("file", "") == name) {
+      check_manifest(file.parent_path().empty() ? fs::path(".") : file.parent_path(),
+                     {{"run", results.value("run", nlohmann::json::object())},
+                      {"manifest", nlohmann::json::array({entry})}});
+      return;
+    }
+  }
+}
+
+}  // namespace savant

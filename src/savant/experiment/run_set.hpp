@@ -1,0 +1,42 @@
+#pragma once
+// A run directory is a set of files that belong together (docs/RELIABILITY.md): results.json
+// names the run (a random id) and lists every other file of the set with its size and SHA-256,
+// so a reader can tell a complete set from one mixed by hand or by an older savant.
+//
+//   "run": {"id": "3f9c0e...", ...},
+//   "manifest": [{"file": "original_model.safetensors", "bytes": 407848, "sha256": "ab12..."}, ...]
+//
+// report.html is not listed: `savant report` rewrites it from the others.
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace savant {
+
+// Every name a `reproduce` run may write into its directory, whatever its options: what may be
+// replaced when a run is written over an earlier one (OutputSet).
+std::vector<std::string> reproduce_file_names();
+// The same for `analyze` and for `shuffle`.
+std::vector<std::string> analyze_file_names();
+std::vector<std::string> shuffle_file_names();
+
+// 32 hex digits from the system's random source.
+std::string new_run_id();
+
+// The manifest of the files of `dir` among `names` that exist, in the order of `names`.
+nlohmann::json file_manifest(const std::filesystem::path& dir, std::span<const std::string> names);
+
+// Throws Error naming the first file of `results`' manifest that is missing from `dir` or
+// differs from what the manifest records. A results.json without a manifest (written before
+// savant 0.9) passes: it has nothing to check against.
+void check_manifest(const std::filesystem::path& dir, const nlohmann::json& results);
+
+// When `file` lies in a run directory whose results.json lists it, checks it against the
+// manifest (throws Error as above); otherwise does nothing.
+void check_file_in_run(const std::filesystem::path& file);
+
+}  // namespace savant
