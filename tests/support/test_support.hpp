@@ -46,6 +46,11 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
+// Starts savant with `args`, its output silenced, without waiting; returns its process id.
+int spawn_savant(const std::vector<std::string>& args);
+// Waits for a process; returns its exit status, or 128 + the signal that ended it.
+int wait_for(int pid);
+
 // The savant executable built with the tests.
 inline std::string savant_binary() {
   return SAVANT_BINARY;
