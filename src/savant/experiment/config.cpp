@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/typed_number.hpp"
 
 namespace savant {
 namespace {
@@ -109,10 +110,6 @@ void validate(const ExperimentConfig& config) {
   }
 }
 
-double learning_rate_json(float learning_rate) {
-  return std::stod(fmt::format("{}", learning_rate));
-}
-
 nlohmann::json config_json(const ExperimentConfig& c) {
   return {{"data", c.data.string()},
           {"grid", c.grid},
@@ -121,7 +118,7 @@ nlohmann::json config_json(const ExperimentConfig& c) {
           {"layers", c.layers},
           {"epochs", c.epochs},
           {"batch", c.batch},
-          {"learning_rate", learning_rate_json(c.learning_rate)},
+          {"learning_rate", as_typed(c.learning_rate)},
           {"seed", c.seed},
           {"threads", c.threads},
           {"train_limit", c.train_limit}};
