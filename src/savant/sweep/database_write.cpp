@@ -142,7 +142,8 @@ bool SweepDb::claim(const std::string& key) {
     Statement held(db_, "SELECT pid, host FROM claims WHERE job_key = ?1", path_);
     if (held.bind(1, key).step()) {
       const std::int64_t pid = held.integer(0);
-      const bool stale = held.text(1) == host && (pid == me || !process_runs(pid));
+      // Our own pid counts as running: two runners of one process may share a database.
+      const bool stale = held.text(1) == host && !process_runs(pid);
       if (!stale) {
         rollback();
         return false;
