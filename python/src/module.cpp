@@ -444,6 +444,7 @@ py::list read_sweep(const std::filesystem::path& db) {
     row["within"] = r.signature.within;
     row["across"] = r.signature.across;
     row["contrast"] = r.signature.contrast;
+    for (const UnitColumn& u : kUnitColumns) row[u.name] = r.units.*u.field;
     row["train_seconds"] = r.train_seconds;
     row["history"] = history_list(r.history);
     row["started_at"] = r.started_at;

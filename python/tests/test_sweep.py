@@ -37,3 +37,20 @@ def test_sweep_errors(tmp_path):
     (tmp_path / "other.sqlite").write_bytes(b"not a database at all" * 100)
     with pytest.raises(OSError, match="other.sqlite"):
         savant.read_sweep(tmp_path / "other.sqlite")
+
+
+def test_results_view_reads_into_pandas_with_one_row_per_job(fashion, tmp_path):
+    import sqlite3
+    import pandas
+    db = tmp_path / "view.sqlite"
+    savant.sweep(db, data=DATA, **SETTINGS)
+    frame = pandas.read_sql("SELECT * FROM results", sqlite3.connect(db))
+    assert len(frame) == 8 and frame["job_key"].is_unique
+    for column in ("original_test", "shuffled_test", "specialisation", "border_discontinuity",
+                   "lesion_spread", "invariance", "invariance_accuracy", "cka_original"):
+        assert frame[column].notna().all(), column
+    assert (frame["learning_rate"] == 0.001).all()
+    assert list(tmp_path.iterdir()) == [db]  # the connection closed; no -wal or -shm left
+    mine = savant.read_sweep(db).set_index("job_key").sort_index()
+    view = frame.set_index("job_key").sort_index()
+    assert np.allclose(mine["cka_original"], view["cka_original"], rtol=0, atol=1e-15)

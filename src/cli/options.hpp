@@ -42,7 +42,7 @@ struct CliParams {
   std::filesystem::path model, out, db, sweep_file, png, run_dir;
   std::vector<std::filesystem::path> inputs;
   std::string shard = "1/1";
-  bool json = false, dry_run = false;
+  bool json = false, csv = false, dry_run = false;
   // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
   // file's values.
   std::map<std::string, std::vector<std::string>> lists;

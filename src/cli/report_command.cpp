@@ -25,9 +25,11 @@ int write_sweep_report(const CliParams& options) {
   const std::filesystem::path inputs[] = {options.db};
   refuse_output_over_inputs(out, inputs);
   if (!options.png.empty()) refuse_output_over_inputs(options.png, inputs);
-  write_file_atomically(out, render_sweep_report(jobs));
-  if (!options.png.empty())
-    write_file_atomically(options.png, grid_accuracy_png(summarize_jobs(jobs)));
+  // Both are drawn before either is written: a chart that cannot be drawn leaves no page.
+  const std::string page = render_sweep_report(jobs);
+  const std::string png = options.png.empty() ? "" : grid_accuracy_png(summarize_jobs(jobs));
+  write_file_atomically(out, page);
+  if (!options.png.empty()) write_file_atomically(options.png, png);
   std::printf("%s\n", out.string().c_str());
   return 0;
 }

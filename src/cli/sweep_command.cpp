@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -91,10 +92,15 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   }
 
   const std::string host = host_name();
-  std::size_t finished = 0, failed = 0;
+  std::size_t finished = 0, failed = 0, elsewhere = 0;
+  // The database is shared by the writer (commit) and the workers' claims.
+  std::mutex db_mutex;
   auto commit = [&](JobOutcome&& outcome) {
     const StoredJob stored = stored_job(std::move(outcome), host);
-    db->record(stored);
+    {
+      std::lock_guard lock(db_mutex);
+      db->record(stored);
+    }
     ++finished;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (stored.status == "done") {
@@ -118,13 +124,21 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   if (mpi.active()) {
     dispatch_jobs_mpi(mine, todo_indices, commit);
   } else {
-    run_jobs(todo, data, options.threads, commit);
+    // Another `savant sweep` on the same database may be running: each job is claimed in the
+    // database just before it runs, and one claimed by a running process is left to it.
+    elsewhere = run_jobs(todo, data, options.threads, commit, [&](const JobConfig& job) {
+      std::lock_guard lock(db_mutex);
+      return db->claim(job_key(job));
+    });
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(stderr, "%s",
-               fmt::format("sweep: {} job(s) run in {:.1f} s, {} failed; results in {}\n", finished,
-                           elapsed, failed, options.db.string())
-                   .c_str());
+  std::fprintf(
+      stderr, "%s",
+      fmt::format("sweep: {} job(s) run in {:.1f} s, {} failed{}; results in {}\n", finished,
+                  elapsed, failed,
+                  elsewhere > 0 ? fmt::format(", {} run by another process", elsewhere) : "",
+                  options.db.string())
+          .c_str());
   if (failed > 0) {
     throw Error(fmt::format("{} job(s) failed (status 'failed' in {}); see the messages above",
                             failed, options.db.string()));
@@ -145,11 +159,46 @@ int run_sweep(const CliParams& params) {
   }
 }
 
-std::string interval(const Summary& s, int digits) {
+// mean ± std [95% CI], in percent (`percent`) or as it is; "-" when no job has the number.
+std::string interval(const Summary& s, bool percent, int digits) {
+  const double scale = percent ? 100 : 1;
+  const char* unit = percent ? "%" : "";
   if (s.n == 0) return "-";
-  if (s.n < 2) return fmt::format("{:.{}f}", s.mean, digits);
-  return fmt::format("{:.{}f} ± {:.{}f} [{:.{}f}, {:.{}f}]", s.mean, digits, s.std, digits,
-                     s.ci95_low, digits, s.ci95_high, digits);
+  if (s.n < 2) return fmt::format("{:.{}f}{}", scale * s.mean, digits, unit);
+  return fmt::format("{:.{}f}{} ± {:.{}f} [{:.{}f}, {:.{}f}]", scale * s.mean, digits, unit,
+                     scale * s.std, digits, scale * s.ci95_low, digits, scale * s.ci95_high,
+                     digits);
+}
+
+std::string config_label(const JobConfig& c) {
+  return fmt::format("g={} {} {} h={} l={} e={}{}", c.grid, to_string(c.shuffle),
+                     to_string(c.train_on), c.hidden, c.layers, c.epochs,
+                     c.train_limit ? fmt::format(" train_limit={}", c.train_limit) : "");
+}
+
+// Two tables: accuracy and contrast per configuration and test set, then the hidden units'
+// measures per configuration (the same for both test sets). `seeds`: how many seeds are done.
+void print_summary(const std::vector<StatsEntry>& entries) {
+  std::printf("%s\n",
+              fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}", "configuration", "test", "seeds",
+                          "accuracy: mean ± std [95% CI]", "contrast: mean ± std [95% CI]")
+                  .c_str());
+  for (const StatsEntry& e : entries) {
+    std::printf("%s\n", fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}", config_label(e.config),
+                                    e.test, e.accuracy.n, interval(e.accuracy, true, 2),
+                                    interval(e.contrast, false, 4))
+                            .c_str());
+  }
+  std::printf("\nhidden units (docs/SWEEP_SCHEMA.md, table units): mean ± std [95%% CI]\n");
+  for (std::size_t i = 0; i < entries.size(); i += 2) {
+    std::printf("%s\n", config_label(entries[i].config).c_str());
+    for (std::size_t k = 0; k < kUnitColumns.size(); ++k) {
+      const UnitColumn& u = kUnitColumns[k];
+      std::printf("%s\n", fmt::format("  {:<22} {:>5}  {}", u.name, entries[i].units[k].n,
+                                      interval(entries[i].units[k], u.percent, u.percent ? 2 : 4))
+                              .c_str());
+    }
+  }
 }
 
 }  // namespace
@@ -168,29 +217,20 @@ Runner add_summarize_command(CLI::App& app) {
   auto options = std::make_shared<CliParams>();
   CLI::App* cmd = app.add_subcommand(
       "summarize",
-      "per configuration and test set: n, mean, standard deviation and 95% confidence "
-      "interval (Student t) of the accuracy and of the grid signature");
+      "per configuration and test set: the number of seeds, mean, standard deviation and 95% "
+      "confidence interval (Student t) of the accuracy (in percent), of the grid signature "
+      "and of the hidden units' measures; or all of them as --json or --csv");
   add_options(*cmd, kSummarize, *options);
   return [options]() {
+    if (options->json && options->csv) throw UsageError("give --json or --csv, not both");
     SweepDb db(options->db, SweepDb::Mode::kReadOnly);
     const std::vector<StatsEntry> entries = summarize_jobs(db.read_all());
     if (options->json) {
       std::printf("%s\n", summary_json(entries).dump(2).c_str());
-      return 0;
-    }
-    std::printf("%s\n",
-                fmt::format("{:<52} {:<13} {:>3}  {:<32}  {}", "configuration", "test", "n",
-                            "accuracy: mean ± std [95% CI]", "contrast: mean ± std [95% CI]")
-                    .c_str());
-    for (const StatsEntry& e : entries) {
-      const JobConfig& c = e.config;
-      const std::string label = fmt::format(
-          "g={} {} {} h={} l={} e={}{}", c.grid, to_string(c.shuffle), to_string(c.train_on),
-          c.hidden, c.layers, c.epochs, c.train_limit ? fmt::format(" n={}", c.train_limit) : "");
-      std::printf("%s\n",
-                  fmt::format("{:<52} {:<13} {:>3}  {:<32}  {}", label, e.test, e.accuracy.n,
-                              interval(e.accuracy, 4), interval(e.contrast, 4))
-                      .c_str());
+    } else if (options->csv) {
+      std::fputs(summary_csv(entries).c_str(), stdout);
+    } else {
+      print_summary(entries);
     }
     return 0;
   };

@@ -240,7 +240,7 @@ const CliCase kCases[] = {
   {"report_db_out_not_writable", "report --db {db} --out {readonly}/sweep.html", 1, "readonly", Run::kWithoutOverride},
   {"report_db_tiny", "report --db {db} --out {out}.html --png {out}.png", 0, ".html"},
   {"summarize_missing_db", "summarize", 2, "--db is required"},
-  {"summarize_unknown_option", "summarize --db {db} --csv", 2, "--csv"},
+  {"summarize_unknown_option", "summarize --db {db} --xml", 2, "--xml"},
   {"summarize_db_missing", "summarize --db {missing}", 1, "no such database"},
   {"summarize_db_not_sqlite", "summarize --db {file}", 1, "is not a savant sweep database"},
   {"summarize_db_foreign_sqlite", "summarize --db {sqlite}", 1, "is not a savant sweep database"},
@@ -255,7 +255,7 @@ const CliCase kCases[] = {
   {"merge_input_is_output", "merge {db} {db}", 2, "is both an input and the output"},
   {"merge_out_under_a_file", "merge {file}/merged.sqlite {db}", 1, "a-file' is not a directory"},
   {"merge_out_not_writable", "merge {readonly}/merged.sqlite {db}", 1, "readonly' is not writable", Run::kWithoutOverride},
-  {"merge_disk_full", "merge {out}.sqlite {db}", 1, "sweep.sqlite: cannot read the database: disk I/O error", Run::kFileSizeLimit},
+  {"merge_disk_full", "merge {out}.sqlite {db}", 1, "merge_disk_full.sqlite: disk I/O error", Run::kFileSizeLimit},
   {"merge_tiny", "merge {out}.sqlite {db}", 0, "1 job(s) added"},
   // sweep.
   {"sweep_config_malformed", "sweep --data {data} --db {out}.sqlite --config {toml:malformed}", 2, "not a valid TOML file"},

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/typed_number.hpp"
 
 namespace savant {
 namespace {
@@ -114,10 +115,6 @@ void validate(const ExperimentConfig& config) {
   }
 }
 
-double learning_rate_json(float learning_rate) {
-  return std::stod(fmt::format("{}", learning_rate));
-}
-
 std::filesystem::path absolute_path(const std::filesystem::path& path) {
   if (path.empty()) return path;
   return std::filesystem::absolute(path).lexically_normal();
@@ -131,7 +128,7 @@ nlohmann::json config_json(const ExperimentConfig& c) {
           {"layers", c.layers},
           {"epochs", c.epochs},
           {"batch", c.batch},
-          {"learning_rate", learning_rate_json(c.learning_rate)},
+          {"learning_rate", as_typed(c.learning_rate)},
           {"seed", c.seed},
           {"threads", c.threads},
           {"train_limit", c.train_limit}};

@@ -53,8 +53,4 @@ std::filesystem::path absolute_path(const std::filesystem::path& path);
 // Files written before the learning rate was named learning_rate call it "lr".
 ExperimentConfig config_from_json(const nlohmann::json& json, std::string_view source);
 
-// The learning rate as JSON: the float's shortest decimal form (0.001), not its binary
-// expansion as a double; it reads back as the same float.
-double learning_rate_json(float learning_rate);
-
 }  // namespace savant

@@ -21,6 +21,7 @@ namespace {
 using sqlite::Statement;
 
 // Tables are created in one transaction; IF NOT EXISTS makes a second writer's attempt harmless.
+// Version 1's tables; kSchemaVersion2 adds to them (a version 1 file is migrated by running it).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs (
   job_key        TEXT PRIMARY KEY,
@@ -72,6 +73,45 @@ CREATE TABLE IF NOT EXISTS history (
 );
 )sql";
 
+// Version 2: the hidden units' measures, the claims of running jobs, and the `results` view
+// (one row per job, no join needed). Jobs recorded by version 1 have no units row: the view
+// shows NULL for them.
+constexpr const char* kSchemaVersion2 = R"sql(
+CREATE TABLE IF NOT EXISTS units (
+  job_key               TEXT PRIMARY KEY REFERENCES runs(job_key) ON DELETE CASCADE,
+  specialisation        REAL,
+  specialisation_change REAL,
+  border_discontinuity  REAL,
+  lesion_spread         REAL,
+  invariance            REAL,
+  invariance_accuracy   REAL,
+  cka_original          REAL
+);
+CREATE TABLE IF NOT EXISTS claims (
+  job_key    TEXT PRIMARY KEY,
+  pid        INTEGER NOT NULL,
+  host       TEXT NOT NULL,
+  claimed_at TEXT NOT NULL
+);
+CREATE VIEW IF NOT EXISTS results AS
+SELECT r.job_key, r.grid, r.shuffle, r.train_on, r.regime, r.mix, r.hidden, r.layers, r.epochs,
+       r.batch, r.learning_rate, r.train_limit, r.data_digest, r.seed, r.status, r.error,
+       o.accuracy AS original_test, s.accuracy AS shuffled_test, o.total AS test_images,
+       g.within, g.across, g.contrast,
+       u.specialisation, u.specialisation_change, u.border_discontinuity, u.lesion_spread,
+       u.invariance, u.invariance_accuracy, u.cka_original,
+       (SELECT loss FROM history h WHERE h.job_key = r.job_key ORDER BY epoch DESC LIMIT 1)
+         AS final_loss,
+       (SELECT train_accuracy FROM history h WHERE h.job_key = r.job_key ORDER BY epoch DESC
+        LIMIT 1) AS final_train_accuracy,
+       r.train_seconds, r.started_at, r.finished_at, r.savant_version, r.host
+FROM runs r
+LEFT JOIN accuracies o ON o.job_key = r.job_key AND o.test = 'original_test'
+LEFT JOIN accuracies s ON s.job_key = r.job_key AND s.test = 'shuffled_test'
+LEFT JOIN signatures g ON g.job_key = r.job_key
+LEFT JOIN units u ON u.job_key = r.job_key;
+)sql";
+
 }  // namespace
 
 std::string host_name() {
@@ -80,7 +120,7 @@ std::string host_name() {
   return name.data();
 }
 
-SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
+SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mode_(mode) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (mode == Mode::kReadOnly && !exists) {
@@ -150,15 +190,22 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
       // log that SQLite rolls back or replays on the next open. FULL syncs every commit.
       exec("PRAGMA journal_mode = WAL");
       exec("PRAGMA synchronous = FULL");
-      if (empty) {
+      if (empty || user_version < kSweepSchemaVersion) {
+        // A new file gets every version's tables; an older one gains those of later versions
+        // (its rows stay; the new tables hold nothing for them), in one transaction.
         begin();
-        exec(kSchema);
-        exec(fmt::format("PRAGMA application_id = {}", kSweepApplicationId).c_str());
+        if (empty) {
+          exec(kSchema);
+          exec(fmt::format("PRAGMA application_id = {}", kSweepApplicationId).c_str());
+        }
+        exec(kSchemaVersion2);
         exec(fmt::format("PRAGMA user_version = {}", kSweepSchemaVersion).c_str());
         commit();
+        user_version = kSweepSchemaVersion;
       }
     }
     exec("PRAGMA foreign_keys = ON");
+    schema_version_ = static_cast<int>(user_version);
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -173,6 +220,15 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path) {
 }
 
 SweepDb::~SweepDb() {
+  if (db_ != nullptr && mode_ == Mode::kWrite) {
+    // Leave the file in rollback-journal mode: a read-only connection to a WAL database needs
+    // a -shm file (and leaves it and the -wal file behind, as it may not delete them), so
+    // summarize, report and merge's inputs would litter the directory. The switch needs the
+    // only connection; while another writer has the file open it fails at once (no busy
+    // wait) and the last writer to close makes it.
+    sqlite3_busy_timeout(db_, 0);
+    sqlite3_exec(db_, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
+  }
   sqlite3_close(db_);
 }
 

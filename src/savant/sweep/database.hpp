@@ -1,5 +1,7 @@
 #pragma once
-// The sweep database (SQLite, WAL mode; schema in docs/SWEEP_SCHEMA.md). One row in `runs` per
+// The sweep database (SQLite; WAL mode while a writer has it open, rollback-journal mode when
+// none has, so that readers open it read-only and leave no file beside it; schema in
+// docs/SWEEP_SCHEMA.md). One row in `runs` per
 // job, keyed by job_key(); accuracies, grid signature and per-epoch history in their own tables.
 // Each finished job is written in one transaction, so a killed process loses only the jobs it
 // was still running, and a rerun skips every job already done.
@@ -18,7 +20,9 @@ namespace savant {
 
 // PRAGMA application_id of savant's databases: "SVNT". A file with another id is refused.
 inline constexpr std::int32_t kSweepApplicationId = 0x53564E54;
-inline constexpr int kSweepSchemaVersion = 1;  // PRAGMA user_version
+// PRAGMA user_version. 2 added the units and claims tables and the results view; a writer
+// migrates a version 1 file, readers read it as it is (no units).
+inline constexpr int kSweepSchemaVersion = 2;
 
 class SweepDb {
  public:
@@ -37,8 +41,14 @@ class SweepDb {
 
   // Keys of the jobs whose status is "done" (failed jobs are run again).
   std::set<std::string> done_keys();
-  // Inserts or replaces the job, its accuracies, signature and history: one transaction.
+  // Inserts or replaces the job, its accuracies, signature, units and history, and removes its
+  // claim: one transaction.
   void record(const StoredJob& job);
+  // Claims the job for this process before it runs, so that two processes on one database
+  // share the work (table `claims`): false when the job is done, or claimed by a process that
+  // still runs (one on another host always counts as running). A claim of a process of this
+  // host that no longer runs is taken over. One transaction.
+  bool claim(const std::string& key);
   // Every job, in the order they were first recorded.
   std::vector<StoredJob> read_all();
 
@@ -49,7 +59,9 @@ class SweepDb {
  private:
   void exec(const char* sql);
   std::filesystem::path path_;
+  Mode mode_;
   sqlite3* db_ = nullptr;
+  int schema_version_ = 0;
 };
 
 // Whether two stored jobs hold the same numbers: accuracies, signature and per-epoch loss and

@@ -83,6 +83,19 @@ std::vector<StoredJob> SweepDb::read_all() {
                                          static_cast<std::size_t>(sig.integer(4)),
                                          static_cast<std::size_t>(sig.integer(5))};
   }
+  if (schema_version_ >= 2) {
+    Statement units(db_,
+                    "SELECT job_key, specialisation, specialisation_change, border_discontinuity, "
+                    "lesion_spread, invariance, invariance_accuracy, cka_original FROM units",
+                    path_);
+    while (units.step()) {
+      auto it = index.find(units.text(0));
+      if (it == index.end()) continue;
+      int column = 1;
+      for (const UnitColumn& u : kUnitColumns)
+        jobs[it->second].result.units.*u.field = units.real(column++);
+    }
+  }
   Statement hist(db_,
                  "SELECT job_key, epoch, loss, train_accuracy, seconds FROM history ORDER BY "
                  "job_key, epoch",
@@ -113,6 +126,12 @@ bool same_results(const StoredJob& a, const StoredJob& b) {
       x.signature.within_pairs != y.signature.within_pairs ||
       x.signature.across_pairs != y.signature.across_pairs) {
     return false;
+  }
+  // A job recorded before schema version 2 has no unit measures: they are compared where both
+  // jobs have them.
+  for (const UnitColumn& u : kUnitColumns) {
+    const double p = x.units.*u.field, q = y.units.*u.field;
+    if (!std::isnan(p) && !std::isnan(q) && p != q) return false;
   }
   if (x.history.size() != y.history.size()) return false;
   for (std::size_t i = 0; i < x.history.size(); ++i) {

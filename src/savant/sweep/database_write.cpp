@@ -1,7 +1,12 @@
+#include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <fmt/format.h>
 
+#include "savant/core/typed_number.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/sqlite_statement.hpp"
 
@@ -18,6 +23,7 @@ void SweepDb::record(const StoredJob& job) {
   if (!nested) begin();
   try {
     Statement(db_, "DELETE FROM runs WHERE job_key = ?1", path_).bind(1, key).run();
+    Statement(db_, "DELETE FROM claims WHERE job_key = ?1", path_).bind(1, key).run();
     Statement run(db_,
                   "INSERT INTO runs (job_key, grid, shuffle, train_on, regime, mix, hidden, "
                   "layers, epochs, batch, learning_rate, train_limit, data_digest, seed, status, "
@@ -39,7 +45,7 @@ void SweepDb::record(const StoredJob& job) {
         .bind(8, as_int(c.layers))
         .bind(9, as_int(c.epochs))
         .bind(10, as_int(c.batch))
-        .bind(11, static_cast<double>(c.learning_rate))
+        .bind(11, as_typed(c.learning_rate))
         .bind(12, as_int(c.train_limit))
         .bind(13, fmt::format("{:08x}", c.data_digest))
         .bind(14, static_cast<std::int64_t>(c.seed))
@@ -81,6 +87,15 @@ void SweepDb::record(const StoredJob& job) {
           .bind(6, as_int(r.signature.within_pairs))
           .bind(7, as_int(r.signature.across_pairs))
           .run();
+      Statement units(db_,
+                      "INSERT INTO units (job_key, specialisation, specialisation_change, "
+                      "border_discontinuity, lesion_spread, invariance, invariance_accuracy, "
+                      "cka_original) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      path_);
+      units.bind(1, key);
+      int column = 2;
+      for (const UnitColumn& u : kUnitColumns) units.bind(column++, r.units.*u.field);
+      units.run();
       Statement hist(db_,
                      "INSERT INTO history (job_key, epoch, loss, train_accuracy, seconds) VALUES "
                      "(?1, ?2, ?3, ?4, ?5)",
@@ -97,6 +112,56 @@ void SweepDb::record(const StoredJob& job) {
     if (!nested) commit();
   } catch (...) {
     if (!nested) rollback();
+    throw;
+  }
+}
+
+namespace {
+
+// Whether process `pid` of this host runs: kill(pid, 0) succeeds, or fails only for lack of
+// permission (the process exists but is another user's).
+bool process_runs(std::int64_t pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+bool SweepDb::claim(const std::string& key) {
+  const std::int64_t me = ::getpid();
+  const std::string host = host_name();
+  // BEGIN IMMEDIATE takes the write lock first: the check and the insert cannot interleave
+  // with another process's.
+  begin();
+  try {
+    Statement done(db_, "SELECT 1 FROM runs WHERE job_key = ?1 AND status = 'done'", path_);
+    if (done.bind(1, key).step()) {
+      rollback();
+      return false;
+    }
+    Statement held(db_, "SELECT pid, host FROM claims WHERE job_key = ?1", path_);
+    if (held.bind(1, key).step()) {
+      const std::int64_t pid = held.integer(0);
+      // Our own pid counts as running: two runners of one process may share a database.
+      const bool stale = held.text(1) == host && !process_runs(pid);
+      if (!stale) {
+        rollback();
+        return false;
+      }
+    }
+    Statement(db_,
+              "INSERT OR REPLACE INTO claims (job_key, pid, host, claimed_at) VALUES "
+              "(?1, ?2, ?3, ?4)",
+              path_)
+        .bind(1, key)
+        .bind(2, me)
+        .bind(3, host)
+        .bind(4, utc_timestamp())
+        .run();
+    commit();
+    return true;
+  } catch (...) {
+    rollback();
     throw;
   }
 }

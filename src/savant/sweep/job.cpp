@@ -51,7 +51,61 @@ SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_li
   return out;
 }
 
-JobResult run_job(const JobConfig& job, const SweepData& sweep) {
+std::string original_model_key(const JobConfig& job) {
+  return fmt::format(
+      "hidden={},layers={},epochs={},batch={},lr={},train_limit={},data={:08x},seed={}", job.hidden,
+      job.layers, job.epochs, job.batch, job.learning_rate, job.train_limit, job.data_digest,
+      job.seed);
+}
+
+OriginalModels::OriginalModels(const std::vector<JobConfig>& jobs) {
+  for (const JobConfig& job : jobs) ++askers_[original_model_key(job)];
+}
+
+void OriginalModels::forget_one(const std::string& key) {
+  auto it = askers_.find(key);
+  if (it == askers_.end()) return;
+  if (--it->second == 0) {
+    askers_.erase(it);
+    models_.erase(key);
+  }
+}
+
+void OriginalModels::skip(const JobConfig& job) {
+  std::lock_guard lock(mutex_);
+  forget_one(original_model_key(job));
+}
+
+std::shared_ptr<const ModelReport> OriginalModels::get(const JobConfig& job,
+                                                       const std::function<ModelReport()>& train) {
+  const std::string key = original_model_key(job);
+  std::promise<Model> promise;
+  std::shared_future<Model> model;
+  bool trains_here = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = models_.find(key);
+    if (it != models_.end()) {
+      model = it->second;
+    } else {
+      model = promise.get_future().share();
+      trains_here = true;
+      // Kept only when another job will ask for it.
+      if (askers_.contains(key) && askers_[key] > 1) models_.emplace(key, model);
+    }
+    forget_one(key);
+  }
+  if (trains_here) {
+    try {
+      promise.set_value(std::make_shared<const ModelReport>(train()));
+    } catch (...) {
+      promise.set_exception(std::current_exception());
+    }
+  }
+  return model.get();  // rethrows the training's error to every job that waited for it
+}
+
+JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* originals) {
   const Split& train = sweep.data.train;
   validate_grid(job.grid, train.images.rows, train.images.cols, job.shuffle);
   JobResult result;
@@ -59,13 +113,34 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep) {
 
   ExperimentConfig config = job;
   config.threads = 1;
+  auto train_in = [&](const Regime& regime) {
+    ModelReport model;
+    model.name = job_key(job);
+    TrainingImages images(train.images, regime, config.grid, config.shuffle, config.seed,
+                          config.threads);
+    train_model(model, config, images, train.labels, sweep.data.classes, {}, config.threads);
+    return model;
+  };
+  const Regime original_regime{RegimeKind::kOriginal, 0};
+  auto original_model = [&] {
+    if (originals != nullptr) return originals->get(job, [&] { return train_in(original_regime); });
+    return std::make_shared<const ModelReport>(train_in(original_regime));
+  };
+  // An original job is its own original model, trained once however many jobs need it.
+  std::shared_ptr<const ModelReport> original;
   ModelReport model;
-  model.name = job_key(job);
-  TrainingImages images(train.images, job.train_on, config.grid, config.shuffle, config.seed,
-                        config.threads);
-  train_model(model, config, images, train.labels, sweep.data.classes, {}, config.threads);
-  evaluate_model(model, sweep.data.test, shuffle_test_images(sweep.data.test.images, config));
+  if (job.train_on == original_regime) {
+    original = original_model();
+    model = *original;
+  } else {
+    model = train_in(job.train_on);
+    original = original_model();
+  }
+  const ImageSet shuffled_test = shuffle_test_images(sweep.data.test.images, config);
+  evaluate_model(model, sweep.data.test, shuffled_test);
   analyze_model(model, train.images.rows, train.images.cols, config.grid);
+  result.units = measure_units(model.network, original->network, config, job.train_on.kind,
+                               sweep.data.test, shuffled_test);
 
   result.original_test = std::move(model.on_original_test);
   result.shuffled_test = std::move(model.on_shuffled_test);

@@ -5,6 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,8 +19,10 @@
 #include "savant/data/dataset.hpp"
 #include "savant/data/regime.hpp"
 #include "savant/experiment/config.hpp"
+#include "savant/experiment/experiment.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/model/train.hpp"
+#include "savant/sweep/job_units.hpp"
 
 namespace savant {
 
@@ -44,6 +51,7 @@ struct JobResult {
   Evaluation original_test, shuffled_test;
   GridSignature signature;  // at the job's grid
   std::vector<EpochRecord> history;
+  JobUnits units;  // the hidden units' measures (job_units.hpp)
   double train_seconds = 0;
   std::string started_at, finished_at;  // ISO 8601, UTC
 };
@@ -64,8 +72,34 @@ struct SweepData {
 };
 SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_limit);
 
-// Trains and measures one model, single-threaded: the result depends on the job alone.
-JobResult run_job(const JobConfig& job, const SweepData& data);
+// The original model of each seed and settings, which cka_original compares a job's model
+// with. The original model does not depend on the grid or the shuffle mode, so one training
+// serves every job of the seed and settings: the first job that asks trains it (on its own
+// thread), jobs that ask meanwhile wait for it, later ones reuse it, and it is forgotten once
+// every job of the list given at construction that needs it has asked (or been skipped).
+class OriginalModels {
+ public:
+  explicit OriginalModels(const std::vector<JobConfig>& jobs);
+  std::shared_ptr<const ModelReport> get(const JobConfig& job,
+                                         const std::function<ModelReport()>& train);
+  // The job will not run here (claimed by another process): it will not ask.
+  void skip(const JobConfig& job);
+
+ private:
+  using Model = std::shared_ptr<const ModelReport>;
+  void forget_one(const std::string& key);  // mutex_ held
+  std::mutex mutex_;
+  std::map<std::string, std::size_t> askers_;  // jobs still to ask, per original model
+  std::map<std::string, std::shared_future<Model>> models_;
+};
+
+// The identity of a job's original model: its key without grid, shuffle mode and regime.
+std::string original_model_key(const JobConfig& job);
+
+// Trains and measures one model, single-threaded: the result depends on the job alone. The
+// original model of its seed and settings comes from `originals` when given, and is trained
+// here otherwise (for a job that is not itself an original one, that doubles its training).
+JobResult run_job(const JobConfig& job, const SweepData& data, OriginalModels* originals = nullptr);
 
 // Now, as ISO 8601 UTC with milliseconds.
 std::string utc_timestamp();

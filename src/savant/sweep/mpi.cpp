@@ -46,8 +46,11 @@ std::string outcome_to_json(const JobOutcome& o) {
   for (const EpochRecord& e : r.history) {
     history.push_back({e.epoch, real(e.loss), real(e.train_accuracy), real(e.seconds)});
   }
+  nlohmann::json units = nlohmann::json::object();
+  for (const UnitColumn& u : kUnitColumns) units[u.name] = real(r.units.*u.field);
   return nlohmann::json{
       {"key", job_key(o.job)},
+      {"units", units},
       {"ok", o.ok},
       {"error", o.error},
       {"original_test", {r.original_test.correct, r.original_test.total}},
@@ -81,6 +84,7 @@ JobOutcome outcome_from_json(const std::string& text, const JobConfig& job) {
   for (const auto& e : j.at("history")) {
     r.history.push_back({e[0].get<std::size_t>(), real(e[1]), real(e[2]), real(e[3])});
   }
+  for (const UnitColumn& u : kUnitColumns) r.units.*u.field = real(j.at("units").at(u.name));
   r.train_seconds = real(j.at("train_seconds"));
   r.started_at = j.at("started_at").get<std::string>();
   r.finished_at = j.at("finished_at").get<std::string>();

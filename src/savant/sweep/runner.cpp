@@ -38,15 +38,17 @@ StoredJob stored_job(JobOutcome&& outcome, const std::string& host) {
           std::move(outcome.result), std::string(kVersion),          host};
 }
 
-void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
-              const std::function<void(JobOutcome&&)>& commit) {
+std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
+                     const std::function<void(JobOutcome&&)>& commit,
+                     const std::function<bool(const JobConfig&)>& claim) {
   // Eigen sets its cache-blocking sizes in statics on first use; racing threads could see
   // different blockings and so sum in a different order. Set them once, before any thread.
   Eigen::initParallel();
+  OriginalModels originals(jobs);
   std::mutex mutex;
   std::condition_variable ready;
   std::deque<JobOutcome> finished;
-  std::size_t next = 0, running = 0;
+  std::size_t next = 0, running = 0, refused = 0;
   bool stop = false;
 
   auto worker = [&] {
@@ -59,16 +61,26 @@ void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int thr
         ++running;
       }
       JobOutcome outcome{jobs[index], false, {}, {}};
+      bool claimed = true;
       try {
-        outcome.result = run_job(jobs[index], data);
-        outcome.ok = true;
+        claimed = !claim || claim(jobs[index]);
+        if (claimed) {
+          outcome.result = run_job(jobs[index], data, &originals);
+          outcome.ok = true;
+        } else {
+          originals.skip(jobs[index]);
+        }
       } catch (const std::exception& e) {
         outcome.error = e.what();
       }
       {
         std::lock_guard lock(mutex);
         --running;
-        finished.push_back(std::move(outcome));
+        if (claimed) {
+          finished.push_back(std::move(outcome));
+        } else {
+          ++refused;
+        }
       }
       ready.notify_one();
     }
@@ -81,9 +93,11 @@ void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int thr
     std::vector<std::jthread> pool;
     for (std::size_t t = 0; t < count; ++t) pool.emplace_back(worker);
     std::size_t committed = 0;
-    while (committed < jobs.size()) {
+    for (;;) {
       std::unique_lock lock(mutex);
-      ready.wait(lock, [&] { return !finished.empty() || (stop && running == 0); });
+      ready.wait(lock, [&] {
+        return !finished.empty() || committed + refused >= jobs.size() || (stop && running == 0);
+      });
       if (finished.empty()) break;
       JobOutcome outcome = std::move(finished.front());
       finished.pop_front();
@@ -100,6 +114,7 @@ void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int thr
     }
   }
   if (failure) std::rethrow_exception(failure);
+  return refused;
 }
 
 }  // namespace savant

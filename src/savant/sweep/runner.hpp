@@ -35,8 +35,11 @@ StoredJob stored_job(JobOutcome&& outcome, const std::string& host);
 
 // Runs `jobs` on `threads` threads, one model per thread, and hands each outcome to `commit` on
 // the calling thread (the one writer), in the order they finish. When `commit` throws, no new
-// job starts, the ones running finish, and the exception is rethrown.
-void run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
-              const std::function<void(JobOutcome&&)>& commit);
+// job starts, the ones running finish, and the exception is rethrown. `claim`, when given, is
+// called on the worker's thread just before a job would start (SweepDb::claim): a job it
+// refuses is left to whoever holds it. Returns the number of jobs refused.
+std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
+                     const std::function<void(JobOutcome&&)>& commit,
+                     const std::function<bool(const JobConfig&)>& claim = {});
 
 }  // namespace savant

@@ -164,6 +164,48 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
   if (db != nullptr && !db_value.empty()) *db = db_value;
 }
 
+namespace {
+
+// 5000000 as "5,000,000".
+std::string with_thousands(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::size_t count_jobs(const SweepSpec& spec) {
+  const std::pair<const char*, std::size_t> factors[] = {
+      {"seeds", spec.seeds},
+      {"grid", spec.grid.size()},
+      {"shuffle", spec.shuffle.size()},
+      {"train_on", spec.train_on.size()},
+      {"hidden", spec.hidden.size()},
+      {"layers", spec.layers.size()},
+      {"epochs", spec.epochs.size()},
+      {"batch", spec.batch.size()},
+      {"learning_rate", spec.learning_rate.size()}};
+  std::size_t count = 1;
+  bool overflow = false;
+  std::vector<std::string> product;
+  for (const auto& [name, size] : factors) {
+    overflow = overflow || __builtin_mul_overflow(count, size, &count);
+    product.push_back(fmt::format("{} {}", size, name));
+  }
+  if (overflow || count > kMaxSweepJobs) {
+    throw UsageError(fmt::format(
+        "the sweep has {} jobs ({}), more than the limit of {} jobs per sweep; use fewer seeds "
+        "or values, or split it into several sweeps",
+        overflow ? "more than 18,446,744,073,709,551,615" : with_thousands(count),
+        fmt::join(product, " x "), with_thousands(kMaxSweepJobs)));
+  }
+  return count;
+}
+
 void validate(const SweepSpec& spec) {
   auto need_values = [](const char* field, std::size_t count) {
     if (count == 0) throw InvalidSetting(field, "", "needs at least one value");
@@ -179,6 +221,7 @@ void validate(const SweepSpec& spec) {
   if (spec.seeds == 0 || spec.seeds > 100000) {
     throw InvalidSetting("seeds", std::to_string(spec.seeds), "out of range; use 1 to 100000");
   }
+  count_jobs(spec);
   // Each value in a configuration that is otherwise the default: the checks of one setting do
   // not depend on the others, but for the grid and the shuffle mode, checked in pairs.
   auto check = [](auto set) {
@@ -203,6 +246,7 @@ void validate(const SweepSpec& spec) {
 
 std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_digest) {
   std::vector<JobConfig> jobs;
+  jobs.reserve(count_jobs(spec));
   std::set<std::string> seen;
   for (std::size_t s = 0; s < spec.seeds; ++s) {
     for (int grid : spec.grid)

@@ -46,9 +46,19 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
                       std::filesystem::path* db,
                       const std::function<bool(std::string_view)>& given_on_command_line = {});
 
-// Checks every value of every list as validate(ExperimentConfig) checks one configuration,
-// before any work (grid against the images is checked once they are loaded). Throws
-// InvalidSetting naming the field.
+// The most jobs one sweep may have: a million models of a few seconds each is already years of
+// one core; more is a mistake on the command line (a range too long), and expanding it would
+// take gigabytes before anything runs.
+inline constexpr std::size_t kMaxSweepJobs = 1'000'000;
+
+// The number of jobs of the sweep before duplicates are dropped: the product of the lists'
+// sizes and the number of seeds, without building any job. Throws UsageError when it exceeds
+// kMaxSweepJobs (or overflows), with the count and the factors in the message.
+std::size_t count_jobs(const SweepSpec& spec);
+
+// Checks the number of jobs (count_jobs), then every value of every list as
+// validate(ExperimentConfig) checks one configuration, before any work (grid against the
+// images is checked once they are loaded). Throws InvalidSetting naming the field.
 void validate(const SweepSpec& spec);
 
 // Every job, seed outermost (all configurations of seed 0 first, so that an interrupted sweep
