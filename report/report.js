@@ -142,6 +142,8 @@
     shuffle: D.config.shuffle,
     run_dir: D.run_dir,
     report_savant_version: D.report_savant_version,
+    'one-block': D.units ? '1/' + GRID * GRID + ' = ' + (1 / (GRID * GRID)).toFixed(3) : '',
+    'unit-images': D.units ? 'the first ' + D.units.test_images + ' test images' : '',
   };
   for (const node of document.querySelectorAll('[data-fill]')) node.textContent = fills[node.dataset.fill];
   document.title = 'savant report: ' + D.run_dir;
@@ -617,7 +619,12 @@
     }
   }
 
-  // --- 8. the run --------------------------------------------------------------------------
+  // --- 8 to 12. the hidden units (units.js) -------------------------------------------------
+
+  savantUnits({D, MODELS, TESTS, NAME, MODEL_COLOURS, NO_VALUE_GREY, CLASSES, ROWS, COLS, GRID, el, chart, pct,
+               fixed, bytesFromBase64, columnsFor, savant});
+
+  // --- 13. the run --------------------------------------------------------------------------
 
   {
     const holder = document.getElementById('run-tables');
@@ -631,7 +638,7 @@
     const LABELS = {
       load: 'load the data', shuffle: 'shuffle the images', train_original_model: 'train the original model',
       train_shuffled_model: 'train the shuffled model', evaluate: 'evaluate', analyze: 'analyse the weights',
-      write: 'write the files', total: 'total',
+      units: 'measure the hidden units', write: 'write the files', total: 'total',
       system: 'system', cpu: 'CPU', hardware_threads: 'hardware threads', source: 'measured on',
     };
     const VALUES = {
@@ -640,7 +647,7 @@
     };
     // The pipeline's order (docs/ARCHITECTURE.md), total last.
     const TIMING_ORDER = ['load', 'shuffle', 'train_original_model', 'train_shuffled_model', 'evaluate',
-                          'analyze', 'write', 'total'];
+                          'analyze', 'units', 'write', 'total'];
     const ordered = (object, order) => {
       const keys = Object.keys(object);
       const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);

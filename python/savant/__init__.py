@@ -32,7 +32,7 @@ __all__ = [
     "Error", "Model", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
     "shuffle", "block_permutation", "train", "train_on", "evaluate", "predict",
     "weight_correlation", "adjacent_correlation", "grid_signature", "reproduce", "load_model",
-    "save_model", "read_results", "sweep", "read_sweep",
+    "save_model", "compare", "read_results", "sweep", "read_sweep",
 ]
 
 # Where Debian's dataset-* packages put their files (dataset-fashion-mnist: fashion-mnist).
@@ -246,6 +246,17 @@ def load_model(path) -> Model:
 def save_model(model: Model, path) -> None:
     """Writes `model` (its weights and metadata) as a safetensors file, atomically."""
     _savant.save_model(model, os.fspath(path))
+
+
+def compare(a: Model, b: Model, data=None, *, all_images: bool = False,
+            threads: Optional[int] = None) -> dict:
+    """`savant compare --json`: the linear CKA of the two models' hidden layers and the share of
+    test images they give the same class, on the original test images and on their copy shuffled
+    with `a`'s grid, shuffle and seed, and each model's accuracy there (docs/SPEC.md, section
+    10.6). The first 1000 test images, as `savant reproduce` uses, or all of them."""
+    if threads is None:
+        threads = os.cpu_count() or 1
+    return json.loads(_savant.compare(a, b, _data_dir(data), all_images, threads))
 
 
 def read_results(path) -> dict:

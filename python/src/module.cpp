@@ -30,6 +30,7 @@
 #include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
+#include "savant/experiment/compare.hpp"
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/results_file.hpp"
@@ -387,6 +388,19 @@ Model read_model(const std::filesystem::path& path) {
   return Model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
 }
 
+// savant compare: the models as the command reads their files; {"model_a", ...} as JSON text.
+std::string compare(const Model& a, const Model& b, const std::filesystem::path& data,
+                    bool all_images, int threads) {
+  auto saved = [](const Model& m) {
+    return SavedModel{m.name, m.network, provenance_from_metadata(m.metadata, m.name), m.metadata};
+  };
+  const SavedModel sa = saved(a), sb = saved(b);
+  return file_call([&] {
+    py::gil_scoped_release release;
+    return compare_json(sa, sb, run_compare(sa, sb, {data, all_images, threads})).dump();
+  });
+}
+
 void write_model(const Model& model, const std::filesystem::path& path) {
   file_call([&] { save_model(path, model.network, model.metadata); });
 }
@@ -541,6 +555,7 @@ PYBIND11_MODULE(_savant, module) {
 
   module.def("load_model", &read_model, "path"_a);
   module.def("save_model", &write_model, "model"_a, "path"_a);
+  module.def("compare", &compare, "a"_a, "b"_a, "data"_a, "all_images"_a, "threads"_a);
   module.def("read_results", &read_results, "path"_a);
   module.def("sweep", &sweep, "db"_a, "settings"_a, "threads"_a);
   module.def("read_sweep", &read_sweep, "db"_a);

@@ -1,5 +1,7 @@
-"""savant.Model, evaluate, predict, load_model and save_model: a model built in NumPy
+"""savant.Model, evaluate, predict, load_model, save_model and compare: a model built in NumPy
 evaluates in savant, and a savant model evaluates in NumPy."""
+import json
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,31 @@ def test_images_that_do_not_fit_the_model_are_refused(trained):
         savant.predict(trained, images)
     with pytest.raises(ValueError, match="takes 784 inputs"):
         savant.evaluate(trained, images, np.zeros(4, dtype=np.uint8))
+
+
+def test_compare_finds_a_model_the_same_as_itself_and_as_its_units_permuted(trained, fashion,
+                                                                            tmp_path, cli):
+    same = savant.compare(trained, trained)
+    assert same["test"]["test_images"] == 1000 and same["test"]["test_count"] == 10000
+    for test in ("original_test", "shuffled_test"):
+        assert abs(same["comparison"][test]["cka"] - 1) < 1e-6
+        assert same["comparison"][test]["agreement"] == 1.0
+    # Hidden unit j moved to perm[j], with its bias and its row of the second kernel: the same
+    # function with its units in another order.
+    perm = np.random.default_rng(3).permutation(64)
+    w = trained.weights
+    k0, b0, k1 = np.empty_like(w[0]), np.empty_like(w[1]), np.empty_like(w[2])
+    k0[:, perm], b0[perm], k1[perm, :] = w[0], w[1], w[2]
+    permuted = savant.Model([k0, b0, k1, w[3].copy()], dict(trained.metadata))
+    assert not np.array_equal(permuted.weights[0], w[0])
+    r = savant.compare(trained, permuted, all_images=True)
+    assert r["test"]["test_images"] == 10000
+    for test in ("original_test", "shuffled_test"):
+        assert abs(r["comparison"][test]["cka"] - 1) < 1e-6
+        assert r["comparison"][test]["agreement"] == 1.0
+    # The same numbers as the command line's on the saved files.
+    for name, model in (("a", trained), ("b", permuted)):
+        savant.save_model(model, tmp_path / f"{name}.safetensors")
+    out = json.loads(cli("compare", "--json", "--all-images", tmp_path / "a.safetensors",
+                         tmp_path / "b.safetensors").stdout)
+    assert out["comparison"] == r["comparison"] and out["accuracy"] == r["accuracy"]

@@ -23,6 +23,8 @@ Runner add_train_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
 Runner add_analyze_command(CLI::App& app);
 Runner add_shuffle_command(CLI::App& app);
+// savant compare MODEL_A MODEL_B: CKA and agreement of two models (docs/SPEC.md, section 10.6).
+Runner add_compare_command(CLI::App& app);
 
 // Sweeps (docs/SWEEPS.md): sweep, summarize, merge.
 Runner add_sweep_command(CLI::App& app);

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   add(savant::cli::add_eval_command);
   add(savant::cli::add_analyze_command);
   add(savant::cli::add_shuffle_command);
+  add(savant::cli::add_compare_command);
   add(savant::cli::add_sweep_command);
   add(savant::cli::add_summarize_command);
   add(savant::cli::add_merge_command);

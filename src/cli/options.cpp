@@ -9,6 +9,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/experiment/unit_analysis.hpp"
 
 namespace savant::cli {
 namespace {
@@ -34,6 +35,7 @@ struct OptionSpec {
 };
 
 constexpr unsigned kTrains = kReproduce | kTrain | kSweep;
+static_assert(kUnitTestImages == 1000, "--all-images' help says 1000");
 
 void set_path(std::filesystem::path& to, const std::string& text) {
   to = text;
@@ -43,7 +45,7 @@ const std::vector<OptionSpec>& table() {
   static const std::vector<OptionSpec> options = {
       {"--data",
        "data",
-       kTrains | kEval | kShuffle | kReport,
+       kTrains | kEval | kShuffle | kReport | kCompare,
        "directory with the four IDX files, raw or .gz ($SAVANT_DATA, else Debian's "
        "Fashion-MNIST)",
        nullptr,
@@ -100,7 +102,7 @@ const std::vector<OptionSpec>& table() {
        nullptr, 0, kSweep},
       {"--threads",
        "threads",
-       kTrains | kEval | kShuffle,
+       kTrains | kEval | kShuffle | kCompare,
        "threads to use (results do not depend on it)",
        nullptr,
        0,
@@ -112,6 +114,21 @@ const std::vector<OptionSpec>& table() {
        [](CliParams& p, const std::string& v) { p.engine = v; }},
       {"--model", "model", kEval | kAnalyze, "a model file written by savant (.safetensors)",
        [](CliParams& p, const std::string& v) { set_path(p.model, v); }, kEval | kAnalyze},
+      {"MODEL_A", "model_a", kCompare,
+       "a model file written by savant; its grid, shuffle and seed shuffle the test images",
+       [](CliParams& p, const std::string& v) { set_path(p.model_a, v); }, kCompare},
+      {"MODEL_B", "model_b", kCompare, "the model file to compare it with",
+       [](CliParams& p, const std::string& v) { set_path(p.model_b, v); }, kCompare},
+      {"--all-images",
+       "all_images",
+       kCompare,
+       "use every test image, not the first 1000 that reproduce uses",
+       [](CliParams& p, const std::string&) { p.all_images = true; },
+       0,
+       0,
+       0,
+       {},
+       true},
       {"--test-on", "test_on", kEval, "which test images: original, shuffled or both",
        [](CliParams& p, const std::string& v) {
          if (v != "original" && v != "shuffled" && v != "both") {
@@ -171,7 +188,7 @@ const std::vector<OptionSpec>& table() {
        true},
       {"--json",
        "json",
-       kEval | kSummarize,
+       kEval | kSummarize | kCompare,
        "print JSON on stdout instead of tables",
        [](CliParams& p, const std::string&) { p.json = true; },
        0,

@@ -30,6 +30,7 @@ enum Command : unsigned {
   kReport = 1u << 6,
   kSummarize = 1u << 7,
   kMerge = 1u << 8,
+  kCompare = 1u << 9,
 };
 
 // What the command line sets: the one configuration, and what a command adds to it (where its
@@ -40,9 +41,11 @@ struct CliParams {
   std::string engine = "auto";  // reproduce, train, sweep: select_engine's choice
   std::string test_on = "both";
   std::filesystem::path model, out, db, sweep_file, png, run_dir;
+  std::filesystem::path model_a, model_b;  // compare
   std::vector<std::filesystem::path> inputs;
   std::string shard = "1/1";
   bool json = false, csv = false, dry_run = false;
+  bool all_images = false;  // compare: every test image, not the first kUnitTestImages
   // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
   // file's values.
   std::map<std::string, std::vector<std::string>> lists;

@@ -7,9 +7,12 @@
 //
 // Fails (exit 1) on a console error, a network request, a chart without rendered marks, an
 // explorer that does not follow the pointer, and, at window widths of 360, 800 and 1400 px, a
-// page that scrolls sideways or a chart wider than its container. Skips (exit 77, CTest's
+// page that scrolls sideways or a chart wider than its container, a unit gallery whose detail
+// does not follow the pointer or the keyboard, and (with --savant) a page of a results.json
+// without "units" that shows the unit sections or fails. Skips (exit 77, CTest's
 // SKIP_RETURN_CODE) when the data set is not installed. Leaves full-page screenshots in DIR:
-// report.png (1280 px), report-800.png, report-1400.png and sweep-report.png.
+// report.png (1280 px), report-800.png, report-1400.png and sweep-report.png, and of the unit
+// sections at 1280 px: report-units.png (the gallery) and report-unit-measures.png.
 
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +30,12 @@ const kCharts = [
   'chart-accuracy', 'chart-heatmaps', 'chart-explorer-original', 'chart-explorer-shuffled',
   'chart-training', 'chart-confusion', 'chart-signature', 'chart-contrast',
 ];
+// The charts of the unit sections (report/units.js), drawn when results.json has "units".
+const kUnitCharts = [
+  'chart-specialisation', 'chart-owned', 'chart-discontinuity', 'chart-lesions', 'chart-invariance',
+  'chart-comparison',
+];
+const kUnitSections = ['units', 'specialisation', 'lesions', 'invariance', 'comparison'];
 
 function fail(message) {
   console.error(`browser_test: FAIL: ${message}`);
@@ -76,6 +85,24 @@ function makeReport(savant, work) {
   const report = path.join(run, 'report.html');
   if (!output.includes(report)) fail(`'savant reproduce' did not print the report's path:\n${output}`);
   return report;
+}
+
+// The same run's page from a results.json of an earlier version, without "units".
+function makeReportWithoutUnits(savant, report, work) {
+  const run = path.dirname(report);
+  const old = path.join(work, 'run-without-units');
+  fs.rmSync(old, {recursive: true, force: true});
+  fs.mkdirSync(old);
+  for (const file of ['original_model.safetensors', 'shuffled_model.safetensors']) {
+    fs.copyFileSync(path.join(run, file), path.join(old, file));
+  }
+  const results = JSON.parse(fs.readFileSync(path.join(run, 'results.json'), 'utf8'));
+  delete results.units;
+  delete results.timing_seconds.units;
+  fs.writeFileSync(path.join(old, 'results.json'), JSON.stringify(results));
+  const page = path.join(old, 'report.html');
+  execFileSync(savant, ['report', old, '--out', page], {stdio: ['ignore', 'ignore', 'inherit']});
+  return page;
 }
 
 // Runs in the page: the number of items, per chart, of the marks that draw data (role "mark"),
@@ -227,6 +254,9 @@ async function main() {
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
 
     if (report) await checkRunReport(page, report, args.work, problems);
+    if (report && args.savant) {
+      await checkReportWithoutUnits(context, makeReportWithoutUnits(args.savant, report, args.work), problems);
+    }
     if (sweepReport) await checkSweepReport(context, sweepReport, args.work, problems);
 
     if (consoleErrors.length) problems.push(`console errors:\n  ${consoleErrors.join('\n  ')}`);
@@ -246,8 +276,10 @@ async function checkRunReport(page, report, work, problems) {
     const chartErrors = await page.evaluate(() => window.savant.errors);
     if (ready !== 'true') problems.push(`the page reports failed charts: ${chartErrors.join('; ')}`);
 
-    const marks = await page.evaluate(countDataMarks, kCharts);
-    for (const id of kCharts) {
+    const hasUnits = await page.evaluate(() => window.savant.unitsShown === true);
+    const charts = hasUnits ? kCharts.concat(kUnitCharts) : kCharts;
+    const marks = await page.evaluate(countDataMarks, charts);
+    for (const id of charts) {
       const m = marks[id];
       if (!m) problems.push(`${id}: no Vega view`);
       else if (m.scenegraph === 0 || m.svg === 0) problems.push(`${id}: no rendered marks (${JSON.stringify(m)})`);
@@ -303,8 +335,95 @@ async function checkRunReport(page, report, work, problems) {
       if (!/^[+−±]\d+\.\d pt$/.test(d)) problems.push(`accuracy table: difference "${d}" has no sign`);
     }
 
-    await checkWidths(page, kCharts, problems, 'report',
+    if (hasUnits) await checkUnits(page, work, problems);
+    else console.log('browser_test: the run has no "units": unit sections not checked');
+
+    await checkWidths(page, charts, problems, 'report',
                       {800: path.join(work, 'report-800.png'), 1400: path.join(work, 'report-1400.png')});
+}
+
+// The unit gallery: a tile per hidden unit, a detail view that follows the pointer and the
+// keyboard, and a switch between the models.
+async function checkUnits(page, work, problems) {
+  for (const id of kUnitSections) {
+    if (await page.locator(`#${id}`).isHidden()) problems.push(`unit section #${id} is hidden`);
+  }
+  const expected = await page.evaluate(() => {
+    const d = JSON.parse(document.getElementById('savant-data').textContent);
+    return {units: d.config.hidden, blocks: d.config.grid * d.config.grid, classes: d.data.class_names.length};
+  });
+  const tiles = page.locator('#units-grid .unit');
+  if ((await tiles.count()) !== expected.units) {
+    problems.push(`the unit gallery has ${await tiles.count()} tiles, expected ${expected.units}`);
+    return;
+  }
+  const detail = () => page.evaluate(() => ({
+    shown: window.savant.unitShown,
+    title: document.querySelector('#unit-detail h3')?.textContent,
+    shares: document.querySelectorAll('#unit-detail .share-map div').length,
+    classes: document.querySelectorAll('#unit-detail .outgoing tr').length,
+    pixels: (() => {
+      const canvas = document.querySelector('#unit-detail canvas');
+      return canvas ? canvas.toDataURL() : null;
+    })(),
+  }));
+  const before = await detail();
+  const tile = tiles.nth(5);
+  const unit = Number(await tile.getAttribute('data-unit'));
+  await tile.scrollIntoViewIfNeeded();
+  await tile.hover();
+  const after = await detail();
+  if (!after.shown || after.shown.unit !== unit) {
+    problems.push(`hovering unit ${unit} did not show it (shown: ${JSON.stringify(after.shown)})`);
+  }
+  if (!after.title || !after.title.endsWith(`unit ${unit}`)) problems.push(`unit detail title "${after.title}"`);
+  if (after.pixels === before.pixels) problems.push('hovering a unit did not redraw its enlarged weights');
+  if (after.shares !== expected.blocks) problems.push(`the share map has ${after.shares} cells, expected ${expected.blocks}`);
+  if (after.classes !== expected.classes) {
+    problems.push(`the outgoing weights list ${after.classes} classes, expected ${expected.classes}`);
+  }
+  await page.locator('#units').screenshot({path: path.join(work, 'report-units.png')});
+  // The keyboard: focusing another tile shows it.
+  const other = tiles.nth(9);
+  const otherUnit = Number(await other.getAttribute('data-unit'));
+  await page.mouse.move(0, 0);
+  await other.focus();
+  if ((await detail()).shown?.unit !== otherUnit) problems.push(`focusing unit ${otherUnit} did not show it`);
+  // The other model's gallery.
+  const model = await page.evaluate(() => window.savant.unitShown.model);
+  await page.locator('#units-model input:not(:checked)').check();
+  const switched = await detail();
+  if (!switched.shown || switched.shown.model === model) problems.push('the model switch did not change the gallery');
+  await page.locator('#units-model input:not(:checked)').check();  // back to the first
+  // Sections 9 to 12 in one picture.
+  const clip = await page.evaluate(() => {
+    const top = document.getElementById('specialisation').getBoundingClientRect();
+    const bottom = document.getElementById('comparison').getBoundingClientRect();
+    return {x: 0, y: top.top + window.scrollY, width: window.innerWidth, height: bottom.bottom - top.top};
+  });
+  await page.screenshot({path: path.join(work, 'report-unit-measures.png'), fullPage: true, clip});
+}
+
+// A results.json without "units" (earlier versions): the page draws, the unit sections stay hidden.
+async function checkReportWithoutUnits(context, file, problems) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  await page.goto(pathToFileURL(file).href, {waitUntil: 'load'});
+  await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, {timeout: 60000});
+  if ((await page.evaluate(() => document.body.dataset.ready)) !== 'true') {
+    problems.push('report without units: a chart failed to draw');
+  }
+  for (const id of kUnitSections) {
+    if (await page.locator(`#${id}`).isVisible()) problems.push(`report without units: #${id} is shown`);
+  }
+  if (await page.evaluate(() => window.savant.unitsShown === true)) problems.push('report without units: units drawn');
+  if (errors.length) problems.push(`report without units: console errors:\n  ${errors.join('\n  ')}`);
+  console.log('browser_test: report without units: the unit sections are hidden');
+  await page.close();
 }
 
 main().catch((error) => fail(error.stack || String(error)));

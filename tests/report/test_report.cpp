@@ -135,8 +135,15 @@ TEST_F(ReportRun, DataHoldsEverySection) {
   const nlohmann::json data = report_data(run_dir());
   for (const char* key :
        {"accuracy", "article", "history", "confusion", "grid_signature", "timing_seconds", "config",
-        "machine", "adjacent", "pairs", "correlation", "gallery", "units"}) {
+        "machine", "adjacent", "pairs", "correlation", "gallery", "units", "hidden_units"}) {
     EXPECT_TRUE(data.contains(key)) << key;
+  }
+  // Each unit's receptive field, one byte a weight (base64), and its outgoing weights.
+  for (const char* m : {"original_model", "shuffled_model"}) {
+    EXPECT_EQ(data["hidden_units"][m]["weights"].get<std::string>().size(),
+              (128 * 784 + 2) / 3 * 4);
+    EXPECT_EQ(data["hidden_units"][m]["order"].size(), 128u);
+    EXPECT_EQ(data["hidden_units"][m]["outgoing"].size(), 128u);
   }
   // 784 pixels: 784 * 785 / 2 bytes of upper triangle, base64 (4 characters per 3 bytes).
   EXPECT_EQ(data["correlation"]["original_model"].get<std::string>().size(),
@@ -212,7 +219,9 @@ TEST_F(ReportRun, ResultsOfEarlierVersionsWithoutUnitsAreRead) {
   write_text(run / "results.json", j.dump());
   const auto r = run_command(savant_binary() + " report " + run.string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_FALSE(report_data(run).contains("units"));
+  const nlohmann::json data = report_data(run);
+  EXPECT_FALSE(data.contains("units"));
+  EXPECT_FALSE(data.contains("hidden_units"));
 }
 
 TEST_F(ReportRun, DamagedUnitsNameTheKey) {

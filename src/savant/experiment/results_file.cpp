@@ -60,11 +60,11 @@ nlohmann::json model_units_json(const ModelUnits& u, const std::string& test, in
   return j;
 }
 
+}  // namespace
+
 nlohmann::json comparison_json(const ModelComparison& c) {
   return {{"cka", number_or_null(c.cka)}, {"agreement", c.agreement}};
 }
-
-}  // namespace
 
 nlohmann::json unit_weights_json(const ModelUnits& u, int grid, bool with_change) {
   auto change = [&](const nlohmann::json& value) {

@@ -18,6 +18,8 @@ nlohmann::json evaluation_json(const Evaluation& evaluation);
 nlohmann::json signature_json(const GridSignature& signature);
 // results.json's "units": both models' hidden units (docs/SPEC.md, section 10) on a g x g grid.
 nlohmann::json units_json(const UnitAnalysis& units, int grid);
+// Two models' {"cka", "agreement"} on one image set (SPEC 10.6); cka null when undefined.
+nlohmann::json comparison_json(const ModelComparison& comparison);
 // One model's "specialisation" and "border_discontinuity" (trained and change; the change's
 // null unless `with_change`), as in "units" and analysis.json.
 nlohmann::json unit_weights_json(const ModelUnits& units, int grid, bool with_change);

@@ -13,23 +13,12 @@
 #include "savant/io/plot.hpp"
 
 namespace savant {
-namespace {
 
 std::string crc_text(std::uint32_t crc) {
   return fmt::format("{:08x}", crc);
 }
 
-// What the model file says about its training, for the JSON outputs; null when it says nothing.
-nlohmann::json trained_json(const SavedModel& model) {
-  if (!model.provenance) return nullptr;
-  const ModelProvenance& p = *model.provenance;
-  return {{"train_on", to_string(p.train_on)},
-          {"config", config_json(p.config)},
-          {"image_rows", p.rows},
-          {"image_cols", p.cols},
-          {"train_crc32", crc_text(p.train_crc32)},
-          {"savant_version", p.savant_version}};
-}
+namespace {
 
 // The image size of a model: its metadata's, else the square its input is.
 std::pair<std::size_t, std::size_t> image_size(const SavedModel& model) {
@@ -65,6 +54,17 @@ void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* sh
 }
 
 }  // namespace
+
+nlohmann::json trained_json(const SavedModel& model) {
+  if (!model.provenance) return nullptr;
+  const ModelProvenance& p = *model.provenance;
+  return {{"train_on", to_string(p.train_on)},
+          {"config", config_json(p.config)},
+          {"image_rows", p.rows},
+          {"image_cols", p.cols},
+          {"train_crc32", crc_text(p.train_crc32)},
+          {"savant_version", p.savant_version}};
+}
 
 SavedModel load_saved_model(const std::filesystem::path& path) {
   check_file_in_run(path);  // a model of a run directory must be that run's (run_set.hpp)

@@ -32,6 +32,13 @@ struct SavedModel {
 // metadata that agrees with the tensors); throws Error naming the file.
 SavedModel load_saved_model(const std::filesystem::path& path);
 
+// What the model file says about its training, for the JSON outputs: {"train_on", "config",
+// "image_rows", "image_cols", "train_crc32", "savant_version"}; null when it says nothing.
+nlohmann::json trained_json(const SavedModel& model);
+
+// The training data's CRC-32 as JSON and messages write it: eight hex digits.
+std::string crc_text(std::uint32_t crc);
+
 struct EvalOptions {
   std::filesystem::path data;
   bool original_test = true, shuffled_test = true;

@@ -22,6 +22,7 @@
 #include "savant/report/assets.hpp"
 #include "savant/report/page_encoding.hpp"
 #include "savant/report/run_results.hpp"
+#include "savant/report/unit_data.hpp"
 
 namespace savant {
 namespace {
@@ -193,6 +194,13 @@ json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
     }
   }
   data["gallery"] = gallery_json(test, models, grid, mode, seed);
+  // Each hidden unit, for the unit sections; only for a run that measured its units.
+  if (data.contains("units")) {
+    for (std::size_t m = 0; m < models.size(); ++m) {
+      data["hidden_units"][kRunModels[m]] =
+          unit_page_json(models[m].network, rows, cols, grid, seed);
+    }
+  }
   return data;
 }
 
@@ -205,10 +213,11 @@ std::string render_report(const json& data) {
   replace_placeholder(page, "<!-- savant:data -->",
                       "<script type=\"application/json\" id=\"savant-data\">" +
                           json_script_text(data) + "</script>");
-  replace_placeholder(page, "<!-- savant:script -->",
-                      "<script>\n" + escape_end_tag(report_assets::fit_js(), "script") +
-                          "</script>\n<script>\n" +
-                          escape_end_tag(report_assets::report_js(), "script") + "</script>");
+  replace_placeholder(
+      page, "<!-- savant:script -->",
+      "<script>\n" + escape_end_tag(report_assets::fit_js(), "script") + "</script>\n<script>\n" +
+          escape_end_tag(report_assets::units_js(), "script") + "</script>\n<script>\n" +
+          escape_end_tag(report_assets::report_js(), "script") + "</script>");
   return page;
 }
 
