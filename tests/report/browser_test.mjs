@@ -97,8 +97,12 @@ function makeReportWithoutUnits(savant, report, work) {
     fs.copyFileSync(path.join(run, file), path.join(old, file));
   }
   const results = JSON.parse(fs.readFileSync(path.join(run, 'results.json'), 'utf8'));
+  // Files of that version had no units, no run id, no manifest and no warnings.
   delete results.units;
   delete results.timing_seconds.units;
+  delete results.run;
+  delete results.manifest;
+  delete results.warnings;
   fs.writeFileSync(path.join(old, 'results.json'), JSON.stringify(results));
   const page = path.join(old, 'report.html');
   execFileSync(savant, ['report', old, '--out', page], {stdio: ['ignore', 'ignore', 'inherit']});
