@@ -24,7 +24,7 @@ int write_sweep_report(const CliParams& options) {
   write_file_atomically(out, render_sweep_report(jobs));
   if (!options.png.empty())
     write_file_atomically(options.png, grid_accuracy_png(summarize_jobs(jobs)));
-  std::printf("%s\n", out.string().c_str());
+  if (!options.quiet) std::printf("%s\n", out.string().c_str());
   return 0;
 }
 
@@ -55,7 +55,7 @@ Runner add_report_command(CLI::App& app) {
     }
     const std::filesystem::path out = p.has("out") ? p.out : p.run_dir / "report.html";
     write_report(p.run_dir, out, p.has("data") ? p.config.data : std::filesystem::path());
-    std::printf("%s\n", out.string().c_str());
+    if (!p.quiet) std::printf("%s\n", out.string().c_str());
     return 0;
   };
 }

@@ -18,6 +18,7 @@ Runner add_shuffle_command(CLI::App& app) {
     if (!params->has("shuffle")) throw UsageError("--shuffle is required");
     const ExperimentConfig& opts = params->config;
     const ShuffleReport r = run_shuffle(opts, params->out);
+    if (params->quiet) return 0;
     fmt::print(
         "Shuffled {} training and {} test images ({}x{}, grid {}, {}, seed {}) from {}\n"
         "Labels unchanged. Files:\n",

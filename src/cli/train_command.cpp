@@ -58,12 +58,14 @@ Runner add_train_command(CLI::App& app) {
     }
     ensure_writable_directory(out.has_parent_path() ? out.parent_path() : ".");
     TrainResult result;
-    {
+    if (params->quiet) {
+      result = run_train(config, train_on);
+    } else {
       ProgressDisplay progress;
       result = run_train(config, train_on, progress.callback());
     }
     save_model(out, result.model.network, model_metadata(result.provenance));
-    print_summary(result, out);
+    if (!params->quiet) print_summary(result, out);
     return 0;
   };
 }

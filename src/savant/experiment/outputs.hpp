@@ -2,12 +2,25 @@
 // The files of a run directory.
 
 #include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "savant/experiment/experiment.hpp"
+#include "savant/io/figure.hpp"
 
 namespace savant {
 
-// results.json, the heat maps, samples.png and both models, each written atomically.
-void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir);
+// The name of every file a reproduce run writes into its directory, in the order it is written,
+// each figure once per format of `formats` (heatmap_original_model.png, .svg, ...):
+// the figures, both models, predictions.csv (per test image: its label and each model's
+// prediction on the original and the shuffled test set), results.json and, last, report.html
+// (written by whoever asks for the report, after the others).
+std::vector<std::string> run_output_names(std::span<const FigureFormat> formats);
+
+// The files of run_output_names but report.html, each written atomically: results.json last,
+// so that its presence means the others are complete.
+void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
+                             std::span<const FigureFormat> formats = kDefaultFigureFormats);
 
 }  // namespace savant
