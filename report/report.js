@@ -633,13 +633,14 @@
     const CONFIG_LABELS = {
       data: 'data set', grid: 'grid (g × g blocks)', shuffle: 'shuffle mode', hidden: 'hidden units',
       layers: 'hidden layers', epochs: 'epochs', batch: 'batch size', learning_rate: 'learning rate',
-      seed: 'seed', threads: 'threads', train_limit: 'training images used',
+      seed: 'seed', threads: 'threads', train_limit: 'training images used', engine: 'training engine',
     };
     const LABELS = {
       load: 'load the data', shuffle: 'shuffle the images', train_original_model: 'train the original model',
       train_shuffled_model: 'train the shuffled model', evaluate: 'evaluate', analyze: 'analyse the weights',
       units: 'measure the hidden units', write: 'write the files', total: 'total',
-      system: 'system', cpu: 'CPU', hardware_threads: 'hardware threads', source: 'measured on',
+      host: 'host', system: 'system', cpu: 'CPU', hardware_threads: 'hardware threads', source: 'measured on',
+      started: 'started (UTC)', command_line: 'command line', engine: 'training engine',
     };
     const VALUES = {
       train_limit: (v) => (v ? 'the first ' + v : 'all'),
@@ -648,6 +649,8 @@
     // The pipeline's order (docs/ARCHITECTURE.md), total last.
     const TIMING_ORDER = ['load', 'shuffle', 'train_original_model', 'train_shuffled_model', 'evaluate',
                           'analyze', 'units', 'write', 'total'];
+    // An argument as a shell would need it typed.
+    const shellWord = (w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : "'" + w.replace(/'/g, "'\\''") + "'");
     const ordered = (object, order) => {
       const keys = Object.keys(object);
       const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
@@ -665,6 +668,14 @@
       }
       holder.append(table);
     };
+    // Where, when and how the run was made (results.json of earlier versions do not say).
+    if (D.run) {
+      keyValues('the run', {
+        started: D.run.started.replace('T', ' ').replace('Z', ''),
+        command_line: D.run.command_line.length ? D.run.command_line.map(shellWord).join(' ') : '–',
+        engine: D.config.engine || '–',
+      }, ['started', 'command_line', 'engine']);
+    }
     keyValues('configuration', D.config, ['data', 'grid', 'shuffle', 'hidden', 'layers', 'epochs', 'batch',
                                           'learning_rate', 'seed', 'train_limit', 'threads'], null, CONFIG_LABELS);
     keyValues('timings (seconds)', D.timing_seconds, TIMING_ORDER, (k, v) => Number(v).toFixed(3));
@@ -681,7 +692,7 @@
       vega: vega.version,
       'vega-lite': vegaLite.version,
       'vega-embed': vegaEmbed.version,
-    }), ['cpu', 'hardware_threads', 'system', 'source']);
+    }), ['host', 'cpu', 'hardware_threads', 'system', 'source']);
   }
 
   // Drawn once now, and again (each chart whose container changed width) after a resize.

@@ -358,7 +358,7 @@ void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
     // As the CLI does: the set is written beside `out` and swapped in whole.
     const std::filesystem::path inputs[] = {r.result.config.data};
     refuse_output_over_inputs(out, inputs);
-    OutputSet set(out, reproduce_file_names());
+    OutputSet set(out, run_output_names(kAllFigureFormats));
     write_reproduce_outputs(r.result, set.staging());
     if (report) write_report(set.staging(), set.staging() / "report.html", {}, out);
     set.commit();

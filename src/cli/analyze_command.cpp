@@ -8,8 +8,8 @@
 namespace savant::cli {
 namespace {
 
-void print_report(const SavedModel& model, const AnalyzeReport& r,
-                  const std::filesystem::path& out) {
+void print_report(const SavedModel& model, const AnalyzeReport& r, const std::filesystem::path& out,
+                  const std::vector<FigureFormat>& formats) {
   fmt::print("Model: {} ({}, {}x{} images", model.path.string(), r.model.name, r.rows, r.cols);
   if (model.provenance) fmt::print(", trained with grid {}", model.provenance->config.grid);
   fmt::print(")\n\nGrid signature (mean R of adjacent pixel pairs; * marks grid {})\n\n", r.grid);
@@ -18,7 +18,9 @@ void print_report(const SavedModel& model, const AnalyzeReport& r,
     fmt::print("  {:>4}{} {:>13.4f} {:>15.4f} {:>10.4f}   {:>8}/{}\n", g, g == r.grid ? '*' : ' ',
                s.within, s.across, s.contrast, s.within_pairs, s.across_pairs);
   }
-  fmt::print("\nFiles: {}/ (analysis.json, heatmap.png, correlation.safetensors)\n", out.string());
+  std::string heatmaps;
+  for (FigureFormat f : formats) heatmaps += fmt::format("heatmap.{}, ", extension_of(f));
+  fmt::print("\nFiles: {}/ (analysis.json, {}correlation.safetensors)\n", out.string(), heatmaps);
 }
 
 }  // namespace
@@ -40,9 +42,9 @@ Runner add_analyze_command(CLI::App& app) {
     const std::filesystem::path inputs[] = {p.model};
     refuse_output_over_inputs(p.out, inputs);
     OutputSet set(p.out, analyze_file_names());
-    write_analysis_outputs(model, report, set.staging());
+    write_analysis_outputs(model, report, set.staging(), p.figures);
     set.commit();
-    print_report(model, report, p.out);
+    if (!p.quiet) print_report(model, report, p.out, p.figures);
     return 0;
   };
 }

@@ -31,6 +31,10 @@ Runner add_sweep_command(CLI::App& app);
 Runner add_summarize_command(CLI::App& app);
 Runner add_merge_command(CLI::App& app);
 
+// The arguments savant was started with, argv[0] included, as main received them; results.json
+// records them.
+std::vector<std::string>& command_line();
+
 // "savant: warning: ..." on stderr, one line each: the run goes on and exits 0.
 void print_warnings(const std::vector<std::string>& warnings);
 

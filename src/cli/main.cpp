@@ -7,10 +7,13 @@
 #include <exception>
 #include <map>
 #include <new>
+#include <span>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/messages.hpp"
 #include "cli/options.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/version.hpp"
@@ -20,9 +23,9 @@ namespace {
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
-void print_error(const std::string& message, const char* hint = nullptr) {
+void print_error(const std::string& message, const std::string& hint = "") {
   std::fprintf(stderr, "savant: error: %s\n", message.c_str());
-  if (hint != nullptr) std::fprintf(stderr, "%s\n", hint);
+  if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
 }
 
 std::string usage_message(const savant::UsageError& e) {
@@ -33,17 +36,57 @@ std::string usage_message(const savant::UsageError& e) {
                      invalid->problem());
 }
 
+const CLI::App* find_command(const CLI::App& app, std::string_view name) {
+  for (const CLI::App* cmd : app.get_subcommands({})) {
+    if (cmd->get_name() == name) return cmd;
+  }
+  return nullptr;
+}
+
+std::string command_names(const CLI::App& app) {
+  std::string known;
+  for (const CLI::App* cmd : app.get_subcommands({})) {
+    known += (known.empty() ? "" : ", ") + cmd->get_name();
+  }
+  return known;
+}
+
+// `savant help`: the usage; `savant help COMMAND`: the command's.
+int print_help(const CLI::App& app, std::span<char*> words) {
+  if (words.empty()) {
+    std::fputs(app.help().c_str(), stdout);
+    std::puts("\nRun 'savant help COMMAND' for the options of one command.");
+    return 0;
+  }
+  const CLI::App* cmd = find_command(app, words[0]);
+  if (cmd == nullptr) {
+    print_error(
+        fmt::format("unknown command '{}'; the commands are: {}", words[0], command_names(app)),
+        "run 'savant help' for usage");
+    return kExitUsage;
+  }
+  if (words.size() > 1) {
+    print_error(fmt::format("'savant help' takes one command, not also '{}'", words[1]),
+                fmt::format("run 'savant help {}'", cmd->get_name()));
+    return kExitUsage;
+  }
+  std::fputs(cmd->help("savant").c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) the kernel would kill us with SIGXFSZ, leaving no
   // message; ignored, the write fails with EFBIG and becomes an ordinary error naming the file.
   std::signal(SIGXFSZ, SIG_IGN);
+  savant::cli::command_line().assign(argv, argv + argc);
 
   CLI::App app{fmt::format(
       "savant {}: how a dense network learns to classify images cut into a puzzle and shuffled "
       "(\"Savant Syndrome of Neural Networks\")",
       savant::kVersion)};
+  app.name("savant");  // not argv[0]'s path, in the usage lines
   app.set_version_flag("--version", std::string("savant ") + savant::kVersion);
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -65,6 +108,14 @@ int main(int argc, char** argv) {
   add(savant::cli::add_summarize_command);
   add(savant::cli::add_merge_command);
 
+  // `savant` alone and `savant help [COMMAND]`: the usage, on stdout, exit 0.
+  if (argc == 1 || std::string_view(argv[1]) == "help") {
+    return print_help(app, argc > 2 ? std::span<char*>(argv + 2, argc - 2) : std::span<char*>());
+  }
+
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    return savant::cli::parse_error_message(*failed, e);
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -76,23 +127,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // CLI11 checks for a missing subcommand before it looks at what it did not understand,
     // so `savant frobnicate` would only say "a subcommand is required"; name the word.
-    const std::string word = argc > 1 ? argv[1] : "";
-    std::string known;
-    bool is_command = false;
-    for (const CLI::App* cmd : app.get_subcommands({})) {
-      known += (known.empty() ? "" : ", ") + cmd->get_name();
-      is_command = is_command || cmd->get_name() == word;
-    }
-    if (!word.empty() && !is_command && app.get_subcommands().empty()) {
-      print_error(fmt::format("unknown {} '{}'; the commands are: {}",
-                              word.starts_with('-') ? "option" : "command", word, known),
-                  "run 'savant --help' for usage");
+    const std::string word = argv[1];
+    if (find_command(app, word) == nullptr && app.get_subcommands().empty()) {
+      print_error(
+          fmt::format("unknown {} '{}'; the commands are: {}",
+                      word.starts_with('-') ? "option" : "command", word, command_names(app)),
+          "run 'savant help' for usage");
       return kExitUsage;
     }
-    print_error(e.what(), "run 'savant --help' (or 'savant COMMAND --help') for usage");
+    print_error(savant::cli::parse_error_message(app, e), savant::cli::usage_hint(app));
     return kExitUsage;
   } catch (const savant::UsageError& e) {
-    print_error(usage_message(e), "run 'savant COMMAND --help' for usage");
+    print_error(usage_message(e), savant::cli::usage_hint(app));
     return kExitUsage;
   }
 
@@ -102,7 +148,7 @@ int main(int argc, char** argv) {
     }
     return kExitUsage;
   } catch (const savant::UsageError& e) {
-    print_error(usage_message(e), "run 'savant COMMAND --help' for usage");
+    print_error(usage_message(e), savant::cli::usage_hint(app));
     return kExitUsage;
   } catch (const savant::Error& e) {
     print_error(e.what());

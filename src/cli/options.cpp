@@ -150,6 +150,9 @@ const std::vector<OptionSpec>& table() {
         {kReport,
          "the HTML file to write (default: RUN_DIR/report.html, or the database's "
          "name with .html)"}}},
+      {"--figures", "figures", kReproduce | kAnalyze,
+       "formats of the figures, comma-separated: any of png, svg (vector) and pdf (vector)",
+       [](CliParams& p, const std::string& v) { p.figures = figure_formats_from(v); }},
       {"RUN_DIR", "run_dir", kReport, "directory written by 'savant reproduce --out'",
        [](CliParams& p, const std::string& v) { set_path(p.run_dir, v); }},
       {"--db",
@@ -181,6 +184,16 @@ const std::vector<OptionSpec>& table() {
        kSweep,
        "list the jobs that would run, run nothing",
        [](CliParams& p, const std::string&) { p.dry_run = true; },
+       0,
+       0,
+       0,
+       {},
+       true},
+      {"--quiet",
+       "quiet",
+       kReproduce | kTrain | kAnalyze | kShuffle | kSweep | kReport | kMerge,
+       "print no progress and no summary, only warnings and errors (on stderr)",
+       [](CliParams& p, const std::string&) { p.quiet = true; },
        0,
        0,
        0,
@@ -301,6 +314,7 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
     if ((o.required & command) != 0) option->required();
     const bool from_model = (o.from_model & command) != 0;
     if (setting == "engine") option->default_str(params.engine);
+    if (setting == "figures") option->default_str("png");
     if (!from_model && defaults.contains(setting) && command != kSweep) {
       const nlohmann::json& d = defaults.at(setting);
       option->default_str(d.is_string() ? d.get<std::string>() : d.dump());

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "savant/experiment/config.hpp"
+#include "savant/io/figure.hpp"
 
 namespace savant::cli {
 
@@ -40,12 +41,14 @@ struct CliParams {
   std::string train_on;         // train: the training regime
   std::string engine = "auto";  // reproduce, train, sweep: select_engine's choice
   std::string test_on = "both";
+  std::vector<FigureFormat> figures{FigureFormat::kPng};  // reproduce, analyze: --figures
   std::filesystem::path model, out, db, sweep_file, png, run_dir;
   std::filesystem::path model_a, model_b;  // compare
   std::vector<std::filesystem::path> inputs;
   std::string shard = "1/1";
   bool json = false, csv = false, dry_run = false;
   bool all_images = false;  // compare: every test image, not the first kUnitTestImages
+  bool quiet = false;  // --quiet: no progress, no summary; warnings and errors still printed
   // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
   // file's values.
   std::map<std::string, std::vector<std::string>> lists;

@@ -1,6 +1,9 @@
 #include "cli/progress.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <chrono>
 
@@ -22,6 +25,32 @@ double fraction_done(const TrainProgress& p) {
 }
 
 }  // namespace
+
+std::string progress_line(const TrainProgress& p, int width) {
+  const std::size_t limit = static_cast<std::size_t>(std::max(width - 1, 1));
+  const double done = fraction_done(p);
+  const double eta = done > 0 ? p.elapsed_seconds * (1.0 - done) / done : 0.0;
+  const std::string head = fmt::format("{} e{}/{}", *p.name, p.epoch, p.epochs);
+  const std::string loss = fmt::format(" loss {:.3f}", p.loss);
+  const std::string acc = fmt::format(" acc {:.1f}%", 100.0 * p.accuracy);
+  const std::string time = fmt::format(" ETA {:.0f}s", eta);
+  constexpr std::size_t kMinBar = 5, kMaxBar = 40;
+  const std::size_t rest = head.size() + loss.size() + acc.size() + time.size();
+  if (rest + 3 + kMinBar <= limit) {
+    const std::size_t room = std::min(kMaxBar, limit - rest - 3);
+    return fmt::format("{} [{}]{}{}{}", head, bar(done, static_cast<int>(room)), loss, acc, time);
+  }
+  for (const std::string& line : {head + loss + acc + time, head + acc + time, head + acc}) {
+    if (line.size() <= limit) return line;
+  }
+  return (head + acc).substr(0, limit);
+}
+
+int terminal_width(std::FILE* out) {
+  winsize size{};
+  if (::ioctl(::fileno(out), TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
 
 ProgressDisplay::ProgressDisplay(std::FILE* out)
     : ProgressDisplay(out, ::isatty(::fileno(out)) != 0) {}
@@ -49,27 +78,29 @@ void ProgressDisplay::update(const TrainProgress& p) {
   // Redraw at most ten times a second (and at the end of each epoch): a fast run would
   // otherwise spend its time writing to the terminal.
   const auto now = std::chrono::steady_clock::now();
-  if (p.step != p.steps && drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  if (p.step != p.steps && drawn_lines_ > 0 && now - last_draw_ < std::chrono::milliseconds(100))
+    return;
   last_draw_ = now;
-  std::string line;
+  // Back to the first line of the last drawing, then each model's line over the old one.
+  const int width = terminal_width(out_);
+  std::string text = drawn_lines_ > 1 ? fmt::format("\033[{}A", drawn_lines_ - 1) : "";
+  bool first = true;
   for (const auto& [name, q] : latest_) {
-    const double done = fraction_done(q);
-    const double eta = done > 0 ? q.elapsed_seconds * (1.0 - done) / done : 0.0;
-    if (!line.empty()) line += "  |  ";
-    line += fmt::format("{} e{}/{} [{}] loss {:.3f} acc {:.1f}% ETA {:.0f}s", name, q.epoch,
-                        q.epochs, bar(done, 12), q.loss, 100.0 * q.accuracy, eta);
+    if (!first) text += '\n';
+    first = false;
+    text += "\r\033[K" + progress_line(q, width);
   }
-  std::fprintf(out_, "\r\033[K%s", line.c_str());
+  std::fputs(text.c_str(), out_);
   std::fflush(out_);
-  drawn_ = true;
+  drawn_lines_ = latest_.size();
 }
 
 void ProgressDisplay::finish() {
   std::lock_guard lock(mutex_);
-  if (drawn_) {
+  if (drawn_lines_ > 0) {
     std::fputc('\n', out_);
     std::fflush(out_);
-    drawn_ = false;
+    drawn_lines_ = 0;
   }
   latest_.clear();
 }

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
@@ -10,6 +11,11 @@
 
 namespace savant::cli {
 
+std::vector<std::string>& command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings) fmt::print(stderr, "savant: warning: {}\n", w);
 }
@@ -20,8 +26,17 @@ std::string percent(double fraction) {
 
 namespace {
 
-void print_summary(const ReproduceResult& r, const std::filesystem::path& out) {
-  std::printf("%s", fmt::format("\nAccuracy (rows: training data, columns: test data; article in "
+// "png" or "{png,svg}": the extensions of the figures, for a file pattern.
+std::string extensions(const std::vector<FigureFormat>& formats) {
+  std::vector<std::string_view> names;
+  for (FigureFormat f : formats) names.push_back(extension_of(f));
+  if (names.size() == 1) return std::string(names[0]);
+  return fmt::format("{{{}}}", fmt::join(names, ","));
+}
+
+void print_summary(const ReproduceResult& r, const std::filesystem::path& out,
+                   const std::vector<FigureFormat>& formats) {
+  std::printf("%s", fmt::format("Accuracy (rows: training data, columns: test data; article in "
                                 "brackets)\n\n"
                                 "                  original test      shuffled test\n"
                                 "original model   {}  (87%)      {}  (11%)\n"
@@ -41,12 +56,14 @@ void print_summary(const ReproduceResult& r, const std::filesystem::path& out) {
                                   m->signature.within, m->signature.across, m->signature.contrast)
                           .c_str());
   }
+  const std::string ext = extensions(formats);
   std::printf("%s", fmt::format("\nTime: {:.2f} s in all (training {:.2f} s and {:.2f} s, on {} "
-                                "thread(s), engine {})\nFiles: {}/ (results.json, heatmap_*.png, "
-                                "units_*.png, samples.png, *.safetensors)\n",
+                                "thread(s), engine {})\nFiles: {}/ (results.json, "
+                                "predictions.csv, heatmap_*.{}, units_*.{}, samples.{}, "
+                                "*.safetensors)\n",
                                 r.timings.total, r.timings.train_original_model,
                                 r.timings.train_shuffled_model, r.config.threads, r.original.engine,
-                                out.string())
+                                out.string(), ext, ext, ext)
                         .c_str());
 }
 
@@ -66,21 +83,24 @@ Runner add_reproduce_command(CLI::App& app) {
     select_engine(params->engine);
     // The run's files are written beside `out` and swapped in whole when all are there
     // (core/output_set.hpp): a kill, an error or a full disk leaves the previous run intact.
-    const std::vector<std::string> names = reproduce_file_names();
+    const std::vector<std::string> names = run_output_names(kAllFigureFormats);
     const std::filesystem::path inputs[] = {config.data};
     refuse_output_over_inputs(out, inputs);
     OutputSet set(out, names);
     ReproduceResult result;
-    {
+    if (params->quiet) {
+      result = run_reproduce(config);
+    } else {
       ProgressDisplay progress;
       result = run_reproduce(config, progress.callback());
     }
     print_warnings(result.warnings);
-    write_reproduce_outputs(result, set.staging());
+    result.command_line = command_line();
+    write_reproduce_outputs(result, set.staging(), params->figures);
     write_report(set.staging(), set.staging() / "report.html", {}, out);
     set.commit();
-    print_summary(result, out);
-    std::printf("Report: %s\n", (out / "report.html").string().c_str());
+    if (!params->quiet) print_summary(result, out, params->figures);
+    if (!params->quiet) std::printf("Report: %s\n", (out / "report.html").string().c_str());
     return 0;
   };
 }

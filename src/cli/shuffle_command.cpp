@@ -25,6 +25,7 @@ Runner add_shuffle_command(CLI::App& app) {
     OutputSet set(params->out, shuffle_file_names());
     ShuffleReport r = run_shuffle(opts, set.staging());
     set.commit();
+    if (params->quiet) return 0;
     for (auto& f : r.files) f = params->out / f.filename();
     fmt::print(
         "Shuffled {} training and {} test images ({}x{}, grid {}, {}, seed {}) from {}\n"

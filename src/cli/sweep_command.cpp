@@ -29,6 +29,7 @@ struct SweepRun {
   std::filesystem::path db;
   int threads = 1;
   bool dry_run = false;
+  bool quiet = false;
 };
 
 std::string short_label(const JobConfig& c) {
@@ -40,7 +41,7 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   SweepSpec spec;
   spec.data = default_data_dir();
   SweepRun options{params.has("db") ? params.db : "sweep.sqlite", params.config.threads,
-                   params.dry_run};
+                   params.dry_run, params.quiet};
   if (params.has("sweep_file")) {
     // A setting given on the command line wins over the file's.
     load_sweep_file(params.sweep_file, spec, params.has("db") ? nullptr : &options.db,
@@ -79,13 +80,16 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
                    : fmt::format("{} thread(s)",
                                  std::min<std::size_t>(static_cast<std::size_t>(options.threads),
                                                        std::max<std::size_t>(todo.size(), 1)));
-  std::fprintf(stderr, "%s",
-               fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}\n", all.size(),
-                           shard.count > 1 ? fmt::format(" (shard {}/{}: {})", shard.index,
-                                                         shard.count, mine.size())
-                                           : "",
-                           mine.size() - todo.size(), options.db.string(), todo.size(), workers)
-                   .c_str());
+  // --quiet: no progress lines; a failure still ends in an error.
+  std::FILE* progress = options.quiet ? nullptr : stderr;
+  auto say = [progress](const std::string& text) {
+    if (progress != nullptr) std::fputs(text.c_str(), progress);
+  };
+  say(fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}\n", all.size(),
+                  shard.count > 1
+                      ? fmt::format(" (shard {}/{}: {})", shard.index, shard.count, mine.size())
+                      : "",
+                  mine.size() - todo.size(), options.db.string(), todo.size(), workers));
   if (options.dry_run) {
     for (const JobConfig& job : todo) std::printf("%s\n", job_key(job).c_str());
     return 0;
@@ -104,15 +108,13 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
     ++finished;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (stored.status == "done") {
-      std::fprintf(
-          stderr, "%s",
+      say(
           fmt::format("[{}/{}] {}: original test {}, shuffled test {}, contrast {:.3f} "
                       "({:.1f} s; {:.0f} s in all)\n",
                       finished, todo.size(), short_label(stored.config),
                       percent(stored.result.original_test.accuracy()),
                       percent(stored.result.shuffled_test.accuracy()),
-                      stored.result.signature.contrast, stored.result.train_seconds, elapsed)
-              .c_str());
+                      stored.result.signature.contrast, stored.result.train_seconds, elapsed));
     } else {
       ++failed;
       std::fprintf(stderr, "%s",
@@ -132,13 +134,10 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
     });
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(
-      stderr, "%s",
-      fmt::format("sweep: {} job(s) run in {:.1f} s, {} failed{}; results in {}\n", finished,
+  say(fmt::format("sweep: {} job(s) run in {:.1f} s, {} failed{}; results in {}\n", finished,
                   elapsed, failed,
                   elsewhere > 0 ? fmt::format(", {} run by another process", elsewhere) : "",
-                  options.db.string())
-          .c_str());
+                  options.db.string()));
   if (failed > 0) {
     throw Error(fmt::format("{} job(s) failed (status 'failed' in {}); see the messages above",
                             failed, options.db.string()));
@@ -245,6 +244,7 @@ Runner add_merge_command(CLI::App& app) {
   add_options(*cmd, kMerge, *options);
   return [options]() {
     const std::size_t added = merge_databases(options->out, options->inputs);
+    if (options->quiet) return 0;
     std::fprintf(
         stderr, "%s",
         fmt::format("merge: {} job(s) added to {}\n", added, options->out.string()).c_str());

@@ -61,14 +61,16 @@ Runner add_train_command(CLI::App& app) {
     const std::filesystem::path inputs[] = {config.data};
     refuse_output_over_inputs(out, inputs);
     TrainResult result;
-    {
+    if (params->quiet) {
+      result = run_train(config, train_on);
+    } else {
       ProgressDisplay progress;
       result = run_train(config, train_on, progress.callback());
     }
     print_warnings(training_warnings(result.model.name, result.model.history,
                                      result.model.network.layout.sizes().back()));
     save_model(out, result.model.network, model_metadata(result.provenance));
-    print_summary(result, out);
+    if (!params->quiet) print_summary(result, out);
     return 0;
   };
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -62,16 +63,23 @@ void PrintTo(const CliCase& c, std::ostream* os) {
 // clang-format off
 const CliCase kCases[] = {
   // The top level.
-  {"no_subcommand", "", 2, "subcommand"},
+  {"no_subcommand", "", 0, "Run 'savant help COMMAND' for the options of one command."},
+  {"help_alone", "help", 0, "Usage: savant [OPTIONS] SUBCOMMAND"},
+  {"help_command", "help reproduce", 0, "Usage: savant reproduce [OPTIONS]"},
+  {"help_unknown_command", "help frobnicate", 2, "unknown command 'frobnicate'; the commands are: reproduce,"},
+  {"help_two_commands", "help reproduce train", 2, "'savant help' takes one command"},
   {"unknown_subcommand", "frobnicate", 2, "unknown command 'frobnicate'"},
   {"unknown_top_level_option", "--frobnicate", 2, "unknown option '--frobnicate'"},
   {"version", "--version", 0, "savant "},
   {"help", "--help", 0, "reproduce"},
   {"reproduce_help", "reproduce --help", 0, "--grid"},
   // reproduce: options and their values.
-  {"reproduce_unknown_option", "reproduce --data {data} --out {out} --colour red", 2, "--colour"},
-  {"reproduce_extra_argument", "reproduce --data {data} --out {out} extra", 2, "extra"},
-  {"reproduce_missing_value", "reproduce --data {data} --out {out} --grid", 2, "--grid"},
+  {"reproduce_unknown_option", "reproduce --data {data} --out {out} --colour red", 2, "unknown option '--colour' for 'savant reproduce'"},
+  {"reproduce_extra_argument", "reproduce --data {data} --out {out} extra", 2, "unexpected argument 'extra' for 'savant reproduce'"},
+  {"reproduce_missing_value", "reproduce --data {data} --out {out} --grid", 2, "--grid needs a value"},
+  {"reproduce_figures_unknown", "reproduce --data {data} --out {out} --figures png,gif", 2, "--figures 'png,gif': 'gif' is not a figure format; choose from png, svg and pdf"},
+  {"reproduce_figures_empty", "reproduce --data {data} --out {out} --figures ''", 2, "--figures '': expected a comma-separated list of png, svg and pdf"},
+  {"reproduce_tiny_figures", "reproduce --data {data} --out {out} --grid 2 --hidden 8 --epochs 1 --figures png,svg,pdf", 0, "heatmap_*.{png,svg,pdf}"},
   {"reproduce_repeated_option", "reproduce --data {data} --out {out} --epochs 1 --epochs 2", 2, "--epochs"},
   {"grid_not_a_number", "reproduce --data {data} --out {out} --grid four", 2, "--grid"},
   {"grid_zero", "reproduce --data {data} --out {out} --grid 0", 2, "--grid"},
@@ -194,6 +202,7 @@ const CliCase kCases[] = {
   {"analyze_out_not_writable", "analyze --model {model} --out {readonly}", 1, "is not writable", Run::kWithoutOverride},
   {"analyze_disk_full", "analyze --model {model} --out {out}", 1, "File too large", Run::kFileSizeLimit},
   {"analyze_tiny", "analyze --model {model} --out {out}", 0, "Grid signature"},
+  {"analyze_figures_unknown", "analyze --model {model} --out {out} --figures eps", 2, "'eps' is not a figure format"},
   // shuffle.
   {"shuffle_missing_grid", "shuffle --data {data} --shuffle derange --seed 1 --out {out}", 2, "--grid is required"},
   {"shuffle_missing_seed", "shuffle --data {data} --grid 2 --shuffle derange --out {out}", 2, "--seed is required"},
@@ -573,7 +582,18 @@ TEST_P(CliTable, ExitCodeMessageAndNoPartialOutput) {
   EXPECT_NE(result.output.find(c.message), std::string::npos)
       << "the output does not mention '" << c.message << "'";
   if (c.exit_code != 0) {
-    EXPECT_NE(result.output.find("savant: error: "), std::string::npos);
+    // savant's words, not CLI11's: "savant: error: " and a lower-case sentence.
+    const std::size_t error = result.output.find("savant: error: ");
+    ASSERT_NE(error, std::string::npos);
+    const std::string first_word =
+        result.output.substr(error + 15, result.output.find(' ', error + 15) - error - 15);
+    EXPECT_FALSE(first_word.size() > 1 && std::isupper(static_cast<unsigned char>(first_word[0])) &&
+                 std::islower(static_cast<unsigned char>(first_word[1])))
+        << "a capitalised message: " << first_word;
+    for (const char* cli11 : {"The following argument", "Could not convert", "A subcommand",
+                              "Run with --help", "required but received"}) {
+      EXPECT_EQ(result.output.find(cli11), std::string::npos) << cli11;
+    }
     // A failed run leaves no result behind, whole or partial, and no temporary file.
     EXPECT_TRUE(files_under(out).empty());
     EXPECT_TRUE(files_under(r / "readonly").empty());
@@ -649,7 +669,19 @@ TEST_F(CliTable, RandomArgumentsNeverCrash) {
       EXPECT_EQ(result.output.find(bad), std::string::npos) << bad;
     }
     if (result.exit_code != 0) {
-      EXPECT_NE(result.output.find("savant: error: "), std::string::npos);
+      // savant's words, not CLI11's: "savant: error: " and a lower-case sentence.
+      const std::size_t error = result.output.find("savant: error: ");
+      ASSERT_NE(error, std::string::npos);
+      const std::string first_word =
+          result.output.substr(error + 15, result.output.find(' ', error + 15) - error - 15);
+      EXPECT_FALSE(first_word.size() > 1 &&
+                   std::isupper(static_cast<unsigned char>(first_word[0])) &&
+                   std::islower(static_cast<unsigned char>(first_word[1])))
+          << "a capitalised message: " << first_word;
+      for (const char* cli11 : {"The following argument", "Could not convert", "A subcommand",
+                                "Run with --help", "required but received"}) {
+        EXPECT_EQ(result.output.find(cli11), std::string::npos) << cli11;
+      }
       EXPECT_TRUE(files_under(out).empty());
     }
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "savant/core/error.hpp"
+#include "savant/experiment/outputs.hpp"
 #include "savant/io/model_file.hpp"
 #include "support/result_files.hpp"
 #include "support/test_support.hpp"
@@ -18,10 +19,9 @@
 namespace savant::testing {
 namespace {
 
-const std::set<std::string> kResultFiles = {
-    "results.json", "heatmap_original_model.png", "heatmap_shuffled_model.png",
-    "samples.png",  "original_model.safetensors", "shuffled_model.safetensors",
-    "report.html",  "units_original_model.png",   "units_shuffled_model.png"};
+// What a run with the default figures writes, as the library lists it.
+const std::vector<std::string> kRunOutputs = run_output_names(kDefaultFigureFormats);
+const std::set<std::string> kResultFiles(kRunOutputs.begin(), kRunOutputs.end());
 
 // Every result file in `out` is whole; temporaries of a killed writer are ignored (they are
 // not results, and the next run removes them). Returns the result files found.

@@ -67,7 +67,18 @@ TEST(Grid, RejectsAGridThatDoesNotFitTheImage) {
     Grid(3, 8, 8);
     ADD_FAILURE() << "grid 3 was accepted for 8x8 images";
   } catch (const InvalidSetting& e) {
-    EXPECT_NE(std::string(e.what()).find("does not divide the 8x8 images"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("does not divide the 8x8 images; use one of 1, 2, 4 or 8"),
+              std::string::npos)
+        << e.what();
+  }
+  // Images of two sizes: the divisors of both.
+  try {
+    Grid(4, 28, 14);
+    ADD_FAILURE() << "grid 4 was accepted for 28x14 images";
+  } catch (const InvalidSetting& e) {
+    EXPECT_NE(std::string(e.what()).find("use a common divisor of 28 and 14: 1, 2, 7 or 14"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(Grid(2, 0, 28), InvalidSetting);
   for (int g : {1, 2, 4, 7, 14, 28}) EXPECT_NO_THROW(Grid(g, 28, 28));

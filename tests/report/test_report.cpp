@@ -161,6 +161,53 @@ TEST_F(ReportRun, DataHoldsEverySection) {
   }
 }
 
+// "The run" shows the run's own machine, start and command line from results.json.
+TEST_F(ReportRun, DataShowsTheRunsOwnMachineAndCommandLine) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  j["machine"] = {
+      {"host", "cluster-node-7"}, {"cpu", "a CPU of the run"}, {"hardware_threads", 96}};
+  j["run"]["started"] = "2001-02-03T04:05:06Z";
+  write_text(run / "results.json", j.dump());
+  const nlohmann::json data = report_data(run);
+  EXPECT_EQ(data["machine"]["host"], "cluster-node-7");
+  EXPECT_EQ(data["machine"]["hardware_threads"], 96);
+  EXPECT_NE(data["machine"]["source"].get<std::string>().find("run's machine"), std::string::npos);
+  EXPECT_EQ(data["run"]["started"], "2001-02-03T04:05:06Z");
+  EXPECT_EQ(data["run"]["command_line"][1], "reproduce");
+  EXPECT_EQ(data["config"]["engine"], j["config"]["engine"]);
+  // The page labels them and orders the timings as the pipeline runs, total last.
+  const std::string page = read_text(run_dir() / "report.html");
+  for (const char* label : {"'hardware threads'", "'training images used'", "'started (UTC)'",
+                            "'command line'", "'training engine'", "'host'"}) {
+    EXPECT_NE(page.find(label), std::string::npos) << label;
+  }
+  EXPECT_NE(page.find("'analyze', 'units', 'write', 'total'"), std::string::npos);
+}
+
+TEST_F(ReportRun, ResultsWithoutMachineOrRunAreRead) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  j.erase("machine");
+  j.erase("run");
+  write_text(run / "results.json", j.dump());
+  const nlohmann::json data = report_data(run);
+  EXPECT_FALSE(data.contains("run"));
+  EXPECT_NE(data["machine"]["source"].get<std::string>().find("made this report"),
+            std::string::npos);
+}
+
+TEST_F(ReportRun, DamagedCommandLineNamesTheKey) {
+  TempDir tmp;
+  const fs::path run = copy_of_run(tmp);
+  nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
+  j["run"]["command_line"][1] = 7;
+  write_text(run / "results.json", j.dump());
+  expect_report_fails(run, "'/run/command_line/1'");
+}
+
 TEST_F(ReportRun, GalleryIsShuffledAsTheRunShuffledTheTestSet) {
   const nlohmann::json data = report_data(run_dir());
   const Dataset dataset = load_dataset(data["config"]["data"].get<std::string>());

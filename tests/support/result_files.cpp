@@ -1,9 +1,12 @@
 #include "support/result_files.hpp"
+#include <algorithm>
+#include <string_view>
 
 #include <array>
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +64,34 @@ std::string result_file_problem(const std::filesystem::path& path) {
     if (end == std::string::npos || bytes.compare(0, 2, "<!") != 0 || end < 6 ||
         bytes.compare(end - 6, 7, "</html>") != 0) {
       return "not a complete HTML page (no closing </html>)";
+    }
+    return {};
+  }
+  if (ext == ".svg") {
+    if (bytes.compare(0, 5, "<?xml") != 0 && bytes.compare(0, 4, "<svg") != 0)
+      return "no SVG header";
+    if (bytes.find("</svg>") == std::string::npos) return "no closing </svg> (truncated)";
+    return {};
+  }
+  if (ext == ".pdf") {
+    if (bytes.compare(0, 5, "%PDF-") != 0) return "no %PDF- header";
+    if (bytes.find("%%EOF") == std::string::npos) return "no %%EOF (truncated)";
+    return {};
+  }
+  if (ext == ".csv") {
+    // predictions.csv: a header and rows of as many fields, the last row ended.
+    if (bytes.empty() || bytes.back() != '\n') return "empty or its last line is cut";
+    const auto fields = [](std::string_view line) {
+      return std::count(line.begin(), line.end(), ',');
+    };
+    const std::size_t header_end = bytes.find('\n');
+    const auto expected = fields(std::string_view(bytes).substr(0, header_end));
+    for (std::size_t at = header_end + 1; at < bytes.size();) {
+      const std::size_t end = bytes.find('\n', at);
+      if (fields(std::string_view(bytes).substr(at, end - at)) != expected) {
+        return "a row with another number of fields than the header";
+      }
+      at = end + 1;
     }
     return {};
   }

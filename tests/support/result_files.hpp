@@ -10,7 +10,8 @@ namespace savant::testing {
 
 // Empty when `path` is a complete file of its kind (results.json parses as a JSON object; a
 // PNG has the signature and ends with its IEND chunk; a .safetensors loads as a savant
-// model with finite weights), else what is wrong with it.
+// model with finite weights; SVG and PDF have their header and end; a CSV file's rows have the
+// header's number of fields), else what is wrong with it.
 std::string result_file_problem(const std::filesystem::path& path);
 
 // The regular files under `dir` (recursively); empty when `dir` does not exist.

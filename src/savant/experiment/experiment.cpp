@@ -161,6 +161,8 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   const auto start = Clock::now();
   ReproduceResult result;
   result.config = config;
+  result.started = iso8601_utc(std::chrono::system_clock::now());
+  result.machine = this_machine();
 
   // 1. Load the data set.
   auto t = Clock::now();
@@ -171,6 +173,7 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   result.train_count = data.train.images.count;
   result.test_count = data.test.images.count;
   result.class_names = class_names(config.data, data.classes);
+  result.test_labels = data.test.labels;
   result.train_crc32 = split_digest(data.train);
   result.timings.load = seconds_since(t);
 

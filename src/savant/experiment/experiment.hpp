@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "savant/analysis/weight_correlation.hpp"
+#include "savant/core/machine.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/regime.hpp"
 #include "savant/data/shuffle.hpp"
@@ -60,9 +61,15 @@ struct Timings {
 
 struct ReproduceResult {
   ExperimentConfig config;
+  // Provenance: where and when it ran (run_reproduce fills these) and the command that asked
+  // for it (its caller may; empty otherwise).
+  Machine machine;
+  std::string started;  // ISO 8601 UTC
+  std::vector<std::string> command_line;
   std::size_t rows = 0, cols = 0, train_count = 0, test_count = 0;
   std::uint32_t train_crc32 = 0;  // split_digest of the training split as loaded
   std::vector<std::string> class_names;
+  std::vector<std::uint8_t> test_labels;  // the test split's labels, for predictions.csv
   ModelReport original, shuffled;
   UnitAnalysis units;  // the hidden units of both models (docs/SPEC.md, section 10)
   // A few test images for samples.png: index, original and shuffled pixels.

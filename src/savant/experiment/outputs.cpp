@@ -24,46 +24,93 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// units_<model>.png: the receptive fields of the model's hidden units (docs/SPEC.md, section
-// 10.1), as trained.
+// The figures of a run, without their extension, in the order they are written.
+constexpr const char* kFigureStems[] = {"heatmap_original_model", "heatmap_shuffled_model",
+                                        "units_original_model", "units_shuffled_model", "samples"};
+
+std::string figure_name(std::string_view stem, FigureFormat format) {
+  return fmt::format("{}.{}", stem, extension_of(format));
+}
+
+// units_<model>.<format>: the receptive fields of the model's hidden units (docs/SPEC.md,
+// section 10.1), as trained.
 void write_unit_gallery(const ModelReport& model, const ReproduceResult& result,
-                        const std::filesystem::path& out_dir) {
+                        const std::filesystem::path& out_dir,
+                        std::span<const FigureFormat> formats) {
   const std::string title =
       fmt::format("{} model: hidden units' receptive fields (g = {})",
                   &model == &result.original ? "original" : "shuffled", result.config.grid);
-  write_file_atomically(
-      out_dir / fmt::format("units_{}.png", model.name),
-      unit_gallery_png(first_layer_weights(model.network), result.rows, result.cols,
-                       model.network.layout.out(0), result.config.grid, title, 3));
+  for (FigureFormat format : formats) {
+    write_file_atomically(
+        out_dir / figure_name("units_" + model.name, format),
+        unit_gallery_figure(first_layer_weights(model.network), result.rows, result.cols,
+                            model.network.layout.out(0), result.config.grid, title, format, 3));
+  }
 }
 
 // Both galleries, on two threads when the run has them (each picture is drawn on one).
-void write_unit_galleries(const ReproduceResult& result, const std::filesystem::path& out_dir) {
+void write_unit_galleries(const ReproduceResult& result, const std::filesystem::path& out_dir,
+                          std::span<const FigureFormat> formats) {
   if (result.config.threads < 2) {
-    write_unit_gallery(result.original, result, out_dir);
-    write_unit_gallery(result.shuffled, result, out_dir);
+    write_unit_gallery(result.original, result, out_dir, formats);
+    write_unit_gallery(result.shuffled, result, out_dir, formats);
     return;
   }
   std::exception_ptr failure;
   {
     std::jthread other([&] {
       try {
-        write_unit_gallery(result.shuffled, result, out_dir);
+        write_unit_gallery(result.shuffled, result, out_dir, formats);
       } catch (...) {
         failure = std::current_exception();
       }
     });
-    write_unit_gallery(result.original, result, out_dir);
+    write_unit_gallery(result.original, result, out_dir, formats);
   }
   if (failure) std::rethrow_exception(failure);
 }
 
+// predictions.csv: per test image its index, its label and the class each model predicts for
+// it on the original and on the shuffled test set, as class numbers (results.json's
+// data.class_names names them). The columns' accuracies are results.json's.
+std::string predictions_csv(const ReproduceResult& r) {
+  const ModelReport* models[] = {&r.original, &r.shuffled};
+  std::string csv = "index,label";
+  for (const ModelReport* m : models) {
+    csv += fmt::format(",{0}_on_original_test,{0}_on_shuffled_test", m->name);
+  }
+  csv += '\n';
+  for (std::size_t k = 0; k < r.test_labels.size(); ++k) {
+    csv += fmt::format("{},{}", k, r.test_labels[k]);
+    for (const ModelReport* m : models) {
+      csv += fmt::format(",{},{}", m->on_original_test.predicted.at(k),
+                         m->on_shuffled_test.predicted.at(k));
+    }
+    csv += '\n';
+  }
+  return csv;
+}
+
 }  // namespace
 
-void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir) {
+std::vector<std::string> run_output_names(std::span<const FigureFormat> formats) {
+  std::vector<std::string> names;
+  for (const char* stem : kFigureStems) {
+    for (FigureFormat format : formats) names.push_back(figure_name(stem, format));
+  }
+  for (const char* name : {"original_model.safetensors", "shuffled_model.safetensors",
+                           "predictions.csv", "results.json", "report.html"}) {
+    names.emplace_back(name);
+  }
+  return names;
+}
+
+void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
+                             std::span<const FigureFormat> formats) {
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
-  const std::vector<std::string> names = reproduce_file_names();
+  // Every format's: a run killed while writing SVG leaves temporaries a PNG run should clear.
+  const std::vector<std::string> names = run_output_names(kAllFigureFormats);
   remove_stale_temporaries(out_dir, names);
   result.run_id = new_run_id();
 
@@ -71,23 +118,32 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
   for (const ModelReport* model : {&result.original, &result.shuffled}) {
     const std::string title = fmt::format("{} model: adjacent-pixel weight correlation",
                                           model == &result.original ? "original" : "shuffled");
-    write_file_atomically(out_dir / fmt::format("heatmap_{}.png", model->name),
-                          heatmap_png(model->adjacent, result.rows, result.cols, scale, title));
+    HeatmapStyle style;
+    style.title = title;
+    style.scale = scale;
+    for (FigureFormat format : formats) {
+      write_file_atomically(
+          out_dir / figure_name("heatmap_" + model->name, format),
+          heatmap_figure(model->adjacent, result.rows, result.cols, style, format));
+    }
     save_model(
         out_dir / fmt::format("{}.safetensors", model->name), model->network,
         model_metadata(provenance_of(
             result,
             Regime{model == &result.original ? RegimeKind::kOriginal : RegimeKind::kShuffled, 0})));
   }
-  write_unit_galleries(result, out_dir);
+  write_unit_galleries(result, out_dir, formats);
   std::vector<SampleRow> samples;
   for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
     samples.push_back({result.sample_original[i], result.sample_shuffled[i],
                        result.class_names[result.sample_labels[i]]});
   }
-  write_file_atomically(
-      out_dir / "samples.png",
-      samples_figure(samples, result.rows, result.cols, result.config.grid, FigureFormat::kPng));
+  for (FigureFormat format : formats) {
+    write_file_atomically(
+        out_dir / figure_name("samples", format),
+        samples_figure(samples, result.rows, result.cols, result.config.grid, format));
+  }
+  write_file_atomically(out_dir / "predictions.csv", predictions_csv(result));
   result.timings.write = seconds_since(start);
   result.timings.total += result.timings.write;
   // results.json last: its presence means the run's other files are complete, and its

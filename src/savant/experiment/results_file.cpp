@@ -122,6 +122,11 @@ nlohmann::json results_json(const ReproduceResult& r) {
   // The engine that trained both models (they share one layout): not a setting of the run, as
   // the numbers may differ in the last bits from one engine to another.
   j["config"]["engine"] = r.original.engine;
+  j["run"] = {{"started", r.started}, {"command_line", r.command_line}};
+  j["machine"] = {{"host", r.machine.host},
+                  {"cpu", r.machine.cpu},
+                  {"hardware_threads", r.machine.hardware_threads},
+                  {"system", r.machine.system}};
   j["data"] = {{"image_rows", r.rows},
                {"image_cols", r.cols},
                {"train_images", r.train_count},

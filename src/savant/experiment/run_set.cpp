@@ -27,20 +27,6 @@ std::string run_id_of(const nlohmann::json& results) {
 
 }  // namespace
 
-std::vector<std::string> reproduce_file_names() {
-  std::vector<std::string> names;
-  for (const char* model : {"original_model", "shuffled_model"}) {
-    add_figure(names, fmt::format("heatmap_{}", model));
-    add_figure(names, fmt::format("units_{}", model));
-    names.push_back(fmt::format("{}.safetensors", model));
-  }
-  add_figure(names, "samples");
-  names.push_back("predictions.csv");
-  names.push_back("results.json");
-  names.push_back("report.html");
-  return names;
-}
-
 std::vector<std::string> analyze_file_names() {
   std::vector<std::string> names;
   add_figure(names, "heatmap");

@@ -17,11 +17,11 @@
 
 namespace savant {
 
-// Every name a `reproduce` run may write into its directory, whatever its options: what may be
-// replaced when a run is written over an earlier one (OutputSet).
-std::vector<std::string> reproduce_file_names();
-// The same for `analyze` and for `shuffle`.
+// Every name `analyze` may write into its directory, whatever its options: what may be replaced
+// when it is written over an earlier one (OutputSet). run_output_names (outputs.hpp) is
+// `reproduce`'s.
 std::vector<std::string> analyze_file_names();
+// The same for `shuffle`.
 std::vector<std::string> shuffle_file_names();
 
 // 32 hex digits from the system's random source.

@@ -14,6 +14,10 @@
 
 namespace savant {
 
+std::string heatmap_name(FigureFormat format) {
+  return fmt::format("heatmap.{}", extension_of(format));
+}
+
 std::string crc_text(std::uint32_t crc) {
   return fmt::format("{:08x}", crc);
 }
@@ -208,7 +212,8 @@ AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid) {
   return report;
 }
 
-nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report) {
+nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report,
+                             std::span<const FigureFormat> formats) {
   nlohmann::json j;
   j["savant_version"] = kVersion;
   j["model"] = model.path.string();
@@ -222,19 +227,25 @@ nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& repor
   }
   j["adjacent_correlation"] = matrix_json(report.model.adjacent, report.rows, report.cols);
   j["units"] = unit_weights_json(report.units, report.grid, report.units_change);
-  j["files"] = {{"heatmap", "heatmap.png"}, {"correlation", "correlation.safetensors"}};
+  nlohmann::json heatmaps = nlohmann::json::array();
+  for (FigureFormat format : formats) heatmaps.push_back(heatmap_name(format));
+  j["files"] = {{"heatmaps", heatmaps}, {"correlation", "correlation.safetensors"}};
   j["warnings"] = report.warnings;
   return j;
 }
 
 void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
-                            const std::filesystem::path& out_dir) {
+                            const std::filesystem::path& out_dir,
+                            std::span<const FigureFormat> formats) {
   ensure_writable_directory(out_dir);
-  const std::string title =
-      fmt::format("{}: adjacent-pixel weight correlation", model.path.stem().string());
-  write_file_atomically(out_dir / "heatmap.png",
-                        heatmap_png(report.model.adjacent, report.rows, report.cols,
-                                    colour_scale_of({report.model.adjacent}), title));
+  HeatmapStyle style;
+  style.title = fmt::format("{}: adjacent-pixel weight correlation", model.path.stem().string());
+  style.scale = colour_scale_of({report.model.adjacent});
+  for (FigureFormat format : formats) {
+    write_file_atomically(
+        out_dir / heatmap_name(format),
+        heatmap_figure(report.model.adjacent, report.rows, report.cols, style, format));
+  }
   const std::size_t pixels = report.rows * report.cols;
   Tensor R{"correlation", {pixels, pixels}, {}};
   R.values.assign(report.model.correlation.begin(), report.model.correlation.end());
@@ -242,7 +253,8 @@ void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report
                     {{{"savant_version", std::string(kVersion)}, {"model", model.path.string()}},
                      {std::move(R)}});
   // analysis.json last: its presence means the other files are complete.
-  write_file_atomically(out_dir / "analysis.json", analysis_json(model, report).dump(2) + "\n");
+  write_file_atomically(out_dir / "analysis.json",
+                        analysis_json(model, report, formats).dump(2) + "\n");
 }
 
 ShuffleReport run_shuffle(const ExperimentConfig& options, const std::filesystem::path& out_dir) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/unit_analysis.hpp"
+#include "savant/io/figure.hpp"
 
 namespace savant {
 
@@ -86,10 +88,14 @@ struct AnalyzeReport {
 
 // `grid` unset: the grid the model was trained with, else the article's 4.
 AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid);
-nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report);
-// analysis.json, heatmap.png and correlation.safetensors (R as float32 [pixels, pixels]).
+// `formats`: those of the heat map, as analysis.json lists its files.
+nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report,
+                             std::span<const FigureFormat> formats = kDefaultFigureFormats);
+// analysis.json, the heat map in each format (heatmap.png, heatmap.svg, heatmap.pdf) and
+// correlation.safetensors (R as float32 [pixels, pixels]).
 void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
-                            const std::filesystem::path& out_dir);
+                            const std::filesystem::path& out_dir,
+                            std::span<const FigureFormat> formats = kDefaultFigureFormats);
 
 struct ShuffleReport {
   std::size_t train_count = 0, test_count = 0, rows = 0, cols = 0;

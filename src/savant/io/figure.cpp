@@ -1,6 +1,7 @@
 #include "savant/io/figure.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -33,6 +34,31 @@ FigureFormat figure_format_from(std::string_view name) {
     if (name == extension_of(f)) return f;
   }
   throw InvalidSetting("figures", std::string(name), "expected png, svg or pdf");
+}
+
+std::vector<FigureFormat> figure_formats_from(std::string_view list) {
+  std::array<bool, 3> chosen{};
+  for (std::size_t begin = 0; begin <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', begin), list.size());
+    const std::string_view name = list.substr(begin, comma - begin);
+    if (name.empty()) {
+      throw InvalidSetting("figures", fmt::format("'{}'", list),
+                           "expected a comma-separated list of png, svg and pdf, e.g. png,pdf");
+    }
+    try {
+      chosen[static_cast<std::size_t>(figure_format_from(name))] = true;
+    } catch (const InvalidSetting&) {
+      throw InvalidSetting(
+          "figures", fmt::format("'{}'", list),
+          fmt::format("'{}' is not a figure format; choose from png, svg and pdf", name));
+    }
+    begin = comma + 1;
+  }
+  std::vector<FigureFormat> formats;
+  for (FigureFormat f : {FigureFormat::kPng, FigureFormat::kSvg, FigureFormat::kPdf}) {
+    if (chosen[static_cast<std::size_t>(f)]) formats.push_back(f);
+  }
+  return formats;
 }
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {

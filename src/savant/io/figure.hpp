@@ -11,11 +11,19 @@ namespace savant {
 // drawing code (io/figure_canvas.hpp).
 enum class FigureFormat { kPng, kSvg, kPdf };
 
+// What a run writes when not told (--figures): PNG only.
+inline constexpr FigureFormat kDefaultFigureFormats[] = {FigureFormat::kPng};
+
 // "png", "svg", "pdf": the format's file extension, without the dot.
 std::string_view extension_of(FigureFormat format);
 
 // The format named by its extension; throws InvalidSetting("figures", name, ...) otherwise.
 FigureFormat figure_format_from(std::string_view name);
+
+// The formats of a comma-separated list ("png,svg,pdf": any non-empty subset, in any order), each
+// once, in the order png, svg, pdf. Throws InvalidSetting("figures", list, ...) naming the
+// value that is not a format, or when the list is empty.
+std::vector<FigureFormat> figure_formats_from(std::string_view list);
 
 // Ticks for an axis over [lo, hi]: every multiple of a round step (1, 2 or 5 times a power of
 // ten) inside the interval, about `target` of them, at least two when lo < hi. Values are exact

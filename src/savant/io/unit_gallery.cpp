@@ -25,9 +25,9 @@ CellColour field_colours(std::span<const double> kernel, std::size_t cols, std::
 
 }  // namespace
 
-std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, std::size_t cols,
-                             std::size_t hidden, int grid, const std::string& title, int scale,
-                             std::size_t columns) {
+std::string unit_gallery_figure(std::span<const double> kernel, std::size_t rows, std::size_t cols,
+                                std::size_t hidden, int grid, const std::string& title,
+                                FigureFormat format, int scale, std::size_t columns) {
   const Grid geometry(grid, rows, cols);
   const BlockSpecialisation spec = block_specialisation(kernel, rows, cols, hidden, grid);
   const std::vector<std::size_t> order = units_by_home_block(spec);
@@ -37,7 +37,7 @@ std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, s
   const int margin = 12, title_h = 30, caption_h = 14, gap = 8;
   const int width = 2 * margin + static_cast<int>(columns) * (tile_w + gap) - gap;
   const int height = title_h + static_cast<int>(lines) * (tile_h + caption_h + gap) - gap + margin;
-  FigureCanvas canvas(FigureFormat::kPng, width, height);
+  FigureCanvas canvas(format, width, height);
   cairo_t* cr = canvas.cr();
   cairo_set_source_rgb(cr, 0, 0, 0);
   draw_text(cr, width / 2.0, 21, title, 15, 0.5);
@@ -50,8 +50,8 @@ std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, s
     for (std::size_t p = 0; p < rows * cols; ++p) {
       extent = std::max(extent, std::abs(kernel[p * hidden + j]));
     }
-    paint_cells(cr, FigureFormat::kPng, rows, cols, field_colours(kernel, cols, hidden, j, extent),
-                x, y, scale, scale);
+    paint_cells(cr, format, rows, cols, field_colours(kernel, cols, hidden, j, extent), x, y, scale,
+                scale);
     // The block borders inside the tile, and its frame.
     cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
     cairo_set_line_width(cr, 1);

@@ -1,10 +1,12 @@
 #pragma once
-// The receptive fields of the first layer's hidden units as one PNG picture (docs/SPEC.md,
-// section 10.1).
+// The receptive fields of the first layer's hidden units as one picture, PNG, SVG or PDF
+// (docs/SPEC.md, section 10.1).
 
 #include <cstddef>
 #include <span>
 #include <string>
+
+#include "savant/io/figure.hpp"
 
 namespace savant {
 
@@ -14,9 +16,18 @@ namespace savant {
 // borders are drawn over it. Units are ordered by units_by_home_block (analysis/units.hpp),
 // `columns` to a row, each captioned with its number, home block and specialisation; each
 // image pixel is `scale` x `scale` picture pixels. Throws InvalidSetting("grid", ...) when the
-// grid does not divide the image.
-std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows, std::size_t cols,
-                             std::size_t hidden, int grid, const std::string& title, int scale = 4,
-                             std::size_t columns = 16);
+// grid does not divide the image. `scale` is in pixels for PNG, points for SVG and PDF.
+std::string unit_gallery_figure(std::span<const double> kernel, std::size_t rows, std::size_t cols,
+                                std::size_t hidden, int grid, const std::string& title,
+                                FigureFormat format, int scale = 4, std::size_t columns = 16);
+
+// unit_gallery_figure as PNG.
+inline std::string unit_gallery_png(std::span<const double> kernel, std::size_t rows,
+                                    std::size_t cols, std::size_t hidden, int grid,
+                                    const std::string& title, int scale = 4,
+                                    std::size_t columns = 16) {
+  return unit_gallery_figure(kernel, rows, cols, hidden, grid, title, FigureFormat::kPng, scale,
+                             columns);
+}
 
 }  // namespace savant

@@ -60,7 +60,9 @@ Evaluation evaluate(const Network& net, const ImageSet& images,
   result.classes = net.layout.sizes().back();
   result.confusion.assign(result.classes * result.classes, 0);
   const std::vector<Prediction> predictions = predict(net, images);
+  result.predicted.reserve(predictions.size());
   for (std::size_t k = 0; k < predictions.size(); ++k) {
+    result.predicted.push_back(predictions[k].label);
     ++result.confusion[labels[k] * result.classes + predictions[k].label];
     result.correct += predictions[k].label == labels[k] ? 1 : 0;
   }

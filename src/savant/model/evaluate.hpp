@@ -16,6 +16,8 @@ struct Evaluation {
   std::size_t correct = 0;
   // confusion[t * classes + p]: images of true class t predicted as p
   std::vector<std::int64_t> confusion;
+  // predicted[k]: the class predicted for image k
+  std::vector<std::uint8_t> predicted;
 
   double accuracy() const {
     return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;

@@ -1,18 +1,16 @@
 #include "savant/report/report.hpp"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "savant/analysis/weight_correlation.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/machine.hpp"
 #include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/idx.hpp"
@@ -30,30 +28,22 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The machine the numbers came from when results.json says (a later savant may record it), else
+// The machine the numbers came from when results.json says (runs of earlier versions do not),
+// else
 // the one making the report, marked as such.
 json machine_json(const json& recorded) {
   if (recorded.is_object()) {
     json m = recorded;
-    m["source"] = "results.json";
+    m["source"] = "the run's machine (results.json)";
     return m;
   }
+  const Machine here = this_machine();
   json m;
   m["source"] = "the machine that made this report (results.json does not record the run's)";
-  utsname u{};
-  if (::uname(&u) == 0) {
-    m["system"] = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
-  }
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      const std::size_t colon = line.find(':');
-      if (colon != std::string::npos)
-        m["cpu"] = line.substr(line.find_first_not_of(' ', colon + 1));
-      break;
-    }
-  }
-  m["hardware_threads"] = std::thread::hardware_concurrency();
+  m["host"] = here.host;
+  if (!here.system.empty()) m["system"] = here.system;
+  if (!here.cpu.empty()) m["cpu"] = here.cpu;
+  m["hardware_threads"] = here.hardware_threads;
   return m;
 }
 

@@ -173,6 +173,24 @@ json checked_results(const ResultsFile& f, std::size_t classes) {
     out[key] = f.require(std::string("/") + key, Kind::kObject);
   }
   out["data"] = f.require("/data", Kind::kObject);
+  // Where, when and how the run was made: results.json of earlier versions do not say.
+  const json& root = f.require("", Kind::kObject);
+  if (root.contains("run")) {
+    f.require("/run/started", Kind::kString);
+    const json& command_line = f.require("/run/command_line", Kind::kArray);
+    for (std::size_t i = 0; i < command_line.size(); ++i) {
+      f.require(fmt::format("/run/command_line/{}", i), Kind::kString);
+    }
+    out["run"] = f.require("/run", Kind::kObject);
+  }
+  if (root.contains("machine")) {
+    for (const char* key : {"/machine/host", "/machine/cpu", "/machine/system"}) {
+      if (root.contains(json::json_pointer(key))) f.require(key, Kind::kString);
+    }
+    if (root.contains(json::json_pointer("/machine/hardware_threads"))) {
+      f.require("/machine/hardware_threads", Kind::kUnsigned);
+    }
+  }
   return out;
 }
 
@@ -270,11 +288,11 @@ RunResults parse_results_json(std::string_view text, const fs::path& path) {
   if (json units = checked_units(f, r.grid); !units.is_null()) r.page["units"] = std::move(units);
   r.seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
   r.data = fs::path(f.require("/config/data", Kind::kString).get<std::string>());
-  const json::json_pointer machine("/machine");
-  const json& root = f.require("", Kind::kObject);
-  if (root.contains(machine) && root.at(machine).is_object()) r.machine = root.at(machine);
+  if (f.require("", Kind::kObject).contains("machine")) {
+    r.machine = f.require("/machine", Kind::kObject);
+  }
   // Files of savant 0.8 and earlier have no warnings.
-  if (root.contains("warnings")) {
+  if (f.require("", Kind::kObject).contains("warnings")) {
     const json& warnings = f.require("/warnings", Kind::kArray);
     for (std::size_t w = 0; w < warnings.size(); ++w) {
       f.require(fmt::format("/warnings/{}", w), Kind::kString);
