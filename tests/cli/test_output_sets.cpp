@@ -22,6 +22,7 @@
 #include "savant/core/checksum.hpp"
 #include "savant/core/error.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/experiment/outputs.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/io/safetensors.hpp"
 #include "savant/model/network.hpp"
@@ -31,10 +32,9 @@ namespace savant::testing {
 namespace {
 namespace fs = std::filesystem;
 
-const std::set<std::string> kRunFiles = {
-    "results.json", "heatmap_original_model.png", "heatmap_shuffled_model.png",
-    "samples.png",  "original_model.safetensors", "shuffled_model.safetensors",
-    "report.html",  "units_original_model.png",   "units_shuffled_model.png"};
+// What a run with the default options writes (outputs.hpp).
+const std::vector<std::string> kRunNames = run_output_names(kDefaultFigureFormats);
+const std::set<std::string> kRunFiles(kRunNames.begin(), kRunNames.end());
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);

@@ -173,22 +173,37 @@ TEST_F(RunOnSmallData, ResultsRecordTheMachineTimeAndCommandLine) {
   EXPECT_TRUE(j["config"]["engine"].is_string());
 }
 
+// What is left of `output` without savant's warning lines (random labels: the small runs do
+// not learn, and say so).
+std::string without_warnings(const std::string& output) {
+  std::string kept;
+  std::size_t start = 0;
+  while (start < output.size()) {
+    std::size_t end = output.find('\n', start);
+    end = end == std::string::npos ? output.size() : end + 1;
+    if (output.compare(start, 17, "savant: warning: ") != 0)
+      kept += output.substr(start, end - start);
+    start = end;
+  }
+  return kept;
+}
+
 // --quiet: no progress and no summary; the files are the same, warnings still shown.
 TEST_F(RunOnSmallData, QuietPrintsOnlyWarningsAndErrors) {
   const auto res = savant("reproduce " + small() + " --quiet --out " + (dir_ / "run").string());
   EXPECT_EQ(res.exit_code, 0) << res.output;
-  EXPECT_EQ(res.output, "");
+  EXPECT_EQ(without_warnings(res.output), "");
   EXPECT_TRUE(std::filesystem::exists(dir_ / "run" / "report.html"));
   const auto model = dir_ / "model.safetensors";
   const auto train =
       savant("train --train-on original --quiet " + small() + " --out " + model.string());
   EXPECT_EQ(train.exit_code, 0) << train.output;
-  EXPECT_EQ(train.output, "");
+  EXPECT_EQ(without_warnings(train.output), "");
   const auto analyze = savant("analyze --quiet --model " + model.string() + " --out " +
                               (dir_ / "analysis").string());
-  EXPECT_EQ(analyze.output, "");
+  EXPECT_EQ(without_warnings(analyze.output), "");
   const auto report = savant("report --quiet " + (dir_ / "run").string());
-  EXPECT_EQ(report.output, "");
+  EXPECT_EQ(without_warnings(report.output), "");
   // A warning is not silenced.
   const auto shuffle = savant("shuffle --quiet --grid 2 --mode derange --seed 1 --data " +
                               (dir_ / "data").string() + " --out " + (dir_ / "shuffled").string());

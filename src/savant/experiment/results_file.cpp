@@ -122,7 +122,8 @@ nlohmann::json results_json(const ReproduceResult& r) {
   // The engine that trained both models (they share one layout): not a setting of the run, as
   // the numbers may differ in the last bits from one engine to another.
   j["config"]["engine"] = r.original.engine;
-  j["run"] = {{"started", r.started}, {"command_line", r.command_line}};
+  j["run"]["started"] = r.started;
+  j["run"]["command_line"] = r.command_line;
   j["machine"] = {{"host", r.machine.host},
                   {"cpu", r.machine.cpu},
                   {"hardware_threads", r.machine.hardware_threads},
