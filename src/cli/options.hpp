@@ -48,7 +48,7 @@ struct CliParams {
   std::string shard = "1/1";
   bool json = false, csv = false, dry_run = false;
   bool all_images = false;  // compare: every test image, not the first kUnitTestImages
-  bool quiet = false;  // --quiet: no progress, no summary; warnings and errors still printed
+  bool quiet = false;       // --quiet: no progress, no summary; warnings and errors still printed
   // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
   // file's values.
   std::map<std::string, std::vector<std::string>> lists;
