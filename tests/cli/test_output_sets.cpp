@@ -36,11 +36,6 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kRunNames = run_output_names(kDefaultFigureFormats);
 const std::set<std::string> kRunFiles(kRunNames.begin(), kRunNames.end());
 
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
 std::set<std::string> names_in(const fs::path& dir) {
   std::set<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -57,7 +52,7 @@ std::string consistent_run(const fs::path& dir) {
     ADD_FAILURE() << dir << " does not hold exactly a run's files";
     return "";
   }
-  const nlohmann::json results = read_json(dir / "results.json");
+  const nlohmann::json results = read_json_file(dir / "results.json");
   try {
     check_manifest(dir, results);
   } catch (const Error& e) {
@@ -80,7 +75,7 @@ std::string consistent_export(const fs::path& dir) {
     ADD_FAILURE() << dir << " does not hold exactly a shuffled data set's files";
     return "";
   }
-  const nlohmann::json manifest = read_json(dir / "shuffle.json");
+  const nlohmann::json manifest = read_json_file(dir / "shuffle.json");
   try {
     check_manifest(dir, manifest);
     (void)load_dataset(dir);
@@ -262,7 +257,7 @@ TEST_F(OutputSets, FailedWriteLeavesTheEarlierSet) {
     consistent_run(out);
     expect_nothing_beside(out);
     if (r.exit_code == 0) {  // the limit was high enough: the new set, whole
-      EXPECT_EQ(read_json(out / "results.json")["config"]["seed"], 2 + blocks);
+      EXPECT_EQ(read_json_file(out / "results.json")["config"]["seed"], 2 + blocks);
     } else {
       ++failed;
       EXPECT_TRUE(file_text(out / "results.json") == before) << "the earlier set was changed";
@@ -319,7 +314,7 @@ TEST_F(OutputSets, SecondWriterIsRefusedWhileTheFirstRuns) {
       << second.output;
   EXPECT_EQ(wait_for(first), 0);
   consistent_run(out);
-  EXPECT_EQ(read_json(out / "results.json")["config"]["seed"], 1);
+  EXPECT_EQ(read_json_file(out / "results.json")["config"]["seed"], 1);
   expect_nothing_beside(out);
 }
 
@@ -410,13 +405,13 @@ TEST_F(OutputSets, TrainingThatDoesNotLearnIsReported) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("savant: warning: original_model did not learn"), std::string::npos)
       << r.output;
-  const nlohmann::json warnings = read_json(out / "results.json")["warnings"];
+  const nlohmann::json warnings = read_json_file(out / "results.json")["warnings"];
   ASSERT_FALSE(warnings.empty());
   EXPECT_NE(file_text(out / "report.html").find("did not learn"), std::string::npos);
   // A learning rate that does learn gives no warning.
   const CommandResult good = run_command(reproduce_command(dir_ / "good", 1));
   EXPECT_EQ(good.output.find("did not learn"), std::string::npos) << good.output;
-  EXPECT_TRUE(read_json(dir_ / "good" / "results.json")["warnings"].empty());
+  EXPECT_TRUE(read_json_file(dir_ / "good" / "results.json")["warnings"].empty());
 
   const CommandResult tiny = run_command(reproduce_command(dir_ / "tiny", 1) + " --lr 1e-50");
   EXPECT_EQ(tiny.exit_code, 2);
@@ -435,7 +430,7 @@ TEST_F(OutputSets, StoredPathsAreAbsolute) {
                 .exit_code,
             0);
   const fs::path run = dir_ / "a" / "run";
-  EXPECT_EQ(read_json(run / "results.json")["config"]["data"],
+  EXPECT_EQ(read_json_file(run / "results.json")["config"]["data"],
             (dir_ / "a" / "threeclass").string());
   // Another directory with another "threeclass", of another image size: read it and the page
   // could not be drawn.

@@ -17,22 +17,11 @@
 namespace savant {
 namespace {
 
+using testing::read_json_file;
 using testing::run_command;
 using testing::savant_binary;
+using testing::savant_ok;
 using testing::TempDir;
-
-nlohmann::json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str());
-}
-
-std::string savant(const std::string& args) {
-  const auto r = run_command(savant_binary() + " " + args);
-  EXPECT_EQ(r.exit_code, 0) << "savant " << args << "\n" << r.output;
-  return r.output;
-}
 
 // The same network with hidden unit j moved to position (j * 5 + 3) % N, its bias and its row
 // of the second kernel moved with it: the same function, another order of units.
@@ -58,8 +47,8 @@ class CompareOnSmallData : public ::testing::Test {
     testing::write_dataset(dir_ / "data", testing::random_split(300, 12, 12, 10, 7),
                            testing::random_split(80, 12, 12, 10, 8), false);
     for (const std::string regime : {"original", "shuffled"}) {
-      savant("train --train-on " + regime + " --grid 4 --hidden 16 --epochs 2 --seed 9 --data " +
-             data() + " --out " + model(regime));
+      savant_ok("train --train-on " + regime + " --grid 4 --hidden 16 --epochs 2 --seed 9 --data " +
+                data() + " --out " + model(regime));
     }
   }
   std::string model(const std::string& regime) const {
@@ -132,12 +121,13 @@ TEST(Compare, GivesTheNumbersReproduceWritesForItsTwoModels) {
   testing::write_dataset(dir / "data", testing::random_split(200, 8, 8, 10, 1),
                          testing::random_split(kUnitTestImages + 30, 8, 8, 10, 2), true);
   const std::string data = (dir / "data").string(), run = (dir / "run").string();
-  savant("reproduce --hidden 12 --epochs 1 --batch 20 --seed 5 --data " + data + " --out " + run);
-  const nlohmann::json units = read_json(dir / "run" / "results.json")["units"];
+  savant_ok("reproduce --hidden 12 --epochs 1 --batch 20 --seed 5 --data " + data + " --out " +
+            run);
+  const nlohmann::json units = read_json_file(dir / "run" / "results.json")["units"];
   const auto out = dir / "compare.json";
-  savant("compare --json --threads 1 --data " + data + " " + run + "/original_model.safetensors " +
-         run + "/shuffled_model.safetensors > " + out.string());
-  const nlohmann::json j = read_json(out);
+  savant_ok("compare --json --threads 1 --data " + data + " " + run +
+            "/original_model.safetensors " + run + "/shuffled_model.safetensors > " + out.string());
+  const nlohmann::json j = read_json_file(out);
   EXPECT_EQ(j["test"]["test_images"], units["test_images"]);
   EXPECT_EQ(j["test"]["test_count"], kUnitTestImages + 30);
   for (const char* set : {"original_test", "shuffled_test"}) {
@@ -148,10 +138,10 @@ TEST(Compare, GivesTheNumbersReproduceWritesForItsTwoModels) {
   }
   EXPECT_TRUE(j["warnings"].empty()) << j["warnings"];
   // All the test images: the accuracies are those of results.json.
-  savant("compare --json --all-images --data " + data + " " + run + "/original_model.safetensors " +
-         run + "/shuffled_model.safetensors > " + out.string());
-  const nlohmann::json all = read_json(out);
-  const nlohmann::json accuracy = read_json(dir / "run" / "results.json")["accuracy"];
+  savant_ok("compare --json --all-images --data " + data + " " + run +
+            "/original_model.safetensors " + run + "/shuffled_model.safetensors > " + out.string());
+  const nlohmann::json all = read_json_file(out);
+  const nlohmann::json accuracy = read_json_file(dir / "run" / "results.json")["accuracy"];
   EXPECT_EQ(all["test"]["test_images"], kUnitTestImages + 30);
   for (const char* set : {"original_test", "shuffled_test"}) {
     EXPECT_DOUBLE_EQ(all["accuracy"]["model_a"][set].get<double>(),
@@ -163,7 +153,7 @@ TEST(Compare, GivesTheNumbersReproduceWritesForItsTwoModels) {
 
 TEST_F(CompareOnSmallData, PrintsATableOrJson) {
   const std::string out =
-      savant("compare --data " + data() + " " + model("shuffled") + " " + model("shuffled"));
+      savant_ok("compare --data " + data() + " " + model("shuffled") + " " + model("shuffled"));
   EXPECT_NE(out.find("Test images: all 80 in "), std::string::npos) << out;
   EXPECT_NE(out.find("shuffled with grid 4, derange, seed 9 (model A's)"), std::string::npos)
       << out;
@@ -174,9 +164,9 @@ TEST_F(CompareOnSmallData, PrintsATableOrJson) {
   EXPECT_NE(out.find("accuracy of B"), std::string::npos) << out;
 
   const auto file = dir_ / "compare.json";
-  savant("compare --json --data " + data() + " " + model("original") + " " + model("shuffled") +
-         " > " + file.string());
-  const nlohmann::json j = read_json(file);
+  savant_ok("compare --json --data " + data() + " " + model("original") + " " + model("shuffled") +
+            " > " + file.string());
+  const nlohmann::json j = read_json_file(file);
   EXPECT_EQ(j["model_a"]["path"], model("original"));
   EXPECT_EQ(j["model_b"]["trained"]["train_on"], "shuffled");
   EXPECT_EQ(j["test"]["grid"], 4);
@@ -192,10 +182,10 @@ TEST_F(CompareOnSmallData, PrintsATableOrJson) {
 
 TEST_F(CompareOnSmallData, WarnsWhenTheSecondModelWasShuffledOtherwise) {
   const std::string other = (dir_ / "grid2.safetensors").string();
-  savant("train --train-on shuffled --grid 2 --hidden 16 --epochs 1 --seed 9 --data " + data() +
-         " --out " + other);
+  savant_ok("train --train-on shuffled --grid 2 --hidden 16 --epochs 1 --seed 9 --data " + data() +
+            " --out " + other);
   const std::string out =
-      savant("compare --data " + data() + " " + model("original") + " " + other);
+      savant_ok("compare --data " + data() + " " + model("original") + " " + other);
   EXPECT_NE(out.find("savant: warning: " + other +
                      " was trained with grid 2, shuffle derange, seed 9 but the shuffled test "
                      "images are " +
@@ -204,10 +194,10 @@ TEST_F(CompareOnSmallData, WarnsWhenTheSecondModelWasShuffledOtherwise) {
       << out;
   // A model trained on original images used no shuffle: its seed is no reason to warn.
   const std::string seed3 = (dir_ / "seed3.safetensors").string();
-  savant("train --train-on original --grid 4 --hidden 16 --epochs 1 --seed 3 --data " + data() +
-         " --out " + seed3);
+  savant_ok("train --train-on original --grid 4 --hidden 16 --epochs 1 --seed 3 --data " + data() +
+            " --out " + seed3);
   const std::string quiet =
-      savant("compare --data " + data() + " " + model("original") + " " + seed3);
+      savant_ok("compare --data " + data() + " " + model("original") + " " + seed3);
   EXPECT_EQ(quiet.find("warning"), std::string::npos) << quiet;
 }
 

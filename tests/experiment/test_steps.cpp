@@ -20,29 +20,17 @@
 namespace savant {
 namespace {
 
+using testing::read_json_file;
 using testing::run_command;
 using testing::savant_binary;
+using testing::savant_ok;
 using testing::TempDir;
-
-nlohmann::json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str());
-}
-
-// Runs savant with `args`; fails the test unless it exits 0. Returns stdout and stderr.
-std::string savant(const std::string& args) {
-  const auto r = run_command(savant_binary() + " " + args);
-  EXPECT_EQ(r.exit_code, 0) << "savant " << args << "\n" << r.output;
-  return r.output;
-}
 
 // eval --json's object (stdout only; warnings go to stderr).
 nlohmann::json eval_json_of(const std::string& args, const TempDir& dir) {
   const auto out = dir / "eval.json";
-  savant("eval --json " + args + " > " + out.string());
-  return read_json(out);
+  savant_ok("eval --json " + args + " > " + out.string());
+  return read_json_file(out);
 }
 
 void expect_same_tensors(const std::filesystem::path& a, const std::filesystem::path& b) {
@@ -68,11 +56,12 @@ void expect_same_tensors(const std::filesystem::path& a, const std::filesystem::
 void expect_steps_reproduce(const std::filesystem::path& data, const std::string& options) {
   TempDir dir;
   const std::string common = "--data " + data.string() + " " + options;
-  savant("reproduce " + common + " --out " + (dir / "run").string());
-  const nlohmann::json results = read_json(dir / "run" / "results.json");
+  savant_ok("reproduce " + common + " --out " + (dir / "run").string());
+  const nlohmann::json results = read_json_file(dir / "run" / "results.json");
   for (const std::string train_on : {"original", "shuffled"}) {
     const auto model = dir / (train_on + ".safetensors");
-    savant("train --train-on " + train_on + " " + common + " --threads 1 --out " + model.string());
+    savant_ok("train --train-on " + train_on + " " + common + " --threads 1 --out " +
+              model.string());
     expect_same_tensors(model, dir / "run" / (train_on + "_model.safetensors"));
     const nlohmann::json eval =
         eval_json_of("--model " + model.string() + " --data " + data.string(), dir);
@@ -101,8 +90,8 @@ class StepsOnSmallData : public ::testing::Test {
     train_ = testing::random_split(200, 12, 12, 10, 7);
     test_ = testing::random_split(40, 12, 12, 10, 8);
     testing::write_dataset(dir_ / "data", train_, test_, false);
-    savant("train --train-on shuffled --grid 4 --hidden 8 --epochs 1 --seed 9 --data " +
-           (dir_ / "data").string() + " --out " + model().string());
+    savant_ok("train --train-on shuffled --grid 4 --hidden 8 --epochs 1 --seed 9 --data " +
+              (dir_ / "data").string() + " --out " + model().string());
   }
   std::filesystem::path model() const { return dir_ / "model.safetensors"; }
   std::string data() const { return (dir_ / "data").string(); }
@@ -128,23 +117,24 @@ TEST_F(StepsOnSmallData, EvalJsonHasAKeyPerTestSetAskedFor) {
 }
 
 TEST_F(StepsOnSmallData, EvalWarnsAboutAnotherGrid) {
-  std::string out = savant("eval --model " + model().string() + " --data " + data());
+  std::string out = savant_ok("eval --model " + model().string() + " --data " + data());
   EXPECT_EQ(out.find("warning"), std::string::npos) << out;
-  out = savant("eval --model " + model().string() + " --data " + data() + " --grid 2");
+  out = savant_ok("eval --model " + model().string() + " --data " + data() + " --grid 2");
   EXPECT_NE(out.find("savant: warning: " + model().string() +
                      " was trained with grid 4, shuffle derange"),
             std::string::npos)
       << out;
-  out = savant("eval --model " + model().string() + " --data " + data() + " --shuffle permute");
+  out = savant_ok("eval --model " + model().string() + " --data " + data() + " --shuffle permute");
   EXPECT_NE(out.find("asked about grid 4, shuffle permute"), std::string::npos) << out;
-  out = savant("analyze --model " + model().string() + " --grid 6 --out " + (dir_ / "a").string());
+  out =
+      savant_ok("analyze --model " + model().string() + " --grid 6 --out " + (dir_ / "a").string());
   EXPECT_NE(out.find("savant: warning: "), std::string::npos) << out;
 }
 
 TEST_F(StepsOnSmallData, EvalWarnsAboutOtherTrainingData) {
   testing::write_dataset(dir_ / "other", testing::random_split(200, 12, 12, 10, 70), test_, true);
   const std::string out =
-      savant("eval --model " + model().string() + " --data " + (dir_ / "other").string());
+      savant_ok("eval --model " + model().string() + " --data " + (dir_ / "other").string());
   EXPECT_NE(out.find("are not those " + model().string() + " was trained on"), std::string::npos)
       << out;
 }
@@ -161,9 +151,9 @@ TEST_F(StepsOnSmallData, EvalRejectsImagesOfAnotherSize) {
 
 TEST_F(StepsOnSmallData, AnalyzeWritesTheMapsOfTheModel) {
   const auto out = dir_ / "analysis";
-  savant("analyze --model " + model().string() + " --out " + out.string());
+  savant_ok("analyze --model " + model().string() + " --out " + out.string());
   ASSERT_TRUE(std::filesystem::exists(out / "heatmap.png"));
-  const nlohmann::json j = read_json(out / "analysis.json");
+  const nlohmann::json j = read_json_file(out / "analysis.json");
   EXPECT_EQ(j["grid"], 4);
 
   const SavedModel saved = load_saved_model(model());
@@ -199,15 +189,15 @@ TEST_F(StepsOnSmallData, AnalyzeWritesTheMapsOfTheModel) {
   EXPECT_DOUBLE_EQ(j["units"]["border_discontinuity"]["trained"]["median"].get<double>(),
                    border.median);
   // One-pixel blocks have no pairs inside a block: no discontinuity.
-  savant("analyze --grid 12 --model " + model().string() + " --out " + out.string());
-  const nlohmann::json pixels = read_json(out / "analysis.json");
+  savant_ok("analyze --grid 12 --model " + model().string() + " --out " + out.string());
+  const nlohmann::json pixels = read_json_file(out / "analysis.json");
   EXPECT_TRUE(pixels["units"]["border_discontinuity"]["trained"].is_null());
   EXPECT_EQ(pixels["units"]["specialisation"]["trained"]["owned"].size(), 12u);
 }
 
 TEST_F(StepsOnSmallData, ShuffleWritesTheImagesTheExperimentTrainsOn) {
   const auto out = dir_ / "shuffled";
-  savant("shuffle --data " + data() + " --grid 4 --mode derange --seed 9 --out " + out.string());
+  savant_ok("shuffle --data " + data() + " --grid 4 --mode derange --seed 9 --out " + out.string());
   const Dataset shuffled = load_dataset(out);
   EXPECT_EQ(shuffled.train.labels, train_.labels);
   EXPECT_EQ(shuffled.test.labels, test_.labels);
@@ -217,12 +207,12 @@ TEST_F(StepsOnSmallData, ShuffleWritesTheImagesTheExperimentTrainsOn) {
   EXPECT_EQ(
       shuffled.test.images.pixels,
       shuffle_images(test_.images, 4, ShuffleMode::kDerange, 9, Stream::kShuffleTest, 1).pixels);
-  EXPECT_EQ(read_json(out / "shuffle.json")["grid"], 4);
+  EXPECT_EQ(read_json_file(out / "shuffle.json")["grid"], 4);
 
   // Training on the shuffled copy as if it were original gives the shuffled model.
   const auto again = dir_ / "again.safetensors";
-  savant("train --train-on original --grid 4 --hidden 8 --epochs 1 --seed 9 --data " +
-         out.string() + " --out " + again.string());
+  savant_ok("train --train-on original --grid 4 --hidden 8 --epochs 1 --seed 9 --data " +
+            out.string() + " --out " + again.string());
   const TensorFile a = read_safetensors(again), b = read_safetensors(model());
   for (std::size_t i = 0; i < a.tensors.size(); ++i) {
     EXPECT_TRUE(a.tensors[i].values == b.tensors[i].values) << a.tensors[i].name;

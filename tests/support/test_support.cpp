@@ -1,11 +1,14 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 #include "savant/core/random.hpp"
@@ -83,6 +86,17 @@ int wait_for(int pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string savant_ok(const std::string& args) {
+  const CommandResult r = run_command(savant_binary() + " " + args);
+  EXPECT_EQ(r.exit_code, 0) << "savant " << args << "\n" << r.output;
+  return r.output;
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
 }
 
 CommandResult run_command(const std::string& command) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "savant/data/dataset.hpp"
 #include "savant/model/network.hpp"
 
@@ -50,6 +52,13 @@ CommandResult run_command(const std::string& command);
 int spawn_savant(const std::vector<std::string>& args);
 // Waits for a process; returns its exit status, or 128 + the signal that ended it.
 int wait_for(int pid);
+
+// Runs savant with `args` (a shell word list); fails the test unless it exits 0. Returns stdout
+// and stderr.
+std::string savant_ok(const std::string& args);
+
+// A JSON file, parsed (nlohmann's exception when it is not JSON).
+nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // The savant executable built with the tests.
 inline std::string savant_binary() {
