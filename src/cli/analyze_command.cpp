@@ -42,7 +42,7 @@ Runner add_analyze_command(CLI::App& app) {
     const std::filesystem::path inputs[] = {p.model};
     refuse_output_over_inputs(p.out, inputs);
     OutputSet set(p.out, analyze_file_names());
-    write_analysis_outputs(model, report, set.staging(), p.figures);
+    write_analysis_outputs(model, report, set.staging(), p.figures, p.block_grid);
     set.commit();
     if (!p.quiet) print_report(model, report, p.out, p.figures);
     return 0;

@@ -42,6 +42,7 @@ struct CliParams {
   std::string engine = "auto";  // reproduce, train, sweep: select_engine's choice
   std::string test_on = "both";
   std::vector<FigureFormat> figures{FigureFormat::kPng};  // reproduce, analyze: --figures
+  bool block_grid = false;                                // reproduce, analyze: --block-grid
   std::filesystem::path model, out, db, sweep_file, png, run_dir;
   std::filesystem::path model_a, model_b;  // compare
   std::vector<std::filesystem::path> inputs;

@@ -96,7 +96,7 @@ Runner add_reproduce_command(CLI::App& app) {
     }
     print_warnings(result.warnings);
     result.command_line = command_line();
-    write_reproduce_outputs(result, set.staging(), params->figures);
+    write_reproduce_outputs(result, set.staging(), params->figures, params->block_grid);
     write_report(set.staging(), set.staging() / "report.html", {}, out);
     set.commit();
     if (!params->quiet) print_summary(result, out, params->figures);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/experiment/outputs.hpp"
+#include "savant/io/safetensors.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {
@@ -253,6 +254,44 @@ TEST_F(RunOnSmallData, BadFigureFormatsAreUsageErrors) {
   const auto res =
       savant("reproduce " + small() + " --figures png,gif --out " + (dir_ / "never").string());
   EXPECT_NE(res.output.find("'gif' is not a figure format"), std::string::npos) << res.output;
+}
+
+std::string bytes_of(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// --block-grid draws the g x g borders over the heat maps (reproduce's and analyze's) and
+// changes nothing else: the models are the same bit for bit.
+TEST_F(RunOnSmallData, BlockGridDrawsTheBordersOverTheHeatMaps) {
+  const auto plain = dir_ / "plain", grid = dir_ / "grid";
+  ASSERT_EQ(
+      savant("reproduce --quiet --figures svg " + small() + " --out " + plain.string()).exit_code,
+      0);
+  ASSERT_EQ(
+      savant("reproduce --quiet --figures svg --block-grid " + small() + " --out " + grid.string())
+          .exit_code,
+      0);
+  for (const char* model : {"original_model", "shuffled_model"}) {
+    const std::string a = bytes_of(plain / fmt::format("heatmap_{}.svg", model));
+    const std::string b = bytes_of(grid / fmt::format("heatmap_{}.svg", model));
+    EXPECT_NE(a, b) << model << ": the block grid changed nothing";
+    EXPECT_GT(b.size(), a.size()) << model << ": the borders add paths";
+  }
+  // The models themselves (their weights) do not change; only the metadata's run id does.
+  EXPECT_EQ(read_safetensors(plain / "original_model.safetensors").tensors[0].values,
+            read_safetensors(grid / "original_model.safetensors").tensors[0].values);
+  const std::string model = (plain / "shuffled_model.safetensors").string();
+  ASSERT_EQ(
+      savant("analyze --quiet --figures svg --model " + model + " --out " + (dir_ / "a").string())
+          .exit_code,
+      0);
+  ASSERT_EQ(savant("analyze --quiet --figures svg --block-grid --model " + model + " --out " +
+                   (dir_ / "b").string())
+                .exit_code,
+            0);
+  EXPECT_GT(bytes_of(dir_ / "b" / "heatmap.svg").size(),
+            bytes_of(dir_ / "a" / "heatmap.svg").size());
 }
 
 }  // namespace

@@ -106,7 +106,7 @@ std::vector<std::string> run_output_names(std::span<const FigureFormat> formats)
 }
 
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
-                             std::span<const FigureFormat> formats) {
+                             std::span<const FigureFormat> formats, bool block_grid) {
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
   // Every format's: a run killed while writing SVG leaves temporaries a PNG run should clear.
@@ -121,6 +121,7 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
     HeatmapStyle style;
     style.title = title;
     style.scale = scale;
+    if (block_grid) style.grid = result.config.grid;
     for (FigureFormat format : formats) {
       write_file_atomically(
           out_dir / figure_name("heatmap_" + model->name, format),

@@ -23,8 +23,10 @@ inline constexpr FigureFormat kAllFigureFormats[] = {FigureFormat::kPng, FigureF
                                                      FigureFormat::kPdf};
 
 // The files of run_output_names but report.html, each written atomically: results.json last,
-// so that its presence means the others are complete.
+// so that its presence means the others are complete. `block_grid`: the borders of the run's
+// grid drawn over the heat maps.
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
-                             std::span<const FigureFormat> formats = kDefaultFigureFormats);
+                             std::span<const FigureFormat> formats = kDefaultFigureFormats,
+                             bool block_grid = false);
 
 }  // namespace savant

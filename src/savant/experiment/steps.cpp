@@ -236,11 +236,12 @@ nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& repor
 
 void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
                             const std::filesystem::path& out_dir,
-                            std::span<const FigureFormat> formats) {
+                            std::span<const FigureFormat> formats, bool block_grid) {
   ensure_writable_directory(out_dir);
   HeatmapStyle style;
   style.title = fmt::format("{}: adjacent-pixel weight correlation", model.path.stem().string());
   style.scale = colour_scale_of({report.model.adjacent});
+  if (block_grid) style.grid = report.grid;
   for (FigureFormat format : formats) {
     write_file_atomically(
         out_dir / heatmap_name(format),
