@@ -539,6 +539,21 @@ TEST_F(OutputSets, ForeignFilesAreNeverDeleted) {
   expect_nothing_beside(out);
 }
 
+// What a killed writer left beside a directory is removed by the next command that writes
+// there, `report` included.
+TEST_F(OutputSets, NextWriterRemovesWhatDeadOnesLeft) {
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(wait_for(spawn_savant(reproduce_args(out, 1))), 0);
+  const fs::path dead = dir_ / ".out.savant-dead0001";
+  fs::create_directories(dead);
+  { std::ofstream(dead / "results.json") << "{"; }
+  const CommandResult r = run_command(
+      fmt::format("{} report '{}' --data '{}'", savant_binary(), out.string(), data_.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(fs::exists(dead));
+  expect_nothing_beside(out);
+}
+
 // No empty directory is left after an error (issue 15): the set is only created whole.
 TEST_F(OutputSets, AnErrorLeavesNoDirectory) {
   const fs::path out = dir_ / "never";

@@ -160,6 +160,15 @@ OutputLock::OutputLock(const fs::path& output)
     }
     ::close(fd_);
   }
+  // What dead writers left beside the target: we hold the lock, so no living one owns any.
+  const std::string prefix = staging_prefix(target);
+  std::error_code ec;
+  for (fs::directory_iterator it(parent_of(target), ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().starts_with(prefix)) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
   const std::string pid = std::to_string(::getpid());
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
     // The pid only improves the message another writer gets; the lock holds without it.
@@ -198,17 +207,8 @@ OutputSet::OutputSet(fs::path target, std::span<const std::string> replaceable)
   } else if (errno != ENOENT) {
     throw Error(fmt::format("cannot use output '{}': {}", target_.string(), errno_text(errno)));
   }
-  // What dead runs left: we hold the lock, so no living run owns any of these.
-  const std::string prefix = staging_prefix(target_);
-  std::error_code ec;
-  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(prefix)) {
-      std::error_code ignored;
-      fs::remove_all(it->path(), ignored);
-    }
-  }
   for (int attempt = 0;; ++attempt) {
-    staging_ = parent / (prefix + random_suffix());
+    staging_ = parent / (staging_prefix(target_) + random_suffix());
     if (::mkdir(staging_.c_str(), 0777) == 0) break;  // the umask applies
     if (errno != EEXIST || attempt == 100) {
       const int error = errno;

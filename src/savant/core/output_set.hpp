@@ -18,7 +18,8 @@ namespace savant {
 
 // An exclusive lock on an output path, held until destruction. It is an flock on a hidden file
 // beside the target (".<name>.lock"), which the kernel releases when the holder dies, however it
-// dies. Throws Error ("... is in use by process N") when another process holds it.
+// dies. Throws Error ("... is in use by process N") when another process holds it. Once held,
+// it removes the staging directories that dead writers of the target left beside it.
 class OutputLock {
  public:
   explicit OutputLock(const std::filesystem::path& target);
@@ -34,8 +35,7 @@ class OutputLock {
 class OutputSet {
  public:
   // `target` must be absent, or a directory (not a link to one) that holds only entries named
-  // in `replaceable`: savant never deletes what it did not write. Staging directories left by
-  // dead runs are removed. Throws Error otherwise.
+  // in `replaceable`: savant never deletes what it did not write. Throws Error otherwise.
   OutputSet(std::filesystem::path target, std::span<const std::string> replaceable);
   // Without a commit, the staging directory and everything in it are removed.
   ~OutputSet();
