@@ -277,16 +277,22 @@ TEST_F(OutputSets, FullDiskLeavesTheEarlierSet) {
     fs::create_directories(disk);
     const fs::path out = disk / "run";
     // Inside the namespace: a first run, its results.json kept aside, a second run, and what
-    // the directory then holds, copied out before the mount goes.
+    // the directory then holds, copied out before the mount goes. In a chroot (the fresh-machine
+    // stage) "/" is no mount point, so unshare keeps the propagation it finds and the script
+    // makes its mounts private where it can and unmounts the tmpfs itself on every exit.
     const std::string script = fmt::format(
-        "mount -t tmpfs -o size={}k tmpfs '{}' || exit 90; {} >/dev/null 2>&1 || exit 91; "
-        "cp '{}/results.json' '{}/before.json'; {} >'{}/second.log' 2>&1; echo $? >'{}/code'; "
-        "mkdir '{}/after' && cp -a '{}/.' '{}/after/' && ls -a '{}' >'{}/listing'",
-        kb, disk.string(), reproduce_command(out, 1), out.string(), dir_.path().string(),
-        reproduce_command(out, 2), dir_.path().string(), dir_.path().string(), dir_.path().string(),
-        out.string(), dir_.path().string(), disk.string(), dir_.path().string());
+        "mount --make-rprivate / 2>/dev/null; trap \"umount '{disk}'\" EXIT; "
+        "mount -t tmpfs -o size={kb}k tmpfs '{disk}' || exit 90; {first} >/dev/null 2>&1 || exit "
+        "91; "
+        "cp '{out}/results.json' '{dir}/before.json'; {second} >'{dir}/second.log' 2>&1; "
+        "echo $? >'{dir}/code'; mkdir '{dir}/after' && cp -a '{out}/.' '{dir}/after/' && "
+        "ls -a '{disk}' >'{dir}/listing'",
+        fmt::arg("kb", kb), fmt::arg("disk", disk.string()),
+        fmt::arg("first", reproduce_command(out, 1)), fmt::arg("second", reproduce_command(out, 2)),
+        fmt::arg("out", out.string()), fmt::arg("dir", dir_.path().string()));
     { std::ofstream(dir_ / "full-disk.sh") << script << "\n"; }
-    const CommandResult r = run_command("unshare -m sh '" + (dir_ / "full-disk.sh").string() + "'");
+    const CommandResult r = run_command("unshare -m --propagation unchanged sh '" +
+                                        (dir_ / "full-disk.sh").string() + "'");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const int code = std::stoi(file_text(dir_ / "code"));
     SCOPED_TRACE(file_text(dir_ / "second.log"));
