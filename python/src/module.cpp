@@ -34,7 +34,6 @@
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/results_file.hpp"
-#include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/model/evaluate.hpp"
@@ -356,12 +355,8 @@ void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
   file_call([&] {
     py::gil_scoped_release release;
     // As the CLI does: the set is written beside `out` and swapped in whole.
-    const std::filesystem::path inputs[] = {r.result.config.data};
-    refuse_output_over_inputs(out, inputs);
-    OutputSet set(out, run_output_names(kAllFigureFormats));
-    write_reproduce_outputs(r.result, set.staging());
-    if (report) write_report(set.staging(), set.staging() / "report.html", {}, out);
-    set.commit();
+    OutputSet set = open_run_directory(out, r.result.config);
+    commit_run(r.result, set, kDefaultFigureFormats, false, report);
   });
 }
 

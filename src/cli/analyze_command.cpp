@@ -40,8 +40,7 @@ Runner add_analyze_command(CLI::App& app) {
     print_warnings(report.warnings);
     // Written whole or not at all (core/output_set.hpp), never over the model it reads.
     const std::filesystem::path inputs[] = {p.model};
-    refuse_output_over_inputs(p.out, inputs);
-    OutputSet set(p.out, analyze_file_names());
+    OutputSet set(p.out, analyze_file_names(), inputs);
     write_analysis_outputs(model, report, set.staging(), p.figures, p.block_grid);
     set.commit();
     if (!p.quiet) print_report(model, report, p.out, p.figures);

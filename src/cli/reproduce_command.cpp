@@ -5,7 +5,6 @@
 #include "cli/progress.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/outputs.hpp"
-#include "savant/experiment/run_set.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/report/report.hpp"
 
@@ -83,10 +82,7 @@ Runner add_reproduce_command(CLI::App& app) {
     select_engine(params->engine);
     // The run's files are written beside `out` and swapped in whole when all are there
     // (core/output_set.hpp): a kill, an error or a full disk leaves the previous run intact.
-    const std::vector<std::string> names = run_output_names(kAllFigureFormats);
-    const std::filesystem::path inputs[] = {config.data};
-    refuse_output_over_inputs(out, inputs);
-    OutputSet set(out, names);
+    OutputSet set = open_run_directory(out, config);
     ReproduceResult result;
     if (params->quiet) {
       result = run_reproduce(config);
@@ -96,9 +92,7 @@ Runner add_reproduce_command(CLI::App& app) {
     }
     print_warnings(result.warnings);
     result.command_line = command_line();
-    write_reproduce_outputs(result, set.staging(), params->figures, params->block_grid);
-    write_report(set.staging(), set.staging() / "report.html", {}, out);
-    set.commit();
+    commit_run(result, set, params->figures, params->block_grid);
     if (!params->quiet) print_summary(result, out, params->figures);
     if (!params->quiet) std::printf("Report: %s\n", (out / "report.html").string().c_str());
     return 0;

@@ -21,8 +21,7 @@ Runner add_shuffle_command(CLI::App& app) {
     const ExperimentConfig& opts = params->config;
     // A data set is replaced whole or not at all (core/output_set.hpp), never the one it reads.
     const std::filesystem::path inputs[] = {opts.data};
-    refuse_output_over_inputs(params->out, inputs);
-    OutputSet set(params->out, shuffle_file_names());
+    OutputSet set(params->out, shuffle_file_names(), inputs);
     ShuffleReport r = run_shuffle(opts, set.staging());
     set.commit();
     if (params->quiet) return 0;

@@ -67,8 +67,7 @@ Runner add_train_command(CLI::App& app) {
       ProgressDisplay progress;
       result = run_train(config, train_on, progress.callback());
     }
-    print_warnings(training_warnings(result.model.name, result.model.history,
-                                     result.model.network.layout.sizes().back()));
+    print_warnings(result.model.warnings);
     save_model(out, result.model.network, model_metadata(result.provenance));
     if (!params->quiet) print_summary(result, out);
     return 0;

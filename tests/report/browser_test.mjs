@@ -169,16 +169,27 @@ async function checkWidths(page, charts, problems, label, shots) {
   }
 }
 
-async function checkSweepReport(context, file, work, problems) {
-  const page = await context.newPage();
+// Collects what `page` logs as errors and what it throws, into the array it returns.
+function collectErrors(page) {
   const errors = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  return errors;
+}
+
+// Loads a report into `page` and waits until its charts have settled; true when all drew.
+async function loadReport(page, file) {
   await page.goto(pathToFileURL(file).href, {waitUntil: 'load'});
   await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, {timeout: 60000});
-  if ((await page.evaluate(() => document.body.dataset.ready)) !== 'true') {
+  return (await page.evaluate(() => document.body.dataset.ready)) === 'true';
+}
+
+async function checkSweepReport(context, file, work, problems) {
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  if (!(await loadReport(page, file))) {
     problems.push(`sweep report: failed charts: ${(await page.evaluate(() => window.savant.errors)).join('; ')}`);
   }
   const charts = await page.evaluate(() => Object.keys(window.savant.views));
@@ -251,11 +262,7 @@ async function main() {
       const url = request.url();
       if (!/^(file|data|blob|about):/.test(url)) requests.push(url);
     });
-    const consoleErrors = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    const consoleErrors = collectErrors(page);
 
     if (report) await checkRunReport(page, report, args.work, problems);
     if (report && args.savant) {
@@ -274,11 +281,9 @@ async function main() {
 }
 
 async function checkRunReport(page, report, work, problems) {
-    await page.goto(pathToFileURL(report).href, {waitUntil: 'load'});
-    await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, {timeout: 60000});
-    const ready = await page.evaluate(() => document.body.dataset.ready);
+    const ready = await loadReport(page, report);
     const chartErrors = await page.evaluate(() => window.savant.errors);
-    if (ready !== 'true') problems.push(`the page reports failed charts: ${chartErrors.join('; ')}`);
+    if (!ready) problems.push(`the page reports failed charts: ${chartErrors.join('; ')}`);
 
     const hasUnits = await page.evaluate(() => window.savant.unitsShown === true);
     const charts = hasUnits ? kCharts.concat(kUnitCharts) : kCharts;
@@ -411,14 +416,8 @@ async function checkUnits(page, work, problems) {
 // A results.json without "units" (earlier versions): the page draws, the unit sections stay hidden.
 async function checkReportWithoutUnits(context, file, problems) {
   const page = await context.newPage();
-  const errors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
-  await page.goto(pathToFileURL(file).href, {waitUntil: 'load'});
-  await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, {timeout: 60000});
-  if ((await page.evaluate(() => document.body.dataset.ready)) !== 'true') {
+  const errors = collectErrors(page);
+  if (!(await loadReport(page, file))) {
     problems.push('report without units: a chart failed to draw');
   }
   for (const id of kUnitSections) {

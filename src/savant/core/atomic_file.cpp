@@ -51,7 +51,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   // replace the node itself (as root, `--out /dev/null` would replace /dev/null).
   struct stat existing {};
   const bool replacing = existing_regular_file(path, existing);
-  // The temporary's name: "<name>.tmp." and six characters (remove_stale_temporaries).
+  // The temporary's name: "<name>.tmp." and six characters, beside the target.
   std::string tmp;
   int fd = -1;
   std::random_device device;
@@ -104,23 +104,6 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
-  }
-}
-
-void remove_stale_temporaries(const std::filesystem::path& dir,
-                              std::span<const std::string> names) {
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    const std::string file = it->path().filename().string();
-    for (const std::string& name : names) {
-      // mkstemp's template: the name, ".tmp.", six characters.
-      const std::string prefix = name + ".tmp.";
-      if (file.size() == prefix.size() + 6 && file.starts_with(prefix)) {
-        std::error_code ignored;
-        std::filesystem::remove(it->path(), ignored);
-      }
-    }
   }
 }
 

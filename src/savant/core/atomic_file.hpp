@@ -6,7 +6,6 @@
 #include <sys/types.h>
 
 #include <filesystem>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,11 +17,6 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
 
 // "a symbolic link", "a character device", ...: what an lstat mode says a path is, for messages.
 std::string file_kind(mode_t mode);
-
-// Removes the temporaries that write_file_atomically left for `names` in `dir` when a process
-// was killed between creating and renaming them ("<name>.tmp.XXXXXX"). They are never
-// results; a run calls this before writing its own files.
-void remove_stale_temporaries(const std::filesystem::path& dir, std::span<const std::string> names);
 
 // Before the work that leads to a file: throws Error when `path` exists and is not a regular file
 // (write_file_atomically would refuse it at the end) or its directory cannot be written.

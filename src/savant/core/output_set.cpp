@@ -124,8 +124,8 @@ int swap_by_two_renames(const fs::path& staging, const fs::path& target) {
 }  // namespace
 
 OutputLock::OutputLock(const fs::path& output)
-    : path_(parent_of(entry_of(output)) / lock_name(entry_of(output))) {
-  const fs::path target = entry_of(output);
+    : target_(entry_of(output)), path_(parent_of(target_) / lock_name(target_)) {
+  const fs::path& target = target_;
   const fs::path& path = path_;
   for (;;) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -181,8 +181,10 @@ OutputLock::~OutputLock() {
   ::close(fd_);
 }
 
-OutputSet::OutputSet(fs::path target, std::span<const std::string> replaceable)
+OutputSet::OutputSet(fs::path target, std::span<const std::string> replaceable,
+                     std::span<const fs::path> inputs)
     : target_(entry_of(target)), lock_(with_parent(target_)) {
+  refuse_output_over_inputs(target_, inputs);
   const fs::path parent = parent_of(target_);
   struct stat st {};
   if (::lstat(target_.c_str(), &st) == 0) {

@@ -5,7 +5,7 @@
 // kill, a crash or a full disk at any moment leaves either the complete old set or the complete
 // new one. While the set is open it holds a lock, so a second writer fails at once.
 //
-//   OutputSet out("runs/a", names_the_command_writes);   // locks, cleans, stages
+//   OutputSet out("runs/a", names_the_command_writes, inputs);   // locks, checks, stages
 //   write_file_atomically(out.staging() / "results.json", ...);
 //   out.commit();                                        // swaps in, removes the old set
 
@@ -28,15 +28,17 @@ class OutputLock {
   OutputLock& operator=(const OutputLock&) = delete;
 
  private:
-  std::filesystem::path path_;
+  std::filesystem::path target_, path_;  // the output, its lock file
   int fd_ = -1;
 };
 
 class OutputSet {
  public:
   // `target` must be absent, or a directory (not a link to one) that holds only entries named
-  // in `replaceable`: savant never deletes what it did not write. Throws Error otherwise.
-  OutputSet(std::filesystem::path target, std::span<const std::string> replaceable);
+  // in `replaceable`: savant never deletes what it did not write; and it must be none of the
+  // command's `inputs` nor hold one (refuse_output_over_inputs). Throws Error otherwise.
+  OutputSet(std::filesystem::path target, std::span<const std::string> replaceable,
+            std::span<const std::filesystem::path> inputs = {});
   // Without a commit, the staging directory and everything in it are removed.
   ~OutputSet();
   OutputSet(const OutputSet&) = delete;

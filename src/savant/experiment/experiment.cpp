@@ -114,6 +114,7 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
       train_network(model.network, images.images(), labels,
                     train_config(config, model.name, threads), progress, images_for_epoch);
   model.train_seconds = seconds_since(start);
+  model.warnings = training_warnings(model.name, model.history, static_cast<std::size_t>(classes));
 }
 
 void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test) {
@@ -215,10 +216,7 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   result.timings.train_original_model = result.original.train_seconds;
   result.timings.train_shuffled_model = result.shuffled.train_seconds;
   for (const ModelReport* model : {&result.original, &result.shuffled}) {
-    for (std::string& w :
-         training_warnings(model->name, model->history, static_cast<std::size_t>(data.classes))) {
-      result.warnings.push_back(std::move(w));
-    }
+    result.warnings.insert(result.warnings.end(), model->warnings.begin(), model->warnings.end());
   }
 
   // 4. Cross-evaluate: each model on the original and on the shuffled test images.

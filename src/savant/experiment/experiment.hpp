@@ -46,6 +46,7 @@ struct ModelReport {
   std::string name;  // "original_model" or "shuffled_model"
   Network network;
   std::vector<EpochRecord> history;
+  std::vector<std::string> warnings;  // training_warnings of its history: it did not learn
   Evaluation on_original_test, on_shuffled_test;
   std::vector<double> correlation;  // R (pixels, pixels)
   std::vector<double> adjacent;     // A (rows, cols)
@@ -77,7 +78,7 @@ struct ReproduceResult {
   std::vector<std::uint8_t> sample_labels;
   std::vector<std::vector<std::uint8_t>> sample_original, sample_shuffled;
   Timings timings;
-  // Training that did not learn (training_warnings), for stderr, results.json and the report.
+  // Both models' warnings, for stderr, results.json and the report.
   std::vector<std::string> warnings;
   std::string run_id;  // set when the run's files are written (run_set.hpp)
 };

@@ -105,13 +105,15 @@ std::vector<std::string> run_output_names(std::span<const FigureFormat> formats)
   return names;
 }
 
+OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentConfig& config) {
+  const std::filesystem::path inputs[] = {config.data};
+  return OutputSet(out, run_output_names(kAllFigureFormats), inputs);
+}
+
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
                              std::span<const FigureFormat> formats, bool block_grid) {
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
-  // Every format's: a run killed while writing SVG leaves temporaries a PNG run should clear.
-  const std::vector<std::string> names = run_output_names(kAllFigureFormats);
-  remove_stale_temporaries(out_dir, names);
   result.run_id = new_run_id();
 
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
@@ -151,7 +153,7 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
   // manifest says which they are.
   nlohmann::json results = results_json(result);
   std::vector<std::string> listed;  // all but results.json and report.html (run_set.hpp)
-  for (const std::string& name : names) {
+  for (const std::string& name : run_output_names(formats)) {
     if (name != "results.json" && name != "report.html") listed.push_back(name);
   }
   results["manifest"] = file_manifest(out_dir, listed);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "savant/core/output_set.hpp"
 #include "savant/experiment/experiment.hpp"
 #include "savant/io/figure.hpp"
 
@@ -28,5 +29,10 @@ inline constexpr FigureFormat kAllFigureFormats[] = {FigureFormat::kPng, FigureF
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
                              std::span<const FigureFormat> formats = kDefaultFigureFormats,
                              bool block_grid = false);
+
+// The run directory `out` opened for writing as a whole (core/output_set.hpp): locked, and
+// refused when it holds what a run does not write or is or holds the run's data. Open it before
+// the run, so that a run that cannot be written is refused before it trains.
+OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentConfig& config);
 
 }  // namespace savant

@@ -25,6 +25,33 @@ std::string run_id_of(const nlohmann::json& results) {
   return "?";
 }
 
+constexpr const char* kMixedSetHelp =
+    "the directory mixes files of different runs or was changed by hand: rerun the command that "
+    "wrote it (e.g. savant reproduce --out DIR)";
+
+// Throws Error unless `dir` holds the file of one manifest `entry` of run `run` as recorded.
+void check_entry(const fs::path& dir, const nlohmann::json& entry, const std::string& run) {
+  if (!entry.is_object() || !entry.contains("file") || !entry["file"].is_string() ||
+      !entry.contains("bytes") || !entry["bytes"].is_number_unsigned() ||
+      !entry.contains("sha256") || !entry["sha256"].is_string()) {
+    throw Error(fmt::format("{}: a manifest entry is not {{file, bytes, sha256}}; {}",
+                            (dir / "results.json").string(), kMixedSetHelp));
+  }
+  const fs::path file = dir / entry["file"].get<std::string>();
+  std::error_code ec;
+  const auto bytes = fs::file_size(file, ec);
+  if (ec) {
+    throw Error(fmt::format("'{}' is missing: results.json (run {}) lists it; {}", file.string(),
+                            run, kMixedSetHelp));
+  }
+  const bool same_size = bytes == entry["bytes"].get<std::uintmax_t>();
+  if (!same_size || file_sha256(file) != entry["sha256"].get<std::string>()) {
+    throw Error(fmt::format(
+        "'{}' does not belong to run {} of results.json: its {} differs from the manifest's; {}",
+        file.string(), run, same_size ? "SHA-256" : "size", kMixedSetHelp));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> analyze_file_names() {
@@ -66,42 +93,16 @@ nlohmann::json file_manifest(const fs::path& dir, std::span<const std::string> n
 void check_manifest(const fs::path& dir, const nlohmann::json& results) {
   if (!results.is_object() || !results.contains("manifest")) return;
   const nlohmann::json& manifest = results.at("manifest");
-  const std::string how_to_fix =
-      "the directory mixes files of different runs or was changed by hand: rerun the command "
-      "that wrote it (e.g. savant reproduce --out DIR)";
   if (!manifest.is_array()) {
     throw Error(fmt::format("{}: 'manifest' is not a list; {}", (dir / "results.json").string(),
-                            how_to_fix));
+                            kMixedSetHelp));
   }
-  for (const nlohmann::json& entry : manifest) {
-    if (!entry.is_object() || !entry.contains("file") || !entry["file"].is_string() ||
-        !entry.contains("bytes") || !entry["bytes"].is_number_unsigned() ||
-        !entry.contains("sha256") || !entry["sha256"].is_string()) {
-      throw Error(fmt::format("{}: a manifest entry is not {{file, bytes, sha256}}; {}",
-                              (dir / "results.json").string(), how_to_fix));
-    }
-    const fs::path file = dir / entry["file"].get<std::string>();
-    std::error_code ec;
-    const auto bytes = fs::file_size(file, ec);
-    if (ec) {
-      throw Error(fmt::format("'{}' is missing: results.json (run {}) lists it; {}", file.string(),
-                              run_id_of(results), how_to_fix));
-    }
-    if (bytes != entry["bytes"].get<std::uintmax_t>() ||
-        file_sha256(file) != entry["sha256"].get<std::string>()) {
-      throw Error(fmt::format(
-          "'{}' does not belong to run {} of results.json: its {} differs from the manifest's; "
-          "{}",
-          file.string(), run_id_of(results),
-          bytes != entry["bytes"].get<std::uintmax_t>() ? "size" : "SHA-256", how_to_fix));
-    }
-  }
+  for (const nlohmann::json& entry : manifest) check_entry(dir, entry, run_id_of(results));
 }
 
 void check_file_in_run(const fs::path& file) {
-  const fs::path results_path =
-      (file.has_parent_path() ? file.parent_path() : fs::path(".")) / "results.json";
-  std::ifstream in(results_path);
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  std::ifstream in(dir / "results.json");
   if (!in) return;
   const nlohmann::json results = nlohmann::json::parse(in, nullptr, false);
   if (results.is_discarded() || !results.is_object() || !results.contains("manifest") ||
@@ -111,9 +112,7 @@ void check_file_in_run(const fs::path& file) {
   const std::string name = file.filename().string();
   for (const nlohmann::json& entry : results["manifest"]) {
     if (entry.is_object() && entry.value("file", "") == name) {
-      check_manifest(file.parent_path().empty() ? fs::path(".") : file.parent_path(),
-                     {{"run", results.value("run", nlohmann::json::object())},
-                      {"manifest", nlohmann::json::array({entry})}});
+      check_entry(dir, entry, run_id_of(results));
       return;
     }
   }

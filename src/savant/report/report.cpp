@@ -211,6 +211,13 @@ std::string render_report(const json& data) {
   return page;
 }
 
+void commit_run(ReproduceResult& result, OutputSet& set, std::span<const FigureFormat> formats,
+                bool block_grid, bool page) {
+  write_reproduce_outputs(result, set.staging(), formats, block_grid);
+  if (page) write_report(set.staging(), set.staging() / "report.html", {}, set.target());
+  set.commit();
+}
+
 void write_report(const fs::path& run_dir, const fs::path& out, const fs::path& data_dir,
                   const fs::path& shown_dir) {
   json data = report_data(run_dir, data_dir);

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "savant/experiment/outputs.hpp"
+
 namespace savant {
 
 inline constexpr std::size_t kReportGalleryImages = 12;
@@ -31,5 +33,11 @@ std::string render_report(const nlohmann::json& data);
 void write_report(const std::filesystem::path& run_dir, const std::filesystem::path& out,
                   const std::filesystem::path& data_dir = {},
                   const std::filesystem::path& shown_dir = {});
+
+// The run's files (write_reproduce_outputs) and, with `page`, its report.html written into the
+// staging directory of `set` (open_run_directory), then swapped in whole.
+void commit_run(ReproduceResult& result, OutputSet& set,
+                std::span<const FigureFormat> formats = kDefaultFigureFormats,
+                bool block_grid = false, bool page = true);
 
 }  // namespace savant

@@ -288,11 +288,13 @@ RunResults parse_results_json(std::string_view text, const fs::path& path) {
   if (json units = checked_units(f, r.grid); !units.is_null()) r.page["units"] = std::move(units);
   r.seed = f.require("/config/seed", Kind::kUnsigned).get<std::uint64_t>();
   r.data = fs::path(f.require("/config/data", Kind::kString).get<std::string>());
-  if (f.require("", Kind::kObject).contains("machine")) {
-    r.machine = f.require("/machine", Kind::kObject);
+  const json& root = f.require("", Kind::kObject);
+  if (root.contains("machine")) r.machine = f.require("/machine", Kind::kObject);
+  if (root.contains("manifest")) {
+    r.run_set = {{"run", root.value("run", json::object())}, {"manifest", root.at("manifest")}};
   }
   // Files of savant 0.8 and earlier have no warnings.
-  if (f.require("", Kind::kObject).contains("warnings")) {
+  if (root.contains("warnings")) {
     const json& warnings = f.require("/warnings", Kind::kArray);
     for (std::size_t w = 0; w < warnings.size(); ++w) {
       f.require(fmt::format("/warnings/{}", w), Kind::kString);
@@ -320,7 +322,7 @@ RunResults read_run_results(const fs::path& run_dir) {
   if (!in && !in.eof()) throw Error(fmt::format("{}: cannot be read", results_path.string()));
   RunResults run = parse_results_json(text.str(), results_path);
   // The files the page reads must be the run's own (run_set.hpp), not another run's.
-  check_manifest(run_dir, nlohmann::json::parse(text.str(), nullptr, false));
+  check_manifest(run_dir, run.run_set);
   return run;
 }
 

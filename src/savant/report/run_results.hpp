@@ -33,6 +33,9 @@ struct RunResults {
   std::uint64_t seed = 0;
   std::filesystem::path data;  // config.data: the data set on the machine it ran on
   nlohmann::json machine;      // /machine when recorded, else null
+  // /run and /manifest, what check_manifest reads (experiment/run_set.hpp); null in files of
+  // versions that wrote no manifest.
+  nlohmann::json run_set;
 };
 
 // Reads only `text`; `path` names the file in errors. Throws savant::Error.
