@@ -1,6 +1,8 @@
 #include "savant/sweep/database.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <array>
@@ -139,12 +141,29 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
                               path.string(), dir.string(), std::strerror(errno)));
     }
   }
+  // Two writers may open one database at once (they share its jobs): the first to lock
+  // creates and migrates it, the other waits, then finds it made. Only the writer that created
+  // the file may remove it when its open fails.
+  bool created = false;
+  if (mode == Mode::kWrite) {
+    guard_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    created = guard_ >= 0;
+    if (!created) guard_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (guard_ < 0 || ::flock(guard_, LOCK_EX) != 0) {
+      const std::string reason = std::strerror(errno);
+      if (guard_ >= 0) ::close(guard_);
+      guard_ = -1;
+      throw Error(fmt::format("{}: cannot open the database: {}", path.string(), reason));
+    }
+  }
   const int flags =
       mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
+    if (guard_ >= 0) ::close(guard_);
+    guard_ = -1;
     throw Error(fmt::format("{}: cannot open the database: {}", path.string(), message));
   }
   try {
@@ -206,15 +225,19 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
     }
     exec("PRAGMA foreign_keys = ON");
     schema_version_ = static_cast<int>(user_version);
+    if (guard_ >= 0) ::flock(guard_, LOCK_UN);
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
     // A database this call began to create (a full disk, say) would be left empty or half made.
-    if (mode == Mode::kWrite && !exists) {
+    // The lock is still held: no other writer has got past its open.
+    if (created) {
       for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
         std::filesystem::remove(path.string() + suffix, ec);
       }
     }
+    if (guard_ >= 0) ::close(guard_);
+    guard_ = -1;
     throw;
   }
 }
@@ -227,9 +250,12 @@ SweepDb::~SweepDb() {
     // only connection; while another writer has the file open it fails at once (no busy
     // wait) and the last writer to close makes it.
     sqlite3_busy_timeout(db_, 0);
+    // Not while another writer opens it: it would find the log it just set up gone.
+    if (guard_ >= 0) ::flock(guard_, LOCK_EX);
     sqlite3_exec(db_, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
   }
   sqlite3_close(db_);
+  if (guard_ >= 0) ::close(guard_);  // and its lock with it
 }
 
 void SweepDb::exec(const char* sql) {

@@ -61,6 +61,9 @@ class SweepDb {
   std::filesystem::path path_;
   Mode mode_;
   sqlite3* db_ = nullptr;
+  // A writer's descriptor of the file, for an flock that makes opening (creation, WAL,
+  // migration) and closing (the switch back to rollback-journal mode) one process at a time.
+  int guard_ = -1;
   int schema_version_ = 0;
 };
 
