@@ -25,7 +25,9 @@
 
 #include "arrays.hpp"
 #include "savant/analysis/weight_correlation.hpp"
+#include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
@@ -397,7 +399,10 @@ std::string compare(const Model& a, const Model& b, const std::filesystem::path&
 }
 
 void write_model(const Model& model, const std::filesystem::path& path) {
-  file_call([&] { save_model(path, model.network, model.metadata); });
+  file_call([&] {
+    check_output_path(path, kBesideFile);  // UTF-8 and within the system's limits
+    save_model(path, model.network, model.metadata);
+  });
 }
 
 std::string read_results(const std::filesystem::path& path) {
@@ -416,6 +421,10 @@ py::dict sweep(const std::filesystem::path& db, const py::dict& settings, int th
   std::size_t total = 0, ran = 0, failed = 0;
   file_call([&] {
     py::gil_scoped_release release;
+    // As the command line does: never a database over or in the data it reads.
+    const CommandInput inputs[] = {{spec.data, "data set"}};
+    check_output_path(db, kBesideDatabase);
+    refuse_output_over_inputs(db, inputs);
     const SweepData data = load_sweep_data(spec.data, spec.train_limit);
     validate_grids(spec, data);
     const std::vector<JobConfig> jobs = expand_jobs(spec, data.digest);

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
@@ -34,13 +35,14 @@ Runner add_analyze_command(CLI::App& app) {
   add_options(*cmd, kAnalyze, *params);
   return [params]() {
     const CliParams& p = *params;
+    check_path_is_utf8(p.model, "model");  // analysis.json names it
+    // Written whole or not at all (core/output_set.hpp), never over the model it reads nor into
+    // its run's directory; opened first, so that an output that cannot be written fails at once.
+    OutputSet set(p.out, analyze_file_names(), model_inputs(p.model));
     const SavedModel model = load_saved_model(p.model);
     const AnalyzeReport report =
         run_analyze(model, p.has("grid") ? std::optional<int>(p.config.grid) : std::nullopt);
     print_warnings(report.warnings);
-    // Written whole or not at all (core/output_set.hpp), never over the model it reads.
-    const std::filesystem::path inputs[] = {p.model};
-    OutputSet set(p.out, analyze_file_names(), inputs);
     write_analysis_outputs(model, report, set.staging(), p.figures, p.block_grid);
     set.commit();
     if (!p.quiet) print_report(model, report, p.out, p.figures);

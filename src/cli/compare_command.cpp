@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/experiment/compare.hpp"
 
 namespace savant::cli {
@@ -54,6 +55,9 @@ Runner add_compare_command(CLI::App& app) {
   add_options(*cmd, kCompare, *params);
   return [params]() {
     const CliParams& p = *params;
+    // All three are named in --json's output, which is UTF-8.
+    for (const auto* model : {&p.model_a, &p.model_b}) check_path_is_utf8(*model, "model");
+    check_path_is_utf8(p.config.data, "data set");
     const SavedModel a = load_saved_model(p.model_a);
     const SavedModel b = load_saved_model(p.model_b);
     const CompareReport report = run_compare(a, b, {p.config.data, p.all_images, p.config.threads});

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/experiment/steps.hpp"
 
@@ -55,6 +56,9 @@ Runner add_eval_command(CLI::App& app) {
     EvalOptions eval = eval_options(p.config, [&p](std::string_view s) { return p.has(s); });
     eval.original_test = p.test_on != "shuffled";
     eval.shuffled_test = p.test_on != "original";
+    // Both are named in --json's output, which is UTF-8.
+    check_path_is_utf8(p.model, "model");
+    check_path_is_utf8(p.config.data, "data set");
     const SavedModel model = load_saved_model(p.model);
     const EvalReport report = run_eval(model, eval);
     print_warnings(report.warnings);

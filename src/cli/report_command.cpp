@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/report/report.hpp"
 #include "savant/sweep/database.hpp"
@@ -18,13 +19,22 @@ namespace {
 // The page of a sweep: accuracy and contrast against grid size with confidence bands, the
 // mixing fraction, width and depth.
 int write_sweep_report(const CliParams& options) {
-  SweepDb db(options.db, SweepDb::Mode::kReadOnly);
-  const std::vector<StoredJob> jobs = db.read_all();
   std::filesystem::path out = options.out;
   if (out.empty()) out = std::filesystem::path(options.db).replace_extension(".html");
-  const std::filesystem::path inputs[] = {options.db};
-  refuse_output_over_inputs(out, inputs);
-  if (!options.png.empty()) refuse_output_over_inputs(options.png, inputs);
+  std::vector<std::filesystem::path> outputs = {out};
+  if (!options.png.empty()) outputs.push_back(options.png);
+  refuse_same_outputs(outputs);
+  // The database and the files SQLite keeps beside it.
+  std::vector<CommandInput> inputs;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    inputs.push_back({options.db.string() + suffix, "sweep database"});
+  }
+  for (const std::filesystem::path& output : outputs) {
+    refuse_output_over_inputs(output, inputs);
+    check_output_file(output);
+  }
+  SweepDb db(options.db, SweepDb::Mode::kReadOnly);
+  const std::vector<StoredJob> jobs = db.read_all();
   // Both are drawn before either is written: a chart that cannot be drawn leaves no page.
   const std::string page = render_sweep_report(jobs);
   const std::string png = options.png.empty() ? "" : grid_accuracy_png(summarize_jobs(jobs));
@@ -60,10 +70,20 @@ Runner add_report_command(CLI::App& app) {
                       p.run_dir.string()));
     }
     const std::filesystem::path out = p.has("out") ? p.out : p.run_dir / "report.html";
-    const std::filesystem::path inputs[] = {p.run_dir / "results.json",
-                                            p.run_dir / "original_model.safetensors",
-                                            p.run_dir / "shuffled_model.safetensors"};
+    check_path_is_utf8(p.run_dir, "run directory");  // the page names it
+    // The run's own report.html is the one file of its set this command writes; any other
+    // file in the directory would mix the set. The data set is checked too where the page
+    // finds it (write_report).
+    std::vector<CommandInput> inputs;
+    if (kernel_path(out) != kernel_path(p.run_dir / "report.html")) {
+      inputs.push_back({p.run_dir, "run directory"});
+    }
+    if (p.has("data")) {
+      check_path_is_utf8(p.config.data, "data set");
+      inputs.push_back({p.config.data, "data set"});
+    }
     refuse_output_over_inputs(out, inputs);
+    check_output_file(out);
     // No run may swap the directory while its page is drawn from it (core/output_set.hpp).
     const OutputLock lock(p.run_dir);
     write_report(p.run_dir, out, p.has("data") ? p.config.data : std::filesystem::path());

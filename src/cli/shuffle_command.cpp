@@ -20,7 +20,7 @@ Runner add_shuffle_command(CLI::App& app) {
     if (!params->has("shuffle")) throw UsageError("--shuffle is required");
     const ExperimentConfig& opts = params->config;
     // A data set is replaced whole or not at all (core/output_set.hpp), never the one it reads.
-    const std::filesystem::path inputs[] = {opts.data};
+    const CommandInput inputs[] = {{opts.data, "data set"}};
     OutputSet set(params->out, shuffle_file_names(), inputs);
     ShuffleReport r = run_shuffle(opts, set.staging());
     set.commit();

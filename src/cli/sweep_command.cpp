@@ -12,6 +12,8 @@
 #include "cli/commands.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
+#include "savant/core/output_set.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/sweep/database.hpp"
@@ -51,6 +53,10 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   validate(spec);
   validate(params.config);  // the sweep's own: threads
   const Shard shard = parse_shard(params.shard);
+  // The database is never written over or into what the sweep reads.
+  const CommandInput inputs[] = {{spec.data, "data set"}, {params.sweep_file, "sweep file"}};
+  check_output_path(options.db, kBesideDatabase);
+  refuse_output_over_inputs(options.db, inputs);
 
   // Every rank of an MPI run gets here alike (same command line, same data), so all agree on
   // the job list; only rank 0 opens the database.
@@ -243,6 +249,8 @@ Runner add_merge_command(CLI::App& app) {
       "different results is an error and OUT stays unchanged");
   add_options(*cmd, kMerge, *options);
   return [options]() {
+    // merge_databases refuses an input that is the output (by device and inode).
+    check_output_path(options->out, kBesideDatabase);
     const std::size_t added = merge_databases(options->out, options->inputs);
     if (options->quiet) return 0;
     std::fprintf(

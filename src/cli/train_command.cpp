@@ -57,9 +57,9 @@ Runner add_train_command(CLI::App& app) {
                            fmt::format("is a directory; give the model file's name, e.g. {}",
                                        (out / "model.safetensors").string()));
     }
-    check_output_file(out);
-    const std::filesystem::path inputs[] = {config.data};
+    const CommandInput inputs[] = {{config.data, "data set"}};
     refuse_output_over_inputs(out, inputs);
+    check_output_file(out);
     TrainResult result;
     if (params->quiet) {
       result = run_train(config, train_on);

@@ -116,11 +116,6 @@ bool wait_for_staged_files(int pid, const fs::path& target, std::size_t n, int* 
   }
 }
 
-std::string file_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 class OutputSets : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "savant/core/random.hpp"
@@ -92,6 +93,11 @@ std::string savant_ok(const std::string& args) {
   const CommandResult r = run_command(savant_binary() + " " + args);
   EXPECT_EQ(r.exit_code, 0) << "savant " << args << "\n" << r.output;
   return r.output;
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {

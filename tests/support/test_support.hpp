@@ -57,6 +57,9 @@ int wait_for(int pid);
 // and stderr.
 std::string savant_ok(const std::string& args);
 
+// A file's bytes; empty when it cannot be read.
+std::string file_text(const std::filesystem::path& path);
+
 // A JSON file, parsed (nlohmann's exception when it is not JSON).
 nlohmann::json read_json_file(const std::filesystem::path& path);
 

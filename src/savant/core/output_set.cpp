@@ -2,14 +2,12 @@
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_EXCHANGE, RENAME_NOREPLACE (glibc 2.28)
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <string>
 #include <system_error>
 
@@ -17,6 +15,7 @@
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
 
 namespace savant {
 namespace fs = std::filesystem;
@@ -26,37 +25,31 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
-fs::path parent_of(const fs::path& target) {
-  return target.has_parent_path() ? target.parent_path() : fs::path(".");
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-// The hidden names beside `target` that belong to it: its lock and its staging directories.
-std::string lock_name(const fs::path& target) {
-  return fmt::format(".{}.lock", target.filename().string());
-}
-std::string staging_prefix(const fs::path& target) {
-  return fmt::format(".{}.savant-", target.filename().string());
-}
-
-std::string random_suffix() {
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device device;
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof(kChars) - 2);
-  std::string s(8, 'x');
-  for (char& c : s) c = kChars[pick(device)];
-  return s;
-}
-
-void sync_directory(const fs::path& dir) {
+void sync_directory(int dir_fd) {
   // Best effort: some file systems refuse fsync on a directory.
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);
   }
 }
 
-// Whether the entries of an existing target are all savant's to replace; throws otherwise.
+// Whether an existing directory above `path` (absolute) is `dir`, by device and inode.
+bool has_ancestor(const fs::path& path, const struct stat& dir) {
+  for (fs::path p = path.parent_path(); p.has_relative_path(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && same_file(st, dir)) return true;
+  }
+  struct stat root {};
+  return ::stat("/", &root) == 0 && same_file(root, dir);
+}
+
+// Whether the entries of an existing target are all savant's to replace; throws otherwise. What
+// a dead writer's write_file_atomically left of a replaceable file is removed.
 void check_replaceable(const fs::path& target, std::span<const std::string> replaceable) {
   std::error_code ec;
   for (fs::directory_iterator it(target, ec), end; !ec && it != end; it.increment(ec)) {
@@ -65,6 +58,11 @@ void check_replaceable(const fs::path& target, std::span<const std::string> repl
         it->symlink_status().type() == fs::file_type::regular) {
       continue;
     }
+    const bool dead_temporary =
+        std::any_of(replaceable.begin(), replaceable.end(),
+                    [&](const std::string& file) { return is_temporary_name(name, file); }) &&
+        remove_dead_temporary(it->path());
+    if (dead_temporary) continue;
     throw Error(fmt::format(
         "output directory '{}' holds '{}', which this command does not write; savant replaces "
         "an output directory as a whole and never deletes what it did not write: choose a new "
@@ -77,146 +75,81 @@ void check_replaceable(const fs::path& target, std::span<const std::string> repl
   }
 }
 
-// The output path as the directory entry it names: "out/" and "out/." are "out". Throws Error
-// for "." and "..", which name no entry of their parent.
-fs::path entry_of(const fs::path& path) {
-  fs::path target = path.lexically_normal();
-  if (!target.has_filename()) target = target.parent_path();
-  if (target.empty() || target.filename() == "." || target.filename() == "..") {
-    throw Error(
-        fmt::format("output '{}' must name a directory entry (not '.' or '..'); give the "
-                    "directory's name, e.g. ../{}",
-                    path.string(), fs::absolute(path).lexically_normal().filename().string()));
-  }
-  return target;
-}
-
-// `target`, once the directory it goes in exists.
-const fs::path& with_parent(const fs::path& target) {
-  const fs::path parent = parent_of(target);
+// The output checked and resolved, and the directory it goes in created, before it is locked.
+fs::path prepared_output(const fs::path& given, std::span<const std::string> replaceable,
+                         std::span<const CommandInput> inputs) {
+  const fs::path target = output_entry(given);
+  std::size_t longest = 0;
+  for (const std::string& name : replaceable) longest = std::max(longest, name.size());
+  check_output_path(given, kBesideOutputSet, 1 + longest + kBesideFile);
+  refuse_output_over_inputs(given, inputs);
+  const fs::path parent = target.parent_path();
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) {
-    throw Error(fmt::format("cannot create output directory '{}': {} ('{}')", target.string(),
+    throw Error(fmt::format("cannot create output directory '{}': {} ('{}')", given.string(),
                             ec.message(), parent.string()));
   }
   if (::access(parent.c_str(), W_OK | X_OK) != 0) {
     throw Error(fmt::format("cannot create output directory '{}': '{}' is not writable ({})",
-                            target.string(), parent.string(), errno_text(errno)));
+                            given.string(), parent.string(), errno_text(errno)));
   }
   return target;
 }
 
 // rename(2) for a file system without RENAME_EXCHANGE: two renames, the old set moved aside
 // first. A kill between them leaves no target, and the old set in a staging name.
-int swap_by_two_renames(const fs::path& staging, const fs::path& target) {
-  const fs::path aside = parent_of(target) / (staging_prefix(target) + random_suffix());
-  if (::rename(target.c_str(), aside.c_str()) != 0) return -1;
-  if (::rename(staging.c_str(), target.c_str()) != 0) {
+int swap_by_two_renames(int dir_fd, const std::string& staging, const std::string& target) {
+  const std::string aside = new_staging_name(target);
+  if (::renameat(dir_fd, target.c_str(), dir_fd, aside.c_str()) != 0) return -1;
+  if (::renameat(dir_fd, staging.c_str(), dir_fd, target.c_str()) != 0) {
     const int error = errno;
-    (void)::rename(aside.c_str(), target.c_str());
+    (void)::renameat(dir_fd, aside.c_str(), dir_fd, target.c_str());
     errno = error;
     return -1;
   }
-  return ::rename(aside.c_str(), staging.c_str());
+  return ::renameat(dir_fd, aside.c_str(), dir_fd, staging.c_str());
 }
 
 }  // namespace
 
-OutputLock::OutputLock(const fs::path& output)
-    : target_(entry_of(output)), path_(parent_of(target_) / lock_name(target_)) {
-  const fs::path& target = target_;
-  const fs::path& path = path_;
-  for (;;) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd_ < 0) {
-      throw Error(
-          fmt::format("cannot create the lock '{}' for '{}': {} (is the directory "
-                      "writable?)",
-                      path.string(), target.string(), errno_text(errno)));
-    }
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      const int error = errno;
-      char text[32] = {};
-      const ssize_t n = ::pread(fd_, text, sizeof(text) - 1, 0);
-      ::close(fd_);
-      fd_ = -1;
-      if (error != EWOULDBLOCK) {
-        throw Error(fmt::format("cannot lock '{}': {}", path.string(), errno_text(error)));
-      }
-      const std::string pid = n > 0 ? std::string(text, static_cast<std::size_t>(n)) : "";
-      throw Error(fmt::format(
-          "'{}' is in use by {}: another savant command is writing it; wait for it to end or "
-          "choose another output",
-          target.string(), pid.empty() ? "another process" : "process " + pid));
-    }
-    // The holder before us may have unlinked the file after we opened it (release() does): then
-    // we hold a lock nobody else can see, and must take the new file's.
-    struct stat held {
-    }, named{};
-    if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &named) == 0 &&
-        held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
-      break;
-    }
-    ::close(fd_);
-  }
-  // What dead writers left beside the target: we hold the lock, so no living one owns any.
-  const std::string prefix = staging_prefix(target);
-  std::error_code ec;
-  for (fs::directory_iterator it(parent_of(target), ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(prefix)) {
-      std::error_code ignored;
-      fs::remove_all(it->path(), ignored);
-    }
-  }
-  const std::string pid = std::to_string(::getpid());
-  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
-    // The pid only improves the message another writer gets; the lock holds without it.
-  }
-}
-
-OutputLock::~OutputLock() {
-  // Unlink while still holding the lock: a waiter that opened the old file sees it is gone.
-  (void)::unlink(path_.c_str());
-  ::close(fd_);
-}
-
-OutputSet::OutputSet(fs::path target, std::span<const std::string> replaceable,
-                     std::span<const fs::path> inputs)
-    : target_(entry_of(target)), lock_(with_parent(target_)) {
-  refuse_output_over_inputs(target_, inputs);
-  const fs::path parent = parent_of(target_);
+OutputSet::OutputSet(const fs::path& target, std::span<const std::string> replaceable,
+                     std::span<const CommandInput> inputs)
+    : lock_(prepared_output(target, replaceable, inputs)) {
+  const fs::path& out = lock_.target();
+  const std::string name = out.filename().string();
   struct stat st {};
-  if (::lstat(target_.c_str(), &st) == 0) {
+  if (::fstatat(lock_.directory(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISDIR(st.st_mode)) {
       throw Error(fmt::format(
           "output '{}' is not a directory but {}; savant does not replace it: choose another "
           "output directory",
-          target_.string(), file_kind(st.st_mode)));
+          out.string(), file_kind(st.st_mode)));
     }
-    if (::access(target_.c_str(), W_OK | X_OK) != 0) {
-      throw Error(fmt::format("output directory '{}' is not writable: {}", target_.string(),
+    if (::access(out.c_str(), W_OK | X_OK) != 0) {
+      throw Error(fmt::format("output directory '{}' is not writable: {}", out.string(),
                               errno_text(errno)));
     }
     struct stat here {};
-    if (::stat(".", &here) == 0 && here.st_dev == st.st_dev && here.st_ino == st.st_ino) {
+    if (::stat(".", &here) == 0 && same_file(here, st)) {
       throw Error(
           fmt::format("output directory '{}' is the current directory, which savant "
                       "would replace as a whole: name a directory inside it",
-                      target_.string()));
+                      out.string()));
     }
-    check_replaceable(target_, replaceable);
+    check_replaceable(out, replaceable);
   } else if (errno != ENOENT) {
-    throw Error(fmt::format("cannot use output '{}': {}", target_.string(), errno_text(errno)));
+    throw Error(fmt::format("cannot use output '{}': {}", out.string(), errno_text(errno)));
   }
   for (int attempt = 0;; ++attempt) {
-    staging_ = parent / (staging_prefix(target_) + random_suffix());
-    if (::mkdir(staging_.c_str(), 0777) == 0) break;  // the umask applies
+    const std::string staging = new_staging_name(name);
+    if (::mkdirat(lock_.directory(), staging.c_str(), 0777) == 0) {  // the umask applies
+      staging_ = out.parent_path() / staging;
+      break;
+    }
     if (errno != EEXIST || attempt == 100) {
-      const int error = errno;
-      staging_.clear();
       throw Error(fmt::format("cannot create a directory beside '{}': {} (is '{}' writable?)",
-                              target_.string(), errno_text(error), parent.string()));
+                              out.string(), errno_text(errno), out.parent_path().string()));
     }
   }
 }
@@ -228,33 +161,40 @@ OutputSet::~OutputSet() {
 }
 
 void OutputSet::commit() {
+  const fs::path& out = lock_.target();
+  const int dir = lock_.directory();
+  const std::string name = out.filename().string(), staging = staging_.filename().string();
   struct stat old {};
-  const bool replacing = ::lstat(target_.c_str(), &old) == 0;
+  const bool replacing = ::fstatat(dir, name.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0;
   if (replacing) {
     // A file replaced keeps its permissions (a private model stays private).
     std::error_code ec;
     for (fs::directory_iterator it(staging_, ec), end; !ec && it != end; it.increment(ec)) {
       struct stat before {};
-      const fs::path previous = target_ / it->path().filename();
+      const fs::path previous = out / it->path().filename();
       if (::lstat(previous.c_str(), &before) == 0 && S_ISREG(before.st_mode)) {
         (void)::chmod(it->path().c_str(), before.st_mode & 07777);
       }
     }
     (void)::chmod(staging_.c_str(), old.st_mode & 07777);
   }
-  sync_directory(staging_);
+  const int staged = ::openat(dir, staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (staged >= 0) {
+    sync_directory(staged);
+    ::close(staged);
+  }
   const unsigned flags = replacing ? RENAME_EXCHANGE : RENAME_NOREPLACE;
-  int swapped = ::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), flags);
+  int swapped = ::renameat2(dir, staging.c_str(), dir, name.c_str(), flags);
   if (swapped != 0 && replacing && (errno == EINVAL || errno == ENOSYS)) {
-    swapped = swap_by_two_renames(staging_, target_);
+    swapped = swap_by_two_renames(dir, staging, name);
   }
   if (swapped != 0) {
     throw Error(
         fmt::format("cannot put the new '{}' in place: {}; the previous one is "
                     "unchanged",
-                    target_.string(), errno_text(errno)));
+                    out.string(), errno_text(errno)));
   }
-  sync_directory(parent_of(target_));
+  sync_directory(dir);
   // staging_ now names the old set (or nothing): remove it. A kill here leaves it to the
   // next run's clean-up, never in the target.
   std::error_code ignored;
@@ -262,22 +202,50 @@ void OutputSet::commit() {
   staging_.clear();
 }
 
-void refuse_output_over_inputs(const fs::path& output, std::span<const fs::path> inputs) {
-  struct stat out {};
-  if (::stat(output.c_str(), &out) != 0) return;  // nothing there yet: nothing to write over
-  for (const fs::path& input : inputs) {
-    std::error_code ec;
-    const fs::path real = fs::canonical(input, ec);
-    if (ec) continue;
-    for (fs::path p = real;; p = p.parent_path()) {
-      struct stat st {};
-      if (::stat(p.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
+void refuse_output_over_inputs(const fs::path& output, std::span<const CommandInput> inputs) {
+  const fs::path out = kernel_path(output);
+  struct stat out_st {};
+  const bool out_exists = ::stat(out.c_str(), &out_st) == 0;  // a link to an input is the input
+  for (const CommandInput& input : inputs) {
+    if (input.path.empty()) continue;
+    const fs::path in = followed_path(input.path);
+    struct stat in_st {};
+    const bool in_exists = ::stat(in.c_str(), &in_st) == 0;
+    const std::string input_said =
+        fmt::format("the {} '{}' that this command reads", input.what, input.path.string());
+    std::string said;
+    if (out == in || (out_exists && in_exists && same_file(out_st, in_st))) {
+      said = "is " + input_said;
+    } else if (lies_inside(out, in) ||
+               (in_exists && S_ISDIR(in_st.st_mode) && has_ancestor(out, in_st))) {
+      said = out_exists
+                 ? fmt::format("would replace '{}' in {}", out.filename().string(), input_said)
+                 : "lies inside " + input_said;
+    } else if (lies_inside(in, out) ||
+               (out_exists && S_ISDIR(out_st.st_mode) && has_ancestor(in, out_st))) {
+      said = "holds " + input_said;
+    } else {
+      continue;
+    }
+    throw Error(
+        fmt::format("output '{}' {}: savant would write over what it reads; choose another output",
+                    output.string(), said));
+  }
+}
+
+void refuse_same_outputs(std::span<const fs::path> outputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+      const fs::path a = kernel_path(outputs[i]), b = kernel_path(outputs[j]);
+      struct stat sa {
+      }, sb{};
+      if (a == b ||
+          (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && same_file(sa, sb))) {
         throw Error(fmt::format(
-            "output '{}' {} the input '{}': savant would write over what it reads; choose "
-            "another output",
-            output.string(), p == real ? "is" : "holds", input.string()));
+            "'{}' and '{}' are the same file: the second output would replace the first; give "
+            "each output of the command its own path",
+            outputs[i].string(), outputs[j].string()));
       }
-      if (p == p.root_path() || !p.has_parent_path()) break;
     }
   }
 }

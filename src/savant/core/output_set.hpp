@@ -3,48 +3,48 @@
 // or not at all (docs/RELIABILITY.md). Its files are written into a staging directory beside the
 // target, and commit() swaps the two directories in one step (renameat2 RENAME_EXCHANGE), so a
 // kill, a crash or a full disk at any moment leaves either the complete old set or the complete
-// new one. While the set is open it holds a lock, so a second writer fails at once.
+// new one. While the set is open it holds a lock (core/output_lock.hpp), so a second writer fails
+// at once.
 //
-//   OutputSet out("runs/a", names_the_command_writes, inputs);   // locks, checks, stages
+//   OutputSet out("runs/a", names_the_command_writes, inputs);   // checks, locks, stages
 //   write_file_atomically(out.staging() / "results.json", ...);
 //   out.commit();                                        // swaps in, removes the old set
+//
+// Every path here is taken as the kernel resolves it (core/output_path.hpp), never as its text
+// simplifies.
 
 #include <sys/types.h>
+
 #include <filesystem>
 #include <span>
 #include <string>
 
+#include "savant/core/output_lock.hpp"
+
 namespace savant {
 
-// An exclusive lock on an output path, held until destruction. It is an flock on a hidden file
-// beside the target (".<name>.lock"), which the kernel releases when the holder dies, however it
-// dies. Throws Error ("... is in use by process N") when another process holds it. Once held,
-// it removes the staging directories that dead writers of the target left beside it.
-class OutputLock {
- public:
-  explicit OutputLock(const std::filesystem::path& target);
-  ~OutputLock();
-  OutputLock(const OutputLock&) = delete;
-  OutputLock& operator=(const OutputLock&) = delete;
-
- private:
-  std::filesystem::path target_, path_;  // the output, its lock file
-  int fd_ = -1;
+// A file or directory a command reads, and what it is for messages ("data set", "model").
+struct CommandInput {
+  std::filesystem::path path;
+  std::string what;
 };
 
 class OutputSet {
  public:
   // `target` must be absent, or a directory (not a link to one) that holds only entries named
-  // in `replaceable`: savant never deletes what it did not write; and it must be none of the
-  // command's `inputs` nor hold one (refuse_output_over_inputs). Throws Error otherwise.
-  OutputSet(std::filesystem::path target, std::span<const std::string> replaceable,
-            std::span<const std::filesystem::path> inputs = {});
+  // in `replaceable` (and temporaries of them that dead writers left, which are removed):
+  // savant never deletes what it did not write; it must be none of the command's `inputs`, lie
+  // in none and hold none (refuse_output_over_inputs); and its path must fit the system's limits
+  // and be UTF-8 (check_output_path). Throws Error otherwise, before anything is created.
+  OutputSet(const std::filesystem::path& target, std::span<const std::string> replaceable,
+            std::span<const CommandInput> inputs = {});
   // Without a commit, the staging directory and everything in it are removed.
   ~OutputSet();
   OutputSet(const OutputSet&) = delete;
   OutputSet& operator=(const OutputSet&) = delete;
 
-  const std::filesystem::path& target() const { return target_; }
+  // The output as the kernel names it (absolute, its directory's links resolved).
+  const std::filesystem::path& target() const { return lock_.target(); }
   const std::filesystem::path& staging() const { return staging_; }
 
   // Makes the staged files the target's: each keeps the permissions of the file it replaces,
@@ -52,14 +52,20 @@ class OutputSet {
   void commit();
 
  private:
-  std::filesystem::path target_, staging_;
   OutputLock lock_;
+  std::filesystem::path staging_;
 };
 
-// Throws Error when `output` would write over one of `inputs`: the same file, or a directory
-// that is or holds one of them. Compared by device and inode, so links and other spellings of a
-// path are seen through. Inputs that do not exist are ignored.
+// Throws Error when `output` would write over one of `inputs`: when it is one, lies inside an
+// input directory, or (a directory) holds one. Both are resolved as the kernel resolves them (an
+// input followed to the end, the output up to its last component), and compared by path and
+// by device and inode, so links, "..", bind mounts and other spellings are seen through. The
+// message names the input and the file it would replace.
 void refuse_output_over_inputs(const std::filesystem::path& output,
-                               std::span<const std::filesystem::path> inputs);
+                               std::span<const CommandInput> inputs);
+
+// Throws Error when two of `outputs` of one command are the same file (as the kernel resolves
+// them): the second would silently replace the first.
+void refuse_same_outputs(std::span<const std::filesystem::path> outputs);
 
 }  // namespace savant

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/core/typed_number.hpp"
 
 namespace savant {
@@ -102,6 +103,13 @@ void validate(const ExperimentConfig& config) {
                          "must be a positive number (e.g. 0.001)");
   }
   check_range("threads", config.threads, 1, 1024);
+  if (!is_utf8(config.data.native()) || !is_utf8(absolute_path(config.data).native())) {
+    throw InvalidSetting("data",
+                         fmt::format("'{}'", printable(absolute_path(config.data).native())),
+                         "is not UTF-8 text (the bytes shown as \\x..): savant names the data "
+                         "set's path in results.json and model metadata, which are UTF-8 text, "
+                         "and does not alter a path; rename the directory");
+  }
   if (config.grid < 1 || config.grid > 255) {
     throw InvalidSetting("grid", std::to_string(config.grid),
                          "out of range; use a divisor of the image size");
@@ -117,7 +125,7 @@ void validate(const ExperimentConfig& config) {
 
 std::filesystem::path absolute_path(const std::filesystem::path& path) {
   if (path.empty()) return path;
-  return std::filesystem::absolute(path).lexically_normal();
+  return kernel_path(path);
 }
 
 nlohmann::json config_json(const ExperimentConfig& c) {

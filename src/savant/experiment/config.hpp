@@ -45,7 +45,8 @@ void validate(const ExperimentConfig& config);
 // names the data the run used.
 nlohmann::json config_json(const ExperimentConfig& config);
 
-// `path` made absolute against the current directory and normalised; empty stays empty.
+// `path` as the kernel resolves it (kernel_path, core/output_path.hpp): absolute, the links and
+// ".." of its directory resolved; empty stays empty.
 std::filesystem::path absolute_path(const std::filesystem::path& path);
 // The inverse of config_json; throws Error naming `source` for a missing or mistyped field or a
 // value out of the range validate() allows (a file's settings are checked like the command

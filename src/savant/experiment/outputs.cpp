@@ -106,7 +106,7 @@ std::vector<std::string> run_output_names(std::span<const FigureFormat> formats)
 }
 
 OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentConfig& config) {
-  const std::filesystem::path inputs[] = {config.data};
+  const CommandInput inputs[] = {{config.data, "data set"}};
   return OutputSet(out, run_output_names(kAllFigureFormats), inputs);
 }
 

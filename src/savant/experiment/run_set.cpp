@@ -72,6 +72,14 @@ std::vector<std::string> shuffle_file_names() {
   return names;
 }
 
+std::vector<CommandInput> model_inputs(const fs::path& model) {
+  std::vector<CommandInput> inputs = {{model, "model"}};
+  const fs::path dir = model.has_parent_path() ? model.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (fs::is_regular_file(dir / "results.json", ec)) inputs.push_back({dir, "run directory"});
+  return inputs;
+}
+
 std::string new_run_id() {
   std::random_device device;
   std::string id;

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "savant/core/output_set.hpp"
+
 namespace savant {
 
 // Every name `analyze` may write into its directory, whatever its options: what may be replaced
@@ -23,6 +25,11 @@ namespace savant {
 std::vector<std::string> analyze_file_names();
 // The same for `shuffle`.
 std::vector<std::string> shuffle_file_names();
+
+// What a command reads when it reads the model file `model`: the file and, when it lies in a run
+// directory (one with a results.json, which check_file_in_run reads too), the whole directory:
+// an output written into it would mix the run's set (refuse_output_over_inputs).
+std::vector<CommandInput> model_inputs(const std::filesystem::path& model);
 
 // 32 hex digits from the system's random source.
 std::string new_run_id();

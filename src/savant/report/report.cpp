@@ -11,6 +11,7 @@
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/machine.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/core/version.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/idx.hpp"
@@ -142,7 +143,7 @@ json gallery_json(const Split& test, const std::array<LoadedModel, 2>& models, i
 
 }  // namespace
 
-json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
+json report_data(const fs::path& run_dir, const fs::path& data_dir_override, fs::path* data_read) {
   const fs::path results_path = run_dir / "results.json";
   RunResults run = read_run_results(run_dir);
   const std::size_t rows = run.rows, cols = run.cols, classes = run.classes;
@@ -150,6 +151,7 @@ json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
   const ShuffleMode mode = run.mode;
   const std::uint64_t seed = run.seed;
   const fs::path data_dir = data_dir_override.empty() ? run.data : data_dir_override;
+  if (data_read != nullptr) *data_read = data_dir;
   json data = std::move(run.page);
 
   const std::size_t pixels = rows * cols;
@@ -159,7 +161,7 @@ json report_data(const fs::path& run_dir, const fs::path& data_dir_override) {
   const Split test = load_test_split(data_dir, results_path, rows, cols, classes);
 
   data["report_savant_version"] = kVersion;
-  data["run_dir"] = fs::absolute(run_dir).lexically_normal().string();
+  data["run_dir"] = kernel_path(run_dir).string();
   data["machine"] = machine_json(run.machine);
   data["models"] = kRunModels;
   data["tests"] = kRunTests;
@@ -220,8 +222,12 @@ void commit_run(ReproduceResult& result, OutputSet& set, std::span<const FigureF
 
 void write_report(const fs::path& run_dir, const fs::path& out, const fs::path& data_dir,
                   const fs::path& shown_dir) {
-  json data = report_data(run_dir, data_dir);
-  if (!shown_dir.empty()) data["run_dir"] = fs::absolute(shown_dir).lexically_normal().string();
+  fs::path data_read;
+  json data = report_data(run_dir, data_dir, &data_read);
+  if (!shown_dir.empty()) data["run_dir"] = kernel_path(shown_dir).string();
+  // The test set may come from results.json: only now is it known.
+  const CommandInput inputs[] = {{data_read, "data set"}};
+  refuse_output_over_inputs(out, inputs);
   write_file_atomically(out, render_report(data));
 }
 

@@ -21,13 +21,16 @@ inline constexpr std::size_t kReportGalleryImages = 12;
 // (report/run_results.hpp), RUN_DIR/original_model.safetensors,
 // RUN_DIR/shuffled_model.safetensors and the run's test set: from `data_dir`, or when that is
 // empty from results.json's `config.data` (which names the directory of the machine it ran on).
+// `data_read`, when given, receives the data set's directory it read.
 nlohmann::json report_data(const std::filesystem::path& run_dir,
-                           const std::filesystem::path& data_dir = {});
+                           const std::filesystem::path& data_dir = {},
+                           std::filesystem::path* data_read = nullptr);
 
 // The page itself: the template with styles, libraries, data and script inlined.
 std::string render_report(const nlohmann::json& data);
 
-// report_data + render_report, written atomically to `out` (nothing is written on an error).
+// report_data + render_report, written atomically to `out` (nothing is written on an error, nor
+// over or into the data set the page was drawn from: refuse_output_over_inputs).
 // `shown_dir`: the directory the page names as the run's, when the files are read from another
 // (a run's staging directory, core/output_set.hpp); empty: `run_dir`.
 void write_report(const std::filesystem::path& run_dir, const std::filesystem::path& out,
