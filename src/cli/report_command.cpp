@@ -84,8 +84,9 @@ Runner add_report_command(CLI::App& app) {
     }
     refuse_output_over_inputs(out, inputs);
     check_output_file(out);
-    // No run may swap the directory while its page is drawn from it (core/output_set.hpp).
-    const OutputLock lock(p.run_dir);
+    // No run may swap the directory while its page is drawn from it (core/output_set.hpp): the
+    // lock of the directory itself, where RUN_DIR is a link to it.
+    const OutputLock lock(followed_path(p.run_dir));
     write_report(p.run_dir, out, p.has("data") ? p.config.data : std::filesystem::path());
     if (!p.quiet) std::printf("%s\n", out.string().c_str());
     return 0;
