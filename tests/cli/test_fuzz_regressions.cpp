@@ -80,6 +80,25 @@ TEST(FuzzRegressions, ResultsJsonSeedIsAccepted) {
                   .machine.is_object());
 }
 
+// The nesting seeds sit on both sides of the depth limit, so that the fuzzer starts at it.
+TEST(FuzzRegressions, ResultsJsonNestingSeedsMeetTheLimit) {
+  const auto corpus = kFuzzDir / "corpus/results_json";
+  EXPECT_EQ(parse_results_json(read_all(corpus / "nested-at-the-limit.json"), "seed")
+                .machine["nested"]
+                .size(),
+            1u);
+  for (const char* seed : {"nested-one-level-over.json", "nested-1000-deep.json"}) {
+    try {
+      (void)parse_results_json(read_all(corpus / seed), "seed");
+      ADD_FAILURE() << seed << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("seed is nested deeper than 64 levels"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(FuzzRegressions, SweepTomlSeedIsAccepted) {
   SweepSpec spec;
   std::filesystem::path db;
