@@ -18,8 +18,10 @@ namespace {
 
 [[noreturn]] void refuse_kind(const std::filesystem::path& path, mode_t mode,
                               std::string_view expected) {
+  // "FIFO", the word of mkfifo(1), beside file_kind's "named pipe".
+  const std::string kind = S_ISFIFO(mode) ? "a FIFO (named pipe)" : file_kind(mode);
   throw Error(fmt::format("'{}' is {}; savant reads only regular files: expected {}", path.string(),
-                          file_kind(mode), expected));
+                          kind, expected));
 }
 
 // The descriptor's stat when it is a regular file, else Error.
