@@ -122,8 +122,8 @@ void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::fi
   if (std::filesystem::is_directory(path, ec)) {
     throw UsageError(fmt::format("{} is a directory, expected a sweep file (TOML)", path.string()));
   }
-  // A sweep file lists a few values per setting, a few hundred bytes; 1 MiB would hold a hundred
-  // thousand values, more than kMaxSweepJobs allows in any product of lists.
+  // A sweep file lists a few values per setting, a few hundred bytes; 1 MiB holds a hundred
+  // thousand values, far more than any sweep that runs in a lifetime.
   constexpr std::uint64_t kMaxSweepFile = 1 << 20;
   const std::string text = read_input_file(path, "a sweep file (TOML)", kMaxSweepFile);
   parse_sweep_text(text, path.string(), spec, db, given_on_command_line);
