@@ -12,7 +12,10 @@
 #include <string_view>
 
 #include "savant/core/error.hpp"
+#include "savant/core/json_input.hpp"
 #include "savant/data/idx.hpp"
+#include "savant/data/image_limits.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/safetensors.hpp"
 #include "savant/report/page_encoding.hpp"
@@ -146,19 +149,22 @@ void safetensors_file(std::span<const std::uint8_t> bytes) {
 }
 
 void results_json_text(std::span<const std::uint8_t> bytes) {
+  // As `savant report` reads it: the file through read_results_json (a regular file, capped),
+  // the text through parse_results_json.
+  const std::string& path = memory_file().hold(as_chars(bytes));
   RunResults run;
   try {
-    run = parse_results_json(as_chars(bytes), "fuzz input/results.json");
+    run = parse_results_json(read_results_json(path), path);
   } catch (const savant::Error&) {
     return;
   }
-  if (run.rows * run.cols == 0 || run.rows * run.cols > 65536 || run.classes < 2 || run.grid < 1 ||
-      run.grid > 255) {
+  if (run.rows * run.cols == 0 || run.rows * run.cols > kMaxImagePixels || run.classes < 2 ||
+      run.grid < 1 || run.grid > 255) {
     die("results.json: accepted a shape the report cannot draw");
   }
   const std::string script = json_script_text(run.page);
   if (script.find('<') != std::string::npos) die("results.json: '<' reached the page's script");
-  if (nlohmann::json::parse(script) != run.page) {
+  if (parse_json(script, "the page's script") != run.page) {
     die("results.json: the page's data changed on its way through the script element");
   }
 }

@@ -26,7 +26,8 @@ void idx_gzip_file(std::span<const std::uint8_t> bytes);
 // encoded and decoded again, which must give the same tensors bit for bit.
 void safetensors_file(std::span<const std::uint8_t> bytes);
 
-// The bytes as a run's results.json, checked by parse_results_json (the report's reader);
+// The bytes as a run's results.json, read as the report reads it (read_results_json, then
+// parse_results_json: the file's checks, the depth limit, every key the page uses);
 // when accepted, the page's data must survive the trip through the page's script element.
 void results_json_text(std::span<const std::uint8_t> bytes);
 

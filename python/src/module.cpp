@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -36,6 +35,7 @@
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/results_file.hpp"
+#include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/model/evaluate.hpp"
@@ -407,10 +407,9 @@ void write_model(const Model& model, const std::filesystem::path& path) {
 
 std::string read_results(const std::filesystem::path& path) {
   return file_call([&] {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open the file", path.string()));
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    parse_results_json(text, path);  // every key the report uses, checked
+    // A regular file of a legitimate size only, and every key the report uses, checked.
+    std::string text = read_results_json(path);
+    parse_results_json(text, path);
     return text;
   });
 }

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <fstream>
@@ -6,6 +7,7 @@
 #include "savant/core/error.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/idx.hpp"
+#include "support/bounded_run.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {
@@ -111,7 +113,47 @@ TEST(Idx, ZeroDimension) {
 TEST(Idx, HugeClaimIsRejectedBeforeAllocation) {
   TempDir dir;
   write_bytes(dir / "f", idx_header(8, 3, {0xFFFFFFFF, 0xFFFF, 0xFFFF}) + "x");
-  expect_error([&] { read_idx_images(dir / "f"); }, {"claims more than"});
+  expect_error([&] { read_idx_images(dir / "f"); },
+               {"4294967295 images, more than the 1000000 savant reads from one file"});
+}
+
+TEST(Idx, ImagesTooLargeToAnalyseAreRefusedFromTheHeader) {
+  // 128 x 128 pixels: R would be 2 GiB per model. Only the header is there: nothing is read or
+  // allocated past it.
+  TempDir dir;
+  write_bytes(dir / "f", idx_header(8, 3, {40, 128, 128}));
+  expect_error([&] { read_idx_images(dir / "f"); },
+               {"images of 128x128 (16384 pixels) are larger than savant analyses: the weight "
+                "correlation R alone would need 2.0 GiB per model; savant takes at most 4096 "
+                "pixels per image"});
+  // A side alone can be too large, and the largest shapes in bounds are read.
+  write_bytes(dir / "f", idx_header(8, 3, {1, 1, 4097}));
+  expect_error([&] { read_idx_images(dir / "f"); }, {"images of 1x4097 (4097 pixels)"});
+  write_bytes(dir / "f", idx_header(8, 3, {1, 64, 64}) + std::string(4096, '\x7f'));
+  EXPECT_EQ(read_idx_images(dir / "f").pixels.size(), 4096u);
+  write_bytes(dir / "f", idx_header(8, 3, {1, 1, 4096}) + std::string(4096, '\x7f'));
+  EXPECT_EQ(read_idx_images(dir / "f").cols, 4096u);
+}
+
+TEST(Idx, ImageAndLabelCountsAreBounded) {
+  TempDir dir;
+  write_bytes(dir / "images", idx_header(8, 3, {1000001, 1, 1}));
+  expect_error([&] { read_idx_images(dir / "images"); },
+               {"1000001 images, more than the 1000000 savant reads from one file"});
+  write_bytes(dir / "labels", idx_header(8, 1, {1000001}));
+  expect_error([&] { read_idx_labels(dir / "labels"); }, {"1000001 images, more than"});
+}
+
+TEST(Idx, FifoIsRefusedWithoutWaitingForAWriter) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "images").c_str(), 0600), 0);
+  const testing::BoundedRun run =
+      testing::error_in_child([&] { (void)read_idx_images(dir / "images"); });
+  EXPECT_EQ(run.exit_code, 3) << testing::describe(run);
+  EXPECT_NE(run.output.find("' is a FIFO (named pipe); savant reads only regular files: expected "
+                            "an IDX file"),
+            std::string::npos)
+      << testing::describe(run);
 }
 
 TEST(Idx, CorruptGzip) {

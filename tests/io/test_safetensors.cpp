@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include "savant/core/error.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/safetensors.hpp"
+#include "support/bounded_run.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {
@@ -40,6 +42,53 @@ TEST(Safetensors, LayoutFollowsTheFormat) {
   float v;
   std::memcpy(&v, bytes.data() + 8 + n, 4);
   EXPECT_EQ(v, 2.0f);
+}
+
+// A file of `header` (padded to 8 bytes) and no tensor data.
+std::string file_with_header(std::string header) {
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::string bytes(8, '\0');
+  const std::uint64_t n = header.size();
+  std::memcpy(bytes.data(), &n, 8);
+  return bytes + header;
+}
+
+std::string decode_error(const std::string& bytes) {
+  try {
+    (void)decode_safetensors(bytes, "m.safetensors");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Safetensors, DeeplyNestedHeaderIsRefused) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(decode_error(file_with_header(R"({"__metadata__": {"a": "1"}, "x": )" + deep + "}")),
+            "m.safetensors: not a valid safetensors model file: the header is nested deeper than "
+            "64 levels of arrays and objects (savant's files nest a handful): it is damaged or "
+            "not a file savant wrote");
+}
+
+TEST(Safetensors, HeaderOverItsLimitIsRefusedFromItsSize) {
+  // savant's headers are about 2 KB; the size field alone says when one is not savant's.
+  std::string bytes(8, '\0');
+  const std::uint64_t n = kMaxSafetensorsHeader + 8;
+  std::memcpy(bytes.data(), &n, 8);
+  EXPECT_NE(decode_error(bytes).find("header size 1048584 exceeds the limit of 1048576 bytes"),
+            std::string::npos);
+  EXPECT_EQ(decode_error(file_with_header("{}")), "");
+}
+
+TEST(Safetensors, FifoIsRefusedWithoutWaitingForAWriter) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "m.safetensors").c_str(), 0600), 0);
+  const testing::BoundedRun run =
+      testing::error_in_child([&] { (void)read_safetensors(dir / "m.safetensors"); });
+  EXPECT_EQ(run.exit_code, 3) << testing::describe(run);
+  EXPECT_NE(run.output.find("' is a FIFO (named pipe); savant reads only regular files"),
+            std::string::npos)
+      << testing::describe(run);
 }
 
 TEST(ModelFile, NetworkRoundTripInKerasLayout) {

@@ -123,6 +123,64 @@ TEST(Sweep, BadTomlFilesAreUsageErrorsThatChangeNothing) {
   }
 }
 
+TEST(Sweep, OneSettingUnderTwoSpellingsIsAnErrorNamingBoth) {
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"train-on = \"original\"\ntrain_on = \"shuffled\"\n",
+            "s.toml: 'train-on' (line 1) and 'train_on' (line 2) both set train_on; keep one of "
+            "them; nothing was run"},
+           {"lr = 0.1\nlearning-rate = 0.01\n",
+            "s.toml: 'learning-rate' (line 2) and 'lr' (line 1) both set learning_rate"}}) {
+    SweepSpec spec;
+    try {
+      parse_sweep_text(text, "s.toml", spec, nullptr);
+      ADD_FAILURE() << text;
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(message, 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(Sweep, NestingIsBoundedBeforeTheTomlParser) {
+  // Dotted keys nest tables without limit in toml++; 1024 '.', '[' and '{' are allowed in all.
+  std::string deep = "x";
+  for (int i = 0; i < 100000; ++i) deep += ".x";
+  SweepSpec spec;
+  try {
+    parse_sweep_text(deep + " = 1\n", "s.toml", spec, nullptr);
+    ADD_FAILURE() << "accepted";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("s.toml: 100000 '.', '[' and '{' outside strings and "
+                                          "comments, more than the 1024 a sweep file may hold",
+                                          0),
+              0u)
+        << e.what();
+  }
+  // Those inside strings and comments do not count, whatever quotes and escapes surround them.
+  std::string text = "# " + std::string(2000, '.') + "\n";
+  text += "data = \"" + std::string(2000, '[') + "\\\"" + std::string(2000, '{') + "\"\n";
+  text += "db = '''" + std::string(2000, '.') + "\n" + std::string(2000, '.') + "'''\n";
+  text += "learning_rate = [0.1, 0.01]\n";
+  std::filesystem::path db;
+  parse_sweep_text(text, "s.toml", spec, &db);
+  EXPECT_EQ(spec.learning_rate, (std::vector<float>{0.1f, 0.01f}));
+  EXPECT_EQ(spec.data, std::string(2000, '[') + "\"" + std::string(2000, '{'));
+  EXPECT_EQ(db, std::string(2000, '.') + "\n" + std::string(2000, '.'));
+}
+
+TEST(Sweep, SweepFileOverItsLimitIsRefusedBeforeItIsRead) {
+  TempDir dir;
+  std::ofstream(dir / "big.toml") << "grid = 2\n" << std::string(2 << 20, '#');
+  SweepSpec spec;
+  try {
+    load_sweep_file(dir / "big.toml", spec, nullptr);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the 1.0 MiB savant reads as a sweep file"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Regimes, MixedShufflesAboutPOfTheImagesDeterministically) {
   const Split split = testing::random_split(400, 8, 8, 10, 3);
   const ImageSet none = mixed_images(split.images, 2, ShuffleMode::kDerange, 5, 0.0);

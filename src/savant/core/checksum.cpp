@@ -3,15 +3,13 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <memory>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/input_file.hpp"
 
 namespace savant {
 namespace {
@@ -50,17 +48,10 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 std::string file_sha256(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
-  }
+  InputFile in(path, "a file of a run's manifest");
   Sha256 sha;
   std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    sha.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) throw Error(fmt::format("cannot read '{}'", path.string()));
+  while (const std::size_t n = in.read(buffer.data(), buffer.size())) sha.update(buffer.data(), n);
   return sha.hex();
 }
 

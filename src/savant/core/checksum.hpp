@@ -9,7 +9,7 @@
 namespace savant {
 
 std::string sha256_hex(std::string_view bytes);
-// Throws Error when the file cannot be read.
+// Throws Error when the file cannot be read or is not a regular file (core/input_file.hpp).
 std::string file_sha256(const std::filesystem::path& path);
 
 }  // namespace savant

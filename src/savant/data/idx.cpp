@@ -1,5 +1,6 @@
 #include "savant/data/idx.hpp"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <array>
@@ -11,6 +12,8 @@
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/input_file.hpp"
+#include "savant/data/image_limits.hpp"
 
 namespace savant {
 namespace {
@@ -18,7 +21,8 @@ namespace {
 constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 
 // Reads a raw or gzip file (zlib reads raw files transparently) and reports any error with
-// the file's name.
+// the file's name. Only a regular file is opened (core/input_file.hpp): the descriptor is
+// checked, then handed to zlib.
 class IdxInput {
  public:
   explicit IdxInput(const std::filesystem::path& path) : path_(path) {
@@ -29,11 +33,14 @@ class IdxInput {
                       "set with scripts/setup)",
                       path.string()));
     }
-    if (std::filesystem::is_directory(path, ec)) {
-      throw Error(fmt::format("{}: is a directory, expected an IDX file", path.string()));
+    InputFile input(path, "an IDX file");
+    size_ = input.size();
+    const int fd = input.release();
+    file_.reset(gzdopen(fd, "rb"));
+    if (!file_) {
+      ::close(fd);
+      throw Error(fmt::format("{}: cannot open for reading: out of memory", path.string()));
     }
-    file_.reset(gzopen(path.c_str(), "rb"));
-    if (!file_) throw Error(fmt::format("{}: cannot open for reading", path.string()));
     gzbuffer(file_.get(), 1 << 17);
   }
 
@@ -73,11 +80,9 @@ class IdxInput {
   // knows after the first read whether it is passing bytes through.
   std::optional<std::uint64_t> raw_bytes_left() {
     if (gzdirect(file_.get()) != 1) return std::nullopt;
-    std::error_code ec;
-    const std::uintmax_t size = std::filesystem::file_size(path_, ec);
     const z_off_t position = gztell(file_.get());
-    if (ec || position < 0 || size < static_cast<std::uintmax_t>(position)) return std::nullopt;
-    return static_cast<std::uint64_t>(size - static_cast<std::uintmax_t>(position));
+    if (position < 0 || size_ < static_cast<std::uint64_t>(position)) return std::nullopt;
+    return size_ - static_cast<std::uint64_t>(position);
   }
 
  private:
@@ -92,6 +97,7 @@ class IdxInput {
     void operator()(gzFile f) const { gzclose(f); }
   };
   std::filesystem::path path_;
+  std::uint64_t size_ = 0;  // the file's, at open
   std::unique_ptr<std::remove_pointer_t<gzFile>, GzClose> file_;
 };
 
@@ -126,20 +132,23 @@ std::vector<std::uint32_t> read_header(IdxInput& in, std::uint8_t expected_rank)
   std::vector<std::uint8_t> raw(4u * expected_rank);
   in.read_exact(raw.data(), raw.size(), "header");
   std::vector<std::uint32_t> dims(expected_rank);
-  std::uint64_t total = 1;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     dims[i] = big_endian_u32(raw.data() + 4 * i);
     if (dims[i] == 0) {
       throw Error(
           fmt::format("{}: dimension {} is zero; the file holds no data", in.path().string(), i));
     }
-    total *= dims[i];
-    if (total > kMaxIdxPayload) {
-      throw Error(
-          fmt::format("{}: the header claims more than {} bytes of data; refusing to read "
-                      "it (a corrupt header?)",
-                      in.path().string(), kMaxIdxPayload));
-    }
+  }
+  // Before anything is allocated: what the header claims must be a data set savant can hold.
+  check_image_count(dims[0], in.path().string());
+  if (expected_rank == 3) check_image_shape(dims[1], dims[2], in.path().string());
+  std::uint64_t total = 1;
+  for (std::uint32_t d : dims) total *= d;  // at most kMaxImages x kMaxImagePixels: no wrap
+  if (total > kMaxIdxPayload) {
+    throw Error(fmt::format(
+        "{}: the header claims {} bytes of data, more than the {} savant reads from one file "
+        "(a corrupt header?)",
+        in.path().string(), total, byte_size(kMaxIdxPayload)));
   }
   return dims;
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/json_input.hpp"
 #include "savant/core/version.hpp"
 
 namespace savant {
@@ -208,10 +209,13 @@ std::optional<ModelProvenance> provenance_from_metadata(
     return value;
   };
   ModelProvenance p;
-  const nlohmann::json config = nlohmann::json::parse(get("config"), nullptr, false);
-  if (config.is_discarded() || !config.is_object()) {
-    throw Error(fmt::format("{}: 'config' is not a JSON object", where));
+  nlohmann::json config;
+  try {
+    config = parse_json(get("config"), "'config'");
+  } catch (const JsonError& e) {
+    throw Error(fmt::format("{}: 'config' is not a JSON object: it {}", where, e.problem()));
   }
+  if (!config.is_object()) throw Error(fmt::format("{}: 'config' is not a JSON object", where));
   p.config = config_from_json(config, where + " config");
   try {
     p.train_on = parse_regime(get("train_on"));

@@ -1,12 +1,13 @@
 #include "savant/experiment/run_set.hpp"
 
-#include <fstream>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "savant/core/checksum.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/input_file.hpp"
+#include "savant/core/json_input.hpp"
 
 namespace savant {
 namespace fs = std::filesystem;
@@ -108,13 +109,23 @@ void check_manifest(const fs::path& dir, const nlohmann::json& results) {
   for (const nlohmann::json& entry : manifest) check_entry(dir, entry, run_id_of(results));
 }
 
+std::string read_results_json(const fs::path& path) {
+  return read_input_file(path, "a run's results.json", kMaxResultsJson);
+}
+
 void check_file_in_run(const fs::path& file) {
   const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  std::ifstream in(dir / "results.json");
-  if (!in) return;
-  const nlohmann::json results = nlohmann::json::parse(in, nullptr, false);
-  if (results.is_discarded() || !results.is_object() || !results.contains("manifest") ||
-      !results["manifest"].is_array()) {
+  std::error_code ec;
+  if (!fs::exists(dir / "results.json", ec)) return;
+  // A results.json that is not JSON (or not savant's) makes no claim about the file; one that
+  // cannot be read safely (a FIFO, a device, too large) is an error.
+  nlohmann::json results;
+  try {
+    results = parse_json(read_results_json(dir / "results.json"), (dir / "results.json").string());
+  } catch (const JsonError&) {
+    return;
+  }
+  if (!results.is_object() || !results.contains("manifest") || !results["manifest"].is_array()) {
     return;
   }
   const std::string name = file.filename().string();

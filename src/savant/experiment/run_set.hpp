@@ -8,6 +8,7 @@
 //
 // report.html is not listed: `savant report` rewrites it from the others.
 
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -41,6 +42,15 @@ nlohmann::json file_manifest(const std::filesystem::path& dir, std::span<const s
 // differs from what the manifest records. A results.json without a manifest (written before
 // savant 0.9) passes: it has nothing to check against.
 void check_manifest(const std::filesystem::path& dir, const nlohmann::json& results);
+
+// The largest results.json read. The largest savant writes, for 256 classes, 10,000 epochs and
+// 64x64 images in 4096 blocks, is under 10 MB (its confusion matrices, history and per-block
+// measures grow with those); Fashion-MNIST's runs write about 70 KB.
+inline constexpr std::uint64_t kMaxResultsJson = std::uint64_t{64} << 20;
+
+// The text of the results.json at `path`: a regular file of at most kMaxResultsJson bytes
+// (core/input_file.hpp), else Error naming it.
+std::string read_results_json(const std::filesystem::path& path);
 
 // When `file` lies in a run directory whose results.json lists it, checks it against the
 // manifest (throws Error as above); otherwise does nothing.

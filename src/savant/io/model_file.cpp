@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/data/image_limits.hpp"
 
 namespace savant {
 
@@ -56,6 +57,8 @@ ModelFile network_from_tensors(TensorFile file, std::string_view source) {
     }
     sizes.push_back(k->shape[1]);
   }
+  // The first layer's inputs are an image's pixels: the analysis of a model holds R, pixels^2.
+  check_image_pixels(sizes.front(), source);
   for (const Tensor& t : file.tensors) {
     // A NaN or infinite weight makes every prediction meaningless; better to say so on load.
     if (!std::all_of(t.values.begin(), t.values.end(), [](float v) { return std::isfinite(v); })) {

@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/input_file.hpp"
+#include "savant/core/json_input.hpp"
 
 namespace savant {
 namespace {
@@ -69,8 +69,12 @@ TensorFile decode_safetensors(std::string_view bytes, std::string_view source) {
   }
   const std::string_view header_text = bytes.substr(8, header_size);
   const std::string_view data = bytes.substr(8 + header_size);
-  nlohmann::json header = nlohmann::json::parse(header_text, nullptr, false);
-  if (header.is_discarded()) fail(source, "the header is not valid JSON");
+  nlohmann::json header;
+  try {
+    header = parse_json(header_text, source);
+  } catch (const JsonError& e) {
+    fail(source, "the header " + e.problem());
+  }
   if (!header.is_object()) fail(source, "the header is not a JSON object");
 
   TensorFile file;
@@ -155,23 +159,9 @@ TensorFile decode_safetensors(std::string_view bytes, std::string_view source) {
 }
 
 TensorFile read_safetensors(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    throw Error(fmt::format("{}: file not found", path.string()));
-  if (std::filesystem::is_directory(path, ec)) {
-    throw Error(fmt::format("{}: is a directory, expected a .safetensors file", path.string()));
-  }
-  // The whole file is read into memory: a device or pipe (/dev/zero) would never end.
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw Error(
-        fmt::format("{}: is not a regular file, expected a .safetensors file", path.string()));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("{}: read error", path.string()));
-  const std::string bytes = std::move(buffer).str();
+  // The whole file is read into memory, so only a regular file (a device or a pipe would never
+  // end) of at most kMaxModelFile bytes.
+  const std::string bytes = read_input_file(path, "a .safetensors model file", kMaxModelFile);
   return decode_safetensors(bytes, path.string());
 }
 

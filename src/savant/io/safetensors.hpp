@@ -33,10 +33,18 @@ std::string encode_safetensors(const TensorFile& file);
 // gaps. `source` names the file in errors.
 TensorFile decode_safetensors(std::string_view bytes, std::string_view source);
 
+// Throws savant::Error, naming the file, for anything but a regular file (core/input_file.hpp) and
+// for a file of more than kMaxModelFile bytes, besides decode_safetensors' errors.
 TensorFile read_safetensors(const std::filesystem::path& path);
 void write_safetensors(const std::filesystem::path& path, const TensorFile& file);
 
-// Largest header accepted (the format's own limit is 100 MB).
-inline constexpr std::uint64_t kMaxSafetensorsHeader = 100'000'000;
+// Largest header accepted. The format's own limit is 100 MB, for files of thousands of tensors;
+// a savant model has two per layer (at most 17 layers) and its metadata, about 2 KB in all.
+inline constexpr std::uint64_t kMaxSafetensorsHeader = 1 << 20;
+
+// Largest model file read (it is read whole, and loading a model holds about three copies of its
+// weights). The article's models are 400 KB; the largest first layer savant takes (4096 pixels
+// into 65536 hidden units) is 1 GiB of float32 weights.
+inline constexpr std::uint64_t kMaxModelFile = std::uint64_t{4} << 30;
 
 }  // namespace savant

@@ -1,13 +1,10 @@
 #include "savant/report/run_results.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/json_input.hpp"
+#include "savant/data/image_limits.hpp"
 #include "savant/experiment/run_set.hpp"
 
 namespace savant {
@@ -25,10 +22,9 @@ class ResultsFile {
   // `text` is the file's contents; `path` names it in errors.
   ResultsFile(std::string_view text, fs::path path) : path_(std::move(path)) {
     try {
-      root_ = json::parse(text);
-    } catch (const json::exception& e) {
-      throw Error(fmt::format("{} is not valid JSON ({}); {}", path_.string(), e.what(),
-                              kRunDirectoryHint));
+      root_ = parse_json(text, path_.string());
+    } catch (const JsonError& e) {
+      throw Error(fmt::format("{}; {}", e.what(), kRunDirectoryHint));
     }
     require("", Kind::kObject);
   }
@@ -270,9 +266,9 @@ RunResults parse_results_json(std::string_view text, const fs::path& path) {
     f.require(fmt::format("/data/class_names/{}", c), Kind::kString);
   }
   r.classes = names.size();
-  // Each side on its own first: their product could wrap around.
-  if (r.rows == 0 || r.cols == 0 || r.rows > 65536 || r.cols > 65536 || r.rows * r.cols > 65536 ||
-      r.classes < 2 || r.classes > 256) {
+  // Before anything of the images' size is allocated: R is pixels x pixels doubles per model.
+  check_image_shape(r.rows, r.cols, f.path().string() + ": /data/image_rows x /data/image_cols");
+  if (r.classes < 2 || r.classes > 256) {
     throw Error(fmt::format("{}: {}x{} images with {} classes is not a run savant makes; {}",
                             f.path().string(), r.rows, r.cols, r.classes, kRunDirectoryHint));
   }
@@ -307,20 +303,10 @@ RunResults parse_results_json(std::string_view text, const fs::path& path) {
 RunResults read_run_results(const fs::path& run_dir) {
   const fs::path results_path = run_dir / "results.json";
   std::error_code ec;
-  if (!fs::is_regular_file(results_path, ec)) {
-    throw Error(fmt::format("{} {}: {}", results_path.string(),
-                            fs::exists(results_path, ec) ? "is not a regular file" : "not found",
-                            kRunDirectoryHint));
+  if (!fs::exists(results_path, ec)) {
+    throw Error(fmt::format("{} not found: {}", results_path.string(), kRunDirectoryHint));
   }
-  std::ifstream in(results_path, std::ios::binary);
-  if (!in) {
-    throw Error(fmt::format("{}: cannot open for reading: {}", results_path.string(),
-                            std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) throw Error(fmt::format("{}: cannot be read", results_path.string()));
-  RunResults run = parse_results_json(text.str(), results_path);
+  RunResults run = parse_results_json(read_results_json(results_path), results_path);
   // The files the page reads must be the run's own (run_set.hpp), not another run's.
   check_manifest(run_dir, run.run_set);
   return run;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/input_file.hpp"
 #include "savant/core/version.hpp"
 #include "savant/sweep/sqlite_statement.hpp"
 
@@ -123,6 +124,10 @@ std::string host_name() {
 }
 
 SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mode_(mode) {
+  // SQLite opens what it is given: a FIFO would block it, and on /dev/null it would write
+  // /dev/null-journal beside the device. Checked again on the writer's descriptor below.
+  constexpr std::string_view kExpected = "a savant sweep database (an SQLite file)";
+  refuse_special_file(path, kExpected);
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (mode == Mode::kReadOnly && !exists) {
@@ -146,9 +151,19 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
   // the file may remove it when its open fails.
   bool created = false;
   if (mode == Mode::kWrite) {
-    guard_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    constexpr int kFlags = O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    guard_ = ::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0666);
     created = guard_ >= 0;
-    if (!created) guard_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (!created) guard_ = ::open(path.c_str(), kFlags);
+    if (guard_ >= 0) {
+      try {
+        check_regular_file(guard_, path, kExpected);
+      } catch (const Error&) {
+        ::close(guard_);
+        guard_ = -1;
+        throw;
+      }
+    }
     if (guard_ < 0 || ::flock(guard_, LOCK_EX) != 0) {
       const std::string reason = std::strerror(errno);
       if (guard_ >= 0) ::close(guard_);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/core/error.hpp"
+#include "savant/core/json_input.hpp"
 
 #ifdef SAVANT_HAVE_MPI
 #include <mpi.h>
@@ -66,7 +67,7 @@ std::string outcome_to_json(const JobOutcome& o) {
 }
 
 JobOutcome outcome_from_json(const std::string& text, const JobConfig& job) {
-  const nlohmann::json j = nlohmann::json::parse(text);
+  const nlohmann::json j = parse_json(text, "MPI: the result message of a rank");
   if (j.at("key").get<std::string>() != job_key(job)) {
     throw Error(fmt::format("MPI: a result for job {} arrived for job {}",
                             j.at("key").get<std::string>(), job_key(job)));

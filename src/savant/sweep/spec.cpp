@@ -1,21 +1,48 @@
 #include "savant/sweep/spec.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
+#include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/input_file.hpp"
 
 namespace savant {
 namespace {
+
+// toml++ limits the nesting of arrays and inline tables (256) but not of dotted keys: a key
+// x.x.x... 40,000 deep overflows its recursion over the tables it makes. Each level of any
+// nesting needs one '.', '[' or '{' outside strings and comments, so their count bounds the
+// depth; a sweep file is a flat list of settings and has a few dozen.
+constexpr std::size_t kMaxSweepMarks = 1024;
+
+std::size_t nesting_marks(std::string_view text) {
+  std::size_t marks = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '#') {  // a comment, to the end of the line
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) break;
+    } else if (c == '"' || c == '\'') {  // a string: basic or literal, one line or multi-line
+      const bool multi = text.substr(i, 3) == std::string(3, c);
+      const std::string_view close = multi ? text.substr(i, 3) : text.substr(i, 1);
+      std::size_t j = i + close.size();
+      while (j < text.size() && text.compare(j, close.size(), close) != 0 &&
+             (multi || text[j] != '\n')) {
+        j += c == '"' && text[j] == '\\' ? 2 : 1;  // only basic strings have escapes
+      }
+      i = j + close.size() - 1;
+    } else if (c == '.' || c == '[' || c == '{') {
+      ++marks;
+    }
+  }
+  return marks;
+}
 
 // Each value parsed as set_field parses the setting of one configuration.
 template <typename T>
@@ -95,20 +122,24 @@ void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::fi
   if (std::filesystem::is_directory(path, ec)) {
     throw UsageError(fmt::format("{} is a directory, expected a sweep file (TOML)", path.string()));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(
-        fmt::format("{}: cannot open for reading: {}", path.string(), std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  parse_sweep_text(text.str(), path.string(), spec, db, given_on_command_line);
+  // A sweep file lists a few values per setting, a few hundred bytes; 1 MiB holds a hundred
+  // thousand values, far more than any sweep that runs in a lifetime.
+  constexpr std::uint64_t kMaxSweepFile = 1 << 20;
+  const std::string text = read_input_file(path, "a sweep file (TOML)", kMaxSweepFile);
+  parse_sweep_text(text, path.string(), spec, db, given_on_command_line);
 }
 
 void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec& spec,
                       std::filesystem::path* db,
                       const std::function<bool(std::string_view)>& given_on_command_line) {
   const std::string name(source);
+  if (const std::size_t marks = nesting_marks(text); marks > kMaxSweepMarks) {
+    throw UsageError(fmt::format(
+        "{}: {} '.', '[' and '{{' outside strings and comments, more than the {} a sweep file may "
+        "hold (each may nest a table one level deeper); a sweep file is a flat list of settings; "
+        "nothing was run",
+        name, marks, kMaxSweepMarks));
+  }
   toml::table table;
   try {
     table = toml::parse(text, name);
@@ -120,6 +151,7 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
   // Check every key before applying any, so that a bad file changes nothing.
   SweepSpec updated = spec;
   std::filesystem::path db_value;
+  std::map<std::string, std::pair<std::string, std::uint32_t>> seen;  // setting -> key, line
   for (const auto& [raw_key, node] : table) {
     // The setting's name: train-on and train_on alike, and lr, the learning rate's old name.
     std::string key(raw_key.str());
@@ -127,6 +159,14 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
     if (key == "lr") key = "learning_rate";
     const auto line = node.source().begin.line;
     const std::string where = fmt::format("{}:{}: {}", name, line, raw_key.str());
+    // TOML refuses a key given twice, but not one setting under two spellings: one would win.
+    const auto [other, first] = seen.try_emplace(key, std::string(raw_key.str()), line);
+    if (!first) {
+      const auto& [other_key, other_line] = other->second;
+      throw UsageError(fmt::format(
+          "{}: '{}' (line {}) and '{}' (line {}) both set {}; keep one of them; nothing was run",
+          name, other_key, other_line, raw_key.str(), line, key));
+    }
     std::vector<std::string> values;
     auto add = [&](const toml::node& value) {
       if (auto s = value.value_exact<std::string>()) {
