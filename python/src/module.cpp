@@ -131,7 +131,7 @@ class Progress {
           if (PyErr_CheckSignals() != 0) throw py::error_already_set();
         }
         if (!state->callback.is_none()) {
-          state->callback(py::dict("name"_a = *p.name, "epoch"_a = p.epoch, "epochs"_a = p.epochs,
+          state->callback(py::dict("name"_a = p.name, "epoch"_a = p.epoch, "epochs"_a = p.epochs,
                                    "step"_a = p.step, "steps"_a = p.steps, "loss"_a = p.loss,
                                    "accuracy"_a = p.accuracy,
                                    "elapsed_seconds"_a = p.elapsed_seconds));

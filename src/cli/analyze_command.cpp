@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/run_set.hpp"
@@ -9,19 +10,26 @@
 namespace savant::cli {
 namespace {
 
-void print_report(const SavedModel& model, const AnalyzeReport& r, const std::filesystem::path& out,
-                  const std::vector<FigureFormat>& formats) {
-  fmt::print("Model: {} ({}, {}x{} images", model.path.string(), r.model.name, r.rows, r.cols);
-  if (model.provenance) fmt::print(", trained with grid {}", model.provenance->config.grid);
-  fmt::print(")\n\nGrid signature (mean R of adjacent pixel pairs; * marks grid {})\n\n", r.grid);
-  fmt::print("   grid   within block   across border   contrast   pairs within/across\n");
+std::string report_text(const SavedModel& model, const AnalyzeReport& r,
+                        const std::filesystem::path& out,
+                        const std::vector<FigureFormat>& formats) {
+  std::string text =
+      fmt::format("Model: {} ({}, {}x{} images", model.path.string(), r.model.name, r.rows, r.cols);
+  if (model.provenance)
+    text += fmt::format(", trained with grid {}", model.provenance->config.grid);
+  text += fmt::format(")\n\nGrid signature (mean R of adjacent pixel pairs; * marks grid {})\n\n",
+                      r.grid);
+  text += "   grid   within block   across border   contrast   pairs within/across\n";
   for (const auto& [g, s] : r.signatures) {
-    fmt::print("  {:>4}{} {:>13.4f} {:>15.4f} {:>10.4f}   {:>8}/{}\n", g, g == r.grid ? '*' : ' ',
-               s.within, s.across, s.contrast, s.within_pairs, s.across_pairs);
+    text += fmt::format("  {:>4}{} {:>13.4f} {:>15.4f} {:>10.4f}   {:>8}/{}\n", g,
+                        g == r.grid ? '*' : ' ', s.within, s.across, s.contrast, s.within_pairs,
+                        s.across_pairs);
   }
   std::string heatmaps;
   for (FigureFormat f : formats) heatmaps += fmt::format("heatmap.{}, ", extension_of(f));
-  fmt::print("\nFiles: {}/ (analysis.json, {}correlation.safetensors)\n", out.string(), heatmaps);
+  text += fmt::format("\nFiles: {}/ (analysis.json, {}correlation.safetensors)\n", out.string(),
+                      heatmaps);
+  return text;
 }
 
 }  // namespace
@@ -45,7 +53,7 @@ Runner add_analyze_command(CLI::App& app) {
     print_warnings(report.warnings);
     write_analysis_outputs(model, report, set.staging(), p.figures, p.block_grid);
     set.commit();
-    if (!p.quiet) print_report(model, report, p.out, p.figures);
+    if (!p.quiet) print_text(stdout, report_text(model, report, p.out, p.figures));
     return 0;
   };
 }

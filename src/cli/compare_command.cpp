@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/experiment/compare.hpp"
 
@@ -21,27 +22,31 @@ std::string cka_text(double cka) {
   return std::isfinite(cka) ? fmt::format("{:6.4f}", cka) : "undefined";
 }
 
-void print_report(const SavedModel& a, const SavedModel& b, const CompareReport& r) {
-  fmt::print("Model A: {}\nModel B: {}\n", describe(a), describe(b));
+std::string report_text(const SavedModel& a, const SavedModel& b, const CompareReport& r) {
+  std::string text = fmt::format("Model A: {}\nModel B: {}\n", describe(a), describe(b));
   if (r.images == r.test_count) {
-    fmt::print("Test images: all {} in {}", r.images, r.test.data.string());
+    text += fmt::format("Test images: all {} in {}", r.images, r.test.data.string());
   } else {
-    fmt::print(
+    text += fmt::format(
         "Test images: the first {} of the {} in {}, as savant reproduce (--all-images for all)",
         r.images, r.test_count, r.test.data.string());
   }
-  fmt::print("; shuffled with grid {}, {}, seed {} (model A's)\n", r.test.grid,
-             to_string(r.test.shuffle), r.test.seed);
+  text += fmt::format("; shuffled with grid {}, {}, seed {} (model A's)\n", r.test.grid,
+                      to_string(r.test.shuffle), r.test.seed);
   const TestSetComparison &o = r.original_test, &s = r.shuffled_test;
-  fmt::print("\n                      original test   shuffled test\n");
-  fmt::print("  linear CKA        {:>15} {:>15}\n", cka_text(o.models.cka), cka_text(s.models.cka));
-  fmt::print("  same class        {:>15} {:>15}\n", percent(o.models.agreement),
-             percent(s.models.agreement));
-  fmt::print("  accuracy of A     {:>15} {:>15}\n", percent(o.accuracy_a), percent(s.accuracy_a));
-  fmt::print("  accuracy of B     {:>15} {:>15}\n", percent(o.accuracy_b), percent(s.accuracy_b));
-  fmt::print(
+  text += "\n                      original test   shuffled test\n";
+  text += fmt::format("  linear CKA        {:>15} {:>15}\n", cka_text(o.models.cka),
+                      cka_text(s.models.cka));
+  text += fmt::format("  same class        {:>15} {:>15}\n", percent(o.models.agreement),
+                      percent(s.models.agreement));
+  text += fmt::format("  accuracy of A     {:>15} {:>15}\n", percent(o.accuracy_a),
+                      percent(s.accuracy_a));
+  text += fmt::format("  accuracy of B     {:>15} {:>15}\n", percent(o.accuracy_b),
+                      percent(s.accuracy_b));
+  text +=
       "\nLinear CKA: 1 when the two hidden layers hold the same information up to a rotation or\n"
-      "a scale, near 0 when they are unrelated (docs/SPEC.md, section 10.6).\n");
+      "a scale, near 0 when they are unrelated (docs/SPEC.md, section 10.6).\n";
+  return text;
 }
 
 }  // namespace
@@ -65,7 +70,7 @@ Runner add_compare_command(CLI::App& app) {
     if (p.json) {
       fmt::print("{}\n", compare_json(a, b, report).dump());
     } else {
-      print_report(a, b, report);
+      print_text(stdout, report_text(a, b, report));
     }
     return 0;
   };

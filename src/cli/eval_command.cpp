@@ -1,6 +1,9 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/experiment/steps.hpp"
@@ -8,38 +11,45 @@
 namespace savant::cli {
 namespace {
 
-void print_evaluation(const std::string& title, const Evaluation& e,
-                      const std::vector<std::string>& names) {
-  fmt::print("\n{}: accuracy {:.2f}% ({} of {})\n\n", title, 100.0 * e.accuracy(), e.correct,
-             e.total);
-  fmt::print("  {:<12} {:>8}   confusion (rows: true class, columns: predicted 0..{})\n", "class",
-             "accuracy", e.classes - 1);
+std::string evaluation_text(const std::string& title, const Evaluation& e,
+                            const std::vector<std::string>& names) {
+  std::string text = fmt::format("\n{}: accuracy {:.2f}% ({} of {})\n\n", title,
+                                 100.0 * e.accuracy(), e.correct, e.total);
+  text += fmt::format("  {:<12} {:>8}   confusion (rows: true class, columns: predicted 0..{})\n",
+                      "class", "accuracy", e.classes - 1);
   const std::vector<double> per_class = e.per_class_accuracy();
+  // Each count as wide as the largest: ten classes of up to 9999 images fit 80 columns.
+  const std::int64_t most =
+      e.confusion.empty() ? 0 : *std::max_element(e.confusion.begin(), e.confusion.end());
+  const std::size_t digits = fmt::format("{}", most).size();
   for (std::size_t t = 0; t < e.classes; ++t) {
-    fmt::print("  {:<12} {:>7.1f}%  ", names[t], 100.0 * per_class[t]);
+    text += fmt::format("  {:<12} {:>7.1f}%  ", names[t], 100.0 * per_class[t]);
     for (std::size_t p = 0; p < e.classes; ++p)
-      fmt::print(" {:>5}", e.confusion[t * e.classes + p]);
-    fmt::print("\n");
+      text += fmt::format(" {:>{}}", e.confusion[t * e.classes + p], digits);
+    text += '\n';
   }
+  return text;
 }
 
-void print_report(const SavedModel& model, const EvalReport& r) {
-  fmt::print("Model: {}", model.path.string());
+std::string report_text(const SavedModel& model, const EvalReport& r) {
+  std::string text = fmt::format("Model: {}", model.path.string());
   if (model.provenance) {
     const ModelProvenance& p = *model.provenance;
-    fmt::print(
+    text += fmt::format(
         " (trained on {} images, grid {}, {}, seed {}, {} epoch(s); training data crc32 "
         "{:08x})",
         to_string(p.train_on), p.config.grid, to_string(p.config.shuffle), p.config.seed,
         p.config.epochs, p.train_crc32);
   }
-  fmt::print("\nTest data: {} (training data crc32 {:08x})\n", r.test.data.string(), r.train_crc32);
-  if (r.original_test) print_evaluation("original test", *r.original_test, r.class_names);
+  text += fmt::format("\nTest data: {} (training data crc32 {:08x})\n", r.test.data.string(),
+                      r.train_crc32);
+  if (r.original_test) text += evaluation_text("original test", *r.original_test, r.class_names);
   if (r.shuffled_test) {
-    print_evaluation(fmt::format("shuffled test (grid {}, {}, seed {})", r.test.grid,
-                                 to_string(r.test.shuffle), r.test.seed),
-                     *r.shuffled_test, r.class_names);
+    text += evaluation_text(fmt::format("shuffled test (grid {}, {}, seed {})", r.test.grid,
+                                        to_string(r.test.shuffle), r.test.seed),
+                            *r.shuffled_test, r.class_names);
   }
+  return text;
 }
 
 }  // namespace
@@ -65,7 +75,7 @@ Runner add_eval_command(CLI::App& app) {
     if (p.json) {
       fmt::print("{}\n", eval_json(model, report).dump());
     } else {
-      print_report(model, report);
+      print_text(stdout, report_text(model, report));
     }
     return 0;
   };

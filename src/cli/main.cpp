@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/messages.hpp"
 #include "cli/options.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/version.hpp"
 
@@ -24,8 +25,8 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
 void print_error(const std::string& message, const std::string& hint = "") {
-  std::fprintf(stderr, "savant: error: %s\n", message.c_str());
-  if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
+  savant::print_text(stderr, fmt::format("savant: error: {}\n", message));
+  if (!hint.empty()) savant::print_text(stderr, hint + "\n");
 }
 
 std::string usage_message(const savant::UsageError& e) {

@@ -1,13 +1,13 @@
 #include "cli/progress.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <chrono>
 
 #include <fmt/format.h>
+
+#include "cli/terminal.hpp"
 
 namespace savant {
 namespace {
@@ -30,26 +30,20 @@ std::string progress_line(const TrainProgress& p, int width) {
   const std::size_t limit = static_cast<std::size_t>(std::max(width - 1, 1));
   const double done = fraction_done(p);
   const double eta = done > 0 ? p.elapsed_seconds * (1.0 - done) / done : 0.0;
-  const std::string head = fmt::format("{} e{}/{}", *p.name, p.epoch, p.epochs);
+  const std::string head = fmt::format("{} e{}/{}", p.name, p.epoch, p.epochs);
   const std::string loss = fmt::format(" loss {:.3f}", p.loss);
   const std::string acc = fmt::format(" acc {:.1f}%", 100.0 * p.accuracy);
   const std::string time = fmt::format(" ETA {:.0f}s", eta);
   constexpr std::size_t kMinBar = 5, kMaxBar = 40;
-  const std::size_t rest = head.size() + loss.size() + acc.size() + time.size();
+  const std::size_t rest = text_columns(head) + loss.size() + acc.size() + time.size();
   if (rest + 3 + kMinBar <= limit) {
     const std::size_t room = std::min(kMaxBar, limit - rest - 3);
     return fmt::format("{} [{}]{}{}{}", head, bar(done, static_cast<int>(room)), loss, acc, time);
   }
   for (const std::string& line : {head + loss + acc + time, head + acc + time, head + acc}) {
-    if (line.size() <= limit) return line;
+    if (text_columns(line) <= limit) return line;
   }
-  return (head + acc).substr(0, limit);
-}
-
-int terminal_width(std::FILE* out) {
-  winsize size{};
-  if (::ioctl(::fileno(out), TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
-  return 80;
+  return std::string(first_columns(head + acc, limit));
 }
 
 ProgressDisplay::ProgressDisplay(std::FILE* out)
@@ -67,14 +61,14 @@ void ProgressDisplay::update(const TrainProgress& p) {
   if (!interactive_) {
     if (p.step == p.steps) {
       std::fprintf(out_, "%s\n",
-                   fmt::format("{}: epoch {}/{} loss {:.4f} accuracy {:.4f} ({:.1f} s)", *p.name,
+                   fmt::format("{}: epoch {}/{} loss {:.4f} accuracy {:.4f} ({:.1f} s)", p.name,
                                p.epoch, p.epochs, p.loss, p.accuracy, p.elapsed_seconds)
                        .c_str());
       std::fflush(out_);
     }
     return;
   }
-  latest_[*p.name] = p;
+  latest_[p.name] = p;
   // Redraw at most ten times a second (and at the end of each epoch): a fast run would
   // otherwise spend its time writing to the terminal.
   const auto now = std::chrono::steady_clock::now();

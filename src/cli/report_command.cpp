@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
@@ -40,7 +41,7 @@ int write_sweep_report(const CliParams& options) {
   const std::string png = options.png.empty() ? "" : grid_accuracy_png(summarize_jobs(jobs));
   write_file_atomically(out, page);
   if (!options.png.empty()) write_file_atomically(options.png, png);
-  if (!options.quiet) std::printf("%s\n", out.string().c_str());
+  if (!options.quiet) print_text(stdout, out.string() + "\n");
   return 0;
 }
 
@@ -88,7 +89,7 @@ Runner add_report_command(CLI::App& app) {
     // lock of the directory itself, where RUN_DIR is a link to it.
     const OutputLock lock(followed_path(p.run_dir));
     write_report(p.run_dir, out, p.has("data") ? p.config.data : std::filesystem::path());
-    if (!p.quiet) std::printf("%s\n", out.string().c_str());
+    if (!p.quiet) print_text(stdout, out.string() + "\n");
     return 0;
   };
 }

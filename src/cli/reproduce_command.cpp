@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/model/engine_choice.hpp"
@@ -16,7 +17,7 @@ std::vector<std::string>& command_line() {
 }
 
 void print_warnings(const std::vector<std::string>& warnings) {
-  for (const std::string& w : warnings) fmt::print(stderr, "savant: warning: {}\n", w);
+  for (const std::string& w : warnings) print_text(stderr, fmt::format("savant: warning: {}\n", w));
 }
 
 std::string percent(double fraction) {
@@ -33,37 +34,35 @@ std::string extensions(const std::vector<FigureFormat>& formats) {
   return fmt::format("{{{}}}", fmt::join(names, ","));
 }
 
-void print_summary(const ReproduceResult& r, const std::filesystem::path& out,
-                   const std::vector<FigureFormat>& formats) {
-  std::printf("%s", fmt::format("Accuracy (rows: training data, columns: test data; article in "
-                                "brackets)\n\n"
-                                "                  original test      shuffled test\n"
-                                "original model   {}  (87%)      {}  (11%)\n"
-                                "shuffled model   {}  (32%)      {}  (63%)\n\n",
-                                percent(r.original.on_original_test.accuracy()),
-                                percent(r.original.on_shuffled_test.accuracy()),
-                                percent(r.shuffled.on_original_test.accuracy()),
-                                percent(r.shuffled.on_shuffled_test.accuracy()))
-                        .c_str());
-  std::printf("%s", fmt::format("Grid signature (mean R of adjacent pixel pairs, g = {})\n\n"
-                                "                  within block   across border   contrast\n",
-                                r.config.grid)
-                        .c_str());
+std::string summary(const ReproduceResult& r, const std::filesystem::path& out,
+                    const std::vector<FigureFormat>& formats) {
+  std::string text = fmt::format(
+      "Accuracy (rows: training data, columns: test data; article in brackets)\n\n"
+      "                  original test      shuffled test\n"
+      "original model   {}  (87%)      {}  (11%)\n"
+      "shuffled model   {}  (32%)      {}  (63%)\n\n",
+      percent(r.original.on_original_test.accuracy()),
+      percent(r.original.on_shuffled_test.accuracy()),
+      percent(r.shuffled.on_original_test.accuracy()),
+      percent(r.shuffled.on_shuffled_test.accuracy()));
+  text += fmt::format(
+      "Grid signature (mean R of adjacent pixel pairs, g = {})\n\n"
+      "                  within block   across border   contrast\n",
+      r.config.grid);
   for (const ModelReport* m : {&r.original, &r.shuffled}) {
-    std::printf("%s", fmt::format("{:<16} {:>13.4f} {:>15.4f} {:>10.4f}\n",
-                                  m == &r.original ? "original model" : "shuffled model",
-                                  m->signature.within, m->signature.across, m->signature.contrast)
-                          .c_str());
+    text += fmt::format("{:<16} {:>13.4f} {:>15.4f} {:>10.4f}\n",
+                        m == &r.original ? "original model" : "shuffled model", m->signature.within,
+                        m->signature.across, m->signature.contrast);
   }
   const std::string ext = extensions(formats);
-  std::printf("%s", fmt::format("\nTime: {:.2f} s in all (training {:.2f} s and {:.2f} s, on {} "
-                                "thread(s), engine {})\nFiles: {}/ (results.json, "
-                                "predictions.csv, heatmap_*.{}, units_*.{}, samples.{}, "
-                                "*.safetensors)\n",
-                                r.timings.total, r.timings.train_original_model,
-                                r.timings.train_shuffled_model, r.config.threads, r.original.engine,
-                                out.string(), ext, ext, ext)
-                        .c_str());
+  text += fmt::format(
+      "\nTime: {:.2f} s in all (training {:.2f} s and {:.2f} s, on {} thread(s), engine {})\n"
+      "Files: {}/ (results.json, predictions.csv, heatmap_*.{}, units_*.{}, samples.{}, "
+      "*.safetensors)\nReport: {}\n",
+      r.timings.total, r.timings.train_original_model, r.timings.train_shuffled_model,
+      r.config.threads, r.original.engine, out.string(), ext, ext, ext,
+      (out / "report.html").string());
+  return text;
 }
 
 }  // namespace
@@ -93,8 +92,7 @@ Runner add_reproduce_command(CLI::App& app) {
     print_warnings(result.warnings);
     result.command_line = command_line();
     commit_run(result, set, params->figures, params->block_grid);
-    if (!params->quiet) print_summary(result, out, params->figures);
-    if (!params->quiet) std::printf("Report: %s\n", (out / "report.html").string().c_str());
+    if (!params->quiet) print_text(stdout, summary(result, out, params->figures));
     return 0;
   };
 }

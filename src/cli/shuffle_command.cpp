@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/run_set.hpp"
@@ -26,12 +27,13 @@ Runner add_shuffle_command(CLI::App& app) {
     set.commit();
     if (params->quiet) return 0;
     for (auto& f : r.files) f = params->out / f.filename();
-    fmt::print(
+    std::string text = fmt::format(
         "Shuffled {} training and {} test images ({}x{}, grid {}, {}, seed {}) from {}\n"
         "Labels unchanged. Files:\n",
         r.train_count, r.test_count, r.rows, r.cols, opts.grid, to_string(opts.shuffle), opts.seed,
         opts.data.string());
-    for (const auto& f : r.files) fmt::print("  {}\n", f.string());
+    for (const auto& f : r.files) text += fmt::format("  {}\n", f.string());
+    print_text(stdout, text);
     return 0;
   };
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
@@ -86,10 +87,11 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
                    : fmt::format("{} thread(s)",
                                  std::min<std::size_t>(static_cast<std::size_t>(options.threads),
                                                        std::max<std::size_t>(todo.size(), 1)));
-  // --quiet: no progress lines; a failure still ends in an error.
+  // --quiet: no progress lines; a failure still ends in an error. At a terminal each line is
+  // broken to fit it (a job's line is longer than 80 columns).
   std::FILE* progress = options.quiet ? nullptr : stderr;
   auto say = [progress](const std::string& text) {
-    if (progress != nullptr) std::fputs(text.c_str(), progress);
+    if (progress != nullptr) print_text(progress, text);
   };
   say(fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}\n", all.size(),
                   shard.count > 1
@@ -123,10 +125,8 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
                       stored.result.signature.contrast, stored.result.train_seconds, elapsed));
     } else {
       ++failed;
-      std::fprintf(stderr, "%s",
-                   fmt::format("[{}/{}] {}: FAILED: {}\n", finished, todo.size(),
-                               short_label(stored.config), stored.error)
-                       .c_str());
+      print_text(stderr, fmt::format("[{}/{}] {}: FAILED: {}\n", finished, todo.size(),
+                                     short_label(stored.config), stored.error));
     }
   };
   if (mpi.active()) {
@@ -183,27 +183,25 @@ std::string config_label(const JobConfig& c) {
 
 // Two tables: accuracy and contrast per configuration and test set, then the hidden units'
 // measures per configuration (the same for both test sets). `seeds`: how many seeds are done.
-void print_summary(const std::vector<StatsEntry>& entries) {
-  std::printf("%s\n",
-              fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}", "configuration", "test", "seeds",
-                          "accuracy: mean ± std [95% CI]", "contrast: mean ± std [95% CI]")
-                  .c_str());
+std::string summary_text(const std::vector<StatsEntry>& entries) {
+  std::string text =
+      fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}\n", "configuration", "test", "seeds",
+                  "accuracy: mean ± std [95% CI]", "contrast: mean ± std [95% CI]");
   for (const StatsEntry& e : entries) {
-    std::printf("%s\n", fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}", config_label(e.config),
-                                    e.test, e.accuracy.n, interval(e.accuracy, true, 2),
-                                    interval(e.contrast, false, 4))
-                            .c_str());
+    text +=
+        fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}\n", config_label(e.config), e.test,
+                    e.accuracy.n, interval(e.accuracy, true, 2), interval(e.contrast, false, 4));
   }
-  std::printf("\nhidden units (docs/SWEEP_SCHEMA.md, table units): mean ± std [95%% CI]\n");
+  text += "\nhidden units (docs/SWEEP_SCHEMA.md, table units): mean ± std [95% CI]\n";
   for (std::size_t i = 0; i < entries.size(); i += 2) {
-    std::printf("%s\n", config_label(entries[i].config).c_str());
+    text += config_label(entries[i].config) + "\n";
     for (std::size_t k = 0; k < kUnitColumns.size(); ++k) {
       const UnitColumn& u = kUnitColumns[k];
-      std::printf("%s\n", fmt::format("  {:<22} {:>5}  {}", u.name, entries[i].units[k].n,
-                                      interval(entries[i].units[k], u.percent, u.percent ? 2 : 4))
-                              .c_str());
+      text += fmt::format("  {:<22} {:>5}  {}\n", u.name, entries[i].units[k].n,
+                          interval(entries[i].units[k], u.percent, u.percent ? 2 : 4));
     }
   }
+  return text;
 }
 
 }  // namespace
@@ -235,7 +233,7 @@ Runner add_summarize_command(CLI::App& app) {
     } else if (options->csv) {
       std::fputs(summary_csv(entries).c_str(), stdout);
     } else {
-      print_summary(entries);
+      print_text(stdout, summary_text(entries));
     }
     return 0;
   };
@@ -253,9 +251,7 @@ Runner add_merge_command(CLI::App& app) {
     check_output_path(options->out, kBesideDatabase);
     const std::size_t added = merge_databases(options->out, options->inputs);
     if (options->quiet) return 0;
-    std::fprintf(
-        stderr, "%s",
-        fmt::format("merge: {} job(s) added to {}\n", added, options->out.string()).c_str());
+    print_text(stderr, fmt::format("merge: {} job(s) added to {}\n", added, options->out.string()));
     return 0;
   };
 }

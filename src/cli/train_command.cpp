@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/terminal.hpp"
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/output_set.hpp"
@@ -17,22 +18,24 @@ std::string layer_sizes(const ParameterLayout& layout) {
   return fmt::format("{}", fmt::join(layout.sizes(), "-"));
 }
 
-void print_summary(const TrainResult& r, const std::filesystem::path& out) {
+std::string summary(const TrainResult& r, const std::filesystem::path& out) {
   const ModelProvenance& p = r.provenance;
   const ExperimentConfig& c = p.config;
-  fmt::print("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s ({})\n",
-             r.model.name, r.train_count, to_string(p.train_on), p.rows, p.cols,
-             p.train_on.kind != RegimeKind::kOriginal
-                 ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
-                 : std::string(),
-             c.seed, c.epochs, r.model.train_seconds, p.engine);
+  std::string text =
+      fmt::format("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s ({})\n",
+                  r.model.name, r.train_count, to_string(p.train_on), p.rows, p.cols,
+                  p.train_on.kind != RegimeKind::kOriginal
+                      ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
+                      : std::string(),
+                  c.seed, c.epochs, r.model.train_seconds, p.engine);
   for (const EpochRecord& e : r.model.history) {
-    fmt::print("  epoch {:>3}: loss {:.4f}, training accuracy {:5.2f}%\n", e.epoch, e.loss,
-               100.0 * e.train_accuracy);
+    text += fmt::format("  epoch {:>3}: loss {:.4f}, training accuracy {:5.2f}%\n", e.epoch, e.loss,
+                        100.0 * e.train_accuracy);
   }
-  fmt::print("Training data: {} (crc32 {:08x})\nModel: {} ({}, {} parameters)\n", c.data.string(),
-             p.train_crc32, out.string(), layer_sizes(r.model.network.layout),
-             r.model.network.params.size());
+  text += fmt::format("Training data: {} (crc32 {:08x})\nModel: {} ({}, {} parameters)\n",
+                      c.data.string(), p.train_crc32, out.string(),
+                      layer_sizes(r.model.network.layout), r.model.network.params.size());
+  return text;
 }
 
 }  // namespace
@@ -69,7 +72,7 @@ Runner add_train_command(CLI::App& app) {
     }
     print_warnings(result.model.warnings);
     save_model(out, result.model.network, model_metadata(result.provenance));
-    if (!params->quiet) print_summary(result, out);
+    if (!params->quiet) print_text(stdout, summary(result, out));
     return 0;
   };
 }

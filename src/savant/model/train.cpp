@@ -75,7 +75,7 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
       correct += result.correct;
       seen += rows;
       if (progress && ((step + 1) % report_every == 0 || step + 1 == steps)) {
-        progress({&config.name, epoch, config.epochs, step + 1, steps,
+        progress({config.name, epoch, config.epochs, step + 1, steps,
                   loss_sum / static_cast<double>(seen),
                   static_cast<double>(correct) / static_cast<double>(seen), seconds_since(start)});
       }

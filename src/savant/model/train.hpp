@@ -34,8 +34,10 @@ struct EpochRecord {
   double seconds = 0;
 };
 
+// One report of a model's training, a value: the receiver may keep it (a display redraws the
+// last report of each model) after the training that sent it, and the name with it, has ended.
 struct TrainProgress {
-  const std::string* name;
+  std::string name;
   std::size_t epoch, epochs;  // epoch is 1-based
   std::size_t step, steps;    // steps done in this epoch, of steps
   double loss, accuracy;      // running means over this epoch so far
