@@ -35,6 +35,14 @@ TestSetComparison compare_on(const SavedModel& a, const SavedModel& b, const Ima
 
 void check_same_shape(const SavedModel& a, const SavedModel& b) {
   const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
+  for (const SavedModel* m : {&a, &b}) {
+    if (m->network.layout.layers() < 2) {
+      throw Error(fmt::format(
+          "{} has no hidden layer (a single dense layer from its inputs to its classes): "
+          "compare measures the first hidden layers of two models",
+          m->path.string()));
+    }
+  }
   if (la.in(0) != lb.in(0)) {
     throw Error(fmt::format(
         "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
@@ -84,7 +92,6 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
     used.threads = options.threads;
     validate(used);
   }
-  warn_about_shuffles(a, b, test, report.warnings);
 
   const int classes = static_cast<int>(a.network.layout.sizes().back());
   const Dataset data = load_experiment_data(test, classes);
@@ -94,7 +101,17 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
                             a.network.layout.in(0), options.data.string(), images.rows,
                             images.cols));
   }
+  if (!a.provenance) {
+    test.grid = default_grid(images.rows, images.cols);
+    if (test.grid == 1) {
+      throw Error(fmt::format(
+          "{} records no grid (it has no savant metadata), and no grid of 2 or more divides the "
+          "{}x{} test images: compare cannot shuffle them",
+          a.path.string(), images.rows, images.cols));
+    }
+  }
   validate_grid(test.grid, images.rows, images.cols, test.shuffle);
+  warn_about_shuffles(a, b, test, report.warnings);
   // The training data each model's metadata names; B's only when it was cut as A's was.
   const std::uint32_t crc = split_digest(data.train);
   for (const SavedModel* m : {&a, &b}) {
