@@ -69,7 +69,7 @@ def test_read_results_refuses_a_malformed_file(tmp_path):
     (tmp_path / "results.json").write_text('{"accuracy": 3}')
     with pytest.raises(OSError, match="results.json"):
         savant.read_results(tmp_path)
-    with pytest.raises(OSError, match="cannot open"):
+    with pytest.raises(OSError, match="missing.json: file not found"):
         savant.read_results(tmp_path / "missing.json")
 
 

@@ -33,30 +33,6 @@ TestSetComparison compare_on(const SavedModel& a, const SavedModel& b, const Ima
   return {compare_models(ha, hb), accuracy(ha, labels), accuracy(hb, labels)};
 }
 
-void check_same_shape(const SavedModel& a, const SavedModel& b) {
-  const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
-  for (const SavedModel* m : {&a, &b}) {
-    if (m->network.layout.layers() < 2) {
-      throw Error(fmt::format(
-          "{} has no hidden layer (a single dense layer from its inputs to its classes): "
-          "compare measures the first hidden layers of two models",
-          m->path.string()));
-    }
-  }
-  if (la.in(0) != lb.in(0)) {
-    throw Error(fmt::format(
-        "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
-        "on one test set",
-        a.path.string(), la.in(0), b.path.string(), lb.in(0)));
-  }
-  if (la.sizes().back() != lb.sizes().back()) {
-    throw Error(fmt::format(
-        "{} has {} classes but {} has {}: their predictions cannot be compared; compare models "
-        "trained on the same labels",
-        a.path.string(), la.sizes().back(), b.path.string(), lb.sizes().back()));
-  }
-}
-
 void warn_about_shuffles(const SavedModel& a, const SavedModel& b, const ExperimentConfig& test,
                          std::vector<std::string>& warnings) {
   if (!a.provenance) {
@@ -80,8 +56,32 @@ void warn_about_shuffles(const SavedModel& a, const SavedModel& b, const Experim
 
 }  // namespace
 
+void check_comparable(const SavedModel& a, const SavedModel& b) {
+  const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
+  for (const SavedModel* m : {&a, &b}) {
+    if (m->network.layout.layers() < 2) {
+      throw Error(fmt::format(
+          "{} has no hidden layer (a single dense layer from its inputs to its classes): "
+          "compare measures the first hidden layers of two models",
+          m->path.string()));
+    }
+  }
+  if (la.in(0) != lb.in(0)) {
+    throw Error(fmt::format(
+        "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
+        "on one test set",
+        a.path.string(), la.in(0), b.path.string(), lb.in(0)));
+  }
+  if (la.sizes().back() != lb.sizes().back()) {
+    throw Error(fmt::format(
+        "{} has {} classes but {} has {}: their predictions cannot be compared; compare models "
+        "trained on the same labels",
+        a.path.string(), la.sizes().back(), b.path.string(), lb.sizes().back()));
+  }
+}
+
 CompareReport run_compare(const SavedModel& a, const SavedModel& b, const CompareOptions& options) {
-  check_same_shape(a, b);
+  check_comparable(a, b);
   CompareReport report;
   ExperimentConfig& test = report.test;
   if (a.provenance) test = a.provenance->config;

@@ -37,6 +37,10 @@ struct CompareReport {
   std::vector<std::string> warnings;
 };
 
+// Throws Error when the two models cannot be compared: either has no hidden layer, or they
+// differ in input size or number of classes.
+void check_comparable(const SavedModel& a, const SavedModel& b);
+
 // The shuffled test images are those of model A's grid, shuffle and seed (its metadata's; the
 // defaults of ExperimentConfig when it has none, with default_grid's grid). Throws Error when
 // the models differ in input size or number of classes, either has no hidden layer, or the
