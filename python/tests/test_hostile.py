@@ -292,10 +292,10 @@ def test_metadata_that_does_not_fit_the_weights_is_refused_by_compare():
 
 def test_read_results_of_a_device_or_directory_is_an_oserror(tmp_path):
     # /dev/zero was read until memory ran out.
-    with pytest.raises(OSError, match="/dev/zero: is not a regular file"):
+    with pytest.raises(OSError, match="/dev/zero.* regular file"):
         savant.read_results("/dev/zero")
     (tmp_path / "run" / "results.json").mkdir(parents=True)
-    with pytest.raises(OSError, match="results.json: is not a regular file"):
+    with pytest.raises(OSError, match="results.json.* regular file"):
         savant.read_results(tmp_path / "run")
     with pytest.raises(OSError, match="file not found"):
         savant.read_results(tmp_path / "nothing.json")
