@@ -5,7 +5,7 @@ WERROR ?= $(if $(SAVANT_WERROR),$(SAVANT_WERROR),OFF)
 OUT ?= savant-out
 SAVANT := build/$(PRESET)/src/savant
 # libFuzzer harnesses (fuzz/) and how long `make fuzz` runs each.
-FUZZERS := fuzz_idx fuzz_idx_gzip fuzz_safetensors fuzz_results_json fuzz_sweep_toml
+FUZZERS := fuzz_idx fuzz_idx_gzip fuzz_safetensors fuzz_results_json fuzz_sweep_toml fuzz_model
 FUZZ_SECONDS ?= 60
 
 .PHONY: setup configure build test reproduce asan fuzz clean format format-check bench bench-peer fresh

@@ -11,13 +11,16 @@
 #include <string>
 #include <string_view>
 
+#include "savant/analysis/cka.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/json_input.hpp"
 #include "savant/data/idx.hpp"
 #include "savant/data/image_limits.hpp"
 #include "savant/experiment/run_set.hpp"
+#include "savant/experiment/steps.hpp"
 #include "savant/io/model_file.hpp"
 #include "savant/io/safetensors.hpp"
+#include "savant/model/evaluate.hpp"
 #include "savant/report/page_encoding.hpp"
 #include "savant/report/run_results.hpp"
 #include "savant/sweep/sweep.hpp"
@@ -145,6 +148,44 @@ void safetensors_file(std::span<const std::uint8_t> bytes) {
   try {
     (void)network_from_tensors(std::move(file), "fuzz input");
   } catch (const savant::Error&) {
+  }
+}
+
+void model_file(std::span<const std::uint8_t> bytes) {
+  SavedModel model;
+  try {
+    ModelFile file =
+        network_from_tensors(decode_safetensors(as_chars(bytes), "fuzz input"), "fuzz input");
+    model = saved_model("fuzz.safetensors", std::move(file.network), std::move(file.metadata));
+  } catch (const savant::Error&) {
+    return;
+  }
+  const Network& net = model.network;
+  try {
+    const AnalyzeReport report = run_analyze(model, std::nullopt);
+    const nlohmann::json j = analysis_json(model, report);
+    if (j.at("image_rows").get<std::size_t>() * j.at("image_cols").get<std::size_t>() !=
+        net.layout.in(0)) {
+      die("analyze: the image size does not match the model's inputs");
+    }
+  } catch (const savant::Error&) {
+    // A model analyze cannot take (inputs that are not a square image, too many): said so.
+  }
+  // eval's and compare's passes over three images of one row of the model's inputs.
+  const std::size_t inputs = net.layout.in(0), classes = net.layout.sizes().back();
+  ImageSet images{3, 1, inputs, std::vector<std::uint8_t>(3 * inputs)};
+  for (std::size_t i = 0; i < images.pixels.size(); ++i) {
+    images.pixels[i] = static_cast<std::uint8_t>(i * 37);
+  }
+  const std::vector<std::uint8_t> labels(3, 0);
+  const Evaluation e = evaluate(net, images, labels);
+  if (e.total != 3 || e.classes != classes) die("eval: counts do not match the images");
+  for (std::uint8_t p : e.predicted) {
+    if (p >= classes) die("eval: a predicted class the model does not have");
+  }
+  if (net.layout.layers() >= 2) {
+    const HiddenActivations h = hidden_activations(net, images, 2);
+    if (compare_models(h, h).agreement != 1.0) die("compare: a model disagrees with itself");
   }
 }
 

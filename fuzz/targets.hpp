@@ -26,6 +26,12 @@ void idx_gzip_file(std::span<const std::uint8_t> bytes);
 // encoded and decoded again, which must give the same tensors bit for bit.
 void safetensors_file(std::span<const std::uint8_t> bytes);
 
+// The bytes as a model file, taken as eval, analyze and compare take one (the tensors, then
+// the metadata checked against them; most seeds have none, as files of other tools); when
+// accepted, what analyze computes and writes to analysis.json, and the forward passes of eval
+// and compare on a few images of the model's input size.
+void model_file(std::span<const std::uint8_t> bytes);
+
 // The bytes as a run's results.json, read as the report reads it (read_results_json, then
 // parse_results_json: the file's checks, the depth limit, every key the page uses);
 // when accepted, the page's data must survive the trip through the page's script element.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 import os
 import pathlib
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -39,6 +40,16 @@ __all__ = [
 DATASETS = pathlib.Path("/usr/share/datasets")
 
 Progress = Optional[Callable[[dict], Any]]
+
+
+def _whole(name: str, value, least: int = 0, most: int = 2**64 - 1) -> int:
+    """`value` as a whole number in [least, most], else ValueError in the settings' words (a bool
+    is no number here: seed=True is a mistake)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}={value!r}: expected a whole number of {least} or more")
+    if not least <= value <= most:
+        raise ValueError(f"{name}={value!r}: expected a whole number from {least} to {most}")
+    return int(value)
 
 
 def _data_dir(data) -> str:
@@ -68,7 +79,7 @@ def load(data=None, *, train_limit: int = 0, classes: int = 10) -> Dataset:
     """The four IDX files of `data` (a directory, or a name under /usr/share/datasets such as
     "fashion-mnist"), raw or gzip, validated. The arrays own the library's buffers (no copy).
     `train_limit` keeps the first N training images (0: all), as --train-limit does."""
-    d = _savant.load(_data_dir(data), classes, train_limit)
+    d = _savant.load(_data_dir(data), classes, _whole("train_limit", train_limit))
     return Dataset(str(d["dir"]), d["train_images"], d["train_labels"], d["test_images"],
                    d["test_labels"], list(d["class_names"]), d["train_crc32"])
 
@@ -78,13 +89,14 @@ def shuffle(images: np.ndarray, grid: int = 4, mode: str = "derange", seed: int 
     """Each image cut into grid x grid blocks and shuffled with its own permutation (mode:
     derange, permute, fixed or none), as the experiment does for the training (split="train")
     or the test images (split="test"). Returns a new uint8 array."""
-    return _savant.shuffle(images, grid, mode, seed, split, threads)
+    return _savant.shuffle(images, grid, mode, _whole("seed", seed), split, threads)
 
 
 def block_permutation(grid: int, mode: str = "derange", seed: int = 0, split: str = "train",
                       index: int = 0) -> np.ndarray:
     """The permutation of image `index`: output block i is input block p[i]."""
-    return _savant.block_permutation(grid, mode, seed, split, index)
+    return _savant.block_permutation(grid, mode, _whole("seed", seed), split,
+                                     _whole("index", index))
 
 
 def train(images: np.ndarray, labels: np.ndarray, *, hidden: int = 128, layers: int = 1,
@@ -121,7 +133,9 @@ class Evaluation:
 
 
 def evaluate(model: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """Accuracy, per-class accuracy and confusion matrix of `model` on the images."""
+    """Accuracy, per-class accuracy and confusion matrix of `model` on the images (at least
+    one). ValueError when a weight of the model is NaN or infinite: its predictions would mean
+    nothing."""
     return Evaluation(**_savant.evaluate(model, images, labels))
 
 
@@ -137,11 +151,17 @@ def _kernel(model_or_kernel) -> np.ndarray:
 
 def _image_size(R: np.ndarray, rows, cols):
     if rows is None and cols is None:
-        side = math.isqrt(len(R)) if len(getattr(R, "shape", ())) == 2 else 0
+        shape = getattr(R, "shape", None)
+        if shape is None or len(shape) != 2:
+            return 1, 1  # the library says what R must be
+        side = math.isqrt(shape[0])
+        if shape[0] == 0 or side * side != shape[0]:
+            raise ValueError(f"R has shape {tuple(shape)}, which is not (pixels, pixels) for the "
+                             "pixels of a square image; give rows and cols")
         return side, side
     if rows is None or cols is None:
         raise ValueError("give both rows and cols, or neither (square images)")
-    return rows, cols
+    return _whole("rows", rows, 1), _whole("cols", cols, 1)
 
 
 def weight_correlation(model_or_kernel) -> np.ndarray:
@@ -194,11 +214,12 @@ class Reproduction:
         return model == "shuffled_model"
 
     def correlation(self, model: str = "shuffled_model") -> np.ndarray:
-        """R (pixels, pixels) of one model: a read-only view into the result."""
+        """R (pixels, pixels) of one model: a read-only view into the result (copy it to
+        change it: what write() saves cannot be changed)."""
         return self._native.correlation(self._which(model))
 
     def adjacent(self, model: str = "shuffled_model") -> np.ndarray:
-        """The adjacent map A (rows, cols) of one model: a view into the result."""
+        """The adjacent map A (rows, cols) of one model: a read-only view into the result."""
         return self._native.adjacent(self._which(model))
 
     @property
@@ -254,8 +275,6 @@ def compare(a: Model, b: Model, data=None, *, all_images: bool = False,
     test images they give the same class, on the original test images and on their copy shuffled
     with `a`'s grid, shuffle and seed, and each model's accuracy there (docs/SPEC.md, section
     10.6). The first 1000 test images, as `savant reproduce` uses, or all of them."""
-    if threads is None:
-        threads = os.cpu_count() or 1
     return json.loads(_savant.compare(a, b, _data_dir(data), all_images, threads))
 
 
@@ -271,12 +290,12 @@ def read_results(path) -> dict:
 def sweep(db, *, threads: Optional[int] = None, **settings) -> dict:
     """`savant sweep`: runs every job of the cartesian product of the settings (grid, shuffle,
     train_on, hidden, layers, epochs, batch, learning_rate: a value or a list; seeds,
-    first_seed, train_limit, data) that `db` does not hold yet, one model per thread. Returns
-    {"jobs", "ran", "failed"}."""
+    first_seed, train_limit, data) that `db` does not hold yet, one model per thread (`threads`:
+    1 to 1024, all cores when None). Returns {"jobs", "ran", "failed"}. Ctrl-C stops the jobs that
+    are training and raises KeyboardInterrupt; the jobs already recorded stay in `db`, and a
+    later sweep runs the others."""
     if "data" in settings:
         settings["data"] = _data_dir(settings["data"])
-    if threads is None:
-        threads = os.cpu_count() or 1
     return _savant.sweep(os.fspath(db), settings, threads)
 
 

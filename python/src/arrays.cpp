@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "savant/io/model_file.hpp"
+
 namespace savant::python {
 namespace {
 
@@ -146,6 +148,11 @@ Network network_from_weights(const py::sequence& weights) {
     sizes.push_back(out);
     arrays.push_back(kernel);
     arrays.push_back(bias);
+  }
+  if (sizes.back() > kMaxClasses) {
+    throw py::value_error(fmt::format(
+        "the last kernel gives {} classes; labels are bytes, so a model has at most {} classes",
+        sizes.back(), kMaxClasses));
   }
   Network net{ParameterLayout(sizes)};
   for (std::size_t l = 0; l < net.layout.layers(); ++l) {

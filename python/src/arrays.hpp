@@ -54,7 +54,8 @@ template <typename T>
 py::array_t<T> checked_array(const py::handle& value, int ndim, const std::string& what);
 
 // [kernel_1, bias_1, ..., kernel_n, bias_n] (Keras' get_weights()): float32 kernels
-// (in, out) and biases (out,), C-contiguous, each layer's input the previous one's output.
+// (in, out) and biases (out,), C-contiguous, each layer's input the previous one's output, at
+// most 256 classes.
 Network network_from_weights(const py::sequence& weights);
 
 }  // namespace savant::python

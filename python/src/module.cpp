@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -172,6 +173,7 @@ Stream shuffle_stream(const std::string& split) {
 }
 
 py::dict load(const std::filesystem::path& dir, int classes, std::size_t train_limit) {
+  classes_setting(classes);
   ExperimentConfig config;
   config.data = dir;
   config.train_limit = train_limit;
@@ -204,10 +206,11 @@ py::array_t<std::uint8_t> shuffle(const py::object& images, int grid, const std:
   const ShuffleMode m = shuffle_mode(mode);
   const Stream stream = shuffle_stream(split);
   validate_grid(grid, in.get().rows, in.get().cols, m);
+  const int workers = threads_setting(threads);
   ImageSet out;
   {
     py::gil_scoped_release release;
-    out = shuffle_images(in.get(), grid, m, seed, stream, threads.value_or(default_threads()));
+    out = shuffle_images(in.get(), grid, m, seed, stream, workers);
   }
   return images_to_numpy(std::move(out));
 }
@@ -215,10 +218,9 @@ py::array_t<std::uint8_t> shuffle(const py::object& images, int grid, const std:
 Model train(const py::object& images, const py::object& labels, const py::dict& settings,
             int classes, const std::string& name, const py::object& callback) {
   ExperimentConfig config = experiment_config(settings);
-  if (classes < 1 || classes > 256) {
-    throw py::value_error(fmt::format("classes={}: use 1 to 256", classes));
-  }
+  classes_setting(classes);
   const ImagesArg in(images, "images");
+  if (in.get().count == 0) throw py::value_error("images holds no image to train on");
   const auto y = labels_arg(labels, in.get().count, static_cast<std::size_t>(classes), "labels");
   ModelReport report;
   report.name = name;
@@ -257,8 +259,23 @@ py::dict evaluation_dict(Evaluation&& e) {
                   "confusion"_a = to_numpy(std::move(e.confusion), {c, c}));
 }
 
+// Throws ValueError when a weight is NaN or infinite: every logit would be NaN and every image
+// given class 0, numbers that look like results and mean nothing. Model() and load_model refuse
+// such weights; this catches those written into Model.weights since.
+void check_finite(const Model& model) {
+  if (const std::string bad = first_non_finite(model.network); !bad.empty()) {
+    throw py::value_error(fmt::format(
+        "{}: {}: the model's weights are not finite, so its predictions would mean nothing",
+        model.name, bad));
+  }
+}
+
 py::dict evaluate_arrays(const Model& model, const py::object& images, const py::object& labels) {
+  check_finite(model);
   const ImagesArg in(images, "images");
+  if (in.get().count == 0) {
+    throw py::value_error("images holds no image: an accuracy over no images is not defined");
+  }
   if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
     throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
                                       model.network.layout.in(0), in.get().rows, in.get().cols));
@@ -274,6 +291,7 @@ py::dict evaluate_arrays(const Model& model, const py::object& images, const py:
 }
 
 py::tuple predict_model(const Model& model, const py::object& images) {
+  check_finite(model);
   const ImagesArg in(images, "images");
   if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
     throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
@@ -298,6 +316,12 @@ py::array_t<double> correlation(const py::object& kernel) {
   const py::array_t<float> k = checked_array<float>(kernel, 2, "kernel");
   const auto pixels = static_cast<std::size_t>(k.shape(0));
   const auto hidden = static_cast<std::size_t>(k.shape(1));
+  if (pixels == 0 || hidden == 0) {
+    throw py::value_error(fmt::format(
+        "kernel must have a row per pixel and a column per hidden unit, both at least one; got "
+        "shape ({}, {})",
+        pixels, hidden));
+  }
   std::vector<double> r;
   {
     py::gil_scoped_release release;
@@ -310,8 +334,18 @@ py::array_t<double> correlation(const py::object& kernel) {
 // R as a checked float64 (pixels, pixels) array for an image of rows x cols.
 py::array_t<double> correlation_arg(const py::object& R, std::size_t rows, std::size_t cols) {
   py::array_t<double> r = checked_array<double>(R, 2, "R");
+  if (rows == 0 || cols == 0) {
+    throw py::value_error(
+        fmt::format("rows={}, cols={}: an image has at least one of each", rows, cols));
+  }
+  // R's sides are at most PY_SSIZE_T_MAX; a larger product cannot be its size (nor wrap around).
+  const auto largest = static_cast<std::size_t>(std::numeric_limits<py::ssize_t>::max());
+  if (rows > largest / cols) {
+    throw py::value_error(fmt::format("rows={}, cols={}: R for images of {}x{} pixels cannot exist",
+                                      rows, cols, rows, cols));
+  }
   const auto p = static_cast<py::ssize_t>(rows * cols);
-  if (rows == 0 || cols == 0 || r.shape(0) != p || r.shape(1) != p) {
+  if (r.shape(0) != p || r.shape(1) != p) {
     throw py::value_error(fmt::format("R must be ({0}, {0}) for {1}x{2} images; got ({3}, {4})", p,
                                       rows, cols, r.shape(0), r.shape(1)));
   }
@@ -368,14 +402,20 @@ Model report_model(const Reproduction& r, const Regime& which) {
   return Model{m.name, m.network, model_metadata(provenance_of(r.result, which)), m.history};
 }
 
-// A view of one of the result's matrices; the Reproduction object stays alive with it.
+// A read-only view of one of the result's matrices; the Reproduction object stays alive with
+// it. Read-only, as write() writes them to results.json: an edit would reach the file, unlike the
+// report, which computes them again from the models. NumPy refuses to make it writable again
+// (its base, the Reproduction, is no writable buffer).
 py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
   const Reproduction& r = self.cast<const Reproduction&>();
   const ModelReport& m = shuffled ? r.result.shuffled : r.result.original;
   const auto rows = static_cast<py::ssize_t>(r.result.rows);
   const auto cols = static_cast<py::ssize_t>(r.result.cols);
-  if (full) return py::array_t<double>({rows * cols, rows * cols}, m.correlation.data(), self);
-  return py::array_t<double>({rows, cols}, m.adjacent.data(), self);
+  py::array_t<double> view =
+      full ? py::array_t<double>({rows * cols, rows * cols}, m.correlation.data(), self)
+           : py::array_t<double>({rows, cols}, m.adjacent.data(), self);
+  view.attr("setflags")("write"_a = false);
+  return view;
 }
 
 // load_saved_model checks savant's metadata against the tensors and keeps every metadata key.
@@ -387,14 +427,21 @@ Model read_model(const std::filesystem::path& path) {
 
 // savant compare: the models as the command reads their files; {"model_a", ...} as JSON text.
 std::string compare(const Model& a, const Model& b, const std::filesystem::path& data,
-                    bool all_images, int threads) {
-  auto saved = [](const Model& m) {
-    return SavedModel{m.name, m.network, provenance_from_metadata(m.metadata, m.name), m.metadata};
-  };
-  const SavedModel sa = saved(a), sb = saved(b);
+                    bool all_images, std::optional<int> threads) {
+  check_finite(a);
+  check_finite(b);
+  const int workers = threads_setting(threads);
+  // Their metadata checked against their weights, as load_model checks a file's.
+  const SavedModel sa = saved_model(a.name, a.network, a.metadata);
+  const SavedModel sb = saved_model(b.name, b.network, b.metadata);
+  try {
+    check_comparable(sa, sb);
+  } catch (const Error& e) {
+    throw py::value_error(e.what());
+  }
   return file_call([&] {
     py::gil_scoped_release release;
-    return compare_json(sa, sb, run_compare(sa, sb, {data, all_images, threads})).dump();
+    return compare_json(sa, sb, run_compare(sa, sb, {data, all_images, workers})).dump();
   });
 }
 
@@ -415,8 +462,10 @@ std::string read_results(const std::filesystem::path& path) {
 }
 
 // Runs the jobs of a sweep that `db` does not hold yet; returns how many ran and failed.
-py::dict sweep(const std::filesystem::path& db, const py::dict& settings, int threads) {
+py::dict sweep(const std::filesystem::path& db, const py::dict& settings,
+               std::optional<int> threads) {
   const SweepSpec spec = sweep_spec(settings);
+  const int workers = threads_setting(threads);
   std::size_t total = 0, ran = 0, failed = 0;
   file_call([&] {
     py::gil_scoped_release release;
@@ -432,12 +481,21 @@ py::dict sweep(const std::filesystem::path& db, const py::dict& settings, int th
     const std::set<std::string> done = database.done_keys();
     const std::vector<JobConfig> todo = pending_jobs(jobs, done);
     const std::string host = host_name();
-    run_jobs(todo, data, threads, [&](JobOutcome&& outcome) {
-      const bool ok = outcome.ok;
-      database.record(stored_job(std::move(outcome), host));
-      ++ran;
-      if (!ok) ++failed;
-    });
+    // Ctrl-C: checked while the jobs run (the GIL is released); the jobs that are training
+    // stop, those recorded stay, and KeyboardInterrupt is raised.
+    const auto check_signals = [] {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
+    run_jobs(
+        todo, data, workers,
+        [&](JobOutcome&& outcome) {
+          const bool ok = outcome.ok;
+          database.record(stored_job(std::move(outcome), host));
+          ++ran;
+          if (!ok) ++failed;
+        },
+        {}, check_signals);
   });
   return py::dict("jobs"_a = total, "ran"_a = ran, "failed"_a = failed);
 }
@@ -503,7 +561,9 @@ PYBIND11_MODULE(_savant, module) {
   py::class_<Model>(module, "Model")
       .def(py::init([](const py::sequence& weights, std::map<std::string, std::string> metadata,
                        std::string name) {
-             return Model{std::move(name), network_from_weights(weights), std::move(metadata), {}};
+             Model model{std::move(name), network_from_weights(weights), std::move(metadata), {}};
+             check_finite(model);
+             return model;
            }),
            "weights"_a, "metadata"_a = std::map<std::string, std::string>{}, "name"_a = "model")
       .def_readonly("name", &Model::name)
@@ -558,8 +618,8 @@ PYBIND11_MODULE(_savant, module) {
 
   module.def("load_model", &read_model, "path"_a);
   module.def("save_model", &write_model, "model"_a, "path"_a);
-  module.def("compare", &compare, "a"_a, "b"_a, "data"_a, "all_images"_a, "threads"_a);
+  module.def("compare", &compare, "a"_a, "b"_a, "data"_a, "all_images"_a, "threads"_a = py::none());
   module.def("read_results", &read_results, "path"_a);
-  module.def("sweep", &sweep, "db"_a, "settings"_a, "threads"_a);
+  module.def("sweep", &sweep, "db"_a, "settings"_a, "threads"_a = py::none());
   module.def("read_sweep", &read_sweep, "db"_a);
 }

@@ -11,6 +11,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/io/model_file.hpp"
 
 namespace py = pybind11;
 
@@ -67,6 +68,21 @@ std::vector<std::string> as_text_list(const py::handle& value) {
 
 int default_threads() {
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
+}
+
+int threads_setting(const std::optional<int>& threads) {
+  ExperimentConfig config;
+  config.threads = threads.value_or(default_threads());
+  validate(config);  // only threads differs from the defaults
+  return config.threads;
+}
+
+int classes_setting(int classes) {
+  if (classes < 1 || static_cast<std::size_t>(classes) > kMaxClasses) {
+    throw py::value_error(
+        fmt::format("classes={}: use 1 to {} (labels are bytes)", classes, kMaxClasses));
+  }
+  return classes;
 }
 
 ExperimentConfig experiment_config(const py::dict& settings) {

@@ -3,6 +3,8 @@
 // arguments. Keys are the names the library gives its settings (learning_rate, train_limit);
 // an unknown key is a ValueError that lists the known ones.
 
+#include <optional>
+
 #include <pybind11/pybind11.h>
 
 #include "savant/experiment/experiment.hpp"
@@ -21,5 +23,12 @@ SweepSpec sweep_spec(const pybind11::dict& settings);
 
 // Every core of the machine, the command line's default.
 int default_threads();
+
+// A number of threads as the command line takes it: None is default_threads(), else 1 to 1024
+// (validate's range); ValueError otherwise.
+int threads_setting(const std::optional<int>& threads);
+
+// A number of classes: 1 to 256 (labels are bytes); ValueError otherwise.
+int classes_setting(int classes);
 
 }  // namespace savant::python

@@ -124,5 +124,21 @@ TEST(Cka, ComparingAModelWithItselfAndWithAnother) {
   EXPECT_THROW(compare_models(ha, fewer), Error);
 }
 
+TEST(Cka, MatricesOfAnotherSizeAreAnError) {
+  const std::vector<float> x = random_matrix(10, 3, 1);
+  EXPECT_THROW(linear_cka(x, x, 10, 3, 4), Error);
+  EXPECT_THROW(linear_cka(x, x, 11, 3, 3), Error);
+  EXPECT_THROW(linear_cka({}, {}, std::size_t{1} << 62, 4, 4), Error);
+}
+
+// A network without a hidden layer, or of another input size, is refused before any thread
+// starts: thrown on a worker thread, the error would end the program.
+TEST(Cka, NetworkWithoutHiddenLayerOrOfAnotherSizeIsAnError) {
+  const Split data = testing::random_split(1100, 4, 4, 10, 4);
+  Network no_hidden(ParameterLayout({16, 10}));
+  EXPECT_THROW(hidden_activations(no_hidden, data.images, 3), Error);
+  Network wider(dense_layout(25, 4, 1, 10));
+  EXPECT_THROW(hidden_activations(wider, data.images, 3), Error);
+}
 }  // namespace
 }  // namespace savant

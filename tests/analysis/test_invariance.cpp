@@ -78,5 +78,11 @@ TEST(Invariance, SettingsAreChecked) {
   EXPECT_THROW(puzzle_invariance(net, data.images, data.labels, 4, 0, 0), InvalidSetting);
 }
 
+TEST(Invariance, NetworkWithoutHiddenLayerIsAnError) {
+  const Split data = testing::random_split(1100, 4, 4, 10, 5);
+  Network no_hidden(ParameterLayout({16, 10}));
+  EXPECT_THROW(puzzle_invariance(no_hidden, data.images, data.labels, 2, 0, 1, 3), Error);
+}
+
 }  // namespace
 }  // namespace savant

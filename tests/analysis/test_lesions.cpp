@@ -71,5 +71,13 @@ TEST(Lesions, GridMustFitTheImage) {
   EXPECT_THROW(block_lesions_recomputed(net, data.images, data.labels, 3), InvalidSetting);
 }
 
+TEST(Lesions, NetworkWithoutHiddenLayerOrTooFewLabelsIsAnError) {
+  const Split data = testing::random_split(1100, 4, 4, 10, 8);
+  Network no_hidden(ParameterLayout({16, 10}));
+  EXPECT_THROW(block_lesions(no_hidden, data.images, data.labels, 2, 3), Error);
+  Network net(dense_layout(16, 4, 1, 10));
+  const std::span<const std::uint8_t> fewer(data.labels.data(), 10);
+  EXPECT_THROW(block_lesions(net, data.images, fewer, 2, 3), Error);
+}
 }  // namespace
 }  // namespace savant

@@ -147,5 +147,13 @@ TEST(Units, ChangeIsTrainedMinusTheSeedsGlorotStart) {
   EXPECT_EQ(w[5], static_cast<double>(net.kernel(0)[5]));
 }
 
+TEST(Units, KernelOfAnotherSizeIsAnError) {
+  const auto w = kernel_of(3, [](std::size_t, std::size_t, std::size_t) { return 1.0; });
+  EXPECT_THROW(block_specialisation(w, kRows, kCols, 4, 2), Error);
+  EXPECT_THROW(border_discontinuity(w, kRows, kCols, 2, 2), Error);
+  EXPECT_THROW(block_specialisation({}, kRows, kCols, 0, 2), Error);
+  // (2^61 x 8) x 3 wraps around to 0 weights.
+  EXPECT_THROW(block_specialisation({}, std::size_t{1} << 61, 8, 3, 1), Error);
+}
 }  // namespace
 }  // namespace savant

@@ -120,5 +120,25 @@ TEST(Analysis, AntiCorrelatedAndZeroVariance) {
   EXPECT_TRUE(std::isnan(A[2]));
 }
 
+// Sizes that do not fit, or whose products wrap around, are errors before anything is read.
+TEST(Analysis, KernelOfNoUnitsOrTooFewWeightsIsAnError) {
+  EXPECT_THROW(weight_correlation({}, 5, 0), Error);
+  EXPECT_THROW(weight_correlation({}, 0, 5), Error);
+  const std::vector<float> six(6, 1.0f);
+  EXPECT_THROW(weight_correlation(six, 4, 2), Error);
+  // 2^62 x 4 wraps around to 0 weights.
+  EXPECT_THROW(weight_correlation({}, std::size_t{1} << 62, 4), Error);
+}
+
+TEST(Analysis, CorrelationOfAnotherSizeIsAnError) {
+  const std::vector<double> R = weight_correlation(block_kernel(), 16, 8);
+  EXPECT_THROW(adjacent_correlation(R, 4, 2), Error);
+  EXPECT_THROW(grid_signature(R, 2, 4, 2), Error);
+  EXPECT_THROW(adjacent_pairs(R, 8, 4, 2), Error);
+  // 2^62 x 4 pixels wrap around to 0, and 0 x 0 pixels to an empty R.
+  EXPECT_THROW(adjacent_correlation({}, std::size_t{1} << 62, 4), Error);
+  EXPECT_THROW(grid_signature({}, std::size_t{1} << 62, 4, 1), Error);
+  EXPECT_THROW(adjacent_correlation({}, 0, 0), Error);
+}
 }  // namespace
 }  // namespace savant

@@ -11,6 +11,7 @@
 // a run directory (savant reproduce), {db} a sweep database (savant sweep); broken copies:
 // {badmodel:NAME}, {badrun:NAME} (its results.json or model files), {toml:NAME} a sweep file;
 // also {sqlite} another program's SQLite database and {unreadable} a file nobody may read.
+// {foreign:NAME} a model without savant metadata, {data:NAME} a data set of other images.
 //
 // A failed run must leave every fixture file as it was and add no file anywhere.
 
@@ -32,6 +33,8 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/data/idx.hpp"
+#include "savant/io/model_file.hpp"
+#include "savant/io/safetensors.hpp"
 #include "support/result_files.hpp"
 #include "support/test_support.hpp"
 
@@ -203,6 +206,26 @@ const CliCase kCases[] = {
   {"analyze_disk_full", "analyze --model {model} --out {out}", 1, "File too large", Run::kFileSizeLimit},
   {"analyze_tiny", "analyze --model {model} --out {out}", 0, "Grid signature"},
   {"analyze_figures_unknown", "analyze --model {model} --out {out} --figures eps", 2, "'eps' is not a figure format"},
+  // Models savant did not train: the tensors alone, as another tool writes them.
+  {"analyze_foreign_model", "analyze --model {foreign:plain} --out {out}", 0, "has no savant metadata: cannot tell which grid it was trained with; using grid 4"},
+  {"analyze_foreign_model_grid", "analyze --model {foreign:plain} --out {out} --grid 2", 0, "Grid signature"},
+  {"analyze_foreign_model_no_hidden_layer", "analyze --model {foreign:no_hidden} --out {out}", 0, "Grid signature"},
+  {"analyze_foreign_model_one_unit", "analyze --model {foreign:one_unit} --out {out}", 0, "Grid signature"},
+  {"analyze_pytorch_model", "analyze --model {foreign:pytorch} --out {out}", 0, "has no savant metadata"},
+  {"analyze_foreign_model_not_square", "analyze --model {foreign:wide} --out {out}", 1, "its 24 inputs are not a square image, so its rows and columns are unknown"},
+  {"analyze_foreign_model_no_grid_divides", "analyze --model {foreign:odd_square} --out {out}", 0, "using grid 1 (the article's 4 does not divide its 7x7 images)"},
+  {"eval_foreign_model", "eval --data {data} --model {foreign:plain}", 0, "has no savant metadata: cannot tell which grid it was trained with; using grid 4"},
+  {"eval_foreign_model_deep", "eval --data {data} --model {foreign:deep}", 0, "accuracy"},
+  {"eval_pytorch_model", "eval --data {data} --model {foreign:pytorch}", 0, "has no savant metadata"},
+  {"eval_foreign_model_wide_images", "eval --data {data:wide} --model {foreign:wide}", 0, "using grid 2 (the article's 4 does not divide its 4x6 images)"},
+  {"eval_foreign_model_odd_images", "eval --data {data:odd} --model {foreign:odd}", 2, "records no grid (it has no savant metadata), and no grid of 2 or more divides its 5x7 test images"},
+  {"eval_foreign_model_odd_images_original", "eval --data {data:odd} --model {foreign:odd} --test-on original", 0, "accuracy"},
+  {"eval_foreign_model_many_classes", "eval --data {data} --model {foreign:many_classes}", 1, "gives 300 classes; labels are bytes, so a model has at most 256 classes"},
+  {"eval_foreign_model_other_size", "eval --data {data} --model {foreign:wide}", 1, "the model takes 24 inputs but the images in"},
+  {"compare_foreign_models", "compare {foreign:plain} {model} --data {data}", 0, "has no savant metadata: its test images are shuffled with the defaults (grid 4, shuffle derange, seed 0)"},
+  {"compare_foreign_model_no_hidden_layer", "compare {foreign:plain} {foreign:no_hidden} --data {data}", 1, "no_hidden.safetensors has no hidden layer"},
+  {"compare_foreign_models_wide_images", "compare {foreign:wide} {foreign:wide} --data {data:wide}", 0, "(grid 2, shuffle derange, seed 0)"},
+  {"compare_foreign_models_odd_images", "compare {foreign:odd} {foreign:odd} --data {data:odd}", 1, "and no grid of 2 or more divides the 5x7 test images: compare cannot shuffle them"},
   // shuffle.
   {"shuffle_missing_grid", "shuffle --data {data} --shuffle derange --seed 1 --out {out}", 2, "--grid is required"},
   {"shuffle_missing_seed", "shuffle --data {data} --grid 2 --shuffle derange --out {out}", 2, "--seed is required"},
@@ -441,6 +464,41 @@ std::filesystem::path fixture(const std::filesystem::path& r, const std::string&
     } else {
       throw std::runtime_error("no broken run " + name);
     }
+    return path;
+  }
+  if (kind == "data") {
+    // Valid data sets of images another size than {data}'s: 4x6 (grid 2 divides them, not 4)
+    // and 5x7 (only grid 1).
+    const auto path = r / ("data-" + name);
+    const std::map<std::string, std::pair<std::size_t, std::size_t>> sizes = {{"wide", {4, 6}},
+                                                                              {"odd", {5, 7}}};
+    const auto [rows, cols] = sizes.at(name);
+    if (!std::filesystem::exists(path)) {
+      write_dataset(path, random_split(96, rows, cols, 10, 1), random_split(32, rows, cols, 10, 2),
+                    false);
+    }
+    return path;
+  }
+  if (kind == "foreign") {
+    // Models with the tensors alone, in Keras' layout, as PyTorch or another tool writes them:
+    // no savant metadata ("pytorch": PyTorch's {"format": "pt"}).
+    const auto path = r / ("foreign-" + name + ".safetensors");
+    if (std::filesystem::exists(path)) return path;
+    TensorFile file;
+    if (name == "plain" || name == "pytorch") {
+      file = read_safetensors(fixture(r, "model"));
+      file.metadata.clear();
+      if (name == "pytorch") file.metadata["format"] = "pt";
+    } else {
+      const std::map<std::string, std::vector<std::size_t>> shapes = {
+          {"no_hidden", {64, 10}},       {"one_unit", {64, 1, 10}}, {"deep", {64, 5, 3, 10}},
+          {"wide", {24, 4, 10}},         {"odd", {35, 4, 10}},      {"odd_square", {49, 4, 10}},
+          {"many_classes", {64, 4, 300}}};
+      Network net{ParameterLayout(shapes.at(name))};
+      glorot_uniform_init(net, 3);
+      file = network_to_tensors(net, {});
+    }
+    write_safetensors(path, file);
     return path;
   }
   if (kind == "toml") {

@@ -16,6 +16,8 @@
 
 #include "savant/core/error.hpp"
 #include "savant/data/idx.hpp"
+#include "savant/experiment/results_file.hpp"
+#include "savant/io/model_file.hpp"
 #include "savant/io/safetensors.hpp"
 #include "savant/report/run_results.hpp"
 #include "savant/sweep/sweep.hpp"
@@ -61,6 +63,10 @@ TEST(FuzzRegressions, SafetensorsCorpusAndCrashes) {
   EXPECT_GT(replay("safetensors", fuzz::safetensors_file), 0u);
 }
 
+TEST(FuzzRegressions, ModelCorpusAndCrashes) {
+  EXPECT_GT(replay("model", fuzz::model_file), 0u);
+}
+
 TEST(FuzzRegressions, ResultsJsonCorpusAndCrashes) {
   EXPECT_GT(replay("results_json", fuzz::results_json_text), 0u);
 }
@@ -97,6 +103,20 @@ TEST(FuzzRegressions, ResultsJsonNestingSeedsMeetTheLimit) {
           << e.what();
     }
   }
+}
+
+// Every model seed is a model, and all but one have no savant metadata (files of other tools).
+TEST(FuzzRegressions, ModelSeedsAreModelsMostWithoutMetadata) {
+  std::size_t with_metadata = 0, count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kFuzzDir / "corpus/model")) {
+    SCOPED_TRACE(entry.path().string());
+    const ModelFile file =
+        network_from_tensors(decode_safetensors(read_all(entry.path()), "seed"), "seed");
+    with_metadata += provenance_from_metadata(file.metadata, "seed").has_value();
+    ++count;
+  }
+  EXPECT_GE(count, 10u);
+  EXPECT_EQ(with_metadata, 1u);
 }
 
 TEST(FuzzRegressions, SweepTomlSeedIsAccepted) {

@@ -248,7 +248,23 @@ TEST(ModelFile, NonFiniteWeights) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::memcpy(data.data() + 64, &nan, 4);
   const std::string e = load_error(valid_header(), data);
-  EXPECT_NE(e.find("tensor 'dense2.kernel' holds NaN or infinite values"), std::string::npos) << e;
+  EXPECT_NE(e.find("'dense2.kernel' element 1 is nan: the weights are not finite"),
+            std::string::npos)
+      << e;
+}
+
+// Labels are bytes: predictions of class 256 and above would wrap around to a small class.
+TEST(ModelFile, MoreClassesThanLabelsCanName) {
+  const nlohmann::json h = {{"dense1.kernel", entry({2, 257}, 0, 2056)},
+                            {"dense1.bias", entry({257}, 2056, 3084)}};
+  const std::string e = load_error(h, floats(771));
+  EXPECT_NE(e.find("'dense1.kernel' gives 257 classes; labels are bytes, so a model has at most "
+                   "256 classes"),
+            std::string::npos)
+      << e;
+  const nlohmann::json most = {{"dense1.kernel", entry({2, 256}, 0, 2048)},
+                               {"dense1.bias", entry({256}, 2048, 3072)}};
+  EXPECT_EQ(load_error(most, floats(768)), "");
 }
 
 TEST(ModelFile, ErrorsNameTheFile) {
@@ -357,13 +373,16 @@ TEST(ModelMetadata, EachDefectHasItsOwnError) {
     std::string key, value, expected;
   };
   const std::vector<Case> cases = {
-      {"format", "other", "format is 'other', expected 'savant-dense'"},
+      {"format", "savant-conv", "format is 'savant-conv', expected 'savant-dense'"},
       {"config", "{not json", "'config' is not a JSON object"},
       {"config", R"({"grid": 4})", "the configuration has no 'data'"},
       {"train_on", "both", "train_on both: unknown training regime"},
       {"image_rows", "two", "'image_rows' is 'two', expected a positive integer"},
       {"train_crc32", "xyz", "'train_crc32' is 'xyz', expected 8 hex digits"},
       {"image_rows", "3", "says the model reads 3x2 images, but dense1.kernel takes 4 inputs"},
+      // 2 x (2^63 + 2) wraps around to the 4 inputs.
+      {"image_rows", "9223372036854775810",
+       "says the model reads 9223372036854775810x2 images, but dense1.kernel takes 4 inputs"},
   };
   for (const Case& c : cases) {
     auto metadata = good;

@@ -268,6 +268,36 @@ TEST(SweepJob, GivesTheNumbersOfReproduce) {
   }
 }
 
+// A poll that throws (Ctrl-C in Python) stops the job that is training: with the first poll
+// throwing, jobs of 10000 epochs (160000 steps) are cut short, not committed, and the exception
+// comes back.
+TEST(SweepRunner, PollThatThrowsStopsTheRunningJobs) {
+  TempDir dir;
+  testing::write_dataset(dir.path(), testing::random_split(512, 8, 8, 3, 1),
+                         testing::random_split(16, 8, 8, 3, 2), false);
+  const SweepData data = load_sweep_data(dir.path(), 0);
+  JobConfig job;
+  job.data = dir.path();
+  job.grid = 2;
+  job.hidden = 32;
+  job.epochs = 10000;
+  job.train_on = {RegimeKind::kOriginal, 0};
+  job.data_digest = data.digest;
+  std::vector<JobConfig> jobs = {job, job};
+  jobs[1].seed = 1;
+  std::size_t committed = 0, polls = 0;
+  struct Interrupted {};
+  EXPECT_THROW(run_jobs(
+                   jobs, data, 2, [&](JobOutcome&&) { ++committed; }, {},
+                   [&] {
+                     ++polls;
+                     throw Interrupted{};
+                   }),
+               Interrupted);
+  EXPECT_EQ(committed, 0u);
+  EXPECT_EQ(polls, 1u);
+}
+
 TEST(SweepDb, RecordsReadsBackAndSkipsDoneJobs) {
   TempDir dir;
   {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "savant/analysis/forward_parts.hpp"
 #include "savant/core/error.hpp"
 #include "savant/kernels/dense.hpp"
@@ -12,6 +14,7 @@
 namespace savant {
 
 HiddenActivations hidden_activations(const Network& net, const ImageSet& images, int threads) {
+  check_analysis_inputs(net, images);
   HiddenActivations out;
   out.images = images.count;
   out.units = net.layout.out(0);
@@ -32,6 +35,11 @@ HiddenActivations hidden_activations(const Network& net, const ImageSet& images,
 
 double linear_cka(std::span<const float> x, std::span<const float> y, std::size_t n, std::size_t dx,
                   std::size_t dy) {
+  if ((dx != 0 && n > x.size() / dx) || n * dx != x.size() || (dy != 0 && n > y.size() / dy) ||
+      n * dy != y.size()) {
+    throw Error(fmt::format("linear_cka: ({}, {}) and ({}, {}) matrices given {} and {} values", n,
+                            dx, n, dy, x.size(), y.size()));
+  }
   // Column means in double; the centred rows in float, multiplied by the fast kernel
   // (kernels/dense.hpp, inp^T dout) chunk by chunk, each chunk's products added up in double.
   auto means = [n](std::span<const float> m, std::size_t d) {
@@ -76,7 +84,7 @@ double linear_cka(std::span<const float> x, std::span<const float> y, std::size_
 }
 
 ModelComparison compare_models(const HiddenActivations& a, const HiddenActivations& b) {
-  if (a.images != b.images) {
+  if (a.images != b.images || a.predicted.size() != a.images || b.predicted.size() != b.images) {
     throw Error("compare_models: the two models' activations come from different image sets (" +
                 std::to_string(a.images) + " and " + std::to_string(b.images) + " images)");
   }

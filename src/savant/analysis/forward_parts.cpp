@@ -2,11 +2,29 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "savant/core/error.hpp"
 #include "savant/core/parallel.hpp"
 #include "savant/kernels/dense.hpp"
 
 namespace savant {
+
+void check_analysis_inputs(const Network& net, const ImageSet& images,
+                           const std::span<const std::uint8_t>* labels) {
+  if (net.layout.layers() < 2) {
+    throw Error("the hidden-unit analyses need a network with at least one hidden layer");
+  }
+  if (images.pixels_per_image() != net.layout.in(0) ||
+      images.pixels.size() != images.count * images.pixels_per_image()) {
+    throw Error(fmt::format(
+        "the network takes {} inputs but the images are {}x{} ({} bytes for {})", net.layout.in(0),
+        images.rows, images.cols, images.pixels.size(), images.count));
+  }
+  if (labels != nullptr && labels->size() < images.count) {
+    throw Error(fmt::format("{} labels for {} images", labels->size(), images.count));
+  }
+}
 
 void for_each_chunk(std::size_t count, int threads,
                     const std::function<void(std::size_t, std::size_t)>& body) {

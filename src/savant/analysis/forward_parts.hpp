@@ -17,6 +17,11 @@ namespace savant {
 
 inline constexpr std::size_t kAnalysisChunk = 500;
 
+// Throws Error unless `net` has a hidden layer (the analyses read its output), takes the images'
+// pixels as inputs, and `labels` (when given) has a label for every image.
+void check_analysis_inputs(const Network& net, const ImageSet& images,
+                           const std::span<const std::uint8_t>* labels = nullptr);
+
 // Calls body(begin, end) for the chunks [begin, end) of `count` images, on up to `threads`
 // threads; each chunk is whole and on one thread.
 void for_each_chunk(std::size_t count, int threads,

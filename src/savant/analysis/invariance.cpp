@@ -14,6 +14,7 @@ namespace savant {
 PuzzleInvariance puzzle_invariance(const Network& net, const ImageSet& images,
                                    std::span<const std::uint8_t> labels, int grid,
                                    std::uint64_t seed, std::size_t puzzles, int threads) {
+  check_analysis_inputs(net, images, &labels);
   const Grid geometry = validate_grid(grid, images.rows, images.cols, ShuffleMode::kDerange);
   if (puzzles == 0) throw InvalidSetting("puzzles", "0", "needs at least one puzzle per image");
   const std::size_t P = images.pixels_per_image(), N = net.layout.out(0),

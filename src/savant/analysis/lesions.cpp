@@ -39,6 +39,7 @@ std::vector<std::vector<std::size_t>> block_pixels(const Grid& geometry, std::si
 
 LesionMap block_lesions(const Network& net, const ImageSet& images,
                         std::span<const std::uint8_t> labels, int grid, int threads) {
+  check_analysis_inputs(net, images, &labels);
   const Grid geometry(grid, images.rows, images.cols);
   const std::size_t P = images.pixels_per_image(), N = net.layout.out(0),
                     blocks = geometry.blocks();

@@ -6,6 +6,8 @@
 #include <string>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "savant/core/error.hpp"
 #include "savant/data/grid.hpp"
 
@@ -21,6 +23,18 @@ double mean_of_finite(std::span<const double> values) {
     if (std::isfinite(v)) sum += v, ++n;
   }
   return n > 0 ? sum / static_cast<double>(n) : kNaN;
+}
+
+// Throws Error unless the kernel holds (rows x cols) x hidden weights, products checked for
+// wrapping around.
+void check_kernel(std::span<const double> kernel, std::size_t rows, std::size_t cols,
+                  std::size_t hidden) {
+  const std::size_t pixels = rows * cols;
+  if (rows == 0 || cols == 0 || hidden == 0 || pixels / cols != rows ||
+      pixels > kernel.size() / hidden || pixels * hidden != kernel.size()) {
+    throw Error(fmt::format("a first kernel for {}x{} images and {} hidden units given {} weights",
+                            rows, cols, hidden, kernel.size()));
+  }
 }
 
 }  // namespace
@@ -43,6 +57,7 @@ std::vector<double> first_layer_change(const Network& trained, std::uint64_t see
 
 BlockSpecialisation block_specialisation(std::span<const double> kernel, std::size_t rows,
                                          std::size_t cols, std::size_t hidden, int grid) {
+  check_kernel(kernel, rows, cols, hidden);
   const Grid geometry(grid, rows, cols);
   BlockSpecialisation out;
   out.units = hidden;
@@ -91,6 +106,7 @@ std::vector<std::size_t> units_by_home_block(const BlockSpecialisation& s) {
 
 BorderDiscontinuity border_discontinuity(std::span<const double> kernel, std::size_t rows,
                                          std::size_t cols, std::size_t hidden, int grid) {
+  check_kernel(kernel, rows, cols, hidden);
   const Grid geometry(grid, rows, cols);
   if (geometry.blocks() < 2 || geometry.block_rows() * geometry.block_cols() < 2) {
     throw InvalidSetting("grid", std::to_string(grid),

@@ -29,7 +29,8 @@ struct BlockSpecialisation {
   double mean = 0;                     // of the defined specialisations; NaN when none is
 };
 
-// Throws InvalidSetting("grid", ...) when the grid does not divide the image (data/grid.hpp).
+// Throws InvalidSetting("grid", ...) when the grid does not divide the image (data/grid.hpp),
+// Error when the kernel does not hold (rows x cols) x hidden weights (so for border_discontinuity).
 BlockSpecialisation block_specialisation(std::span<const double> kernel, std::size_t rows,
                                          std::size_t cols, std::size_t hidden, int grid);
 

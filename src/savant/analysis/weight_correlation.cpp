@@ -3,8 +3,10 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
 #include <Eigen/Core>
 
+#include "savant/core/error.hpp"
 #include "savant/data/grid.hpp"
 
 namespace savant {
@@ -12,10 +14,28 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Throws Error unless R holds (rows x cols)^2 values, products checked for wrapping around.
+void check_correlation(std::span<const double> R, std::size_t rows, std::size_t cols) {
+  const std::size_t pixels = rows * cols;
+  if (rows == 0 || cols == 0 || pixels / cols != rows || pixels > R.size() / pixels ||
+      pixels * pixels != R.size()) {
+    throw Error(fmt::format("R must hold ({0}x{1})^2 values for {0}x{1} images; it holds {2}", rows,
+                            cols, R.size()));
+  }
+}
+
 }  // namespace
 
 std::vector<double> weight_correlation(std::span<const float> kernel, std::size_t pixels,
                                        std::size_t hidden) {
+  if (pixels == 0 || hidden == 0 || pixels > kernel.size() / hidden ||
+      pixels * hidden != kernel.size()) {
+    throw Error(fmt::format("a first kernel of {} pixels by {} hidden units given {} weights",
+                            pixels, hidden, kernel.size()));
+  }
+  if (pixels > std::numeric_limits<std::size_t>::max() / sizeof(double) / pixels) {
+    throw Error(fmt::format("R of {0} x {0} pixels does not fit in memory", pixels));
+  }
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto P = static_cast<Eigen::Index>(pixels), H = static_cast<Eigen::Index>(hidden);
   Matrix z =
@@ -43,6 +63,7 @@ std::vector<double> weight_correlation(std::span<const float> kernel, std::size_
 
 std::vector<double> adjacent_correlation(std::span<const double> R, std::size_t rows,
                                          std::size_t cols) {
+  check_correlation(R, rows, cols);
   const std::size_t pixels = rows * cols;
   std::vector<double> A(pixels, kNaN);
   for (std::size_t r = 0; r < rows; ++r) {
@@ -61,6 +82,7 @@ std::vector<double> adjacent_correlation(std::span<const double> R, std::size_t 
 
 AdjacentPairs adjacent_pairs(std::span<const double> R, std::size_t rows, std::size_t cols,
                              int grid) {
+  check_correlation(R, rows, cols);
   const std::size_t pixels = rows * cols;
   const Grid geometry(grid, rows, cols);
   AdjacentPairs pairs;

@@ -9,7 +9,9 @@
 namespace savant {
 
 // R (P, P) row-major, R(p, q) = Pearson correlation of w_p and w_q, for a kernel (P, H).
-// NaN where w_p or w_q has zero variance. Computed in double.
+// NaN where w_p or w_q has zero variance. Computed in double. Throws Error unless the kernel
+// holds pixels x hidden weights, both positive. The functions taking R throw Error unless it
+// holds (rows x cols)^2 values.
 std::vector<double> weight_correlation(std::span<const float> kernel, std::size_t pixels,
                                        std::size_t hidden);
 

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <exception>
 #include <thread>
 #include <vector>
 
 namespace savant {
 
-// Calls body(begin, end) for disjoint ranges covering [0, n) on up to `threads` threads.
+// Calls body(begin, end) for disjoint ranges covering [0, n) on up to `threads` threads. An
+// exception thrown by any range (an error, bad_alloc) is rethrown on the calling thread once
+// every range has ended: the first range's, else the lowest one's that threw.
 template <typename Body>
 void parallel_for(std::size_t n, int threads, Body&& body) {
   std::size_t workers = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), 1,
@@ -18,13 +21,29 @@ void parallel_for(std::size_t n, int threads, Body&& body) {
     body(std::size_t{0}, n);
     return;
   }
-  std::vector<std::jthread> pool;
-  std::size_t step = (n + workers - 1) / workers;
-  for (std::size_t w = 1; w < workers; ++w) {
-    std::size_t begin = std::min(n, w * step), end = std::min(n, begin + step);
-    pool.emplace_back([&body, begin, end] { body(begin, end); });
+  std::vector<std::exception_ptr> errors(workers);
+  {
+    std::vector<std::jthread> pool;
+    std::size_t step = (n + workers - 1) / workers;
+    for (std::size_t w = 1; w < workers; ++w) {
+      std::size_t begin = std::min(n, w * step), end = std::min(n, begin + step);
+      pool.emplace_back([&body, &errors, w, begin, end] {
+        try {
+          body(begin, end);
+        } catch (...) {
+          errors[w] = std::current_exception();
+        }
+      });
+    }
+    try {
+      body(std::size_t{0}, std::min(n, step));
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+  }  // the pool joins here
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
   }
-  body(std::size_t{0}, std::min(n, step));
 }
 
 }  // namespace savant

@@ -33,22 +33,6 @@ TestSetComparison compare_on(const SavedModel& a, const SavedModel& b, const Ima
   return {compare_models(ha, hb), accuracy(ha, labels), accuracy(hb, labels)};
 }
 
-void check_same_shape(const SavedModel& a, const SavedModel& b) {
-  const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
-  if (la.in(0) != lb.in(0)) {
-    throw Error(fmt::format(
-        "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
-        "on one test set",
-        a.path.string(), la.in(0), b.path.string(), lb.in(0)));
-  }
-  if (la.sizes().back() != lb.sizes().back()) {
-    throw Error(fmt::format(
-        "{} has {} classes but {} has {}: their predictions cannot be compared; compare models "
-        "trained on the same labels",
-        a.path.string(), la.sizes().back(), b.path.string(), lb.sizes().back()));
-  }
-}
-
 void warn_about_shuffles(const SavedModel& a, const SavedModel& b, const ExperimentConfig& test,
                          std::vector<std::string>& warnings) {
   if (!a.provenance) {
@@ -72,8 +56,32 @@ void warn_about_shuffles(const SavedModel& a, const SavedModel& b, const Experim
 
 }  // namespace
 
+void check_comparable(const SavedModel& a, const SavedModel& b) {
+  const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
+  for (const SavedModel* m : {&a, &b}) {
+    if (m->network.layout.layers() < 2) {
+      throw Error(fmt::format(
+          "{} has no hidden layer (a single dense layer from its inputs to its classes): "
+          "compare measures the first hidden layers of two models",
+          m->path.string()));
+    }
+  }
+  if (la.in(0) != lb.in(0)) {
+    throw Error(fmt::format(
+        "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
+        "on one test set",
+        a.path.string(), la.in(0), b.path.string(), lb.in(0)));
+  }
+  if (la.sizes().back() != lb.sizes().back()) {
+    throw Error(fmt::format(
+        "{} has {} classes but {} has {}: their predictions cannot be compared; compare models "
+        "trained on the same labels",
+        a.path.string(), la.sizes().back(), b.path.string(), lb.sizes().back()));
+  }
+}
+
 CompareReport run_compare(const SavedModel& a, const SavedModel& b, const CompareOptions& options) {
-  check_same_shape(a, b);
+  check_comparable(a, b);
   CompareReport report;
   ExperimentConfig& test = report.test;
   if (a.provenance) test = a.provenance->config;
@@ -84,7 +92,6 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
     used.threads = options.threads;
     validate(used);
   }
-  warn_about_shuffles(a, b, test, report.warnings);
 
   const int classes = static_cast<int>(a.network.layout.sizes().back());
   const Dataset data = load_experiment_data(test, classes);
@@ -94,7 +101,17 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
                             a.network.layout.in(0), options.data.string(), images.rows,
                             images.cols));
   }
+  if (!a.provenance) {
+    test.grid = default_grid(images.rows, images.cols);
+    if (test.grid == 1) {
+      throw Error(fmt::format(
+          "{} records no grid (it has no savant metadata), and no grid of 2 or more divides the "
+          "{}x{} test images: compare cannot shuffle them",
+          a.path.string(), images.rows, images.cols));
+    }
+  }
   validate_grid(test.grid, images.rows, images.cols, test.shuffle);
+  warn_about_shuffles(a, b, test, report.warnings);
   // The training data each model's metadata names; B's only when it was cut as A's was.
   const std::uint32_t crc = split_digest(data.train);
   for (const SavedModel* m : {&a, &b}) {

@@ -37,9 +37,14 @@ struct CompareReport {
   std::vector<std::string> warnings;
 };
 
+// Throws Error when the two models cannot be compared: either has no hidden layer, or they
+// differ in input size or number of classes.
+void check_comparable(const SavedModel& a, const SavedModel& b);
+
 // The shuffled test images are those of model A's grid, shuffle and seed (its metadata's; the
-// defaults of ExperimentConfig when it has none). Throws Error when the models differ in input
-// size or number of classes, or the data's images are not the models' size. With the first
+// defaults of ExperimentConfig when it has none, with default_grid's grid). Throws Error when
+// the models differ in input size or number of classes, either has no hidden layer, or the
+// data's images are not the models' size. With the first
 // kUnitTestImages images and A's configuration, the numbers are those `savant reproduce` writes
 // under units/comparison for its two models.
 CompareReport run_compare(const SavedModel& a, const SavedModel& b, const CompareOptions& options);

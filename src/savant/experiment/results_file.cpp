@@ -32,6 +32,10 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
 
 nlohmann::json specialisation_json(const BlockSpecialisation& s, int grid) {
   const auto g = static_cast<std::size_t>(grid);
+  if (s.owned.size() != g * g) {
+    throw Error(fmt::format("block specialisation: {} counts of owned blocks for a {}x{} grid",
+                            s.owned.size(), g, g));
+  }
   nlohmann::json owned = nlohmann::json::array();
   for (std::size_t r = 0; r < g; ++r) {
     owned.push_back(
@@ -68,15 +72,16 @@ nlohmann::json comparison_json(const ModelComparison& c) {
 }
 
 nlohmann::json unit_weights_json(const ModelUnits& u, int grid, bool with_change) {
-  auto change = [&](const nlohmann::json& value) {
-    return with_change ? value : nlohmann::json(nullptr);
-  };
+  // Without the change (a model whose seed is unknown) its measures were never computed: they
+  // are not read at all.
   return {{"specialisation",
            {{"trained", specialisation_json(u.specialisation, grid)},
-            {"change", change(specialisation_json(u.specialisation_change, grid))}}},
+            {"change", with_change ? specialisation_json(u.specialisation_change, grid)
+                                   : nlohmann::json(nullptr)}}},
           {"border_discontinuity",
            {{"trained", discontinuity_json(u.discontinuity)},
-            {"change", change(discontinuity_json(u.discontinuity_change))}}}};
+            {"change",
+             with_change ? discontinuity_json(u.discontinuity_change) : nlohmann::json(nullptr)}}}};
 }
 
 nlohmann::json units_json(const UnitAnalysis& u, int grid) {
@@ -106,6 +111,9 @@ nlohmann::json signature_json(const GridSignature& s) {
 }
 
 nlohmann::json matrix_json(std::span<const double> values, std::size_t rows, std::size_t cols) {
+  if ((cols != 0 && rows > values.size() / cols) || rows * cols != values.size()) {
+    throw Error(fmt::format("a {}x{} matrix given {} values", rows, cols, values.size()));
+  }
   nlohmann::json out = nlohmann::json::array();
   for (std::size_t r = 0; r < rows; ++r) {
     nlohmann::json row = nlohmann::json::array();
@@ -183,8 +191,10 @@ std::map<std::string, std::string> model_metadata(const ModelProvenance& p) {
 
 std::optional<ModelProvenance> provenance_from_metadata(
     const std::map<std::string, std::string>& metadata, std::string_view source) {
+  // Other tools write a format of their own ("pt", "tf", "flax"): their metadata says nothing
+  // about savant's settings.
   auto format = metadata.find("format");
-  if (format == metadata.end()) return std::nullopt;
+  if (format == metadata.end() || !format->second.starts_with("savant")) return std::nullopt;
   const std::string where = fmt::format("{}: __metadata__", source);
   if (format->second != kModelFormat) {
     throw Error(

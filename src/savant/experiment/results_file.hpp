@@ -29,7 +29,8 @@ nlohmann::json unit_weights_json(const ModelUnits& units, int grid, bool with_ch
 std::map<std::string, std::string> model_metadata(const ModelProvenance& provenance);
 // Reads model_metadata back, and the names files of earlier versions use (train_data_crc32 for
 // train_crc32, lr for learning_rate). Empty when the file was not written by savant (no "format"
-// key); throws Error naming `source` when savant's metadata is there but malformed.
+// key, or another tool's such as PyTorch's "pt"); throws Error naming `source` when savant's
+// metadata is there but malformed.
 std::optional<ModelProvenance> provenance_from_metadata(
     const std::map<std::string, std::string>& metadata, std::string_view source);
 

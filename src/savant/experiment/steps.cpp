@@ -24,6 +24,8 @@ std::string crc_text(std::uint32_t crc) {
 
 namespace {
 
+constexpr int kLargestGrid = 255;  // Grid's (data/grid.hpp)
+
 // The image size of a model: its metadata's, else the square its input is.
 std::pair<std::size_t, std::size_t> image_size(const SavedModel& model) {
   if (model.provenance) return {model.provenance->rows, model.provenance->cols};
@@ -31,21 +33,30 @@ std::pair<std::size_t, std::size_t> image_size(const SavedModel& model) {
   const auto side = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(pixels))));
   if (side * side != pixels) {
     throw Error(fmt::format(
-        "{}: the model has no savant metadata giving its image size, and its {} inputs are "
-        "not a square image; write the model with savant train",
+        "{}: the model records no image size (it has no savant metadata) and its {} inputs are "
+        "not a square image, so its rows and columns are unknown; analyze a model that savant "
+        "trained, whose file records them",
         model.path.string(), pixels));
   }
   return {side, side};
 }
 
+// What a model without savant metadata is analysed or tested at, and why.
+void warn_no_metadata(const SavedModel& model, int grid, std::size_t rows, std::size_t cols,
+                      std::vector<std::string>& warnings) {
+  const auto article = static_cast<std::size_t>(ExperimentConfig{}.grid);
+  warnings.push_back(fmt::format(
+      "{} has no savant metadata: cannot tell which grid it was trained with; using grid {}{}",
+      model.path.string(), grid,
+      rows % article == 0 && cols % article == 0
+          ? std::string()
+          : fmt::format(" (the article's {} does not divide its {}x{} images)", article, rows,
+                        cols)));
+}
+
 void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* shuffle,
                         std::vector<std::string>& warnings) {
-  if (!model.provenance) {
-    warnings.push_back(fmt::format(
-        "{} has no savant metadata: cannot tell which grid it was trained with; using grid {}",
-        model.path.string(), grid));
-    return;
-  }
+  if (!model.provenance) return;
   const ExperimentConfig& trained = model.provenance->config;
   if (grid != trained.grid || (shuffle != nullptr && *shuffle != trained.shuffle)) {
     warnings.push_back(
@@ -59,6 +70,14 @@ void warn_if_other_grid(const SavedModel& model, int grid, const ShuffleMode* sh
 
 }  // namespace
 
+int default_grid(std::size_t rows, std::size_t cols) {
+  for (int g : {ExperimentConfig{}.grid, 3, 2}) {
+    const auto n = static_cast<std::size_t>(g);
+    if (rows % n == 0 && cols % n == 0) return g;
+  }
+  return 1;
+}
+
 nlohmann::json trained_json(const SavedModel& model) {
   if (!model.provenance) return nullptr;
   const ModelProvenance& p = *model.provenance;
@@ -70,29 +89,33 @@ nlohmann::json trained_json(const SavedModel& model) {
           {"savant_version", p.savant_version}};
 }
 
-SavedModel load_saved_model(const std::filesystem::path& path) {
-  check_file_in_run(path);  // a model of a run directory must be that run's (run_set.hpp)
-  ModelFile file = load_model(path);
-  std::optional<ModelProvenance> provenance =
-      provenance_from_metadata(file.metadata, path.string());
-  SavedModel model{path, std::move(file.network), std::move(provenance), std::move(file.metadata)};
+SavedModel saved_model(const std::filesystem::path& source, Network network,
+                       std::map<std::string, std::string> metadata) {
+  std::optional<ModelProvenance> provenance = provenance_from_metadata(metadata, source.string());
+  SavedModel model{source, std::move(network), std::move(provenance), std::move(metadata)};
+  const ParameterLayout& layout = model.network.layout;
   if (model.provenance) {
     const ModelProvenance& p = *model.provenance;
-    const ParameterLayout& layout = model.network.layout;
-    if (p.rows * p.cols != layout.in(0)) {
+    if (p.rows > layout.in(0) / p.cols || p.rows * p.cols != layout.in(0)) {
       throw Error(fmt::format(
           "{}: __metadata__ says the model reads {}x{} images, but dense1.kernel takes {} "
           "inputs",
-          path.string(), p.rows, p.cols, layout.in(0)));
+          source.string(), p.rows, p.cols, layout.in(0)));
     }
     if (p.config.layers + 1 != layout.layers() || p.config.hidden != layout.out(0)) {
       throw Error(fmt::format(
           "{}: __metadata__ describes {} hidden layer(s) of width {}, but the tensors hold {} "
           "hidden layer(s) of width {}",
-          path.string(), p.config.layers, p.config.hidden, layout.layers() - 1, layout.out(0)));
+          source.string(), p.config.layers, p.config.hidden, layout.layers() - 1, layout.out(0)));
     }
   }
   return model;
+}
+
+SavedModel load_saved_model(const std::filesystem::path& path) {
+  check_file_in_run(path);  // a model of a run directory must be that run's (run_set.hpp)
+  ModelFile file = load_model(path);
+  return saved_model(path, std::move(file.network), std::move(file.metadata));
 }
 
 EvalOptions eval_options(const ExperimentConfig& config,
@@ -146,7 +169,23 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
                             model.path.string(), model.network.layout.in(0), options.data.string(),
                             report.rows, report.cols));
   }
-  if (options.shuffled_test) validate_grid(test.grid, report.rows, report.cols, test.shuffle);
+  if (options.shuffled_test) {
+    if (!model.provenance) {
+      if (!options.grid) {
+        test.grid = default_grid(report.rows, report.cols);
+        if (test.grid == 1 &&
+            (test.shuffle == ShuffleMode::kDerange || test.shuffle == ShuffleMode::kFixed)) {
+          throw UsageError(fmt::format(
+              "{} records no grid (it has no savant metadata), and no grid of 2 or more divides "
+              "its {}x{} test images: they cannot be shuffled; test it on the original images "
+              "only",
+              model.path.string(), report.rows, report.cols));
+        }
+      }
+      warn_no_metadata(model, test.grid, report.rows, report.cols, report.warnings);
+    }
+    validate_grid(test.grid, report.rows, report.cols, test.shuffle);
+  }
   report.class_names = class_names(options.data, classes);
   report.train_crc32 = split_digest(data.train);
   if (model.provenance && model.provenance->train_crc32 != report.train_crc32) {
@@ -191,15 +230,25 @@ nlohmann::json eval_json(const SavedModel& model, const EvalReport& report) {
 AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid) {
   AnalyzeReport report;
   std::tie(report.rows, report.cols) = image_size(model);
-  report.grid = grid.value_or(model.provenance ? model.provenance->config.grid : 4);
+  if (grid) {
+    report.grid = *grid;
+  } else if (model.provenance) {
+    report.grid = model.provenance->config.grid;
+  } else {
+    report.grid = default_grid(report.rows, report.cols);
+  }
   validate_grid(report.grid, report.rows, report.cols, ShuffleMode::kNone);
+  if (!model.provenance)
+    warn_no_metadata(model, report.grid, report.rows, report.cols, report.warnings);
   if (grid) warn_if_other_grid(model, report.grid, nullptr, report.warnings);
 
   report.model.name =
       model.provenance ? model_name(model.provenance->train_on) : model.path.stem().string();
   report.model.network = model.network;
   analyze_model(report.model, report.rows, report.cols, report.grid);
-  for (int g = 1; static_cast<std::size_t>(g) <= std::min(report.rows, report.cols); ++g) {
+  for (int g = 1;
+       g <= kLargestGrid && static_cast<std::size_t>(g) <= std::min(report.rows, report.cols);
+       ++g) {
     if (report.rows % static_cast<std::size_t>(g) != 0) continue;
     if (report.cols % static_cast<std::size_t>(g) != 0) continue;
     report.signatures.emplace_back(

@@ -33,6 +33,13 @@ struct SavedModel {
 // Reads and validates the file (safetensors layout, chain of dense layers, finite weights,
 // metadata that agrees with the tensors); throws Error naming the file.
 SavedModel load_saved_model(const std::filesystem::path& path);
+// A network and its metadata as load_saved_model checks them; `source` names it in errors.
+SavedModel saved_model(const std::filesystem::path& source, Network network,
+                       std::map<std::string, std::string> metadata);
+
+// The grid for a model that records none (no savant metadata) on rows x cols images: the
+// article's 4 when it divides both sides, else the largest of 3 and 2 that does, else 1.
+int default_grid(std::size_t rows, std::size_t cols);
 
 // What the model file says about its training, for the JSON outputs: {"train_on", "config",
 // "image_rows", "image_cols", "train_crc32", "savant_version"}; null when it says nothing.
@@ -86,7 +93,8 @@ struct AnalyzeReport {
   std::vector<std::string> warnings;
 };
 
-// `grid` unset: the grid the model was trained with, else the article's 4.
+// `grid` unset: the grid the model was trained with, else default_grid. A model without
+// metadata must have a square number of inputs (its image size is unknown otherwise).
 AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid);
 // `formats`: those of the heat map, as analysis.json lists its files.
 nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& report,

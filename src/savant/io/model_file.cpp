@@ -59,11 +59,11 @@ ModelFile network_from_tensors(TensorFile file, std::string_view source) {
   }
   // The first layer's inputs are an image's pixels: the analysis of a model holds R, pixels^2.
   check_image_pixels(sizes.front(), source);
-  for (const Tensor& t : file.tensors) {
-    // A NaN or infinite weight makes every prediction meaningless; better to say so on load.
-    if (!std::all_of(t.values.begin(), t.values.end(), [](float v) { return std::isfinite(v); })) {
-      throw fail(fmt::format("tensor '{}' holds NaN or infinite values", t.name));
-    }
+  if (sizes.back() > kMaxClasses) {
+    throw fail(
+        fmt::format("'dense{}.kernel' gives {} classes; labels are bytes, so a model has "
+                    "at most {} classes",
+                    layers, sizes.back(), kMaxClasses));
   }
   ModelFile model{Network(ParameterLayout(sizes)), std::move(file.metadata)};
   for (std::size_t l = 0; l < layers; ++l) {
@@ -72,25 +72,37 @@ ModelFile network_from_tensors(TensorFile file, std::string_view source) {
     std::copy(k->values.begin(), k->values.end(), model.network.kernel(l).begin());
     std::copy(b->values.begin(), b->values.end(), model.network.bias(l).begin());
   }
+  // A NaN or infinite weight makes every prediction meaningless; better to say so on load.
+  if (const std::string bad = first_non_finite(model.network); !bad.empty()) {
+    throw fail(fmt::format("{}: the weights are not finite", bad));
+  }
   return model;
+}
+
+std::string first_non_finite(const Network& net) {
+  for (std::size_t l = 0; l < net.layout.layers(); ++l) {
+    for (const auto& [kind, values] : {std::pair{"kernel", net.kernel(l)}, {"bias", net.bias(l)}}) {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!std::isfinite(values[i])) {
+          return fmt::format("'dense{}.{}' element {} is {}", l + 1, kind, i, values[i]);
+        }
+      }
+    }
+  }
+  return {};
 }
 
 void save_model(const std::filesystem::path& path, const Network& net,
                 std::map<std::string, std::string> metadata) {
   // Training stops on a non-finite loss, but whatever the path that got here, a model file
   // with NaN or infinite weights is never a result anyone wants to find on disk.
-  TensorFile file = network_to_tensors(net, std::move(metadata));
-  for (const Tensor& t : file.tensors) {
-    for (std::size_t i = 0; i < t.values.size(); ++i) {
-      if (!std::isfinite(t.values[i])) {
-        throw Error(
-            fmt::format("{}: refusing to save a model whose weights are not finite ('{}' "
-                        "element {} is {}); the training diverged: use a lower learning rate",
-                        path.string(), t.name, i, t.values[i]));
-      }
-    }
+  if (const std::string bad = first_non_finite(net); !bad.empty()) {
+    throw Error(
+        fmt::format("{}: refusing to save a model whose weights are not finite ({}); the "
+                    "training diverged: use a lower learning rate",
+                    path.string(), bad));
   }
-  write_safetensors(path, file);
+  write_safetensors(path, network_to_tensors(net, std::move(metadata)));
 }
 
 ModelFile load_model(const std::filesystem::path& path) {

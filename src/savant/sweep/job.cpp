@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "savant/core/error.hpp"
 #include "savant/experiment/experiment.hpp"
 
 namespace savant {
@@ -105,7 +106,8 @@ std::shared_ptr<const ModelReport> OriginalModels::get(const JobConfig& job,
   return model.get();  // rethrows the training's error to every job that waited for it
 }
 
-JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* originals) {
+JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* originals,
+                  const std::atomic<bool>* cancel) {
   const Split& train = sweep.data.train;
   validate_grid(job.grid, train.images.rows, train.images.cols, job.shuffle);
   JobResult result;
@@ -118,7 +120,14 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
     model.name = job_key(job);
     TrainingImages images(train.images, regime, config.grid, config.shuffle, config.seed,
                           config.threads);
-    train_model(model, config, images, train.labels, sweep.data.classes, {}, config.threads);
+    ProgressFn stop_when_cancelled;
+    if (cancel != nullptr) {
+      stop_when_cancelled = [cancel](const TrainProgress&) {
+        if (*cancel) throw Error("the sweep was stopped");
+      };
+    }
+    train_model(model, config, images, train.labels, sweep.data.classes, stop_when_cancelled,
+                config.threads);
     return model;
   };
   const Regime original_regime{RegimeKind::kOriginal, 0};

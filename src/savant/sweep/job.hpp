@@ -3,6 +3,7 @@
 // functions `reproduce` runs (train_model, evaluate_model, analyze_model): one model, evaluated
 // on the original and on the shuffled test set of its grid, and its grid signature.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -99,7 +100,9 @@ std::string original_model_key(const JobConfig& job);
 // Trains and measures one model, single-threaded: the result depends on the job alone. The
 // original model of its seed and settings comes from `originals` when given, and is trained
 // here otherwise (for a job that is not itself an original one, that doubles its training).
-JobResult run_job(const JobConfig& job, const SweepData& data, OriginalModels* originals = nullptr);
+// Once `cancel` (when given) is set, training stops at its next step with Error.
+JobResult run_job(const JobConfig& job, const SweepData& data, OriginalModels* originals = nullptr,
+                  const std::atomic<bool>* cancel = nullptr);
 
 // Now, as ISO 8601 UTC with milliseconds.
 std::string utc_timestamp();

@@ -1,6 +1,8 @@
 #include "savant/sweep/runner.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -40,7 +42,8 @@ StoredJob stored_job(JobOutcome&& outcome, const std::string& host) {
 
 std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
                      const std::function<void(JobOutcome&&)>& commit,
-                     const std::function<bool(const JobConfig&)>& claim) {
+                     const std::function<bool(const JobConfig&)>& claim,
+                     const std::function<void()>& poll) {
   // Eigen sets its cache-blocking sizes in statics on first use; racing threads could see
   // different blockings and so sum in a different order. Set them once, before any thread.
   Eigen::initParallel();
@@ -50,6 +53,7 @@ std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, 
   std::deque<JobOutcome> finished;
   std::size_t next = 0, running = 0, refused = 0;
   bool stop = false;
+  std::atomic<bool> cancel = false;  // the running jobs' training stops at its next step
 
   auto worker = [&] {
     for (;;) {
@@ -65,7 +69,7 @@ std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, 
       try {
         claimed = !claim || claim(jobs[index]);
         if (claimed) {
-          outcome.result = run_job(jobs[index], data, &originals);
+          outcome.result = run_job(jobs[index], data, &originals, &cancel);
           outcome.ok = true;
         } else {
           originals.skip(jobs[index]);
@@ -93,11 +97,29 @@ std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, 
     std::vector<std::jthread> pool;
     for (std::size_t t = 0; t < count; ++t) pool.emplace_back(worker);
     std::size_t committed = 0;
+    auto fail = [&] {
+      failure = std::current_exception();
+      cancel = true;
+      std::lock_guard relock(mutex);
+      stop = true;
+    };
+    const auto poll_every = std::chrono::duration<double>(poll ? kPollSeconds : 3600.0);
     for (;;) {
       std::unique_lock lock(mutex);
-      ready.wait(lock, [&] {
+      const bool woken = ready.wait_for(lock, poll_every, [&] {
         return !finished.empty() || committed + refused >= jobs.size() || (stop && running == 0);
       });
+      if (!woken) {
+        lock.unlock();
+        if (poll && !failure) {
+          try {
+            poll();
+          } catch (...) {
+            fail();
+          }
+        }
+        continue;
+      }
       if (finished.empty()) break;
       JobOutcome outcome = std::move(finished.front());
       finished.pop_front();
@@ -107,9 +129,7 @@ std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, 
       try {
         commit(std::move(outcome));
       } catch (...) {
-        failure = std::current_exception();
-        std::lock_guard relock(mutex);
-        stop = true;
+        fail();
       }
     }
   }

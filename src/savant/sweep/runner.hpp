@@ -34,12 +34,17 @@ std::vector<JobConfig> pending_jobs(const std::vector<JobConfig>& jobs,
 StoredJob stored_job(JobOutcome&& outcome, const std::string& host);
 
 // Runs `jobs` on `threads` threads, one model per thread, and hands each outcome to `commit` on
-// the calling thread (the one writer), in the order they finish. When `commit` throws, no new
-// job starts, the ones running finish, and the exception is rethrown. `claim`, when given, is
-// called on the worker's thread just before a job would start (SweepDb::claim): a job it
-// refuses is left to whoever holds it. Returns the number of jobs refused.
+// the calling thread (the one writer), in the order they finish. `claim`, when given, is called
+// on the worker's thread just before a job would start (SweepDb::claim): a job it refuses is
+// left to whoever holds it. `poll`, when given, is called on the calling thread about every
+// kPollSeconds while jobs run (Python checks for Ctrl-C there). When `commit` or `poll` throws,
+// no new job starts, the ones running stop at their next training step, nothing more is
+// committed, and the exception is rethrown once every thread has ended. Returns the number of
+// jobs refused.
+inline constexpr double kPollSeconds = 0.05;
 std::size_t run_jobs(const std::vector<JobConfig>& jobs, const SweepData& data, int threads,
                      const std::function<void(JobOutcome&&)>& commit,
-                     const std::function<bool(const JobConfig&)>& claim = {});
+                     const std::function<bool(const JobConfig&)>& claim = {},
+                     const std::function<void()>& poll = {});
 
 }  // namespace savant
