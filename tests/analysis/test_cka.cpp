@@ -43,8 +43,8 @@ TEST(Cka, InvariantToPermutingUnitsAndIsotropicScaling) {
   EXPECT_LT(base, 0.3);
 }
 
-TEST(Cka, MatchesTheDefinitionInDouble) {
-  const std::size_t n = 1100, dx = 7, dy = 5;
+// linear_cka against its definition in double, for n examples of dx and dy features.
+void expect_definition(std::size_t n, std::size_t dx, std::size_t dy) {
   std::vector<float> x = random_matrix(n, dx, 5), y = random_matrix(n, dy, 6);
   for (std::size_t i = 0; i < n; ++i) y[i * dy] += 2 * x[i * dx];  // something shared
   auto centred = [n](const std::vector<float>& m, std::size_t d) {
@@ -73,7 +73,18 @@ TEST(Cka, MatchesTheDefinitionInDouble) {
   const double expected =
       cross(cy, dy, cx, dx) / std::sqrt(cross(cx, dx, cx, dx) * cross(cy, dy, cy, dy));
   EXPECT_GT(expected, 0.1);
-  EXPECT_NEAR(linear_cka(x, y, n, dx, dy), expected, 1e-6);
+  EXPECT_NEAR(linear_cka(x, y, n, dx, dy), expected, 1e-6)
+      << n << " x (" << dx << ", " << dy << ")";
+}
+
+TEST(Cka, MatchesTheDefinitionInDouble) {
+  expect_definition(1100, 7, 5);
+}
+
+// More units than examples: the Gram-matrix path, over more than one chunk of units.
+TEST(Cka, WideLayersMatchTheDefinitionInDouble) {
+  expect_definition(40, 700, 530);
+  expect_definition(40, 3, 90);
 }
 
 TEST(Cka, OfOneFeatureEachIsTheSquaredCorrelation) {

@@ -3,6 +3,7 @@
 #include <cairo.h>
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <memory>
 
@@ -89,6 +90,19 @@ TEST(UnitGallery, TilesAreOrderedByHomeBlockAndColouredBySign) {
   EXPECT_EQ(inside(1, 3), blue);  // second tile: unit 0, home block 3
   EXPECT_EQ(inside(1, 0), white);
   EXPECT_EQ(inside(2, 1), white);  // third tile: the zero unit
+}
+
+// A layer far wider than a picture can hold (65,536 units would be a 12,000-pixel-high PNG
+// cairo refuses) shows its first kMaxGalleryUnits units: 16 lines of 16 tiles.
+TEST(UnitGallery, AVeryWideLayerShowsItsFirstUnits) {
+  const std::size_t rows = 4, cols = 4, hidden = 5000;
+  std::vector<double> kernel(rows * cols * hidden);
+  for (std::size_t i = 0; i < kernel.size(); ++i) kernel[i] = std::sin(static_cast<double>(i));
+  const int scale = 2;
+  const Decoded png = decode(unit_gallery_png(kernel, rows, cols, hidden, 2, "wide", scale));
+  const int tile = 4 * scale;
+  EXPECT_EQ(png.width, 2 * 12 + 16 * tile + 15 * 8);
+  EXPECT_EQ(png.height, 30 + 16 * (tile + 14) + 15 * 8 + 12);
 }
 
 TEST(UnitGallery, GridMustFit) {

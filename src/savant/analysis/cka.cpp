@@ -51,14 +51,45 @@ double linear_cka(std::span<const float> x, std::span<const float> y, std::size_
     return mean;
   };
   const std::vector<double> mx = means(x, dx), my = means(y, dy);
-  std::vector<double> xx(dx * dx, 0.0), yy(dy * dy, 0.0), yx(dx * dy, 0.0);
-  std::vector<float> cx(kAnalysisChunk * dx), cy(kAnalysisChunk * dy), product;
+  auto squared_norm = [](const std::vector<double>& m) {
+    double s = 0;
+    for (double v : m) s += v * v;
+    return s;
+  };
+  std::vector<float> product;
   auto accumulate = [&product](std::vector<double>& sum, const float* a, const float* b,
                                std::size_t rows, std::size_t da, std::size_t db) {
     product.resize(da * db);
     dense_dkernel_fast(product.data(), a, b, rows, da, db);
     for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += product[i];
   };
+  // Wide layers (more units than examples): the same number from the examples' Gram matrices,
+  // ||y^T x||^2 = <x x^T, y y^T> and ||x^T x|| = ||x x^T||, so that the memory is n^2, not
+  // units^2 (65,536 units would need 96 GiB of unit-by-unit products).
+  if (2 * n < dx + dy) {
+    auto gram = [&](std::span<const float> m, std::size_t d, const std::vector<double>& mean) {
+      std::vector<double> k(n * n, 0.0);
+      std::vector<float> columns(kAnalysisChunk * n);  // (features of the chunk, n), centred
+      for (std::size_t begin = 0; begin < d; begin += kAnalysisChunk) {
+        const std::size_t count = std::min(kAnalysisChunk, d - begin);
+        for (std::size_t j = 0; j < count; ++j) {
+          for (std::size_t i = 0; i < n; ++i) {
+            columns[j * n + i] = static_cast<float>(m[i * d + begin + j] - mean[begin + j]);
+          }
+        }
+        accumulate(k, columns.data(), columns.data(), count, n, n);
+      }
+      return k;
+    };
+    const std::vector<double> kx = gram(x, dx, mx), ky = gram(y, dy, my);
+    double inner = 0;
+    for (std::size_t i = 0; i < kx.size(); ++i) inner += kx[i] * ky[i];
+    const double denominator = std::sqrt(squared_norm(kx)) * std::sqrt(squared_norm(ky));
+    if (!(denominator > 0)) return std::numeric_limits<double>::quiet_NaN();
+    return inner / denominator;
+  }
+  std::vector<double> xx(dx * dx, 0.0), yy(dy * dy, 0.0), yx(dx * dy, 0.0);
+  std::vector<float> cx(kAnalysisChunk * dx), cy(kAnalysisChunk * dy);
   for (std::size_t begin = 0; begin < n; begin += kAnalysisChunk) {
     const std::size_t rows = std::min(kAnalysisChunk, n - begin);
     for (std::size_t r = 0; r < rows; ++r) {
@@ -73,11 +104,6 @@ double linear_cka(std::span<const float> x, std::span<const float> y, std::size_
     accumulate(yy, cy.data(), cy.data(), rows, dy, dy);
     accumulate(yx, cx.data(), cy.data(), rows, dx, dy);  // x^T y, the transpose of y^T x
   }
-  auto squared_norm = [](const std::vector<double>& m) {
-    double s = 0;
-    for (double v : m) s += v * v;
-    return s;
-  };
   const double denominator = std::sqrt(squared_norm(xx)) * std::sqrt(squared_norm(yy));
   if (!(denominator > 0)) return std::numeric_limits<double>::quiet_NaN();
   return squared_norm(yx) / denominator;

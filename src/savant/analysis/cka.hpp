@@ -23,7 +23,8 @@ HiddenActivations hidden_activations(const Network& net, const ImageSet& images,
 // Linear CKA of x (n, dx) and y (n, dy), rows the same n examples: with both centred over the
 // examples, ||y^T x||_F^2 / (||x^T x||_F ||y^T y||_F), in [0, 1]. The centred values and their
 // products over up to 500 examples are float32 (the fast kernel), the rest double:
-// good to about 1e-6. NaN when either is constant over the examples.
+// good to about 1e-6. NaN when either is constant over the examples. Memory: the smaller of
+// (dx + dy)^2 and 2 n^2 doubles (wide layers go through the examples' Gram matrices).
 double linear_cka(std::span<const float> x, std::span<const float> y, std::size_t n, std::size_t dx,
                   std::size_t dy);
 

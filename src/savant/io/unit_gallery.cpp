@@ -30,9 +30,15 @@ std::string unit_gallery_figure(std::span<const double> kernel, std::size_t rows
                                 FigureFormat format, int scale, std::size_t columns) {
   const Grid geometry(grid, rows, cols);
   const BlockSpecialisation spec = block_specialisation(kernel, rows, cols, hidden, grid);
-  const std::vector<std::size_t> order = units_by_home_block(spec);
-  columns = std::max<std::size_t>(1, std::min(columns, std::max<std::size_t>(hidden, 1)));
-  const std::size_t lines = (hidden + columns - 1) / columns;
+  std::vector<std::size_t> order = units_by_home_block(spec);
+  // A picture of every unit of a very wide layer would be larger than cairo draws (and than a
+  // reader looks at): the first kMaxGalleryUnits in the order, and the title says so.
+  const std::size_t shown = std::min(order.size(), kMaxGalleryUnits);
+  order.resize(shown);
+  const std::string heading =
+      shown < hidden ? fmt::format("{} ({} of {} units)", title, shown, hidden) : title;
+  columns = std::max<std::size_t>(1, std::min(columns, std::max<std::size_t>(shown, 1)));
+  const std::size_t lines = (shown + columns - 1) / columns;
   const int tile_w = static_cast<int>(cols) * scale, tile_h = static_cast<int>(rows) * scale;
   const int margin = 12, title_h = 30, caption_h = 14, gap = 8;
   const int width = 2 * margin + static_cast<int>(columns) * (tile_w + gap) - gap;
@@ -40,7 +46,7 @@ std::string unit_gallery_figure(std::span<const double> kernel, std::size_t rows
   FigureCanvas canvas(format, width, height);
   cairo_t* cr = canvas.cr();
   cairo_set_source_rgb(cr, 0, 0, 0);
-  draw_text(cr, width / 2.0, 21, title, 15, 0.5);
+  draw_text(cr, width / 2.0, 21, heading, 15, 0.5);
 
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::size_t j = order[i];
