@@ -24,6 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include "savant/core/error.hpp"
+#include "savant/core/stopwatch.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
 #include "savant/model/engine_choice.hpp"
@@ -33,11 +34,6 @@
 namespace {
 
 using namespace savant;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // CPU time of the whole process (all threads), seconds: on a busy machine it shows the work
 // done, where the wall clock also shows the waiting.

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 
 namespace savant::python {
 namespace {

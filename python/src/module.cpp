@@ -38,7 +38,7 @@
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/report/report.hpp"
 #include "savant/report/run_results.hpp"

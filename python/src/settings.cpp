@@ -10,8 +10,9 @@
 #include <fmt/ranges.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/machine.hpp"
 #include "savant/data/dataset.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 
 namespace py = pybind11;
 
@@ -65,10 +66,6 @@ std::vector<std::string> as_text_list(const py::handle& value) {
 }
 
 }  // namespace
-
-int default_threads() {
-  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
-}
 
 int threads_setting(const std::optional<int>& threads) {
   ExperimentConfig config;

@@ -21,9 +21,6 @@ ExperimentConfig experiment_config(const pybind11::dict& settings);
 // value or a list of values; seeds, first_seed, train_limit and data single values.
 SweepSpec sweep_spec(const pybind11::dict& settings);
 
-// Every core of the machine, the command line's default.
-int default_threads();
-
 // A number of threads as the command line takes it: None is default_threads(), else 1 to 1024
 // (validate's range); ValueError otherwise.
 int threads_setting(const std::optional<int>& threads);

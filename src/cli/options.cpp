@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/machine.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/experiment/unit_analysis.hpp"
 
@@ -261,10 +262,6 @@ std::string help_for(const OptionSpec& o, Command command) {
 }
 
 }  // namespace
-
-int default_threads() {
-  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
-}
 
 CliParams::CliParams() {
   config.data = default_data_dir();

@@ -16,7 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "savant/experiment/config.hpp"
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant::cli {
 
@@ -66,7 +66,5 @@ void add_options(CLI::App& cmd, Command command, CliParams& params);
 
 // The flag that sets `setting` ("learning_rate" -> "--lr"), for messages.
 std::string flag_of(std::string_view setting);
-
-int default_threads();
 
 }  // namespace savant::cli

@@ -11,19 +11,6 @@
 
 namespace savant::cli {
 
-std::vector<std::string>& command_line() {
-  static std::vector<std::string> args;
-  return args;
-}
-
-void print_warnings(const std::vector<std::string>& warnings) {
-  for (const std::string& w : warnings) print_text(stderr, fmt::format("savant: warning: {}\n", w));
-}
-
-std::string percent(double fraction) {
-  return fmt::format("{:5.1f}%", 100.0 * fraction);
-}
-
 namespace {
 
 // "png" or "{png,svg}": the extensions of the figures, for a file pattern.

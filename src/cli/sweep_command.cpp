@@ -15,6 +15,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
+#include "savant/core/stopwatch.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/sweep/database.hpp"
@@ -24,8 +25,6 @@
 
 namespace savant::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Where the results go and how many jobs run at once.
 struct SweepRun {

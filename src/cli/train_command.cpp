@@ -8,7 +8,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/results_file.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "savant/model/engine_choice.hpp"
 
 namespace savant::cli {

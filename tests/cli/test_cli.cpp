@@ -33,8 +33,8 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/data/idx.hpp"
-#include "savant/io/model_file.hpp"
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/model_file.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "support/result_files.hpp"
 #include "support/test_support.hpp"
 

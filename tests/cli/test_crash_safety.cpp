@@ -12,7 +12,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/experiment/outputs.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "support/result_files.hpp"
 #include "support/test_support.hpp"
 

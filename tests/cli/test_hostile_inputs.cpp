@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/data/idx.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "support/bounded_run.hpp"
 #include "support/test_support.hpp"
 

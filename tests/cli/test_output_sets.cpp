@@ -1,4 +1,4 @@
-// Outputs are whole sets (issue 13, docs/RELIABILITY.md), through the real binary: each test is
+// Outputs are whole sets (docs/RELIABILITY.md), through the real binary: each test is
 // one row of the table of cases a hostile user tried, and shows the behaviour that replaced it.
 // Kills and full disks at any moment leave one complete, consistent set; a second writer is
 // refused; no command writes over its inputs, over links or devices, or mixes two runs.
@@ -24,7 +24,7 @@
 #include "savant/data/dataset.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/run_set.hpp"
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "savant/model/network.hpp"
 #include "support/test_support.hpp"
 
@@ -555,7 +555,7 @@ TEST_F(OutputSets, NextWriterRemovesWhatDeadOnesLeft) {
   expect_nothing_beside(out);
 }
 
-// No empty directory is left after an error (issue 15): the set is only created whole.
+// No empty directory is left after an error: the set is only created whole.
 TEST_F(OutputSets, AnErrorLeavesNoDirectory) {
   const fs::path out = dir_ / "never";
   const CommandResult r = run_command(reproduce_command(out, 1) + " --grid 5");

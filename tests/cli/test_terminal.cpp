@@ -17,7 +17,7 @@
 
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/run_set.hpp"
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "savant/sweep/database.hpp"
 #include "support/terminal.hpp"
 #include "support/test_support.hpp"

@@ -16,7 +16,7 @@
 #include "savant/core/error.hpp"
 #include "savant/experiment/compare.hpp"
 #include "savant/experiment/steps.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/experiment/outputs.hpp"
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {

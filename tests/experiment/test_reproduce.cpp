@@ -9,7 +9,7 @@
 
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/results_file.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {

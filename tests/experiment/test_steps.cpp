@@ -14,7 +14,7 @@
 #include "savant/data/shuffle.hpp"
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/steps.hpp"
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {

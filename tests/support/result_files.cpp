@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/core/error.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 
 namespace savant::testing {
 namespace {

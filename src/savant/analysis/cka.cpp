@@ -27,7 +27,8 @@ HiddenActivations hidden_activations(const Network& net, const ImageSet& images,
     NetworkTail tail(net, rows);
     float* h = out.values.data() + begin * out.units;
     scale_images(images, begin, rows, x.data());
-    dense_forward(h, x.data(), net.kernel(0).data(), net.bias(0).data(), rows, P, out.units, true);
+    dense_forward_fast(h, x.data(), net.kernel(0).data(), net.bias(0).data(), rows, P, out.units,
+                       true);
     tail.classify(h, rows, out.predicted.data() + begin);
   });
   return out;

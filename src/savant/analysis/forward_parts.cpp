@@ -54,8 +54,8 @@ void NetworkTail::classify(const float* hidden, std::size_t rows, std::uint8_t* 
   const ParameterLayout& layout = net_.layout;
   const float* x = hidden;
   for (std::size_t l = 1; l < layout.layers(); ++l) {
-    dense_forward(activations_[l - 1].data(), x, net_.kernel(l).data(), net_.bias(l).data(), rows,
-                  layout.in(l), layout.out(l), l + 1 < layout.layers());
+    dense_forward_fast(activations_[l - 1].data(), x, net_.kernel(l).data(), net_.bias(l).data(),
+                       rows, layout.in(l), layout.out(l), l + 1 < layout.layers());
     x = activations_[l - 1].data();
   }
   const std::size_t classes = layout.sizes().back();

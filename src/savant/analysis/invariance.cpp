@@ -36,7 +36,8 @@ PuzzleInvariance puzzle_invariance(const Network& net, const ImageSet& images,
                                 images.rows, images.cols, grid, perm);
       }
       scale_pixels_fast(x.data(), shuffled.data(), rows * P);
-      dense_forward(h.data(), x.data(), net.kernel(0).data(), net.bias(0).data(), rows, P, N, true);
+      dense_forward_fast(h.data(), x.data(), net.kernel(0).data(), net.bias(0).data(), rows, P, N,
+                         true);
       tail.classify(h.data(), rows, predicted.data());
       for (std::size_t r = 0; r < rows; ++r) {
         if (i == 0) first[r] = predicted[r];

@@ -4,6 +4,7 @@
 
 #include "savant/analysis/forward_parts.hpp"
 #include "savant/data/grid.hpp"
+#include "savant/kernels/dense.hpp"
 #include "savant/model/evaluate.hpp"
 
 namespace savant {
@@ -87,8 +88,8 @@ LesionMap block_lesions(const Network& net, const ImageSet& images,
           xb[r * block_size + i] = x[r * P + pixels[b][i]];
         }
       }
-      dense_forward(contribution[b].data(), xb.data(), kernels[b].data(), no_bias.data(), rows,
-                    block_size, N, false);
+      dense_forward_fast(contribution[b].data(), xb.data(), kernels[b].data(), no_bias.data(), rows,
+                         block_size, N, false);
       for (std::size_t i = 0; i < rows * N; ++i) z[i] += contribution[b][i];
     }
     for (std::size_t b = 0; b <= blocks; ++b) classify(b);

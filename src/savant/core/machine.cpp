@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <fstream>
@@ -37,6 +38,14 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t) {
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
+}
+
+}  // namespace savant
+
+namespace savant {
+
+int default_threads() {
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u));
 }
 
 }  // namespace savant

@@ -20,4 +20,7 @@ Machine this_machine();
 // `t` in ISO 8601, UTC, to the second: "2025-03-14T09:26:53Z".
 std::string iso8601_utc(std::chrono::system_clock::time_point t);
 
+// The threads a command uses unless told otherwise: the hardware's, from 1 to 1024.
+int default_threads();
+
 }  // namespace savant

@@ -46,4 +46,33 @@ void parallel_for(std::size_t n, int threads, Body&& body) {
   }
 }
 
+// Calls a() and b(): at the same time, b on a second thread, when `together`, else one after
+// the other. An exception of either is rethrown on the calling thread once both have ended
+// (a's when both threw).
+template <typename A, typename B>
+void run_both(bool together, A&& a, B&& b) {
+  if (!together) {
+    a();
+    b();
+    return;
+  }
+  std::exception_ptr a_error, b_error;
+  {
+    std::jthread other([&b, &b_error] {
+      try {
+        b();
+      } catch (...) {
+        b_error = std::current_exception();
+      }
+    });
+    try {
+      a();
+    } catch (...) {
+      a_error = std::current_exception();
+    }
+  }  // joins
+  if (a_error) std::rethrow_exception(a_error);
+  if (b_error) std::rethrow_exception(b_error);
+}
+
 }  // namespace savant

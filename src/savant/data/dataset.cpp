@@ -1,6 +1,10 @@
 #include "savant/data/dataset.hpp"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -91,6 +95,37 @@ std::vector<std::string> class_names(const std::filesystem::path& dir, int class
     names.push_back(fashion ? std::string(kFashion[c]) : std::to_string(c));
   }
   return names;
+}
+
+namespace {
+
+// CRC-32 (zlib) of `bytes` continued from `crc`, in pieces zlib's uInt can hold.
+uLong crc_update(uLong crc, std::span<const std::uint8_t> bytes) {
+  const std::uint8_t* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
+    crc = crc32(crc, p, n);
+    p += n;
+    left -= n;
+  }
+  return crc;
+}
+
+}  // namespace
+
+std::uint32_t split_digest(const Split& split) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc_update(crc, split.images.pixels);
+  crc = crc_update(crc, split.labels);
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::uint32_t data_digest(const Dataset& data) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->images.pixels);
+  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->labels);
+  return static_cast<std::uint32_t>(crc);
 }
 
 }  // namespace savant

@@ -17,12 +17,26 @@ struct Split {
   std::vector<std::uint8_t> labels;
 };
 
+// A copy of the first min(n, count) images of a split and their labels.
+inline Split first_images(const Split& split, std::size_t n) {
+  Split out{first_images(split.images, n), {}};
+  out.labels.assign(split.labels.begin(),
+                    split.labels.begin() + static_cast<std::ptrdiff_t>(out.images.count));
+  return out;
+}
+
 struct Dataset {
   std::filesystem::path dir;
   Split train;
   Split test;
   int classes = 10;
 };
+
+// CRC-32 (zlib) of a split's images and labels: identifies the data a model was trained on.
+std::uint32_t split_digest(const Split& split);
+// CRC-32 of both splits, as split_digest of one split holding the training then the test images
+// and the training then the test labels (a sweep's data_digest), without joining them.
+std::uint32_t data_digest(const Dataset& data);
 
 inline constexpr std::string_view kDefaultDataDir = "/usr/share/datasets/fashion-mnist";
 

@@ -1,6 +1,7 @@
 #pragma once
 // The core data type: a set of same-sized greyscale images.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -23,5 +24,15 @@ struct ImageSet {
     return {pixels.data() + k * pixels_per_image(), pixels_per_image()};
   }
 };
+
+// A copy of the first min(n, images.count) images.
+inline ImageSet first_images(const ImageSet& images, std::size_t n) {
+  n = std::min(n, images.count);
+  const auto begin = images.pixels.begin();
+  return {n,
+          images.rows,
+          images.cols,
+          {begin, begin + static_cast<std::ptrdiff_t>(n * images.pixels_per_image())}};
+}
 
 }  // namespace savant

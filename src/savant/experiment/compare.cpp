@@ -12,14 +12,6 @@
 namespace savant {
 namespace {
 
-ImageSet first_images(const ImageSet& images, std::size_t count) {
-  return {count,
-          images.rows,
-          images.cols,
-          {images.pixels.begin(),
-           images.pixels.begin() + static_cast<std::ptrdiff_t>(count * images.pixels_per_image())}};
-}
-
 double accuracy(const HiddenActivations& h, std::span<const std::uint8_t> labels) {
   std::size_t correct = 0;
   for (std::size_t k = 0; k < h.images; ++k) correct += h.predicted[k] == labels[k];

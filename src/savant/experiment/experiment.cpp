@@ -1,7 +1,5 @@
 #include "savant/experiment/experiment.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,33 +9,13 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/parallel.hpp"
+#include "savant/core/stopwatch.hpp"
 #include "savant/core/version.hpp"
 #include "savant/model/engine_choice.hpp"
 
 namespace savant {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-Split first_images(const Split& split, std::size_t limit) {
-  if (limit == 0 || limit >= split.images.count) return split;
-  Split out;
-  out.images = {limit,
-                split.images.rows,
-                split.images.cols,
-                {split.images.pixels.begin(),
-                 split.images.pixels.begin() +
-                     static_cast<std::ptrdiff_t>(limit * split.images.pixels_per_image())}};
-  out.labels.assign(split.labels.begin(),
-                    split.labels.begin() + static_cast<std::ptrdiff_t>(limit));
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TrainConfig train_config(const ExperimentConfig& config, std::string name, int threads) {
   TrainConfig tc;
@@ -54,40 +32,9 @@ std::string model_name(const Regime& regime) {
   return to_string(regime.kind) + "_model";
 }
 
-namespace {
-
-// CRC-32 (zlib) of `bytes` continued from `crc`, in pieces zlib's uInt can hold.
-uLong crc_update(uLong crc, std::span<const std::uint8_t> bytes) {
-  const std::uint8_t* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
-    crc = crc32(crc, p, n);
-    p += n;
-    left -= n;
-  }
-  return crc;
-}
-
-}  // namespace
-
-std::uint32_t split_digest(const Split& split) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc_update(crc, split.images.pixels);
-  crc = crc_update(crc, split.labels);
-  return static_cast<std::uint32_t>(crc);
-}
-
-std::uint32_t data_digest(const Dataset& data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->images.pixels);
-  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->labels);
-  return static_cast<std::uint32_t>(crc);
-}
-
 Dataset load_experiment_data(const ExperimentConfig& config, int classes) {
   Dataset data = load_dataset(config.data, classes);
-  data.train = first_images(data.train, config.train_limit);
+  if (config.train_limit != 0) data.train = first_images(data.train, config.train_limit);
   return data;
 }
 
@@ -197,22 +144,9 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
     train_model(model, config, images, data.train.labels, data.classes, progress,
                 together ? config.threads / 2 : 1);
   };
-  if (together) {
-    std::exception_ptr failure;
-    std::jthread other([&] {
-      try {
-        train_one(result.shuffled, train_shuffled);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    });
-    train_one(result.original, train_original);
-    other.join();
-    if (failure) std::rethrow_exception(failure);
-  } else {
-    train_one(result.original, train_original);
-    train_one(result.shuffled, train_shuffled);
-  }
+  run_both(
+      together, [&] { train_one(result.original, train_original); },
+      [&] { train_one(result.shuffled, train_shuffled); });
   result.timings.train_original_model = result.original.train_seconds;
   result.timings.train_shuffled_model = result.shuffled.train_seconds;
   for (const ModelReport* model : {&result.original, &result.shuffled}) {

@@ -127,10 +127,4 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 // The provenance of one of the two models of a reproduce run.
 ModelProvenance provenance_of(const ReproduceResult& result, const Regime& train_on);
 
-// CRC-32 (zlib) of a split's images and labels: identifies the data a model was trained on.
-std::uint32_t split_digest(const Split& split);
-// CRC-32 of both splits, as split_digest of one split holding the training then the test images
-// and the training then the test labels (a sweep's data_digest), without joining them.
-std::uint32_t data_digest(const Dataset& data);
-
 }  // namespace savant

@@ -9,20 +9,16 @@
 #include <fmt/format.h>
 
 #include "savant/core/atomic_file.hpp"
+#include "savant/core/parallel.hpp"
+#include "savant/core/stopwatch.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/run_set.hpp"
-#include "savant/io/model_file.hpp"
-#include "savant/io/plot.hpp"
-#include "savant/io/unit_gallery.hpp"
+#include "savant/figures/plot.hpp"
+#include "savant/figures/unit_gallery.hpp"
+#include "savant/formats/model_file.hpp"
 
 namespace savant {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // The figures of a run, without their extension, in the order they are written.
 constexpr const char* kFigureStems[] = {"heatmap_original_model", "heatmap_shuffled_model",
@@ -51,23 +47,10 @@ void write_unit_gallery(const ModelReport& model, const ReproduceResult& result,
 // Both galleries, on two threads when the run has them (each picture is drawn on one).
 void write_unit_galleries(const ReproduceResult& result, const std::filesystem::path& out_dir,
                           std::span<const FigureFormat> formats) {
-  if (result.config.threads < 2) {
-    write_unit_gallery(result.original, result, out_dir, formats);
-    write_unit_gallery(result.shuffled, result, out_dir, formats);
-    return;
-  }
-  std::exception_ptr failure;
-  {
-    std::jthread other([&] {
-      try {
-        write_unit_gallery(result.shuffled, result, out_dir, formats);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-    });
-    write_unit_gallery(result.original, result, out_dir, formats);
-  }
-  if (failure) std::rethrow_exception(failure);
+  run_both(
+      result.config.threads >= 2,
+      [&] { write_unit_gallery(result.original, result, out_dir, formats); },
+      [&] { write_unit_gallery(result.shuffled, result, out_dir, formats); });
 }
 
 // predictions.csv: per test image its index, its label and the class each model predicts for

@@ -8,7 +8,7 @@
 
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/experiment.hpp"
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant {
 

@@ -9,8 +9,8 @@
 #include "savant/core/version.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/run_set.hpp"
-#include "savant/io/model_file.hpp"
-#include "savant/io/plot.hpp"
+#include "savant/figures/plot.hpp"
+#include "savant/formats/model_file.hpp"
 
 namespace savant {
 

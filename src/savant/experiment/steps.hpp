@@ -17,7 +17,7 @@
 
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/unit_analysis.hpp"
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant {
 

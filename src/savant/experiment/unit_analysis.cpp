@@ -7,18 +7,6 @@
 #include "savant/data/grid.hpp"
 
 namespace savant {
-namespace {
-
-ImageSet first_images(const ImageSet& images, std::size_t limit) {
-  const std::size_t n = std::min(limit, images.count);
-  return {n,
-          images.rows,
-          images.cols,
-          {images.pixels.begin(),
-           images.pixels.begin() + static_cast<std::ptrdiff_t>(n * images.pixels_per_image())}};
-}
-
-}  // namespace
 
 ModelUnits weight_units(const Network& net, std::size_t rows, std::size_t cols, int grid,
                         std::optional<std::uint64_t> seed) {

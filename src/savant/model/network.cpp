@@ -48,30 +48,14 @@ Workspace::Workspace(const ParameterLayout& layout, std::size_t batch_rows) : ba
   }
 }
 
-void dense_forward(float* out, const float* inp, const float* kernel, const float* bias,
-                   std::size_t B, std::size_t C, std::size_t OC, bool relu) {
-  dense_forward_fast(out, inp, kernel, bias, B, C, OC, relu);
-}
-
-void dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout, const float* inp,
-                    const float* kernel, std::size_t B, std::size_t C, std::size_t OC) {
-  dense_dkernel_fast(dkernel, inp, dout, B, C, OC);
-  dense_dbias(dbias, dout, B, OC);
-  if (dinp != nullptr) dense_dinput_fast(dinp, dout, kernel, nullptr, B, C, OC);
-}
-
-void relu_backward(float* dz, const float* activation, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) dz[i] = activation[i] > 0.0f ? dz[i] : 0.0f;
-}
-
 std::span<const float> forward(const Network& net, const float* inputs, std::size_t rows,
                                Workspace& ws) {
   const ParameterLayout& layout = net.layout;
   const float* x = inputs;
   for (std::size_t l = 0; l < layout.layers(); ++l) {
     const bool hidden = l + 1 < layout.layers();
-    dense_forward(ws.activations[l].data(), x, net.kernel(l).data(), net.bias(l).data(), rows,
-                  layout.in(l), layout.out(l), hidden);
+    dense_forward_fast(ws.activations[l].data(), x, net.kernel(l).data(), net.bias(l).data(), rows,
+                       layout.in(l), layout.out(l), hidden);
     x = ws.activations[l].data();
   }
   return {ws.activations.back().data(), rows * layout.sizes().back()};

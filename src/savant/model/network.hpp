@@ -82,15 +82,4 @@ std::span<const float> forward(const Network& net, const float* inputs, std::siz
 StepResult forward_backward(const Network& net, const float* inputs, const std::uint8_t* labels,
                             std::size_t rows, Workspace& ws, std::span<float> grad);
 
-// Layer kernels, each with the shapes of its buffers.
-// out (B, OC) = inp (B, C) @ kernel (C, OC) + bias (OC), then ReLU when `relu`.
-void dense_forward(float* out, const float* inp, const float* kernel, const float* bias,
-                   std::size_t B, std::size_t C, std::size_t OC, bool relu);
-// dout (B, OC) is the gradient w.r.t. the layer's output (after ReLU has been undone).
-// dkernel (C, OC) = inp^T @ dout, dbias (OC) = column sums of dout, and when dinp is not null,
-// dinp (B, C) = dout @ kernel^T.
-void dense_backward(float* dinp, float* dkernel, float* dbias, const float* dout, const float* inp,
-                    const float* kernel, std::size_t B, std::size_t C, std::size_t OC);
-// dz (n) *= (activation (n) > 0): the gradient through a ReLU whose output was `activation`.
-void relu_backward(float* dz, const float* activation, std::size_t n);
 }  // namespace savant

@@ -11,16 +11,11 @@
 #include "savant/core/denormals.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/random.hpp"
+#include "savant/core/stopwatch.hpp"
 #include "savant/model/engine_choice.hpp"
 
 namespace savant {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 bool all_finite(std::span<const float> values) {
   float sum = 0.0f;

@@ -16,7 +16,7 @@
 #include "savant/data/dataset.hpp"
 #include "savant/data/idx.hpp"
 #include "savant/data/shuffle.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/report/assets.hpp"
 #include "savant/report/page_encoding.hpp"
@@ -111,10 +111,7 @@ Split load_test_split(const fs::path& data_dir, const fs::path& results_path, st
 json gallery_json(const Split& test, const std::array<LoadedModel, 2>& models, int grid,
                   ShuffleMode mode, std::uint64_t seed) {
   const std::size_t n = std::min(kReportGalleryImages, test.images.count);
-  ImageSet original{n, test.images.rows, test.images.cols, {}};
-  original.pixels.assign(
-      test.images.pixels.begin(),
-      test.images.pixels.begin() + static_cast<std::ptrdiff_t>(n * test.images.pixels_per_image()));
+  const ImageSet original = first_images(test.images, n);
   ImageSet shuffled = original;
   for (std::size_t k = 0; k < n; ++k) {
     const BlockPermutation perm = block_permutation(mode, grid, seed, Stream::kShuffleTest, k);

@@ -9,13 +9,6 @@
 namespace savant {
 namespace {
 
-ImageSet first_images(const ImageSet& images, std::size_t limit) {
-  const std::size_t n = std::min(limit, images.count);
-  const auto end =
-      images.pixels.begin() + static_cast<std::ptrdiff_t>(n * images.pixels_per_image());
-  return {n, images.rows, images.cols, {images.pixels.begin(), end}};
-}
-
 double population_std(const std::vector<double>& values) {
   if (values.empty()) return JobUnits::kUndefined;
   double mean = 0;

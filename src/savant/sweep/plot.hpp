@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "savant/io/line_chart.hpp"
+#include "savant/figures/line_chart.hpp"
 #include "savant/sweep/summary.hpp"
 
 namespace savant {

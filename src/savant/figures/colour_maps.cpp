@@ -1,4 +1,4 @@
-#include "savant/io/colour_maps.hpp"
+#include "savant/figures/colour_maps.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant {
 

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/core/error.hpp"
-#include "savant/io/model_file.hpp"
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/model_file.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "support/bounded_run.hpp"
 #include "support/test_support.hpp"
 

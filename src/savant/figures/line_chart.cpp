@@ -1,4 +1,4 @@
-#include "savant/io/line_chart.hpp"
+#include "savant/figures/line_chart.hpp"
 
 #include <cmath>
 #include <set>
@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
-#include "savant/io/figure_canvas.hpp"
+#include "savant/figures/figure_canvas.hpp"
 
 namespace savant {
 

@@ -9,9 +9,9 @@
 
 #include "savant/core/error.hpp"
 #include "savant/data/grid.hpp"
-#include "savant/io/colour_maps.hpp"
-#include "savant/io/plot.hpp"
-#include "savant/io/unit_gallery.hpp"
+#include "savant/figures/colour_maps.hpp"
+#include "savant/figures/plot.hpp"
+#include "savant/figures/unit_gallery.hpp"
 
 namespace savant {
 namespace {

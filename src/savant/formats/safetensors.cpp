@@ -1,4 +1,4 @@
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/safetensors.hpp"
 
 #include <algorithm>
 #include <bit>

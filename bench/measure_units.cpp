@@ -21,8 +21,8 @@
 #include "savant/core/atomic_file.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
-#include "savant/io/model_file.hpp"
-#include "savant/io/unit_gallery.hpp"
+#include "savant/figures/unit_gallery.hpp"
+#include "savant/formats/model_file.hpp"
 
 namespace {
 

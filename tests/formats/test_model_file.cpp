@@ -15,7 +15,7 @@
 #include "savant/core/random.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/steps.hpp"
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {

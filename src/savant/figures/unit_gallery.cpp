@@ -1,4 +1,4 @@
-#include "savant/io/unit_gallery.hpp"
+#include "savant/figures/unit_gallery.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 
 #include "savant/analysis/units.hpp"
 #include "savant/data/grid.hpp"
-#include "savant/io/colour_maps.hpp"
-#include "savant/io/figure_canvas.hpp"
+#include "savant/figures/colour_maps.hpp"
+#include "savant/figures/figure_canvas.hpp"
 
 namespace savant {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "savant/io/colour_maps.hpp"
-#include "savant/io/figure.hpp"
+#include "savant/figures/colour_maps.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant {
 
@@ -37,10 +37,6 @@ inline constexpr std::array<std::uint8_t, 3> kNoValueGrey{189, 189, 189};
 // with round ticks (nice_ticks) and its label.
 std::string heatmap_figure(std::span<const double> values, std::size_t rows, std::size_t cols,
                            const HeatmapStyle& style, FigureFormat format);
-
-// heatmap_figure as PNG, with the default style but for the title and scale.
-std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
-                        ColourScale scale, const std::string& title, int cell = 16);
 
 struct SampleRow {
   std::span<const std::uint8_t> original, shuffled;

@@ -1,4 +1,4 @@
-#include "savant/io/model_file.hpp"
+#include "savant/formats/model_file.hpp"
 
 #include <algorithm>
 #include <cmath>

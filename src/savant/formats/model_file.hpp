@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "savant/io/safetensors.hpp"
+#include "savant/formats/safetensors.hpp"
 #include "savant/model/network.hpp"
 
 namespace savant {

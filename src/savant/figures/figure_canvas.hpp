@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant {
 

@@ -1,4 +1,4 @@
-#include "savant/io/figure_canvas.hpp"
+#include "savant/figures/figure_canvas.hpp"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>

@@ -1,4 +1,4 @@
-#include "savant/io/plot.hpp"
+#include "savant/figures/plot.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "savant/io/figure_canvas.hpp"
+#include "savant/figures/figure_canvas.hpp"
 
 namespace savant {
 namespace {
@@ -114,15 +114,6 @@ std::string heatmap_figure(std::span<const double> values, std::size_t rows, std
     draw_text(cr, bar_x + 17, top + map_h + 22, "no value", 11);
   }
   return canvas.finish();
-}
-
-std::string heatmap_png(std::span<const double> values, std::size_t rows, std::size_t cols,
-                        ColourScale scale, const std::string& title, int cell) {
-  HeatmapStyle style;
-  style.title = title;
-  style.scale = scale;
-  style.cell = cell;
-  return heatmap_figure(values, rows, cols, style, FigureFormat::kPng);
 }
 
 std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t rows,

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "savant/core/error.hpp"
-#include "savant/io/figure.hpp"
-#include "savant/io/line_chart.hpp"
-#include "savant/io/plot.hpp"
+#include "savant/figures/figure.hpp"
+#include "savant/figures/line_chart.hpp"
+#include "savant/figures/plot.hpp"
 
 namespace savant {
 namespace {

@@ -1,4 +1,4 @@
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 #include <algorithm>
 #include <array>

@@ -6,7 +6,7 @@
 #include <span>
 #include <string>
 
-#include "savant/io/figure.hpp"
+#include "savant/figures/figure.hpp"
 
 namespace savant {
 
