@@ -22,7 +22,7 @@
 #include "savant/formats/safetensors.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/report/page_encoding.hpp"
-#include "savant/report/run_results.hpp"
+#include "savant/experiment/results_schema.hpp"
 #include "savant/sweep/sweep.hpp"
 
 namespace savant::fuzz {

@@ -36,12 +36,12 @@
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/results_file.hpp"
+#include "savant/experiment/results_schema.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 #include "savant/formats/model_file.hpp"
 #include "savant/model/evaluate.hpp"
-#include "savant/report/report.hpp"
-#include "savant/report/run_results.hpp"
+#include "savant/store/run_store.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/sweep.hpp"
 #include "settings.hpp"
@@ -403,8 +403,8 @@ Model report_model(const Reproduction& r, const Regime& which) {
 }
 
 // A read-only view of one of the result's matrices; the Reproduction object stays alive with
-// it. Read-only, as write() writes them to results.json: an edit would reach the file, unlike the
-// report, which computes them again from the models. NumPy refuses to make it writable again
+// it. Read-only, as write() writes them to results.json and draws the report from them: an edit
+// would reach the files. NumPy refuses to make it writable again
 // (its base, the Reproduction, is no writable buffer).
 py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
   const Reproduction& r = self.cast<const Reproduction&>();

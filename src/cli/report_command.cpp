@@ -9,7 +9,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
-#include "savant/report/report.hpp"
+#include "savant/store/run_reader.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/plot.hpp"
 #include "savant/sweep/report.hpp"
@@ -74,7 +74,7 @@ Runner add_report_command(CLI::App& app) {
     check_path_is_utf8(p.run_dir, "run directory");  // the page names it
     // The run's own report.html is the one file of its set this command writes; any other
     // file in the directory would mix the set. The data set is checked too where the page
-    // finds it (write_report).
+    // finds it (write_report, store/run_reader.hpp).
     std::vector<CommandInput> inputs;
     if (kernel_path(out) != kernel_path(p.run_dir / "report.html")) {
       inputs.push_back({p.run_dir, "run directory"});

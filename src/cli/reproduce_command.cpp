@@ -7,7 +7,7 @@
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/model/engine_choice.hpp"
-#include "savant/report/report.hpp"
+#include "savant/store/run_store.hpp"
 
 namespace savant::cli {
 

@@ -19,7 +19,7 @@
 #include "savant/experiment/results_file.hpp"
 #include "savant/formats/model_file.hpp"
 #include "savant/formats/safetensors.hpp"
-#include "savant/report/run_results.hpp"
+#include "savant/experiment/results_schema.hpp"
 #include "savant/sweep/sweep.hpp"
 #include "support/test_support.hpp"
 #include "targets.hpp"

@@ -12,7 +12,7 @@
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
 #include "savant/report/page_encoding.hpp"
-#include "savant/report/report.hpp"
+#include "savant/store/run_reader.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {

@@ -172,13 +172,11 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
                                test_shuffled, config);
   result.timings.units = seconds_since(t);
 
-  for (std::size_t k = 0; k < std::min<std::size_t>(6, data.test.images.count); ++k) {
+  result.shown_original = first_images(data.test.images, kShownTestImages);
+  result.shown_shuffled = first_images(test_shuffled, kShownTestImages);
+  for (std::size_t k = 0; k < std::min(kSampleImages, result.shown_original.count); ++k) {
     result.sample_indices.push_back(k);
     result.sample_labels.push_back(data.test.labels[k]);
-    auto a = data.test.images.image(k);
-    auto b = test_shuffled.image(k);
-    result.sample_original.emplace_back(a.begin(), a.end());
-    result.sample_shuffled.emplace_back(b.begin(), b.end());
   }
   result.timings.total = seconds_since(start);
   return result;

@@ -60,6 +60,11 @@ struct Timings {
          analyze = 0, units = 0, write = 0, total = 0;
 };
 
+// How many test images a run keeps to show (ReproduceResult::shown_original), and how many of
+// them samples.png draws.
+inline constexpr std::size_t kShownTestImages = 12;
+inline constexpr std::size_t kSampleImages = 6;
+
 struct ReproduceResult {
   ExperimentConfig config;
   // Provenance: where and when it ran (run_reproduce fills these) and the command that asked
@@ -73,10 +78,13 @@ struct ReproduceResult {
   std::vector<std::uint8_t> test_labels;  // the test split's labels, for predictions.csv
   ModelReport original, shuffled;
   UnitAnalysis units;  // the hidden units of both models (docs/SPEC.md, section 10)
-  // A few test images for samples.png: index, original and shuffled pixels.
+  // The first test images (at most kShownTestImages), original and shuffled as the run
+  // shuffled them: samples.png draws the first of them (sample_indices, their labels
+  // sample_labels), the report's gallery all of them. Kept so that nothing reads the test set
+  // again.
+  ImageSet shown_original, shown_shuffled;
   std::vector<std::size_t> sample_indices;
   std::vector<std::uint8_t> sample_labels;
-  std::vector<std::vector<std::uint8_t>> sample_original, sample_shuffled;
   Timings timings;
   // Both models' warnings, for stderr, results.json and the report.
   std::vector<std::string> warnings;

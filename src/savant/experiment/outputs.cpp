@@ -1,18 +1,11 @@
 #include "savant/experiment/outputs.hpp"
 
-#include <chrono>
-#include <exception>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "savant/core/atomic_file.hpp"
-#include "savant/core/parallel.hpp"
-#include "savant/core/stopwatch.hpp"
 #include "savant/experiment/results_file.hpp"
-#include "savant/experiment/run_set.hpp"
 #include "savant/figures/plot.hpp"
 #include "savant/figures/unit_gallery.hpp"
 #include "savant/formats/model_file.hpp"
@@ -26,31 +19,6 @@ constexpr const char* kFigureStems[] = {"heatmap_original_model", "heatmap_shuff
 
 std::string figure_name(std::string_view stem, FigureFormat format) {
   return fmt::format("{}.{}", stem, extension_of(format));
-}
-
-// units_<model>.<format>: the receptive fields of the model's hidden units (docs/SPEC.md,
-// section 10.1), as trained.
-void write_unit_gallery(const ModelReport& model, const ReproduceResult& result,
-                        const std::filesystem::path& out_dir,
-                        std::span<const FigureFormat> formats) {
-  const std::string title =
-      fmt::format("{} model: hidden units' receptive fields (g = {})",
-                  &model == &result.original ? "original" : "shuffled", result.config.grid);
-  for (FigureFormat format : formats) {
-    write_file_atomically(
-        out_dir / figure_name("units_" + model.name, format),
-        unit_gallery_figure(first_layer_weights(model.network), result.rows, result.cols,
-                            model.network.layout.out(0), result.config.grid, title, format, 3));
-  }
-}
-
-// Both galleries, on two threads when the run has them (each picture is drawn on one).
-void write_unit_galleries(const ReproduceResult& result, const std::filesystem::path& out_dir,
-                          std::span<const FigureFormat> formats) {
-  run_both(
-      result.config.threads >= 2,
-      [&] { write_unit_gallery(result.original, result, out_dir, formats); },
-      [&] { write_unit_gallery(result.shuffled, result, out_dir, formats); });
 }
 
 // predictions.csv: per test image its index, its label and the class each model predicts for
@@ -93,54 +61,63 @@ OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentC
   return OutputSet(out, run_output_names(kAllFigureFormats), inputs);
 }
 
-void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
-                             std::span<const FigureFormat> formats, bool block_grid) {
-  const auto start = Clock::now();
-  ensure_writable_directory(out_dir);
-  result.run_id = new_run_id();
-
+std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const FigureFormat> formats,
+                               bool block_grid) {
+  std::vector<RunFile> files;
+  const ModelReport* models[] = {&result.original, &result.shuffled};
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
-  for (const ModelReport* model : {&result.original, &result.shuffled}) {
-    const std::string title = fmt::format("{} model: adjacent-pixel weight correlation",
-                                          model == &result.original ? "original" : "shuffled");
+  for (const ModelReport* model : models) {
     HeatmapStyle style;
-    style.title = title;
+    style.title = fmt::format("{} model: adjacent-pixel weight correlation",
+                              model == &result.original ? "original" : "shuffled");
     style.scale = scale;
     if (block_grid) style.grid = result.config.grid;
     for (FigureFormat format : formats) {
-      write_file_atomically(
-          out_dir / figure_name("heatmap_" + model->name, format),
-          heatmap_figure(model->adjacent, result.rows, result.cols, style, format));
+      files.push_back(
+          {figure_name("heatmap_" + model->name, format), [&result, model, style, format] {
+             return heatmap_figure(model->adjacent, result.rows, result.cols, style, format);
+           }});
     }
-    save_model(
-        out_dir / fmt::format("{}.safetensors", model->name), model->network,
-        model_metadata(provenance_of(
-            result,
-            Regime{model == &result.original ? RegimeKind::kOriginal : RegimeKind::kShuffled, 0})));
   }
-  write_unit_galleries(result, out_dir, formats);
-  std::vector<SampleRow> samples;
-  for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
-    samples.push_back({result.sample_original[i], result.sample_shuffled[i],
-                       result.class_names[result.sample_labels[i]]});
+  // units_<model>.<format>: the receptive fields of the model's hidden units (docs/SPEC.md,
+  // section 10.1), as trained.
+  for (const ModelReport* model : models) {
+    const std::string title =
+        fmt::format("{} model: hidden units' receptive fields (g = {})",
+                    model == &result.original ? "original" : "shuffled", result.config.grid);
+    for (FigureFormat format : formats) {
+      files.push_back(
+          {figure_name("units_" + model->name, format), [&result, model, title, format] {
+             return unit_gallery_figure(first_layer_weights(model->network), result.rows,
+                                        result.cols, model->network.layout.out(0),
+                                        result.config.grid, title, format, 3);
+           }});
+    }
   }
   for (FigureFormat format : formats) {
-    write_file_atomically(
-        out_dir / figure_name("samples", format),
-        samples_figure(samples, result.rows, result.cols, result.config.grid, format));
+    files.push_back(
+        {figure_name("samples", format), [&result, format] {
+           std::vector<SampleRow> samples;
+           for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
+             const std::size_t k = result.sample_indices[i];
+             samples.push_back({result.shown_original.image(k), result.shown_shuffled.image(k),
+                                result.class_names[result.sample_labels[i]]});
+           }
+           return samples_figure(samples, result.rows, result.cols, result.config.grid, format);
+         }});
   }
-  write_file_atomically(out_dir / "predictions.csv", predictions_csv(result));
-  result.timings.write = seconds_since(start);
-  result.timings.total += result.timings.write;
-  // results.json last: its presence means the run's other files are complete, and its
-  // manifest says which they are.
-  nlohmann::json results = results_json(result);
-  std::vector<std::string> listed;  // all but results.json and report.html (run_set.hpp)
-  for (const std::string& name : run_output_names(formats)) {
-    if (name != "results.json" && name != "report.html") listed.push_back(name);
+  for (const ModelReport* model : models) {
+    const std::string name = fmt::format("{}.safetensors", model->name);
+    files.push_back({name, [&result, model, name] {
+                       const Regime regime{model == &result.original ? RegimeKind::kOriginal
+                                                                     : RegimeKind::kShuffled,
+                                           0};
+                       return model_file_bytes(name, model->network,
+                                               model_metadata(provenance_of(result, regime)));
+                     }});
   }
-  results["manifest"] = file_manifest(out_dir, listed);
-  write_file_atomically(out_dir / "results.json", results.dump(2) + "\n");
+  files.push_back({"predictions.csv", [&result] { return predictions_csv(result); }});
+  return files;
 }
 
 }  // namespace savant

@@ -2,6 +2,7 @@
 // The files of a run directory.
 
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,12 +24,19 @@ std::vector<std::string> run_output_names(std::span<const FigureFormat> formats)
 inline constexpr FigureFormat kAllFigureFormats[] = {FigureFormat::kPng, FigureFormat::kSvg,
                                                      FigureFormat::kPdf};
 
-// The files of run_output_names but report.html, each written atomically: results.json last,
-// so that its presence means the others are complete. `block_grid`: the borders of the run's
-// grid drawn over the heat maps.
-void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
-                             std::span<const FigureFormat> formats = kDefaultFigureFormats,
-                             bool block_grid = false);
+// One file of a run: its name in the run directory and how to make its bytes.
+struct RunFile {
+  std::string name;
+  std::function<std::string()> bytes;
+};
+
+// The files of run_output_names but results.json and report.html (which need the others'
+// manifest: store/run_store.hpp), in that order, made from memory when asked. `block_grid`: the
+// borders of the run's grid drawn over the heat maps. The models' metadata names
+// `result.run_id`: set it before making them.
+std::vector<RunFile> run_files(const ReproduceResult& result,
+                               std::span<const FigureFormat> formats = kDefaultFigureFormats,
+                               bool block_grid = false);
 
 // The run directory `out` opened for writing as a whole (core/output_set.hpp): locked, and
 // refused when it holds what a run does not write or is or holds the run's data. Open it before

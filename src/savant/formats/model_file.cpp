@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
 #include "savant/data/image_limits.hpp"
 
@@ -92,8 +93,8 @@ std::string first_non_finite(const Network& net) {
   return {};
 }
 
-void save_model(const std::filesystem::path& path, const Network& net,
-                std::map<std::string, std::string> metadata) {
+std::string model_file_bytes(const std::filesystem::path& path, const Network& net,
+                             std::map<std::string, std::string> metadata) {
   // Training stops on a non-finite loss, but whatever the path that got here, a model file
   // with NaN or infinite weights is never a result anyone wants to find on disk.
   if (const std::string bad = first_non_finite(net); !bad.empty()) {
@@ -102,7 +103,12 @@ void save_model(const std::filesystem::path& path, const Network& net,
                     "training diverged: use a lower learning rate",
                     path.string(), bad));
   }
-  write_safetensors(path, network_to_tensors(net, std::move(metadata)));
+  return encode_safetensors(network_to_tensors(net, std::move(metadata)));
+}
+
+void save_model(const std::filesystem::path& path, const Network& net,
+                std::map<std::string, std::string> metadata) {
+  write_file_atomically(path, model_file_bytes(path, net, std::move(metadata)));
 }
 
 ModelFile load_model(const std::filesystem::path& path) {

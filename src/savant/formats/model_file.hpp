@@ -29,6 +29,11 @@ ModelFile network_from_tensors(TensorFile file, std::string_view source);
 // empty when every one is finite.
 std::string first_non_finite(const Network& net);
 
+// The bytes of the model's safetensors file; `path` names it in errors. Throws Error when a
+// weight is not finite.
+std::string model_file_bytes(const std::filesystem::path& path, const Network& net,
+                             std::map<std::string, std::string> metadata);
+// model_file_bytes written atomically to `path`.
 void save_model(const std::filesystem::path& path, const Network& net,
                 std::map<std::string, std::string> metadata);
 ModelFile load_model(const std::filesystem::path& path);
