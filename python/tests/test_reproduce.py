@@ -1,5 +1,6 @@
 """savant.reproduce against `savant reproduce`: the same numbers, the same models, the same
 files; read_results."""
+import hashlib
 import json
 
 import numpy as np
@@ -80,3 +81,26 @@ def test_reproduce_refuses_bad_settings_before_any_work():
         savant.reproduce(threads=0)
     with pytest.raises(OSError, match="nowhere"):
         savant.reproduce(data="/nowhere")
+
+
+def page_data(path):
+    """The JSON blob of a report page (the script element the page's script reads)."""
+    text = path.read_text()
+    start = text.index('id="savant-data">') + len('id="savant-data">')
+    return json.loads(text[start:text.index("</script>", start)])
+
+
+def test_write_hashes_what_it_writes_and_draws_the_page_from_memory(fashion, cli, tmp_path):
+    # Reproduction.write is the store's commit_run, as `savant reproduce`: the manifest holds
+    # each file's SHA-256 as written, and the page drawn from memory is the one `savant report`
+    # draws from the files.
+    r = savant.reproduce(data=DATA, train_limit=500, epochs=1, hidden=8, threads=2)
+    r.write(tmp_path / "run")
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert len(results["manifest"]) == 8
+    for entry in results["manifest"]:
+        data = (tmp_path / "run" / entry["file"]).read_bytes()
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    cli("report", tmp_path / "run", "--out", tmp_path / "again.html")
+    assert page_data(tmp_path / "run" / "report.html") == page_data(tmp_path / "again.html")

@@ -147,11 +147,12 @@ void check_key(const json& results, const fs::path& path, std::string_view point
 
 void check_results_json(const json& results, const fs::path& path) {
   if (!results.is_object()) {
-    throw Error(fmt::format("{}: the file is a JSON {}, not an object; {}", path.string(),
+    throw Error(fmt::format("{}: the key '' is of type {} (expected an object); {}", path.string(),
                             results.type_name(), kKeyHint));
   }
-  for (const char* pointer : {"/data", "/data/image_rows", "/data/image_cols", "/data/class_names",
-                              "/data/class_names/*", "/config", "/config/grid"}) {
+  for (const char* pointer :
+       {"/data", "/data/image_rows", "/data/image_cols", "/data/class_names", "/data/class_names/*",
+        "/config", "/config/grid", "/config/shuffle"}) {
     check_key(results, path, pointer);
   }
   Sizes sizes;
@@ -172,23 +173,25 @@ void check_results_json(const json& results, const fs::path& path) {
                             path.string(), grid, kRunDirectoryHint));
   }
   sizes.grid = grid;
+  try {
+    validate_grid(static_cast<int>(grid), sizes.rows, sizes.cols,
+                  parse_shuffle_mode(results["config"]["shuffle"].get<std::string>()));
+  } catch (const Error& e) {
+    throw Error(
+        fmt::format("{}: '/config/shuffle' and '/config/grid' do not describe a "
+                    "shuffling of {}x{} images: {}",
+                    path.string(), sizes.rows, sizes.cols, e.what()));
+  }
   const Checker checker(path, sizes);
   for (const Key& key : kResultsKeys) checker.check(results, key);
   // results.json of earlier versions call the learning rate "lr".
   const json& config = results["config"];
   const char* rate = config.contains("lr") ? "lr" : "learning_rate";
   if (!config.contains(rate) || !config[rate].is_number()) {
-    throw Error(fmt::format("{}: the key '/config/{}' is {} (expected a number); {}", path.string(),
-                            rate, config.contains(rate) ? "not a number" : "missing", kKeyHint));
-  }
-  try {
-    validate_grid(static_cast<int>(grid), sizes.rows, sizes.cols,
-                  parse_shuffle_mode(config["shuffle"].get<std::string>()));
-  } catch (const Error& e) {
-    throw Error(
-        fmt::format("{}: '/config/shuffle' and '/config/grid' do not describe a "
-                    "shuffling of {}x{} images: {}",
-                    path.string(), sizes.rows, sizes.cols, e.what()));
+    throw Error(fmt::format(
+        "{}: the key '/config/{}' is {} (expected a number); {}", path.string(), rate,
+        config.contains(rate) ? fmt::format("of type {}", config[rate].type_name()) : "missing",
+        kKeyHint));
   }
 }
 
