@@ -16,13 +16,13 @@
 #include "savant/core/json_input.hpp"
 #include "savant/data/idx.hpp"
 #include "savant/data/image_limits.hpp"
+#include "savant/experiment/results_schema.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/experiment/steps.hpp"
 #include "savant/formats/model_file.hpp"
 #include "savant/formats/safetensors.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/report/page_encoding.hpp"
-#include "savant/experiment/results_schema.hpp"
 #include "savant/sweep/sweep.hpp"
 
 namespace savant::fuzz {
