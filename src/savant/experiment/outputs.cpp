@@ -31,26 +31,26 @@ std::string figure_name(std::string_view stem, FigureFormat format) {
 // units_<model>.<format>: the receptive fields of the model's hidden units (docs/SPEC.md,
 // section 10.1), as trained.
 void write_unit_gallery(const ModelReport& model, const ReproduceResult& result,
-                        const std::filesystem::path& out_dir,
-                        std::span<const FigureFormat> formats) {
+                        const std::filesystem::path& out_dir, std::span<const FigureFormat> formats,
+                        FigureSize size) {
   const std::string title =
       fmt::format("{} model: hidden units' receptive fields (g = {})",
                   &model == &result.original ? "original" : "shuffled", result.config.grid);
   for (FigureFormat format : formats) {
-    write_file_atomically(
-        out_dir / figure_name("units_" + model.name, format),
-        unit_gallery_figure(first_layer_weights(model.network), result.rows, result.cols,
-                            model.network.layout.out(0), result.config.grid, title, format, 3));
+    write_file_atomically(out_dir / figure_name("units_" + model.name, format),
+                          unit_gallery_figure(first_layer_weights(model.network), result.rows,
+                                              result.cols, model.network.layout.out(0),
+                                              result.config.grid, title, format, 3, 16, size));
   }
 }
 
 // Both galleries, on two threads when the run has them (each picture is drawn on one).
 void write_unit_galleries(const ReproduceResult& result, const std::filesystem::path& out_dir,
-                          std::span<const FigureFormat> formats) {
+                          std::span<const FigureFormat> formats, FigureSize size) {
   run_both(
       result.config.threads >= 2,
-      [&] { write_unit_gallery(result.original, result, out_dir, formats); },
-      [&] { write_unit_gallery(result.shuffled, result, out_dir, formats); });
+      [&] { write_unit_gallery(result.original, result, out_dir, formats, size); },
+      [&] { write_unit_gallery(result.shuffled, result, out_dir, formats, size); });
 }
 
 // predictions.csv: per test image its index, its label and the class each model predicts for
@@ -94,7 +94,8 @@ OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentC
 }
 
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
-                             std::span<const FigureFormat> formats, bool block_grid) {
+                             std::span<const FigureFormat> formats, bool block_grid,
+                             FigureSize size) {
   const auto start = Clock::now();
   ensure_writable_directory(out_dir);
   result.run_id = new_run_id();
@@ -110,7 +111,7 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
     for (FigureFormat format : formats) {
       write_file_atomically(
           out_dir / figure_name("heatmap_" + model->name, format),
-          heatmap_figure(model->adjacent, result.rows, result.cols, style, format));
+          heatmap_figure(model->adjacent, result.rows, result.cols, style, format, size));
     }
     save_model(
         out_dir / fmt::format("{}.safetensors", model->name), model->network,
@@ -118,7 +119,7 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
             result,
             Regime{model == &result.original ? RegimeKind::kOriginal : RegimeKind::kShuffled, 0})));
   }
-  write_unit_galleries(result, out_dir, formats);
+  write_unit_galleries(result, out_dir, formats, size);
   std::vector<SampleRow> samples;
   for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
     samples.push_back({result.sample_original[i], result.sample_shuffled[i],
@@ -127,7 +128,7 @@ void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::pat
   for (FigureFormat format : formats) {
     write_file_atomically(
         out_dir / figure_name("samples", format),
-        samples_figure(samples, result.rows, result.cols, result.config.grid, format));
+        samples_figure(samples, result.rows, result.cols, result.config.grid, format, 4, size));
   }
   write_file_atomically(out_dir / "predictions.csv", predictions_csv(result));
   result.timings.write = seconds_since(start);

@@ -25,10 +25,10 @@ inline constexpr FigureFormat kAllFigureFormats[] = {FigureFormat::kPng, FigureF
 
 // The files of run_output_names but report.html, each written atomically: results.json last,
 // so that its presence means the others are complete. `block_grid`: the borders of the run's
-// grid drawn over the heat maps.
+// grid drawn over the heat maps; `size`: the figures' printed size (figures/figure.hpp).
 void write_reproduce_outputs(ReproduceResult& result, const std::filesystem::path& out_dir,
                              std::span<const FigureFormat> formats = kDefaultFigureFormats,
-                             bool block_grid = false);
+                             bool block_grid = false, FigureSize size = FigureSize::kScreen);
 
 // The run directory `out` opened for writing as a whole (core/output_set.hpp): locked, and
 // refused when it holds what a run does not write or is or holds the run's data. Open it before

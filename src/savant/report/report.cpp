@@ -211,8 +211,8 @@ std::string render_report(const json& data) {
 }
 
 void commit_run(ReproduceResult& result, OutputSet& set, std::span<const FigureFormat> formats,
-                bool block_grid, bool page) {
-  write_reproduce_outputs(result, set.staging(), formats, block_grid);
+                bool block_grid, bool page, FigureSize figure_size) {
+  write_reproduce_outputs(result, set.staging(), formats, block_grid, figure_size);
   if (page) write_report(set.staging(), set.staging() / "report.html", {}, set.target());
   set.commit();
 }

@@ -41,6 +41,7 @@ void write_report(const std::filesystem::path& run_dir, const std::filesystem::p
 // staging directory of `set` (open_run_directory), then swapped in whole.
 void commit_run(ReproduceResult& result, OutputSet& set,
                 std::span<const FigureFormat> formats = kDefaultFigureFormats,
-                bool block_grid = false, bool page = true);
+                bool block_grid = false, bool page = true,
+                FigureSize figure_size = FigureSize::kScreen);
 
 }  // namespace savant
