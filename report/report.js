@@ -59,7 +59,10 @@
   function embed(id, target, spec) {
     spec.$schema = SCHEMA;
     spec.config = Object.assign(
-        {font: 'DejaVu Sans', view: {stroke: null}, axis: {labelFontSize: 11, titleFontSize: 12},
+        // labelSeparation: labels closer than 6 px count as overlapping, so that Vega drops
+        // some rather than setting them edge to edge ("0.00.2").
+        {font: 'DejaVu Sans', view: {stroke: null},
+         axis: {labelFontSize: 11, titleFontSize: 12, labelSeparation: 6},
          title: {fontSize: 13, anchor: 'start'}},
         spec.config || {});
     return vegaEmbed(target, spec, {renderer: 'svg', actions: false}).then((result) => {
@@ -188,9 +191,12 @@
         mark: {type: 'tick', color: 'black', thickness: 3, stroke: 'white', strokeWidth: 1, opacity: 1},
         encoding: {
           y: {field: 'article', type: 'quantitative'},
-          opacity: {datum: ARTICLE, type: 'nominal', scale: {range: [1]},
-                    legend: {title: null, orient: 'top', symbolType: 'stroke', symbolStrokeColor: 'black',
-                             symbolStrokeWidth: 3}},
+          // The tick is a filled mark: its legend symbol is filled too (a stroke symbol would be
+          // drawn with the tick's white edge only), a black bar like the tick. An ordinal scale
+          // of one value: Vega-Lite's default scale for it gives the symbol an opacity of NaN.
+          opacity: {datum: ARTICLE, type: 'nominal', scale: {type: 'ordinal', domain: [ARTICLE], range: [1]},
+                    legend: {title: null, orient: 'top', symbolType: 'M-1,-0.3H1V0.3H-1Z', symbolSize: 160,
+                             symbolStrokeWidth: 0}},
           tooltip: [{field: 'model'}, {field: 'test'}, {field: 'article', format: '.0%', title: 'article'}],
         },
       },

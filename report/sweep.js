@@ -13,7 +13,7 @@
 
   const config = {
     font: 'DejaVu Sans',
-    axis: {labelFontSize: 11, titleFontSize: 12},
+    axis: {labelFontSize: 11, titleFontSize: 12, labelSeparation: 6},  // as report.js
     header: {labelFontSize: 12, labelFontWeight: 'bold'},
     title: {fontSize: 14, anchor: 'start'},
   };

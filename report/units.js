@@ -18,6 +18,17 @@ window.savantUnits = function (page) {
   const PIXELS = ROWS * COLS;
   const WEIGHTS = {trained: 'trained weights', change: 'change (trained − initial)'};
   const colourOf = (m) => MODEL_COLOURS.range[MODELS.indexOf(m)];
+  // A Vega expression that shows each of `labels` on two lines, cut at the space nearest its
+  // middle: the long names of a bar chart's two bands, which run into each other on one line
+  // when the chart is narrow.
+  const twoLineLabels = (labels) => labels.reduceRight((rest, label) => {
+    let cut = -1;
+    for (let i = label.indexOf(' '); i >= 0; i = label.indexOf(' ', i + 1)) {
+      if (cut < 0 || Math.abs(i - label.length / 2) < Math.abs(cut - label.length / 2)) cut = i;
+    }
+    const lines = cut < 0 ? [label] : [label.slice(0, cut), label.slice(cut + 1)];
+    return `datum.label === ${JSON.stringify(label)} ? ${JSON.stringify(lines)} : ${rest}`;
+  }, 'datum.label');
   const blockName = (b) => 'block ' + b + ' (row ' + Math.floor(b / GRID) + ', column ' + (b % GRID) + ')';
 
   const units = {};
@@ -365,7 +376,8 @@ window.savantUnits = function (page) {
         height: 240,
         data: {values: rows},
         encoding: {
-          x: {field: 'measure', type: 'nominal', title: null, axis: {labelAngle: 0, labelLimit: 200}, sort: Object.values(MEASURES)},
+          x: {field: 'measure', type: 'nominal', title: null, sort: Object.values(MEASURES),
+              axis: {labelAngle: 0, labelLimit: 200, labelExpr: twoLineLabels(Object.values(MEASURES))}},
           xOffset: {field: 'model', type: 'nominal', sort: MODELS.map((m) => NAME[m])},
         },
         layer: [
@@ -404,7 +416,8 @@ window.savantUnits = function (page) {
       height: 240,
       data: {values: rows},
       encoding: {
-        x: {field: 'measure', type: 'nominal', title: null, axis: {labelAngle: 0, labelLimit: 200}, sort: Object.values(MEASURES)},
+        x: {field: 'measure', type: 'nominal', title: null, sort: Object.values(MEASURES),
+            axis: {labelAngle: 0, labelLimit: 200, labelExpr: twoLineLabels(Object.values(MEASURES))}},
         xOffset: {field: 'test', type: 'nominal', sort: TESTS.map((t) => NAME[t])},
       },
       layer: [

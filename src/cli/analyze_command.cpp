@@ -51,7 +51,7 @@ Runner add_analyze_command(CLI::App& app) {
     const AnalyzeReport report =
         run_analyze(model, p.has("grid") ? std::optional<int>(p.config.grid) : std::nullopt);
     print_warnings(report.warnings);
-    write_analysis_outputs(model, report, set.staging(), p.figures, p.block_grid);
+    write_analysis_outputs(model, report, set.staging(), p.figures, p.block_grid, p.figure_size);
     set.commit();
     if (!p.quiet) print_text(stdout, report_text(model, report, p.out, p.figures));
     return 0;

@@ -154,6 +154,18 @@ const std::vector<OptionSpec>& table() {
       {"--figures", "figures", kReproduce | kAnalyze,
        "formats of the figures, comma-separated: any of png, svg (vector) and pdf (vector)",
        [](CliParams& p, const std::string& v) { p.figures = figure_formats_from(v); }},
+      {"--figure-size",
+       "figure_size",
+       kReproduce | kAnalyze | kReport,
+       "the figures' printed size: screen (the default), column (3.3 in wide) or page (7 in), "
+       "text 8 to 9 pt; PNG at 300 dpi",
+       [](CliParams& p, const std::string& v) { p.figure_size = figure_size_from(v); },
+       0,
+       0,
+       0,
+       {{kReport,
+         "with --db and --png: the chart's printed size, screen (the default), column (3.3 in "
+         "wide) or page (7 in)"}}},
       {"--block-grid",
        "block_grid",
        kReproduce | kAnalyze,
@@ -322,6 +334,7 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
     const bool from_model = (o.from_model & command) != 0;
     if (setting == "engine") option->default_str(params.engine);
     if (setting == "figures") option->default_str("png");
+    if (setting == "figure_size") option->default_str("screen");
     if (!from_model && defaults.contains(setting) && command != kSweep) {
       const nlohmann::json& d = defaults.at(setting);
       option->default_str(d.is_string() ? d.get<std::string>() : d.dump());

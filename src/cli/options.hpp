@@ -43,6 +43,7 @@ struct CliParams {
   std::string test_on = "both";
   std::vector<FigureFormat> figures{FigureFormat::kPng};  // reproduce, analyze: --figures
   bool block_grid = false;                                // reproduce, analyze: --block-grid
+  FigureSize figure_size = FigureSize::kScreen;  // reproduce, analyze, report: --figure-size
   std::filesystem::path model, out, db, sweep_file, png, run_dir;
   std::filesystem::path model_a, model_b;  // compare
   std::vector<std::filesystem::path> inputs;

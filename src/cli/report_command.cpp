@@ -22,6 +22,9 @@ namespace {
 int write_sweep_report(const CliParams& options) {
   std::filesystem::path out = options.out;
   if (out.empty()) out = std::filesystem::path(options.db).replace_extension(".html");
+  if (options.has("figure_size") && options.png.empty()) {
+    throw UsageError("--figure-size goes with --png FILE (the sweep's chart)");
+  }
   std::vector<std::filesystem::path> outputs = {out};
   if (!options.png.empty()) outputs.push_back(options.png);
   refuse_same_outputs(outputs);
@@ -38,7 +41,8 @@ int write_sweep_report(const CliParams& options) {
   const std::vector<StoredJob> jobs = db.read_all();
   // Both are drawn before either is written: a chart that cannot be drawn leaves no page.
   const std::string page = render_sweep_report(jobs);
-  const std::string png = options.png.empty() ? "" : grid_accuracy_png(summarize_jobs(jobs));
+  const std::string png =
+      options.png.empty() ? "" : grid_accuracy_png(summarize_jobs(jobs), options.figure_size);
   write_file_atomically(out, page);
   if (!options.png.empty()) write_file_atomically(options.png, png);
   if (!options.quiet) print_text(stdout, out.string() + "\n");
@@ -64,6 +68,11 @@ Runner add_report_command(CLI::App& app) {
           "give a run directory (savant report RUN_DIR) or a sweep database (--db FILE)");
     }
     if (p.has("png")) throw UsageError("--png goes with --db (the sweep report)");
+    if (p.has("figure_size")) {
+      throw UsageError(
+          "--figure-size goes with --db and --png (the sweep's chart); a run's page draws its "
+          "charts in the browser");
+    }
     if (!std::filesystem::is_directory(p.run_dir)) {
       throw Error(
           fmt::format("{} is not a directory; give the directory that 'savant reproduce "

@@ -78,7 +78,7 @@ Runner add_reproduce_command(CLI::App& app) {
     }
     print_warnings(result.warnings);
     result.command_line = command_line();
-    commit_run(result, set, params->figures, params->block_grid);
+    commit_run(result, set, params->figures, params->block_grid, true, params->figure_size);
     if (!params->quiet) print_text(stdout, summary(result, out, params->figures));
     return 0;
   };

@@ -73,18 +73,30 @@ TEST(UnitGallery, TilesAreOrderedByHomeBlockAndColouredBySign) {
   }
   const int scale = 5;
   const Decoded png = decode(unit_gallery_png(kernel, rows, cols, hidden, 2, "fields", scale, 2));
-  // Two tiles to a row, two rows: layout constants of io/unit_gallery.cpp (margin 12, title 30,
-  // caption 14, gap 8).
-  const int tile = 8 * scale;
-  EXPECT_EQ(png.width, 2 * 12 + 2 * tile + 8);
-  EXPECT_EQ(png.height, 30 + 2 * (tile + 14) + 8 + 12);
+  const GalleryLayout layout = gallery_layout(block_specialisation(kernel, rows, cols, hidden, 2),
+                                              rows, cols, 2, "fields", scale, 2);
+  // Two tiles to a row, two rows, each tile as wide as the widest caption ("spec. 1.00").
+  EXPECT_EQ(layout.columns, 2u);
+  EXPECT_EQ(layout.order, (std::vector<std::size_t>{1, 0, 2}));
+  EXPECT_EQ(png.width, static_cast<int>(std::ceil(layout.width)));
+  EXPECT_EQ(png.height, static_cast<int>(std::ceil(layout.height)));
+  EXPECT_GE(layout.pitch, layout.tile_w);
+  EXPECT_DOUBLE_EQ(layout.tile_w, 8.0 * scale);
   // A point inside block b of tile i (away from the drawn borders).
   auto inside = [&](int i, int block) {
-    const int x = 12 + (i % 2) * (tile + 8) + (block % 2) * 4 * scale + 2 * scale;
-    const int y = 30 + (i / 2) * (tile + 14 + 8) + (block / 2) * 4 * scale + 2 * scale;
-    return png.at(x, y);
+    const auto [x, y] = layout.tile(static_cast<std::size_t>(i));
+    return png.at(static_cast<int>(x) + (block % 2) * 4 * scale + 2 * scale,
+                  static_cast<int>(y) + (block / 2) * 4 * scale + 2 * scale);
   };
   const auto red = diverging(1.0), blue = diverging(0.0), white = diverging(0.5);
+  // The colour key: blue at -1 (its left end), white at 0, red at +1.
+  const auto key = [&](double t) {
+    return png.at(static_cast<int>(layout.margin + (t + 1) / 2 * layout.key_w),
+                  static_cast<int>(layout.key_y + layout.key_h / 2));
+  };
+  EXPECT_GT(key(-0.97)[2], key(-0.97)[0] + 100);                  // blue
+  EXPECT_GT(key(0.97)[0], key(0.97)[2] + 100);                    // red
+  for (std::uint8_t channel : key(0.0)) EXPECT_GT(channel, 235);  // white
   EXPECT_EQ(inside(0, 0), red);  // first tile: unit 1, home block 0
   EXPECT_EQ(inside(0, 3), white);
   EXPECT_EQ(inside(1, 3), blue);  // second tile: unit 0, home block 3
@@ -100,9 +112,13 @@ TEST(UnitGallery, AVeryWideLayerShowsItsFirstUnits) {
   for (std::size_t i = 0; i < kernel.size(); ++i) kernel[i] = std::sin(static_cast<double>(i));
   const int scale = 2;
   const Decoded png = decode(unit_gallery_png(kernel, rows, cols, hidden, 2, "wide", scale));
-  const int tile = 4 * scale;
-  EXPECT_EQ(png.width, 2 * 12 + 16 * tile + 15 * 8);
-  EXPECT_EQ(png.height, 30 + 16 * (tile + 14) + 15 * 8 + 12);
+  const GalleryLayout layout = gallery_layout(block_specialisation(kernel, rows, cols, hidden, 2),
+                                              rows, cols, 2, "wide", scale);
+  EXPECT_EQ(layout.order.size(), kMaxGalleryUnits);
+  EXPECT_EQ(layout.columns, 16u);
+  EXPECT_EQ(layout.title_lines, (std::vector<std::string>{"wide (256 of 5000 units)"}));
+  EXPECT_NEAR(layout.height, layout.top + 16 * layout.line_h - layout.gap + layout.margin, 1e-9);
+  EXPECT_EQ(png.height, static_cast<int>(std::ceil(layout.height)));
 }
 
 TEST(UnitGallery, GridMustFit) {

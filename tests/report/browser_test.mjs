@@ -8,7 +8,8 @@
 // Fails (exit 1) on a console error, a network request, a chart without rendered marks, an
 // explorer that does not follow the pointer, and, at window widths of 360, 800 and 1400 px, a
 // page that scrolls sideways or a chart wider than its container, a unit gallery whose detail
-// does not follow the pointer or the keyboard, and (with --savant) a page of a results.json
+// does not follow the pointer or the keyboard, axis labels that touch or overlap, a legend
+// entry of the article without a visible symbol, and (with --savant) a page of a results.json
 // without "units" that shows the unit sections or fails. Skips (exit 77, CTest's
 // SKIP_RETURN_CODE) when the data set is not installed. Leaves full-page screenshots in DIR:
 // report.png (1280 px), report-800.png, report-1400.png and sweep-report.png, and of the unit
@@ -145,7 +146,59 @@ function measureWidths(charts) {
   return out;
 }
 
-// Draws the page again at each width and checks that nothing is wider than the window.
+// Runs in the page: the pairs of shown labels of one axis that overlap or are closer than
+// `separation` px side by side ("0.00.2"), per chart. Turned labels (the confusion matrix's)
+// are left out: their boxes overlap where the words do not.
+function crowdedAxisLabels({charts, separation}) {
+  const out = [];
+  for (const id of charts) {
+    for (const axis of document.querySelectorAll(`#${id} svg .role-axis`)) {
+      const labels = Array.from(axis.querySelectorAll('.role-axis-label text'))
+          .filter((t) => t.textContent && t.getAttribute('opacity') !== '0' &&
+                         !/rotate\((?!0\))/.test(t.getAttribute('transform') || ''))
+          .map((t) => ({text: t.textContent, box: t.getBoundingClientRect()}));
+      for (let i = 0; i < labels.length; ++i) {
+        for (let j = i + 1; j < labels.length; ++j) {
+          const a = labels[i].box, b = labels[j].box;
+          const apartX = a.right + separation <= b.left || b.right + separation <= a.left;
+          const apartY = a.bottom <= b.top || b.bottom <= a.top;
+          if (!apartX && !apartY) out.push(`${id}: "${labels[i].text}" and "${labels[j].text}"`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Runs in the page: the legend symbol of the entry whose label starts with `label` in chart
+// `id`: its size and how it is painted; null when there is no such entry.
+function legendSymbol({id, label}) {
+  for (const entry of document.querySelectorAll(`#${id} svg .role-legend-entry .role-scope > g`)) {
+    const text = entry.querySelector('.role-legend-label text');
+    if (!text || !text.textContent.startsWith(label)) continue;
+    const path = entry.querySelector('.role-legend-symbol path');
+    if (!path) return {missing: true};
+    const box = path.getBoundingClientRect();
+    const style = getComputedStyle(path);
+    return {width: box.width, height: box.height, fill: style.fill, stroke: style.stroke,
+            strokeWidth: parseFloat(style.strokeWidth), opacity: Number(style.opacity)};
+  }
+  return null;
+}
+
+// Whether a legend symbol read by legendSymbol shows: opaque, with an area filled or a line
+// stroked in a colour that is not transparent.
+function symbolShows(s) {
+  if (!s || s.missing || !(s.opacity > 0)) return false;
+  const painted = (colour) => colour && colour !== 'none' && !/rgba\(.*,\s*0\)$/.test(colour) &&
+                               colour !== 'transparent';
+  const filled = painted(s.fill) && s.width > 1 && s.height > 1;
+  const stroked = painted(s.stroke) && s.strokeWidth > 0 && s.width + s.height > 1;
+  return filled || stroked;
+}
+
+// Draws the page again at each width and checks that nothing is wider than the window and that
+// no axis has crowded labels.
 async function checkWidths(page, charts, problems, label, shots) {
   for (const width of kWidths) {
     await page.setViewportSize({width, height: 900});
@@ -160,6 +213,9 @@ async function checkWidths(page, charts, problems, label, shots) {
       else if (c.chart > c.container) {
         problems.push(`${label} at ${width} px: ${id} is ${c.chart} px wide in a ${c.container} px container`);
       }
+    }
+    for (const crowded of await page.evaluate(crowdedAxisLabels, {charts, separation: 3})) {
+      problems.push(`${label} at ${width} px: axis labels touch or overlap: ${crowded}`);
     }
     console.log(`browser_test: ${label} at ${width} px: ${JSON.stringify(m)}`);
     if (shots[width]) {
@@ -336,6 +392,12 @@ async function checkRunReport(page, report, work, problems) {
     const screenshot = path.join(work, 'report.png');
     await page.screenshot({path: screenshot, fullPage: true});
     console.log(`browser_test: screenshot ${screenshot}`);
+
+    // The article's legend entry has a symbol that shows.
+    const article = await page.evaluate(legendSymbol, {id: 'chart-accuracy', label: 'the article'});
+    if (!symbolShows(article)) {
+      problems.push(`the legend entry "the article ..." has no visible symbol: ${JSON.stringify(article)}`);
+    }
 
     // The differences are signed.
     const differences = await page.evaluate(() => Array.from(

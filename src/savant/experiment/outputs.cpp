@@ -62,7 +62,7 @@ OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentC
 }
 
 std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const FigureFormat> formats,
-                               bool block_grid) {
+                               bool block_grid, FigureSize size) {
   std::vector<RunFile> files;
   const ModelReport* models[] = {&result.original, &result.shuffled};
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
@@ -74,8 +74,8 @@ std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const Fi
     if (block_grid) style.grid = result.config.grid;
     for (FigureFormat format : formats) {
       files.push_back(
-          {figure_name("heatmap_" + model->name, format), [&result, model, style, format] {
-             return heatmap_figure(model->adjacent, result.rows, result.cols, style, format);
+          {figure_name("heatmap_" + model->name, format), [&result, model, style, format, size] {
+             return heatmap_figure(model->adjacent, result.rows, result.cols, style, format, size);
            }});
     }
   }
@@ -87,23 +87,24 @@ std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const Fi
                     model == &result.original ? "original" : "shuffled", result.config.grid);
     for (FigureFormat format : formats) {
       files.push_back(
-          {figure_name("units_" + model->name, format), [&result, model, title, format] {
+          {figure_name("units_" + model->name, format), [&result, model, title, format, size] {
              return unit_gallery_figure(first_layer_weights(model->network), result.rows,
                                         result.cols, model->network.layout.out(0),
-                                        result.config.grid, title, format, 3);
+                                        result.config.grid, title, format, 3, 16, size);
            }});
     }
   }
   for (FigureFormat format : formats) {
     files.push_back(
-        {figure_name("samples", format), [&result, format] {
+        {figure_name("samples", format), [&result, format, size] {
            std::vector<SampleRow> samples;
            for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
              const std::size_t k = result.sample_indices[i];
              samples.push_back({result.shown_original.image(k), result.shown_shuffled.image(k),
                                 result.class_names[result.sample_labels[i]]});
            }
-           return samples_figure(samples, result.rows, result.cols, result.config.grid, format);
+           return samples_figure(samples, result.rows, result.cols, result.config.grid, format, 4,
+                                 size);
          }});
   }
   for (const ModelReport* model : models) {

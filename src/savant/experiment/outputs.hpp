@@ -32,11 +32,12 @@ struct RunFile {
 
 // The files of run_output_names but results.json and report.html (which need the others'
 // manifest: store/run_store.hpp), in that order, made from memory when asked. `block_grid`: the
-// borders of the run's grid drawn over the heat maps. The models' metadata names
+// borders of the run's grid drawn over the heat maps; `size`: the figures' printed size
+// (figures/figure.hpp). The models' metadata names
 // `result.run_id`: set it before making them.
 std::vector<RunFile> run_files(const ReproduceResult& result,
                                std::span<const FigureFormat> formats = kDefaultFigureFormats,
-                               bool block_grid = false);
+                               bool block_grid = false, FigureSize size = FigureSize::kScreen);
 
 // The run directory `out` opened for writing as a whole (core/output_set.hpp): locked, and
 // refused when it holds what a run does not write or is or holds the run's data. Open it before

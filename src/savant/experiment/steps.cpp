@@ -285,7 +285,8 @@ nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& repor
 
 void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
                             const std::filesystem::path& out_dir,
-                            std::span<const FigureFormat> formats, bool block_grid) {
+                            std::span<const FigureFormat> formats, bool block_grid,
+                            FigureSize size) {
   ensure_writable_directory(out_dir);
   HeatmapStyle style;
   style.title = fmt::format("{}: adjacent-pixel weight correlation", model.path.stem().string());
@@ -294,7 +295,7 @@ void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report
   for (FigureFormat format : formats) {
     write_file_atomically(
         out_dir / heatmap_name(format),
-        heatmap_figure(report.model.adjacent, report.rows, report.cols, style, format));
+        heatmap_figure(report.model.adjacent, report.rows, report.cols, style, format, size));
   }
   const std::size_t pixels = report.rows * report.cols;
   Tensor R{"correlation", {pixels, pixels}, {}};

@@ -101,11 +101,11 @@ nlohmann::json analysis_json(const SavedModel& model, const AnalyzeReport& repor
                              std::span<const FigureFormat> formats = kDefaultFigureFormats);
 // analysis.json, the heat map in each format (heatmap.png, heatmap.svg, heatmap.pdf) and
 // correlation.safetensors (R as float32 [pixels, pixels]). `block_grid`: the borders of the
-// report's grid drawn over the heat map.
+// report's grid drawn over the heat map; `size`: its printed size (figures/figure.hpp).
 void write_analysis_outputs(const SavedModel& model, const AnalyzeReport& report,
                             const std::filesystem::path& out_dir,
                             std::span<const FigureFormat> formats = kDefaultFigureFormats,
-                            bool block_grid = false);
+                            bool block_grid = false, FigureSize size = FigureSize::kScreen);
 
 struct ShuffleReport {
   std::size_t train_count = 0, test_count = 0, rows = 0, cols = 0;

@@ -29,6 +29,45 @@ std::string_view extension_of(FigureFormat format) {
   return "png";
 }
 
+std::string_view name_of(FigureSize size) {
+  switch (size) {
+    case FigureSize::kScreen:
+      return "screen";
+    case FigureSize::kColumn:
+      return "column";
+    case FigureSize::kPage:
+      return "page";
+  }
+  return "screen";
+}
+
+FigureSize figure_size_from(std::string_view name) {
+  for (FigureSize s : {FigureSize::kScreen, FigureSize::kColumn, FigureSize::kPage}) {
+    if (name == name_of(s)) return s;
+  }
+  throw InvalidSetting("figure_size", std::string(name),
+                       "expected screen (the default), column (3.3 in wide) or page (7 in wide)");
+}
+
+FigureType figure_type(FigureSize size) {
+  // Print sizes: 9 pt titles, 8.5 pt labels, 8 pt ticks, 7 pt notes (a paper's caption is
+  // 8 to 9 pt); at most 9 in tall, the text height of a letter or A4 page.
+  const auto print = [](double inches) {
+    return FigureType{
+        inches * kPointsPerInch, 9, 8.5, 8, kSmallestPrintedText, kPrintDpi / kPointsPerInch,
+        9 * kPointsPerInch};
+  };
+  switch (size) {
+    case FigureSize::kColumn:
+      return print(3.3);
+    case FigureSize::kPage:
+      return print(7);
+    case FigureSize::kScreen:
+      break;
+  }
+  return {};
+}
+
 FigureFormat figure_format_from(std::string_view name) {
   for (FigureFormat f : {FigureFormat::kPng, FigureFormat::kSvg, FigureFormat::kPdf}) {
     if (name == extension_of(f)) return f;

@@ -2,9 +2,11 @@
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <memory>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -18,12 +20,54 @@ cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned i
   return CAIRO_STATUS_SUCCESS;
 }
 
+// Inserts a pHYs chunk (its pixels a metre) after a PNG's IHDR, the first chunk (8 bytes of
+// signature and 25 of chunk in), so that a print figure's PNG opens at its printed size: cairo
+// writes none, and a reader then takes 72 or 96 pixels an inch.
+void set_png_resolution(std::string& png, double pixels_per_point) {
+  const auto per_metre =
+      static_cast<std::uint32_t>(std::lround(pixels_per_point * kPointsPerInch / 0.0254));
+  std::string chunk;
+  const auto be32 = [&chunk](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) chunk += static_cast<char>((v >> shift) & 0xff);
+  };
+  be32(9);
+  chunk += "pHYs";
+  be32(per_metre);
+  be32(per_metre);
+  chunk += '\x01';  // the unit: the metre
+  be32(static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(chunk.data() + 4), 4 + 9)));  // type and data
+  png.insert(33, chunk);
+}
+
+// Adds image-rendering to every <image> element of an SVG document: optimizeSpeed (SVG 1.1,
+// Inkscape and older viewers) overridden by pixelated (CSS, the browsers) where it is known.
+void mark_images_pixelated(std::string& svg) {
+  static constexpr std::string_view kImage = "<image ";
+  static constexpr std::string_view kStyle =
+      "<image style=\"image-rendering:optimizeSpeed;image-rendering:pixelated\" ";
+  std::string out;
+  out.reserve(svg.size());
+  std::size_t from = 0;
+  for (std::size_t at; (at = svg.find(kImage, from)) != std::string::npos;
+       from = at + kImage.size()) {
+    out.append(svg, from, at - from);
+    out += kStyle;
+  }
+  out.append(svg, from, std::string::npos);
+  svg = std::move(out);
+}
+
 }  // namespace
 
-FigureCanvas::FigureCanvas(FigureFormat format, int width, int height) : format_(format) {
+FigureCanvas::FigureCanvas(FigureFormat format, double width, double height,
+                           double pixels_per_point)
+    : format_(format), pixels_per_point_(pixels_per_point) {
   switch (format) {
     case FigureFormat::kPng:
-      surface_ = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+      surface_ = cairo_image_surface_create(
+          CAIRO_FORMAT_RGB24, static_cast<int>(std::ceil(width * pixels_per_point - 1e-6)),
+          static_cast<int>(std::ceil(height * pixels_per_point - 1e-6)));
       break;
     case FigureFormat::kSvg:
       surface_ = cairo_svg_surface_create_for_stream(append_bytes, &bytes_, width, height);
@@ -35,6 +79,7 @@ FigureCanvas::FigureCanvas(FigureFormat format, int width, int height) : format_
   cr_ = cairo_create(surface_);
   cairo_set_source_rgb(cr_, 1, 1, 1);
   cairo_paint(cr_);
+  if (format == FigureFormat::kPng) cairo_scale(cr_, pixels_per_point, pixels_per_point);
 }
 
 FigureCanvas::~FigureCanvas() {
@@ -53,13 +98,25 @@ std::string FigureCanvas::finish() {
         CAIRO_STATUS_SUCCESS) {
       throw Error("cannot encode PNG image");
     }
+    if (pixels_per_point_ != 1) set_png_resolution(bytes_, pixels_per_point_);
   } else {
     cairo_surface_finish(surface_);  // writes the rest of the file through append_bytes
     if (cairo_surface_status(surface_) != CAIRO_STATUS_SUCCESS) {
       throw Error(fmt::format("cannot write the {} figure", extension_of(format_)));
     }
+    // cairo (1.16) writes no image-rendering into SVG, and viewers smooth an image scaled up:
+    // each embedded image is a picture of cells (paint_cells), to be shown as squares.
+    if (format_ == FigureFormat::kSvg) mark_images_pixelated(bytes_);
   }
   return std::move(bytes_);
+}
+
+TextRuler::TextRuler()
+    : surface_(cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1)), cr_(cairo_create(surface_)) {}
+
+TextRuler::~TextRuler() {
+  cairo_destroy(cr_);
+  cairo_surface_destroy(surface_);
 }
 
 void set_rgb(cairo_t* cr, std::array<std::uint8_t, 3> rgb, double alpha) {
@@ -73,6 +130,36 @@ void draw_text(cairo_t* cr, double x, double y, const std::string& s, double siz
   cairo_text_extents(cr, s.c_str(), &ext);
   cairo_move_to(cr, x - align * ext.width - ext.x_bearing, y);
   cairo_show_text(cr, s.c_str());
+}
+
+double text_width(cairo_t* cr, const std::string& s, double size) {
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, size);
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, s.c_str(), &ext);
+  return ext.width;
+}
+
+std::vector<std::string> wrap_text(cairo_t* cr, const std::string& s, double size,
+                                   double max_width) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (std::size_t begin = 0; begin < s.size();) {
+    std::size_t end = s.find(' ', begin);
+    if (end == std::string::npos) end = s.size();
+    const std::string word = s.substr(begin, end - begin);
+    begin = end + 1;
+    if (word.empty()) continue;
+    const std::string longer = line.empty() ? word : line + " " + word;
+    if (line.empty() || text_width(cr, longer, size) <= max_width) {
+      line = longer;
+    } else {
+      lines.push_back(line);
+      line = word;
+    }
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 void draw_vertical_text(cairo_t* cr, double x, double y, const std::string& s, double size) {
@@ -92,25 +179,8 @@ using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
 
 }  // namespace
 
-void paint_cells(cairo_t* cr, FigureFormat format, std::size_t rows, std::size_t cols,
-                 const CellColour& rgb, double x, double y, double scale_x, double scale_y) {
-  if (format != FigureFormat::kPng) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < cols;) {
-        const auto colour = rgb(r, c);
-        std::size_t end = c + 1;
-        while (end < cols && rgb(r, end) == colour) ++end;
-        const double over_x = end < cols ? 0.3 : 0, over_y = r + 1 < rows ? 0.3 : 0;
-        set_rgb(cr, colour);
-        cairo_rectangle(cr, x + static_cast<double>(c) * scale_x,
-                        y + static_cast<double>(r) * scale_y,
-                        static_cast<double>(end - c) * scale_x + over_x, scale_y + over_y);
-        cairo_fill(cr);
-        c = end;
-      }
-    }
-    return;
-  }
+void paint_cells(cairo_t* cr, std::size_t rows, std::size_t cols, const CellColour& rgb, double x,
+                 double y, double scale_x, double scale_y) {
   Surface img(cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(cols),
                                          static_cast<int>(rows)));
   cairo_surface_flush(img.get());

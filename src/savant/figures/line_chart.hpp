@@ -22,9 +22,11 @@ struct ChartSeries {
 
 // Lines with shaded bands on a log-scale x axis with a tick at every x of the data; y in
 // [y_min, y_max] with round ticks shown as percentages. Throws savant::Error when there is no
-// positive x. A second line of the title (after '\n') is drawn smaller, as a subtitle.
+// positive x. A second line of the title (after '\n') is drawn smaller, as a subtitle. The
+// screen's chart has its legend on the right; a print size's (figure.hpp), under the plot.
 std::string line_chart_figure(const std::string& title, const std::string& x_label,
                               const std::string& y_label, const std::vector<ChartSeries>& series,
-                              double y_min, double y_max, FigureFormat format);
+                              double y_min, double y_max, FigureFormat format,
+                              FigureSize size = FigureSize::kScreen);
 
 }  // namespace savant

@@ -35,8 +35,11 @@ inline constexpr std::array<std::uint8_t, 3> kNoValueGrey{189, 189, 189};
 // values (rows, cols), row 0 at the top, viridis over style.scale; NaN cells grey, with a
 // "no value" key under the colour bar when there is one. Pixel axes (column, row), a colour bar
 // with round ticks (nice_ticks) and its label.
+// `size`: kScreen keeps style.cell; a print size makes the figure its width, the cells as large
+// as the rest leaves (style.cell is not used).
 std::string heatmap_figure(std::span<const double> values, std::size_t rows, std::size_t cols,
-                           const HeatmapStyle& style, FigureFormat format);
+                           const HeatmapStyle& style, FigureFormat format,
+                           FigureSize size = FigureSize::kScreen);
 
 struct SampleRow {
   std::span<const std::uint8_t> original, shuffled;
@@ -45,8 +48,10 @@ struct SampleRow {
 
 // One column per sample (up to six a band): its caption, the original image and the shuffled
 // one under it, each framed, dark on white, with the g x g block borders drawn thinly when
-// grid > 1 so that empty shuffled blocks stay visible.
+// grid > 1 so that empty shuffled blocks stay visible. An image pixel is `scale` pixels on the
+// screen; a print size fits the images to its width (three samples a band in a column).
 std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t rows,
-                           std::size_t cols, int grid, FigureFormat format, int scale = 4);
+                           std::size_t cols, int grid, FigureFormat format, int scale = 4,
+                           FigureSize size = FigureSize::kScreen);
 
 }  // namespace savant

@@ -16,14 +16,14 @@
 namespace savant {
 
 void commit_run(ReproduceResult& result, OutputSet& set, std::span<const FigureFormat> formats,
-                bool block_grid, bool page) {
+                bool block_grid, bool page, FigureSize figure_size) {
   const auto start = Clock::now();
   ensure_writable_directory(set.staging());
   result.run_id = new_run_id();
   SetWriter files(set.staging());
   // Each file is made and written on one thread, two files at a time when the run has two
   // threads (the unit galleries take longest); the bytes do not depend on it.
-  const std::vector<RunFile> made = run_files(result, formats, block_grid);
+  const std::vector<RunFile> made = run_files(result, formats, block_grid, figure_size);
   std::atomic<std::size_t> next{0};
   auto write_some = [&] {
     for (std::size_t i = next++; i < made.size(); i = next++) {

@@ -14,9 +14,11 @@
 namespace savant {
 
 // Writes the run into `set` (open_run_directory, experiment/outputs.hpp) and commits it. Sets
-// `result.run_id` and its write and total timings. `page`: with report.html.
+// `result.run_id` and its write and total timings. `page`: with report.html; `figure_size`: the
+// figures' printed size (figures/figure.hpp).
 void commit_run(ReproduceResult& result, OutputSet& set,
                 std::span<const FigureFormat> formats = kDefaultFigureFormats,
-                bool block_grid = false, bool page = true);
+                bool block_grid = false, bool page = true,
+                FigureSize figure_size = FigureSize::kScreen);
 
 }  // namespace savant

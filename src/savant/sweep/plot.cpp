@@ -11,7 +11,8 @@
 
 namespace savant {
 
-std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format) {
+std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format,
+                                 FigureSize size) {
   // Among derange configurations of the original and shuffled regimes, pick the (width, depth,
   // epochs, batch, lr, data) with the most grid sizes.
   using Shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, float, std::size_t,
@@ -66,7 +67,7 @@ std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureF
       fmt::format("Test accuracy against grid size\n{} seed{}, {} epoch{}, {}x{}, {}", seeds,
                   seeds == 1 ? "" : "s", epochs, epochs == 1 ? "" : "s", hidden, layers, images),
       "grid size g (image cut into g x g blocks, log scale)", "test accuracy", series, 0.0, 1.0,
-      format);
+      format, size);
 }
 
 }  // namespace savant

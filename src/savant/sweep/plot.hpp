@@ -16,10 +16,12 @@ namespace savant {
 // widths and depths present, the configuration with the most grid sizes). Throws savant::Error
 // when the sweep has no such jobs.
 // The title names the seeds, epochs, shape and training images of that configuration.
-std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format);
+std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format,
+                                 FigureSize size = FigureSize::kScreen);
 
-inline std::string grid_accuracy_png(const std::vector<StatsEntry>& entries) {
-  return grid_accuracy_figure(entries, FigureFormat::kPng);
+inline std::string grid_accuracy_png(const std::vector<StatsEntry>& entries,
+                                     FigureSize size = FigureSize::kScreen) {
+  return grid_accuracy_figure(entries, FigureFormat::kPng, size);
 }
 
 }  // namespace savant
