@@ -221,11 +221,9 @@ void sweep_toml_text(std::span<const std::uint8_t> bytes) {
   }
   // Expanding is the cartesian product: only when it stays small.
   std::size_t count = spec.seeds;
-  for (std::size_t n :
-       {spec.grid.size(), spec.shuffle.size(), spec.train_on.size(), spec.hidden.size(),
-        spec.layers.size(), spec.epochs.size(), spec.batch.size(), spec.learning_rate.size()}) {
+  for (const SweepAxis& axis : sweep_axes(spec)) {
     if (count > 4096) return;
-    count *= n;
+    count *= axis.size;
   }
   if (count > 4096) return;
   const std::vector<JobConfig> jobs = expand_jobs(spec, 0x12345678);

@@ -33,7 +33,7 @@ __all__ = [
     "Error", "Model", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
     "shuffle", "block_permutation", "train", "train_on", "evaluate", "predict",
     "weight_correlation", "adjacent_correlation", "grid_signature", "reproduce", "load_model",
-    "save_model", "compare", "read_results", "sweep", "read_sweep",
+    "save_model", "compare", "read_results", "sweep", "read_sweep", "settings",
 ]
 
 # Where Debian's dataset-* packages put their files (dataset-fashion-mnist: fashion-mnist).
@@ -113,11 +113,18 @@ def train(images: np.ndarray, labels: np.ndarray, *, hidden: int = 128, layers: 
     return _savant.train(images, labels, settings, classes, name, progress)
 
 
+def settings() -> list:
+    """The library's settings, each declared once (src/savant/experiment/settings.cpp): a dict
+    with its name (the keyword argument), type, default (as text), choices, help and uses
+    ("trains": reproduce and train_on take it; "sweep_axis": sweep takes a list of values;
+    "sweep_once": sweep takes one value)."""
+    return _savant.settings()
+
+
 def train_on(which: str, *, progress: Progress = None, **settings) -> Model:
     """`savant train --train-on WHICH`: loads the data set, shuffles the training images when
     `which` is "shuffled", trains, and returns the model with the metadata the command writes.
-    Settings: data, grid, shuffle, hidden, layers, epochs, batch, learning_rate, seed, threads,
-    train_limit."""
+    Settings: those of savant.settings() used in training ("trains")."""
     if "data" in settings:
         settings["data"] = _data_dir(settings["data"])
     return _savant.train_on(which, settings, progress)
@@ -246,13 +253,15 @@ class Reproduction:
 
 def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", hidden: int = 128,
               layers: int = 1, epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3,
-              seed: int = 0, threads: Optional[int] = None, train_limit: int = 0, out=None,
-              report: bool = True, progress: Progress = None) -> Reproduction:
+              seed: int = 0, threads: Optional[int] = None, train_limit: int = 0,
+              engine: str = "auto", out=None, report: bool = True,
+              progress: Progress = None) -> Reproduction:
     """The article's experiment, `savant reproduce`: two models trained (original and shuffled
-    images), cross-evaluated and analysed. With `out`, the run directory is written too."""
+    images), cross-evaluated and analysed. With `out`, the run directory is written too. The
+    settings are the library's (savant.settings() lists them, with their defaults)."""
     settings = dict(data=_data_dir(data), grid=grid, shuffle=shuffle, hidden=hidden,
                     layers=layers, epochs=epochs, batch=batch, learning_rate=learning_rate,
-                    seed=seed, threads=threads, train_limit=train_limit)
+                    seed=seed, threads=threads, train_limit=train_limit, engine=engine)
     result = Reproduction(_savant.reproduce(settings, progress))
     if out is not None:
         result.write(out, report)

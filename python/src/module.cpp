@@ -38,11 +38,13 @@
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/results_schema.hpp"
 #include "savant/experiment/run_set.hpp"
+#include "savant/experiment/settings.hpp"
 #include "savant/experiment/steps.hpp"
 #include "savant/formats/model_file.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/store/run_store.hpp"
 #include "savant/sweep/database.hpp"
+#include "savant/sweep/driver.hpp"
 #include "savant/sweep/sweep.hpp"
 #include "settings.hpp"
 
@@ -461,43 +463,50 @@ std::string read_results(const std::filesystem::path& path) {
   });
 }
 
-// Runs the jobs of a sweep that `db` does not hold yet; returns how many ran and failed.
+// Runs the jobs of a sweep that `db` does not hold yet, through the command line's driver
+// (sweep/driver.hpp): the same checks and claims; returns how many ran and failed.
 py::dict sweep(const std::filesystem::path& db, const py::dict& settings,
                std::optional<int> threads) {
-  const SweepSpec spec = sweep_spec(settings);
-  const int workers = threads_setting(threads);
-  std::size_t total = 0, ran = 0, failed = 0;
+  SweepSpec spec = sweep_spec(settings);
+  spec.base.threads = threads_setting(threads);
+  SweepPlace place;
+  place.db = db;
+  SweepEvents events;
+  // Ctrl-C: checked while the jobs run (the GIL is released); the jobs that are training
+  // stop, those recorded stay, and KeyboardInterrupt is raised.
+  events.poll = [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  SweepTally tally;
   file_call([&] {
     py::gil_scoped_release release;
-    // As the command line does: never a database over or in the data it reads.
-    const CommandInput inputs[] = {{spec.data, "data set"}};
-    check_output_path(db, kBesideDatabase);
-    refuse_output_over_inputs(db, inputs);
-    const SweepData data = load_sweep_data(spec.data, spec.train_limit);
-    validate_grids(spec, data);
-    const std::vector<JobConfig> jobs = expand_jobs(spec, data.digest);
-    total = jobs.size();
-    SweepDb database(db, SweepDb::Mode::kWrite);
-    const std::set<std::string> done = database.done_keys();
-    const std::vector<JobConfig> todo = pending_jobs(jobs, done);
-    const std::string host = host_name();
-    // Ctrl-C: checked while the jobs run (the GIL is released); the jobs that are training
-    // stop, those recorded stay, and KeyboardInterrupt is raised.
-    const auto check_signals = [] {
-      py::gil_scoped_acquire gil;
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    };
-    run_jobs(
-        todo, data, workers,
-        [&](JobOutcome&& outcome) {
-          const bool ok = outcome.ok;
-          database.record(stored_job(std::move(outcome), host));
-          ++ran;
-          if (!ok) ++failed;
-        },
-        {}, check_signals);
+    tally = run_sweep(spec, place, events);
   });
-  return py::dict("jobs"_a = total, "ran"_a = ran, "failed"_a = failed);
+  return py::dict("jobs"_a = tally.jobs, "ran"_a = tally.ran, "failed"_a = tally.failed,
+                  "elsewhere"_a = tally.elsewhere);
+}
+
+// The table of settings (experiment/settings.hpp): what the keyword arguments are.
+py::list settings_table() {
+  py::list out;
+  const ExperimentConfig defaults;
+  for (const Setting& s : savant::settings()) {
+    const char* type = s.type == SettingType::kWhole    ? "whole"
+                       : s.type == SettingType::kNumber ? "number"
+                       : s.type == SettingType::kChoice ? "choice"
+                                                        : "path";
+    py::list uses;
+    for (const auto& [bit, name] : {std::pair{kTrains, "trains"},
+                                    {kSweepAxis, "sweep_axis"},
+                                    {kSweepOnce, "sweep_once"},
+                                    {kRecorded, "recorded"}}) {
+      if (s.has(bit)) uses.append(name);
+    }
+    out.append(py::dict("name"_a = s.name, "type"_a = type, "default"_a = s.text(defaults),
+                        "choices"_a = s.choices, "help"_a = s.help, "uses"_a = uses));
+  }
+  return out;
 }
 
 // Every job of a sweep database, one dict per job: its configuration as the library names it
@@ -622,4 +631,5 @@ PYBIND11_MODULE(_savant, module) {
   module.def("read_results", &read_results, "path"_a);
   module.def("sweep", &sweep, "db"_a, "settings"_a, "threads"_a = py::none());
   module.def("read_sweep", &read_sweep, "db"_a);
+  module.def("settings", &settings_table);
 }

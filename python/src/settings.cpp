@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
-#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +10,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/machine.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/experiment/settings.hpp"
 #include "savant/formats/model_file.hpp"
 
 namespace py = pybind11;
@@ -29,24 +28,51 @@ void reject_unknown(const py::dict& settings, const std::vector<std::string>& kn
   }
 }
 
-template <typename T>
-void read(const py::dict& settings, const char* key, T& field) {
-  if (!settings.contains(key)) return;
-  const py::object value = settings[key];
-  // bool is an int in Python; grid=True is a mistake, not 1.
+// A Python value as the text the library parses, after checking its Python type against the
+// setting's: bool is an int in Python, but grid=True is a mistake, not 1.
+std::string as_text(const Setting& s, const py::handle& value) {
   const bool is_bool = py::isinstance<py::bool_>(value);
-  try {
-    if (!is_bool) {
-      field = value.cast<T>();
-      return;
-    }
-  } catch (const py::cast_error&) {
+  // An int, or a whole number of another kind (numpy.int64): what operator.index takes.
+  const bool is_int =
+      !is_bool && (py::isinstance<py::int_>(value) || py::hasattr(value, "__index__"));
+  const bool is_float =
+      !is_bool && !is_int && (py::isinstance<py::float_>(value) || py::hasattr(value, "__float__"));
+  auto refuse = [&](const std::string& expected) {
+    return py::value_error(
+        fmt::format("{}={}: expected {}", s.name, py::repr(value).cast<std::string>(), expected));
+  };
+  switch (s.type) {
+    case SettingType::kWhole:
+      if (!is_int) throw refuse("a whole number");
+      return py::str(py::module_::import("operator").attr("index")(value));
+    case SettingType::kNumber:
+      if (!is_int && !is_float) throw refuse("a number");
+      if (is_float)
+        return fmt::format("{}",
+                           py::float_(py::reinterpret_borrow<py::object>(value)).cast<double>());
+      return py::str(py::module_::import("operator").attr("index")(value));
+    case SettingType::kChoice:
+      if (!py::isinstance<py::str>(value)) {
+        throw refuse(fmt::format("one of {}", fmt::join(s.choices, ", ")));
+      }
+      return py::str(value);
+    case SettingType::kPath:
+      break;
   }
-  const char* expected = std::is_floating_point_v<T> ? "a number"
-                         : std::is_unsigned_v<T>     ? "a whole number of 0 or more"
-                                                     : "a whole number";
-  throw py::value_error(
-      fmt::format("{}={}: expected {}", key, py::repr(value).cast<std::string>(), expected));
+  // A path: text or an os.PathLike.
+  if (!py::isinstance<py::str>(value) && !py::hasattr(value, "__fspath__")) throw refuse("a path");
+  return py::str(py::module_::import("os").attr("fspath")(value));
+}
+
+// Sets `s` in `config` from a Python value, saying a bad one in Python's terms (name=value).
+void set_from_python(ExperimentConfig& config, const Setting& s, const py::handle& value) {
+  const std::string text = as_text(s, value);
+  try {
+    s.parse(config, text);
+  } catch (const InvalidSetting& e) {
+    throw py::value_error(
+        fmt::format("{}={}: {}", s.name, py::repr(value).cast<std::string>(), e.problem()));
+  }
 }
 
 // A value or a list of values, as text for the library's own parser (set_sweep_option), so
@@ -63,6 +89,14 @@ std::vector<std::string> as_text_list(const py::handle& value) {
     out.push_back(text(value));
   }
   return out;
+}
+
+// The defaults of the command line: the data set's usual place and every core.
+ExperimentConfig python_defaults() {
+  ExperimentConfig config;
+  config.data = default_data_dir();
+  config.threads = default_threads();
+  return config;
 }
 
 }  // namespace
@@ -83,45 +117,37 @@ int classes_setting(int classes) {
 }
 
 ExperimentConfig experiment_config(const py::dict& settings) {
-  reject_unknown(settings, {"data", "grid", "shuffle", "hidden", "layers", "epochs", "batch",
-                            "learning_rate", "seed", "threads", "train_limit"});
-  ExperimentConfig config;
-  config.data = default_data_dir();
-  config.threads = default_threads();
-  if (settings.contains("data") && !settings["data"].is_none()) {
-    config.data = py::str(settings["data"]).cast<std::string>();
+  // The keywords are the settings that decide a training (experiment/settings.hpp), by name.
+  std::vector<std::string> known;
+  for (const Setting& s : savant::settings()) {
+    if (s.has(kTrains)) known.push_back(s.name);
   }
-  read(settings, "grid", config.grid);
-  if (settings.contains("shuffle")) {
-    config.shuffle = parse_shuffle_mode(settings["shuffle"].cast<std::string>());
+  reject_unknown(settings, known);
+  ExperimentConfig config = python_defaults();
+  for (const Setting& s : savant::settings()) {
+    if (!s.has(kTrains) || !settings.contains(s.name.c_str())) continue;
+    const py::object value = settings[s.name.c_str()];
+    if (value.is_none()) continue;  // the default
+    set_from_python(config, s, value);
   }
-  read(settings, "hidden", config.hidden);
-  read(settings, "layers", config.layers);
-  read(settings, "epochs", config.epochs);
-  read(settings, "batch", config.batch);
-  read(settings, "learning_rate", config.learning_rate);
-  read(settings, "seed", config.seed);
-  if (settings.contains("threads") && !settings["threads"].is_none()) {
-    read(settings, "threads", config.threads);
-  }
-  read(settings, "train_limit", config.train_limit);
   validate(config);
   return config;
 }
 
 SweepSpec sweep_spec(const py::dict& settings) {
   // Python's keywords are the library's setting names (sweep/spec.hpp).
-  const std::vector<std::string> known = {"grid",   "shuffle",    "train_on",    "hidden",
-                                          "layers", "epochs",     "batch",       "learning_rate",
-                                          "seeds",  "first_seed", "train_limit", "data"};
+  std::vector<std::string> known;
+  for (const Setting& s : savant::settings()) {
+    if (s.has(kSweepAxis | kSweepOnce) && !s.has(kParallel)) known.push_back(s.name);
+  }
+  for (const char* own : {"train_on", "seeds", "first_seed"}) known.emplace_back(own);
   reject_unknown(settings, known);
   SweepSpec spec;
-  spec.data = default_data_dir();
+  spec.base = python_defaults();
   for (const std::string& key : known) {
     if (!settings.contains(key.c_str()) || settings[key.c_str()].is_none()) continue;
     set_sweep_option(spec, key, as_text_list(settings[key.c_str()]));
   }
-  validate(spec);
   return spec;
 }
 

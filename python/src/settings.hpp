@@ -12,13 +12,14 @@
 
 namespace savant::python {
 
-// data, grid, shuffle, hidden, layers, epochs, batch, learning_rate, seed, threads,
-// train_limit; missing keys keep the library's defaults, except data ($SAVANT_DATA, else
-// Debian's Fashion-MNIST) and threads (all cores), as on the command line. Validated.
+// The settings that decide a training (kTrains in experiment/settings.hpp), by name; missing
+// keys keep the library's defaults, except data ($SAVANT_DATA, else Debian's Fashion-MNIST) and
+// threads (all cores), as on the command line. Validated.
 ExperimentConfig experiment_config(const pybind11::dict& settings);
 
-// A sweep: each of grid, shuffle, train_on, hidden, layers, epochs, batch, learning_rate a
-// value or a list of values; seeds, first_seed, train_limit and data single values.
+// A sweep: each axis (kSweepAxis) and train_on a value or a list of values; the settings a
+// sweep takes once (kSweepOnce; threads is sweep()'s own argument), seeds and first_seed single
+// values. Checked when it runs (run_sweep).
 SweepSpec sweep_spec(const pybind11::dict& settings);
 
 // A number of threads as the command line takes it: None is default_threads(), else 1 to 1024

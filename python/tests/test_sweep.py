@@ -13,7 +13,7 @@ def test_sweep_runs_the_jobs_of_savant_sweep_and_reads_them_as_a_dataframe(fashi
                                                                            tmp_path):
     db = tmp_path / "py.sqlite"
     assert savant.sweep(db, data=DATA, threads=2, **SETTINGS) == {"jobs": 8, "ran": 8,
-                                                                 "failed": 0}
+                                                                 "failed": 0, "elsewhere": 0}
     assert savant.sweep(db, data=DATA, **SETTINGS)["ran"] == 0  # resumed: all done
     cli("sweep", "--data", DATA, "--grid", "2,4", "--train-on", "original,shuffled",
         "--epochs", 1, "--hidden", 16, "--train-limit", 1000, "--seeds", 2, "--db",
@@ -27,6 +27,41 @@ def test_sweep_runs_the_jobs_of_savant_sweep_and_reads_them_as_a_dataframe(fashi
     assert set(mine["train_on"]) == {"original", "shuffled"}
     assert (mine["status"] == "done").all()
     assert mine["learning_rate"].iloc[0] == 0.001
+
+
+def test_python_and_cli_sweeps_share_the_claims_of_one_database(fashion, cli, tmp_path):
+    """One driver (sweep/driver.hpp) for both: a job that a running process has claimed is
+    left to it by savant.sweep as by `savant sweep`, and taken over once that process is gone."""
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    db = tmp_path / "shared.sqlite"
+    settings = dict(grid=2, train_on="original", epochs=1, hidden=16, train_limit=200)
+    flags = ["--data", DATA, "--grid", 2, "--train-on", "original", "--epochs", 1, "--hidden", 16,
+             "--train-limit", 200, "--db", db, "--threads", 1]
+    cli("sweep", *flags, "--seeds", 1)  # seed 0, and the database
+    (key,) = savant.read_sweep(db)["job_key"]
+    assert key.endswith(",seed=0")
+    claimed = key[:-len("0")] + "1"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        connection = sqlite3.connect(db)
+        with connection:
+            connection.execute("INSERT INTO claims (job_key, pid, host, claimed_at) "
+                               "VALUES (?, ?, ?, 'now')", (claimed, holder.pid,
+                                                           socket.gethostname()))
+        connection.close()
+        assert savant.sweep(db, data=DATA, seeds=2, threads=1, **settings) == {
+            "jobs": 2, "ran": 0, "failed": 0, "elsewhere": 1}
+        out = cli("sweep", *flags, "--seeds", 2)
+        assert "0 job(s) run" in out.stderr and "1 run by another process" in out.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # The claim of a process of this host that no longer runs is taken over.
+    assert savant.sweep(db, data=DATA, seeds=2, threads=1, **settings)["ran"] == 1
+    assert set(savant.read_sweep(db)["job_key"]) == {key, claimed}
 
 
 def test_sweep_errors(tmp_path):

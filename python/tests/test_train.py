@@ -143,7 +143,7 @@ def test_bad_settings_are_valueerrors_with_the_librarys_message(small):
         savant.train(x, y, hidden=0)
     with pytest.raises(ValueError, match="learning_rate=-1"):
         savant.train(x, y, learning_rate=-1.0)
-    with pytest.raises(ValueError, match="epochs=-1: expected a whole number of 0 or more"):
+    with pytest.raises(ValueError, match="epochs=-1: not a whole number of 0 or more"):
         savant.train(x, y, epochs=-1)
     with pytest.raises(ValueError, match="batch='32': expected"):
         savant.train(x, y, batch="32")

@@ -21,98 +21,113 @@ using Setter = void (*)(CliParams&, const std::string&);
 // so `set` is null) or of CliParams; the library's InvalidSetting names it, flag_of turns it
 // back into `flag`.
 struct OptionSpec {
-  const char* flag;  // "--grid", or the name of a positional argument ("RUN_DIR")
-  const char* setting;
+  std::string flag;  // "--grid", or the name of a positional argument ("RUN_DIR")
+  std::string setting;
   unsigned commands;  // Command bits: who takes it
-  const char* help;
+  std::string help;
   Setter set = nullptr;
   unsigned required = 0;    // the commands in which it must be given
   unsigned lists = 0;       // ... in which it takes a comma-separated list (kept as text)
   unsigned from_model = 0;  // ... in which, unset, it is what the model's metadata says
   std::vector<std::pair<unsigned, const char*>> help_in = {};  // help for some commands
   bool is_flag = false;                                        // takes no value
-  const char* deprecated_for = nullptr;                        // a hidden old name of this flag
-  bool several = false;  // takes one or more values, each passed to `set`
+  std::string deprecated_for = {};  // a hidden old name of this flag: the flag to use
+  bool several = false;             // takes one or more values, each passed to `set`
 };
 
-constexpr unsigned kTrains = kReproduce | kTrain | kSweep;
+// The commands that take a library setting, from what it is used for (experiment/settings.hpp).
+unsigned commands_of(const Setting& s) {
+  unsigned commands = 0;
+  if (s.has(kTrains)) commands |= kReproduce | kTrain;
+  if (s.has(kShufflesTest)) commands |= kEval | kShuffle;
+  if (s.has(kAnalyzes)) commands |= kAnalyze;
+  if (s.has(kNamesData)) commands |= kReport | kCompare;
+  if (s.has(kParallel)) commands |= kCompare;
+  if (s.has(kSweepAxis | kSweepOnce)) commands |= kSweep;
+  return commands;
+}
+
+// What the command line adds to a library setting: the commands in which it is required or
+// defaults to the model's, and help for some commands.
+struct SettingOnCommandLine {
+  std::string setting;
+  unsigned required = 0;
+  unsigned from_model = 0;
+  std::vector<std::pair<unsigned, const char*>> help_in = {};
+};
+
+const std::vector<SettingOnCommandLine>& command_line_of_settings() {
+  static const std::vector<SettingOnCommandLine> adjustments = {
+      {"data",
+       0,
+       kReport,
+       {{kReport,
+         "the run's data set, for the gallery of test images (default: config.data "
+         "in results.json)"}}},
+      {"grid",
+       kShuffle,
+       kEval | kAnalyze,
+       {{kEval, "g of the shuffled test images"},
+        {kAnalyze, "g of the grid signature to single out"},
+        {kSweep, "grid sizes g, e.g. 2,4,7,14"}}},
+      {"shuffle",
+       0,
+       kEval,
+       {{kEval, "block shuffling of the test images: derange, permute, fixed or none"},
+        {kSweep, "block shuffling modes: derange, permute, fixed"}}},
+      {"seed",
+       kShuffle,
+       kEval,
+       {{kEval, "seed of the test images' permutations"}, {kShuffle, "seed of the permutations"}}},
+      {"threads",
+       0,
+       0,
+       {{kSweep, "jobs run at once, one model per thread (results do not depend on it)"}}},
+  };
+  return adjustments;
+}
+
+// The library's settings as options: the flag is the name with '-' for '_'; an old name of the
+// setting stays as a hidden flag that warns.
+std::vector<OptionSpec> setting_options() {
+  std::vector<OptionSpec> out;
+  for (const Setting& s : settings()) {
+    OptionSpec o{flag_for(s.name), s.name, commands_of(s), s.help};
+    o.lists = s.has(kSweepAxis | kSweepOnce) ? unsigned{kSweep} : 0u;
+    for (const SettingOnCommandLine& a : command_line_of_settings()) {
+      if (a.setting != s.name) continue;
+      o.required = a.required;
+      o.from_model = a.from_model;
+      o.help_in = a.help_in;
+    }
+    out.push_back(o);
+    if (!s.old_name.empty()) {
+      OptionSpec old{flag_for(s.old_name), s.name, o.commands, ""};
+      old.lists = o.lists;
+      old.deprecated_for = o.flag;
+      out.push_back(old);
+    }
+  }
+  return out;
+}
 static_assert(kUnitTestImages == 1000, "--all-images' help says 1000");
 
 void set_path(std::filesystem::path& to, const std::string& text) {
   to = text;
 }
 
-const std::vector<OptionSpec>& table() {
+// The command line's own options: where inputs and outputs are, how to print, and what a
+// command adds to the configuration (a sweep's seeds, train's regime).
+const std::vector<OptionSpec>& own_options() {
   static const std::vector<OptionSpec> options = {
-      {"--data",
-       "data",
-       kTrains | kEval | kShuffle | kReport | kCompare,
-       "directory with the four IDX files, raw or .gz ($SAVANT_DATA, else Debian's "
-       "Fashion-MNIST)",
-       nullptr,
-       0,
-       kSweep,
-       kReport,
-       {{kReport,
-         "the run's data set, for the gallery of test images (default: config.data "
-         "in results.json)"}}},
-      {"--grid",
-       "grid",
-       kTrains | kEval | kAnalyze | kShuffle,
-       "g: cut each image into a g x g grid of blocks",
-       nullptr,
-       kShuffle,
-       kSweep,
-       kEval | kAnalyze,
-       {{kEval, "g of the shuffled test images"},
-        {kAnalyze, "g of the grid signature to single out"},
-        {kSweep, "grid sizes g, e.g. 2,4,7,14"}}},
-      {"--shuffle",
-       "shuffle",
-       kTrains | kEval | kShuffle,
-       "block shuffling: derange, permute, fixed or none",
-       nullptr,
-       0,
-       kSweep,
-       kEval,
-       {{kEval, "block shuffling of the test images: derange, permute, fixed or none"},
-        {kSweep, "block shuffling modes: derange, permute, fixed"}}},
       {"--mode", "shuffle", kShuffle, "", nullptr, 0, 0, 0, {}, false, "--shuffle"},
       {"--train-on", "train_on", kTrain | kSweep,
        "which training images: original, shuffled, mixed:P or fresh (docs/SWEEPS.md)",
        [](CliParams& p, const std::string& v) { p.train_on = v; }, kTrain, kSweep},
-      {"--hidden", "hidden", kTrains, "width of each hidden layer", nullptr, 0, kSweep},
-      {"--layers", "layers", kTrains, "number of hidden layers", nullptr, 0, kSweep},
-      {"--epochs", "epochs", kTrains, "passes over the training set", nullptr, 0, kSweep},
-      {"--batch", "batch", kTrains, "mini-batch size", nullptr, 0, kSweep},
-      {"--lr", "learning_rate", kTrains, "Adam's learning rate", nullptr, 0, kSweep},
-      {"--seed",
-       "seed",
-       kReproduce | kTrain | kEval | kShuffle,
-       "seed of every random choice (init, order, shuffling)",
-       nullptr,
-       kShuffle,
-       0,
-       kEval,
-       {{kEval, "seed of the test images' permutations"}, {kShuffle, "seed of the permutations"}}},
       {"--seeds", "seeds", kSweep,
        "number of seeds per configuration (seeds first-seed .. first-seed+N-1)", nullptr, 0,
        kSweep},
       {"--first-seed", "first_seed", kSweep, "the first seed", nullptr, 0, kSweep},
-      {"--train-limit", "train_limit", kTrains, "use only the first N training images (0: all)",
-       nullptr, 0, kSweep},
-      {"--threads",
-       "threads",
-       kTrains | kEval | kShuffle | kCompare,
-       "threads to use (results do not depend on it)",
-       nullptr,
-       0,
-       0,
-       0,
-       {{kSweep, "jobs run at once, one model per thread (results do not depend on it)"}}},
-      {"--engine", "engine", kTrains,
-       "training engine: auto (the fastest this CPU runs; $SAVANT_ENGINE), portable or avx512",
-       [](CliParams& p, const std::string& v) { p.engine = v; }},
       {"--model", "model", kEval | kAnalyze, "a model file written by savant (.safetensors)",
        [](CliParams& p, const std::string& v) { set_path(p.model, v); }, kEval | kAnalyze},
       {"MODEL_A", "model_a", kCompare,
@@ -258,9 +273,17 @@ const std::vector<OptionSpec>& table() {
        0,
        {},
        false,
-       nullptr,
+       "",
        true},
   };
+  return options;
+}
+
+// Every option: the library's settings, then the command line's own.
+std::vector<OptionSpec> table() {
+  std::vector<OptionSpec> options = setting_options();
+  const std::vector<OptionSpec>& own = own_options();
+  options.insert(options.end(), own.begin(), own.end());
   return options;
 }
 
@@ -281,10 +304,16 @@ CliParams::CliParams() {
 }
 
 void add_options(CLI::App& cmd, Command command, CliParams& params) {
-  const nlohmann::json defaults = config_json(params.config);
   for (const OptionSpec& o : table()) {
     if ((o.commands & command) == 0) continue;
     const std::string setting = o.setting;
+    const std::string flag = o.flag, deprecated_for = o.deprecated_for;
+    auto warn_if_deprecated = [flag, deprecated_for] {
+      if (!deprecated_for.empty()) {
+        std::fprintf(stderr, "savant: warning: %s is deprecated; use %s\n", flag.c_str(),
+                     deprecated_for.c_str());
+      }
+    };
     CLI::Option* option = nullptr;
     if (o.is_flag) {
       option = cmd.add_flag_callback(
@@ -298,7 +327,8 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
       // The sweep's lists stay text until set_sweep_option parses them.
       option = cmd.add_option(
           o.flag,
-          [&params, setting](const CLI::results_t& values) {
+          [&params, setting, warn_if_deprecated](const CLI::results_t& values) {
+            warn_if_deprecated();
             params.given.insert(setting);
             params.lists[setting] = values;
             return true;
@@ -307,15 +337,10 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
       option->delimiter(',')->expected(1, 1 << 20);
     } else {
       const bool many = o.several;
-      const char* deprecated_for = o.deprecated_for;
-      const char* flag = o.flag;
       option = cmd.add_option(
           o.flag,
-          [&params, setting, set = o.set, deprecated_for, flag](const CLI::results_t& values) {
-            if (deprecated_for != nullptr) {
-              std::fprintf(stderr, "savant: warning: %s is deprecated; use %s\n", flag,
-                           deprecated_for);
-            }
+          [&params, setting, set = o.set, warn_if_deprecated](const CLI::results_t& values) {
+            warn_if_deprecated();
             params.given.insert(setting);
             for (const std::string& value : values) {
               if (set != nullptr) {
@@ -328,27 +353,32 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
           },
           help_for(o, command));
       option->type_size(1)->expected(1, many ? 1 << 20 : 1)->allow_extra_args(many);
-      if (deprecated_for != nullptr) option->group("");
     }
+    if (!deprecated_for.empty()) option->group("");
     if ((o.required & command) != 0) option->required();
     const bool from_model = (o.from_model & command) != 0;
-    if (setting == "engine") option->default_str(params.engine);
     if (setting == "figures") option->default_str("png");
     if (setting == "figure_size") option->default_str("screen");
-    if (!from_model && defaults.contains(setting) && command != kSweep) {
-      const nlohmann::json& d = defaults.at(setting);
-      option->default_str(d.is_string() ? d.get<std::string>() : d.dump());
+    const Setting* library_setting = find_setting(setting);
+    if (!from_model && library_setting != nullptr && command != kSweep) {
+      std::string shown = library_setting->text(params.config);
+      if (library_setting->type == SettingType::kPath) shown = absolute_path(shown).string();
+      option->default_str(shown);
     }
   }
 }
 
-std::string flag_of(std::string_view setting) {
-  for (const OptionSpec& o : table()) {
-    if (o.setting == setting && o.deprecated_for == nullptr) return o.flag;
-  }
-  std::string flag = "--" + std::string(setting);
+std::string flag_for(std::string_view name) {
+  std::string flag = "--" + std::string(name);
   std::replace(flag.begin(), flag.end(), '_', '-');
   return flag;
+}
+
+std::string flag_of(std::string_view setting) {
+  for (const OptionSpec& o : table()) {
+    if (o.setting == setting && o.deprecated_for.empty()) return o.flag;
+  }
+  return flag_for(setting);
 }
 
 }  // namespace savant::cli

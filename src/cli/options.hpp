@@ -1,9 +1,10 @@
 #pragma once
-// Every option of every command, declared once in the table of options.cpp: its flag, its
-// help, the setting it writes and the commands that take it. A command builds its CLI11
-// options from the table (add_options); main names a setting the library rejects by the flag
-// the table gives it (flag_of). The values are parsed by the library (set_field), so that the
-// command line and sweep files share one parser, and range-checked there (validate).
+// Every option of every command: the library's settings (experiment/settings.hpp), each a flag
+// named after it, and the command line's own options, declared once in the table of
+// options.cpp: its flag, its help, the setting it writes and the commands that take it. A command
+// builds its CLI11 options from the table (add_options); main names a setting the library rejects
+// by the flag the table gives it (flag_of). The values are parsed by the library (set_field), so
+// that the command line and sweep files share one parser, and range-checked there (validate).
 
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "savant/experiment/config.hpp"
+#include "savant/experiment/settings.hpp"
 #include "savant/figures/figure.hpp"
 
 namespace savant::cli {
@@ -38,8 +40,7 @@ enum Command : unsigned {
 // inputs and outputs are, how to print).
 struct CliParams {
   ExperimentConfig config;
-  std::string train_on;         // train: the training regime
-  std::string engine = "auto";  // reproduce, train, sweep: select_engine's choice
+  std::string train_on;  // train: the training regime
   std::string test_on = "both";
   std::vector<FigureFormat> figures{FigureFormat::kPng};  // reproduce, analyze: --figures
   bool block_grid = false;                                // reproduce, analyze: --block-grid
@@ -65,7 +66,9 @@ struct CliParams {
 // Adds to `cmd` every option of the table that `command` takes, writing into `params`.
 void add_options(CLI::App& cmd, Command command, CliParams& params);
 
-// The flag that sets `setting` ("learning_rate" -> "--lr"), for messages.
+// The flag that sets `setting` ("train_limit" -> "--train-limit"), for messages.
 std::string flag_of(std::string_view setting);
+// The flag of a library setting's name: "--" and the name with '-' for '_'.
+std::string flag_for(std::string_view name);
 
 }  // namespace savant::cli

@@ -6,7 +6,6 @@
 #include "cli/terminal.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/outputs.hpp"
-#include "savant/model/engine_choice.hpp"
 #include "savant/store/run_store.hpp"
 
 namespace savant::cli {
@@ -65,7 +64,6 @@ Runner add_reproduce_command(CLI::App& app) {
     const ExperimentConfig& config = params->config;
     const std::filesystem::path out = params->has("out") ? params->out : "savant-out";
     validate(config);
-    select_engine(params->engine);
     // The run's files are written beside `out` and swapped in whole when all are there
     // (core/output_set.hpp): a kill, an error or a full disk leaves the previous run intact.
     OutputSet set = open_run_directory(out, config);

@@ -9,7 +9,6 @@
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/formats/model_file.hpp"
-#include "savant/model/engine_choice.hpp"
 
 namespace savant::cli {
 namespace {
@@ -27,7 +26,7 @@ std::string summary(const TrainResult& r, const std::filesystem::path& out) {
                   p.train_on.kind != RegimeKind::kOriginal
                       ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
                       : std::string(),
-                  c.seed, c.epochs, r.model.train_seconds, p.engine);
+                  c.seed, c.epochs, r.model.train_seconds, p.config.engine);
   for (const EpochRecord& e : r.model.history) {
     text += fmt::format("  epoch {:>3}: loss {:.4f}, training accuracy {:5.2f}%\n", e.epoch, e.loss,
                         100.0 * e.train_accuracy);
@@ -52,7 +51,6 @@ Runner add_train_command(CLI::App& app) {
     const std::filesystem::path& out = params->out;
     validate(config);
     const Regime train_on = parse_regime(params->train_on);
-    select_engine(params->engine);
     // Fail before training, not after, when the model cannot be written.
     std::error_code ec;
     if (std::filesystem::is_directory(out, ec)) {

@@ -109,14 +109,15 @@ const CliCase kCases[] = {
   {"batch_zero", "reproduce --data {data} --out {out} --batch 0", 2, "--batch"},
   {"batch_negative", "reproduce --data {data} --out {out} --batch -32", 2, "--batch"},
   {"batch_huge", "reproduce --data {data} --out {out} --batch 65537", 2, "--batch"},
-  {"lr_zero", "reproduce --data {data} --out {out} --lr 0", 2, "--lr 0: must be a positive number"},
-  {"lr_negative", "reproduce --data {data} --out {out} --lr -0.001", 2, "--lr -0.001: must be a positive number"},
-  {"lr_not_a_number", "reproduce --data {data} --out {out} --lr fast", 2, "--lr 'fast': not a number"},
-  {"lr_nan", "reproduce --data {data} --out {out} --lr nan", 2, "--lr nan: must be a positive number"},
-  {"lr_infinite", "reproduce --data {data} --out {out} --lr inf", 2, "--lr inf: must be a positive number"},
-  {"lr_overflows", "reproduce --data {data} --out {out} --lr 1e999", 2, "--lr '1e999': not a number"},
-  {"lr_beyond_float", "reproduce --data {data} --out {out} --lr 1e39", 2, "--lr '1e39': beyond the range of a float"},
-  {"lr_trailing_garbage", "reproduce --data {data} --out {out} --lr 1e-3x", 2, "--lr '1e-3x': not a number"},
+  {"lr_zero", "reproduce --data {data} --out {out} --learning-rate 0", 2, "--learning-rate 0: must be a positive number"},
+  {"lr_negative", "reproduce --data {data} --out {out} --learning-rate -0.001", 2, "--learning-rate -0.001: must be a positive number"},
+  {"lr_not_a_number", "reproduce --data {data} --out {out} --learning-rate fast", 2, "--learning-rate 'fast': not a number"},
+  {"lr_nan", "reproduce --data {data} --out {out} --learning-rate nan", 2, "--learning-rate nan: must be a positive number"},
+  {"lr_infinite", "reproduce --data {data} --out {out} --learning-rate inf", 2, "--learning-rate inf: must be a positive number"},
+  {"lr_overflows", "reproduce --data {data} --out {out} --learning-rate 1e999", 2, "--learning-rate '1e999': not a number"},
+  {"lr_beyond_float", "reproduce --data {data} --out {out} --learning-rate 1e39", 2, "--learning-rate '1e39': beyond the range of a float"},
+  {"lr_trailing_garbage", "reproduce --data {data} --out {out} --learning-rate 1e-3x", 2, "--learning-rate '1e-3x': not a number"},
+  {"lr_old_flag_warns", "reproduce --data {data} --out {out} --lr 0", 2, "savant: warning: --lr is deprecated; use --learning-rate"},
   {"seed_negative", "reproduce --data {data} --out {out} --seed -1", 2, "--seed '-1': not a whole number of 0 or more"},
   {"seed_not_a_number", "reproduce --data {data} --out {out} --seed lucky", 2, "--seed"},
   {"seed_trailing_garbage", "reproduce --data {data} --out {out} --seed 12x", 2, "--seed"},
@@ -151,7 +152,7 @@ const CliCase kCases[] = {
   {"out_parent_not_writable", "reproduce --data {data} --out {readonly}/results", 1, "cannot create output directory", Run::kWithoutOverride},
   {"out_disk_full", "reproduce --data {data} --out {out} --epochs 1", 1, "File too large", Run::kFileSizeLimit},
   // reproduce: numerical faults.
-  {"lr_diverges", "reproduce --data {data} --out {out} --epochs 1 --lr 1e30", 1, "original_model: training diverged at epoch 1, step "},
+  {"lr_diverges", "reproduce --data {data} --out {out} --epochs 1 --learning-rate 1e30", 1, "original_model: training diverged at epoch 1, step "},
   // reproduce: controls that must succeed.
   {"reproduce_tiny", "reproduce --data {data} --out {out} --epochs 1", 0, "Accuracy"},
   {"reproduce_grid_one_none", "reproduce --data {data} --out {out} --epochs 1 --grid 1 --shuffle none", 0, "Accuracy"},
@@ -164,7 +165,7 @@ const CliCase kCases[] = {
   {"train_grid_one_derange", "train --data {data} --out {out}/m.safetensors --train-on shuffled --grid 1", 2, "no derangement"},
   {"train_epochs_zero", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 0", 2, "--epochs"},
   {"train_hidden_huge", "train --data {data} --out {out}/m.safetensors --train-on original --hidden 99999999999999999999", 2, "--hidden"},
-  {"train_lr_negative", "train --data {data} --out {out}/m.safetensors --train-on original --lr -1", 2, "--lr -1: must be a positive number"},
+  {"train_lr_negative", "train --data {data} --out {out}/m.safetensors --train-on original --learning-rate -1", 2, "--learning-rate -1: must be a positive number"},
   {"train_seed_negative", "train --data {data} --out {out}/m.safetensors --train-on original --seed -1", 2, "--seed '-1': not a whole number of 0 or more"},
   // train: data and output.
   {"train_data_missing", "train --data {missing} --out {out}/m.safetensors --train-on original", 1, "does not exist"},
@@ -173,7 +174,7 @@ const CliCase kCases[] = {
   {"train_out_under_a_file", "train --data {data} --out {file}/m.safetensors --train-on original", 1, "is not a directory"},
   {"train_out_not_writable", "train --data {data} --out {readonly}/m.safetensors --train-on original", 1, "is not writable", Run::kWithoutOverride},
   {"train_disk_full", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --hidden 64", 1, "File too large", Run::kFileSizeLimit},
-  {"train_diverges", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --lr 1e30", 1, "training diverged at epoch 1"},
+  {"train_diverges", "train --data {data} --out {out}/m.safetensors --train-on original --epochs 1 --learning-rate 1e30", 1, "training diverged at epoch 1"},
   {"train_engine_unknown", "train --data {data} --out {out}/m.safetensors --train-on original --engine turbo", 2, "--engine turbo: "},
   {"reproduce_engine_unknown", "reproduce --data {data} --out {out} --engine turbo", 2, "--engine turbo: "},
   {"sweep_engine_unknown", "sweep --data {data} --db {out}.sqlite --engine turbo", 2, "--engine turbo: "},
@@ -308,7 +309,7 @@ const CliCase kCases[] = {
   {"sweep_grid_one_derange", "sweep --data {data} --db {out}.sqlite --grid 1", 2, "no derangement"},
   {"sweep_train_on_sideways", "sweep --data {data} --db {out}.sqlite --train-on sideways", 2, "sideways: unknown training regime"},
   {"sweep_mixed_out_of_range", "sweep --data {data} --db {out}.sqlite --train-on mixed:2", 2, "mixed:P"},
-  {"sweep_lr_zero", "sweep --data {data} --db {out}.sqlite --lr 0", 2, "--lr"},
+  {"sweep_lr_zero", "sweep --data {data} --db {out}.sqlite --learning-rate 0", 2, "--learning-rate"},
   {"sweep_seeds_zero", "sweep --data {data} --db {out}.sqlite --seeds 0", 2, "--seeds"},
   {"sweep_hidden_negative", "sweep --data {data} --db {out}.sqlite --hidden -8", 2, "--hidden"},
   {"sweep_shard_bad", "sweep --data {data} --db {out}.sqlite --shard 3/2", 2, "--shard"},
@@ -687,9 +688,9 @@ TEST_P(CliTable, ExitCodeMessageAndNoPartialOutput) {
 // with exit code 0, 1 or 2 and never with a signal, an uncaught exception or a sanitizer
 // report. The seed is printed on failure.
 TEST_F(CliTable, RandomArgumentsNeverCrash) {
-  const std::vector<std::string> options = {"--grid",        "--shuffle", "--hidden", "--epochs",
-                                            "--batch",       "--lr",      "--seed",   "--threads",
-                                            "--train-limit", "--data",    "--bogus"};
+  const std::vector<std::string> options = {
+      "--grid", "--shuffle", "--hidden",      "--epochs", "--batch", "--learning-rate",
+      "--seed", "--threads", "--train-limit", "--data",   "--bogus"};
   const std::vector<std::string> values = {"0",
                                            "1",
                                            "2",

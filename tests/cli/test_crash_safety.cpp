@@ -58,7 +58,7 @@ TEST_F(CrashSafety, DivergingTrainingStopsNamingModelEpochAndStep) {
   const auto out = dir_ / "out";
   const CommandResult r =
       run_command(savant_binary() + " reproduce --data " + (dir_ / "data").string() + " --out " +
-                  out.string() + " --epochs 2 --hidden 64 --lr 1e30");
+                  out.string() + " --epochs 2 --hidden 64 --learning-rate 1e30");
   SCOPED_TRACE(r.output);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(std::regex_search(
@@ -73,7 +73,7 @@ TEST_F(CrashSafety, DivergingRunKeepsTheEarlierCompleteResults) {
   ASSERT_EQ(wait_for(spawn_savant(reproduce_args(out, "1"))), 0);
   const CommandResult r =
       run_command(savant_binary() + " reproduce --data " + (dir_ / "data").string() + " --out " +
-                  out.string() + " --epochs 1 --lr 1e30");
+                  out.string() + " --epochs 1 --learning-rate 1e30");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(check_outputs(out), kResultFiles);  // finite weights, checked file by file
 }

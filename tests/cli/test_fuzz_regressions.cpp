@@ -125,7 +125,7 @@ TEST(FuzzRegressions, SweepTomlSeedIsAccepted) {
   parse_sweep_text(read_all(kFuzzDir / "corpus/sweep_toml/full.toml"), "seed", spec, &db);
   validate(spec);
   EXPECT_EQ(db, "sweep.sqlite");
-  EXPECT_EQ(spec.grid, (std::vector<int>{2, 4, 7}));
+  EXPECT_EQ(spec.values("grid"), (std::vector<std::string>{"2", "4", "7"}));
   EXPECT_EQ(spec.train_on.size(), 4u);
 }
 

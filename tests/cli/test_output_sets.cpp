@@ -399,10 +399,10 @@ TEST_F(OutputSets, LinksAndSpecialFilesAreNotReplaced) {
 }
 
 // Row 10: training that does not learn is said, on stderr, in results.json and on the page;
-// --lr messages quote what was typed.
+// --learning-rate messages quote what was typed.
 TEST_F(OutputSets, TrainingThatDoesNotLearnIsReported) {
   const fs::path out = dir_ / "out";
-  const CommandResult r = run_command(reproduce_command(out, 1) + " --lr 1000");
+  const CommandResult r = run_command(reproduce_command(out, 1) + " --learning-rate 1000");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("savant: warning: original_model did not learn"), std::string::npos)
       << r.output;
@@ -414,9 +414,10 @@ TEST_F(OutputSets, TrainingThatDoesNotLearnIsReported) {
   EXPECT_EQ(good.output.find("did not learn"), std::string::npos) << good.output;
   EXPECT_TRUE(read_json_file(dir_ / "good" / "results.json")["warnings"].empty());
 
-  const CommandResult tiny = run_command(reproduce_command(dir_ / "tiny", 1) + " --lr 1e-50");
+  const CommandResult tiny =
+      run_command(reproduce_command(dir_ / "tiny", 1) + " --learning-rate 1e-50");
   EXPECT_EQ(tiny.exit_code, 2);
-  EXPECT_NE(tiny.output.find("--lr '1e-50'"), std::string::npos) << tiny.output;
+  EXPECT_NE(tiny.output.find("--learning-rate '1e-50'"), std::string::npos) << tiny.output;
 }
 
 // Row 11: the paths a run stores are absolute, so its page is drawn from its own data from any

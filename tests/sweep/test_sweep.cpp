@@ -102,11 +102,11 @@ TEST(Sweep, TomlFileSetsOptionsAndFlagsWin) {
   SweepSpec spec;
   std::filesystem::path db;
   load_sweep_file(file, spec, &db, [](std::string_view key) { return key == "hidden"; });
-  EXPECT_EQ(spec.grid, (std::vector<int>{2, 4, 7}));
+  EXPECT_EQ(spec.values("grid"), (std::vector<std::string>{"2", "4", "7"}));
   ASSERT_EQ(spec.train_on.size(), 2u);
   EXPECT_EQ(spec.train_on[1].mix, 0.25);
-  EXPECT_EQ(spec.hidden, (std::vector<std::size_t>{128}));  // given on the command line
-  EXPECT_EQ(spec.learning_rate, (std::vector<float>{0.01f}));
+  EXPECT_EQ(spec.values("hidden"), (std::vector<std::string>{"128"}));  // given on the command line
+  EXPECT_EQ(spec.values("learning_rate"), (std::vector<std::string>{"0.01"}));
   EXPECT_EQ(spec.seeds, 3u);
   EXPECT_EQ(db, "x.sqlite");
 }
@@ -119,7 +119,7 @@ TEST(Sweep, BadTomlFilesAreUsageErrorsThatChangeNothing) {
     std::ofstream(file) << text;
     SweepSpec spec;
     EXPECT_THROW(load_sweep_file(file, spec, nullptr), UsageError) << text;
-    EXPECT_EQ(spec.grid, (std::vector<int>{4})) << text;
+    EXPECT_EQ(spec.values("grid"), (std::vector<std::string>{"4"})) << text;
   }
 }
 
@@ -162,8 +162,8 @@ TEST(Sweep, NestingIsBoundedBeforeTheTomlParser) {
   text += "learning_rate = [0.1, 0.01]\n";
   std::filesystem::path db;
   parse_sweep_text(text, "s.toml", spec, &db);
-  EXPECT_EQ(spec.learning_rate, (std::vector<float>{0.1f, 0.01f}));
-  EXPECT_EQ(spec.data, std::string(2000, '[') + "\"" + std::string(2000, '{'));
+  EXPECT_EQ(spec.values("learning_rate"), (std::vector<std::string>{"0.1", "0.01"}));
+  EXPECT_EQ(spec.base.data, std::string(2000, '[') + "\"" + std::string(2000, '{'));
   EXPECT_EQ(db, std::string(2000, '.') + "\n" + std::string(2000, '.'));
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // The configuration of a run: every setting that decides what is trained and how, checked in
-// one place. Each front end (the command line, sweep files) only parses text into it.
+// one place. Each front end (the command line, sweep files, Python) only parses text into it.
+// The functions below work over the table of settings and are defined with it (settings.cpp).
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -26,23 +28,27 @@ struct ExperimentConfig {
   int threads = 1;
   // Use only the first N training images (0 = all); for quick runs and tests.
   std::size_t train_limit = 0;
+  // The training engine: "auto", "portable" or "avx512" (model/engine_choice.hpp). Results do
+  // not depend on it beyond rounding; files name the engine that trained, not this choice.
+  std::string engine = "auto";
   bool operator==(const ExperimentConfig&) const = default;
 };
 
-// Sets `field` of `config` ("grid", "learning_rate", ...: config_json's keys) from its value as
-// text: the one parser of the command line and of sweep files. It checks the type only (a whole
-// number, a number, a shuffle mode); validate() checks the range. Throws InvalidSetting naming
-// the field, with the text as typed.
+// Sets `field` of `config` (a setting's name or old name, experiment/settings.hpp) from its value
+// as text: the one parser of the command line, sweep files and Python. It checks the type only
+// (a whole number, a number, a shuffle mode); validate() checks the range. Throws InvalidSetting
+// naming the field, with the text as typed.
 void set_field(ExperimentConfig& config, std::string_view field, std::string_view text);
 
 // Checks every setting's range before any work is done (the grid against the images is
 // checked once they are loaded, by validate_grid). Throws InvalidSetting naming the field.
 void validate(const ExperimentConfig& config);
+// The checks of validate() that concern two settings at once (a grid of 1 has no derangement).
+void validate_combination(const ExperimentConfig& config);
 
-// {"data", "grid", "shuffle", "hidden", "layers", "epochs", "batch", "learning_rate", "seed",
-//  "threads", "train_limit"}: results.json's "config" and the model files' metadata.
-// `data` is stored as an absolute path, so a results file read from another directory still
-// names the data the run used.
+// The recorded settings (kRecorded in the table of experiment/settings.cpp) by name:
+// results.json's "config" and the model files' metadata. `data` is stored as an absolute path, so a
+// results file read from another directory still names the data the run used.
 nlohmann::json config_json(const ExperimentConfig& config);
 
 // `path` as the kernel resolves it (kernel_path, core/output_path.hpp): absolute, the links and
@@ -51,7 +57,8 @@ std::filesystem::path absolute_path(const std::filesystem::path& path);
 // The inverse of config_json; throws Error naming `source` for a missing or mistyped field or a
 // value out of the range validate() allows (a file's settings are checked like the command
 // line's: a "seed" of -1 is an error, not 2^64 - 1).
-// Files written before the learning rate was named learning_rate call it "lr".
+// A setting is also found under its old name (the learning rate's "lr" in files of earlier
+// versions); one added after the first version reads as its default when missing.
 ExperimentConfig config_from_json(const nlohmann::json& json, std::string_view source);
 
 }  // namespace savant

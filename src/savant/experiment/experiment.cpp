@@ -50,6 +50,9 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
   model.network = Network(dense_layout(images.images().pixels_per_image(), config.hidden,
                                        config.layers, static_cast<std::size_t>(classes)));
   glorot_uniform_init(model.network, config.seed);
+  // The engine is a setting of the configuration; the kernels keep the instruction set it
+  // selects (kernels/isa.hpp).
+  select_engine(config.engine);
   model.engine = active_engine_name(model.network.layout);
   EpochImagesFn images_for_epoch;
   if (images.changes_every_epoch()) {

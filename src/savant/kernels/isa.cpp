@@ -17,7 +17,11 @@ Isa best_available() {
 }
 
 Isa parse(std::string_view choice) {
-  if (choice == "auto") return best_available();
+  if (choice == "auto") {
+    const char* env = std::getenv("SAVANT_ENGINE");
+    if (env == nullptr || *env == '\0' || std::string_view(env) == "auto") return best_available();
+    return parse(env);
+  }
   for (Isa isa : {Isa::portable, Isa::avx512}) {
     if (choice != isa_name(isa)) continue;
     if (!isa_available(isa)) {
@@ -63,11 +67,14 @@ bool isa_available(Isa isa) {
 Isa active_isa() {
   int isa = g_active.load(std::memory_order_relaxed);
   if (isa < 0) {
-    const char* env = std::getenv("SAVANT_ENGINE");
-    isa = static_cast<int>(env != nullptr && *env != '\0' ? parse(env) : best_available());
+    isa = static_cast<int>(parse("auto"));
     g_active.store(isa, std::memory_order_relaxed);
   }
   return static_cast<Isa>(isa);
+}
+
+void check_isa(std::string_view choice) {
+  parse(choice);
 }
 
 void select_isa(std::string_view choice) {

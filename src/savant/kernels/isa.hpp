@@ -21,9 +21,11 @@ bool isa_available(Isa isa);
 // select_isa was called before.
 Isa active_isa();
 
-// "auto", "portable" or "avx512". Throws InvalidSetting("engine", ...) for another value, or for
-// an instruction set this build or CPU lacks. Not meant to change while a model trains: call it
-// before, from one thread.
+// "auto" (SAVANT_ENGINE when set, else the best available), "portable" or "avx512". Throws
+// InvalidSetting("engine", ...) for another value, or for an instruction set this build or CPU
+// lacks. Not meant to change while a model trains: call it before, from one thread.
 void select_isa(std::string_view choice);
+// Checks a choice as select_isa does, selecting nothing.
+void check_isa(std::string_view choice);
 
 }  // namespace savant

@@ -23,4 +23,8 @@ void select_engine(std::string_view choice) {
   select_isa(choice);
 }
 
+void check_engine(std::string_view choice) {
+  check_isa(choice);
+}
+
 }  // namespace savant

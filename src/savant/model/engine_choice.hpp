@@ -27,5 +27,7 @@ std::string active_engine_name(const ParameterLayout& layout);
 // afterwards. Throws InvalidSetting("engine", ...) for another value, or for avx512 on a CPU or
 // build without it. Call it before training, from one thread.
 void select_engine(std::string_view choice);
+// Checks a choice as select_engine does, selecting nothing.
+void check_engine(std::string_view choice);
 
 }  // namespace savant

@@ -117,6 +117,26 @@ LEFT JOIN units u ON u.job_key = r.job_key;
 
 }  // namespace
 
+std::vector<const Setting*> setting_columns() {
+  std::vector<const Setting*> columns = job_settings();
+  columns.push_back(find_setting("seed"));
+  return columns;
+}
+
+void SweepDb::add_setting_columns() {
+  run_columns_.clear();
+  {
+    Statement q(db_, "SELECT name FROM pragma_table_info('runs')", path_);
+    while (q.step()) run_columns_.insert(q.text(0));
+  }
+  if (mode_ != Mode::kWrite || run_columns_.empty()) return;
+  for (const Setting* s : setting_columns()) {
+    if (run_columns_.contains(s->name)) continue;
+    exec(fmt::format("ALTER TABLE runs ADD COLUMN {} {}", s->name, s->sql_type()).c_str());
+    run_columns_.insert(s->name);
+  }
+}
+
 std::string host_name() {
   std::array<char, 256> name{};
   if (gethostname(name.data(), name.size() - 1) != 0) return "unknown";
@@ -239,6 +259,7 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
       }
     }
     exec("PRAGMA foreign_keys = ON");
+    add_setting_columns();
     schema_version_ = static_cast<int>(user_version);
     if (guard_ >= 0) ::flock(guard_, LOCK_UN);
   } catch (...) {

@@ -61,6 +61,8 @@ class SweepDb {
 
  private:
   void exec(const char* sql);
+  void add_setting_columns();          // the columns of settings added since the file was made
+  std::set<std::string> run_columns_;  // the columns of `runs`
   std::filesystem::path path_;
   Mode mode_;
   sqlite3* db_ = nullptr;
@@ -79,6 +81,11 @@ bool same_results(const StoredJob& a, const StoredJob& b);
 // number of jobs added.
 std::size_t merge_databases(const std::filesystem::path& out,
                             const std::vector<std::filesystem::path>& inputs);
+
+// The settings that have a column of their name in the table `runs`: job_settings() and the
+// seed. A database written before a setting was added gains its column when a writer opens it;
+// its jobs read as the setting's default.
+std::vector<const Setting*> setting_columns();
 
 // This machine's name, for the runs table.
 std::string host_name();

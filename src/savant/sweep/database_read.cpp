@@ -23,31 +23,39 @@ std::set<std::string> SweepDb::done_keys() {
 namespace {
 
 constexpr const char* kSelectRuns =
-    "SELECT job_key, grid, shuffle, train_on, hidden, layers, epochs, batch, learning_rate, "
-    "train_limit, data_digest, seed, status, error, started_at, finished_at, train_seconds, "
-    "savant_version, host FROM runs";
+    "SELECT job_key, train_on, data_digest, status, error, started_at, finished_at, "
+    "train_seconds, savant_version, host";
+constexpr int kFirstSettingColumn = 10;
 
-StoredJob read_run(const Statement& q) {
+// A job's row; `settings` are the settings whose columns follow the fixed ones (those of
+// setting_columns that the file has; the others keep their defaults).
+StoredJob read_run(const Statement& q, const std::vector<const Setting*>& settings) {
   StoredJob job;
   JobConfig& c = job.config;
-  c.grid = static_cast<int>(q.integer(1));
-  c.shuffle = parse_shuffle_mode(q.text(2));
-  c.train_on = parse_regime(q.text(3));
-  c.hidden = static_cast<std::size_t>(q.integer(4));
-  c.layers = static_cast<std::size_t>(q.integer(5));
-  c.epochs = static_cast<std::size_t>(q.integer(6));
-  c.batch = static_cast<std::size_t>(q.integer(7));
-  c.learning_rate = static_cast<float>(q.real(8));
-  c.train_limit = static_cast<std::size_t>(q.integer(9));
-  c.data_digest = static_cast<std::uint32_t>(std::stoul(q.text(10), nullptr, 16));
-  c.seed = static_cast<std::uint64_t>(q.integer(11));
-  job.status = q.text(12);
-  job.error = q.text(13);
-  job.result.started_at = q.text(14);
-  job.result.finished_at = q.text(15);
-  job.result.train_seconds = q.real(16);
-  job.savant_version = q.text(17);
-  job.host = q.text(18);
+  c.train_on = parse_regime(q.text(1));
+  c.data_digest = static_cast<std::uint32_t>(std::stoul(q.text(2), nullptr, 16));
+  job.status = q.text(3);
+  job.error = q.text(4);
+  job.result.started_at = q.text(5);
+  job.result.finished_at = q.text(6);
+  job.result.train_seconds = q.real(7);
+  job.savant_version = q.text(8);
+  job.host = q.text(9);
+  for (std::size_t i = 0; i < settings.size(); ++i) {
+    const int column = kFirstSettingColumn + static_cast<int>(i);
+    if (q.is_null(column)) continue;
+    const Setting& s = *settings[i];
+    nlohmann::json value;
+    if (s.type == SettingType::kWhole) {
+      const std::int64_t v = q.integer(column);
+      value = v < 0 ? nlohmann::json(static_cast<std::uint64_t>(v)) : nlohmann::json(v);
+    } else if (s.type == SettingType::kNumber) {
+      value = q.real(column);
+    } else {
+      value = q.text(column);
+    }
+    s.from_json(c, value);
+  }
   return job;
 }
 
@@ -57,10 +65,17 @@ std::vector<StoredJob> SweepDb::read_all() {
   std::vector<StoredJob> jobs;
   std::map<std::string, std::size_t> index;
   {
-    Statement q(db_, (std::string(kSelectRuns) + " ORDER BY rowid").c_str(), path_);
+    std::vector<const Setting*> settings;
+    std::string select = kSelectRuns;
+    for (const Setting* s : setting_columns()) {
+      if (!run_columns_.contains(s->name)) continue;
+      settings.push_back(s);
+      select += ", " + s->name;
+    }
+    Statement q(db_, (select + " FROM runs ORDER BY rowid").c_str(), path_);
     while (q.step()) {
       index[q.text(0)] = jobs.size();
-      jobs.push_back(read_run(q));
+      jobs.push_back(read_run(q, settings));
     }
   }
   Statement acc(db_, "SELECT job_key, test, correct, total FROM accuracies", path_);

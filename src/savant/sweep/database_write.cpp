@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "savant/core/typed_number.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/sqlite_statement.hpp"
 
@@ -24,43 +23,50 @@ void SweepDb::record(const StoredJob& job) {
   try {
     Statement(db_, "DELETE FROM runs WHERE job_key = ?1", path_).bind(1, key).run();
     Statement(db_, "DELETE FROM claims WHERE job_key = ?1", path_).bind(1, key).run();
-    Statement run(db_,
-                  "INSERT INTO runs (job_key, grid, shuffle, train_on, regime, mix, hidden, "
-                  "layers, epochs, batch, learning_rate, train_limit, data_digest, seed, status, "
-                  "error, started_at, finished_at, train_seconds, savant_version, host) VALUES "
-                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                  "?18, ?19, ?20, ?21)",
+    // The fixed columns, then one per setting (setting_columns), each bound as its JSON value.
+    std::string columns =
+        "job_key, train_on, regime, mix, data_digest, status, error, started_at, finished_at, "
+        "train_seconds, savant_version, host";
+    std::string places = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12";
+    const std::vector<const Setting*> settings = setting_columns();
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      columns += ", " + settings[i]->name;
+      places += fmt::format(", ?{}", 13 + i);
+    }
+    Statement run(db_, fmt::format("INSERT INTO runs ({}) VALUES ({})", columns, places).c_str(),
                   path_);
-    run.bind(1, key)
-        .bind(2, std::int64_t{c.grid})
-        .bind(3, to_string(c.shuffle))
-        .bind(4, to_string(c.train_on))
-        .bind(5, to_string(c.train_on.kind));
+    run.bind(1, key).bind(2, to_string(c.train_on)).bind(3, to_string(c.train_on.kind));
     if (c.train_on.kind == RegimeKind::kMixed) {
-      run.bind(6, c.train_on.mix);
+      run.bind(4, c.train_on.mix);
     } else {
-      run.bind_null(6);
+      run.bind_null(4);
     }
-    run.bind(7, as_int(c.hidden))
-        .bind(8, as_int(c.layers))
-        .bind(9, as_int(c.epochs))
-        .bind(10, as_int(c.batch))
-        .bind(11, as_typed(c.learning_rate))
-        .bind(12, as_int(c.train_limit))
-        .bind(13, fmt::format("{:08x}", c.data_digest))
-        .bind(14, static_cast<std::int64_t>(c.seed))
-        .bind(15, job.status);
+    run.bind(5, fmt::format("{:08x}", c.data_digest)).bind(6, job.status);
     if (job.error.empty()) {
-      run.bind_null(16);
+      run.bind_null(7);
     } else {
-      run.bind(16, job.error);
+      run.bind(7, job.error);
     }
-    run.bind(17, r.started_at)
-        .bind(18, r.finished_at)
-        .bind(19, r.train_seconds)
-        .bind(20, job.savant_version)
-        .bind(21, job.host)
-        .run();
+    run.bind(8, r.started_at)
+        .bind(9, r.finished_at)
+        .bind(10, r.train_seconds)
+        .bind(11, job.savant_version)
+        .bind(12, job.host);
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      const int column = static_cast<int>(13 + i);
+      const nlohmann::json value = settings[i]->to_json(c);
+      if (value.is_number_unsigned()) {
+        // A seed of 2^63 or more is stored as the int64 of its bits, read back alike.
+        run.bind(column, static_cast<std::int64_t>(value.get<std::uint64_t>()));
+      } else if (value.is_number_integer()) {
+        run.bind(column, value.get<std::int64_t>());
+      } else if (value.is_number()) {
+        run.bind(column, value.get<double>());
+      } else {
+        run.bind(column, value.get<std::string>());
+      }
+    }
+    run.run();
     if (job.status == "done") {
       Statement acc(db_,
                     "INSERT INTO accuracies (job_key, test, correct, total, accuracy) VALUES "

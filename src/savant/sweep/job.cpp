@@ -7,15 +7,35 @@
 
 #include "savant/core/error.hpp"
 #include "savant/experiment/experiment.hpp"
+#include "savant/experiment/settings.hpp"
 
 namespace savant {
 
+std::vector<const Setting*> job_settings() {
+  std::vector<const Setting*> out;
+  for (const Setting& s : settings()) {
+    if (s.has(kIdentity) && s.name != "seed") out.push_back(&s);
+  }
+  return out;
+}
+
 std::string config_key(const JobConfig& job) {
-  return fmt::format(
-      "grid={},shuffle={},train_on={},hidden={},layers={},epochs={},batch={},lr={},"
-      "train_limit={},data={:08x}",
-      job.grid, to_string(job.shuffle), to_string(job.train_on), job.hidden, job.layers, job.epochs,
-      job.batch, job.learning_rate, job.train_limit, job.data_digest);
+  static const ExperimentConfig defaults;
+  std::string key;
+  auto add = [&key](std::string_view name, const std::string& value) {
+    key += fmt::format("{}{}={}", key.empty() ? "" : ",", name, value);
+  };
+  for (const Setting* s : job_settings()) {
+    // A setting named as databases of the first version named it (lr); one added since, only
+    // when it differs from its default, so that older jobs keep their keys.
+    const std::string value = s->text(job);
+    if (s->has(kFromFirstVersion) || value != s->text(defaults)) {
+      add(s->old_name.empty() ? s->name : s->old_name, value);
+    }
+    if (s->name == kRegimeFollows) add("train_on", to_string(job.train_on));
+  }
+  add("data", fmt::format("{:08x}", job.data_digest));
+  return key;
 }
 
 std::string job_key(const JobConfig& job) {
@@ -23,8 +43,8 @@ std::string job_key(const JobConfig& job) {
 }
 
 nlohmann::json config_json(const JobConfig& job) {
-  nlohmann::json j = config_json(static_cast<const ExperimentConfig&>(job));
-  for (const char* key : {"data", "threads", "seed"}) j.erase(key);
+  nlohmann::json j = nlohmann::json::object();
+  for (const Setting* s : job_settings()) j[s->name] = s->to_json(job);
   j["train_on"] = to_string(job.train_on);
   j["mix"] = job.train_on.kind == RegimeKind::kMixed ? nlohmann::json(job.train_on.mix)
                                                      : nlohmann::json(nullptr);
@@ -53,10 +73,12 @@ SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_li
 }
 
 std::string original_model_key(const JobConfig& job) {
-  return fmt::format(
-      "hidden={},layers={},epochs={},batch={},lr={},train_limit={},data={:08x},seed={}", job.hidden,
-      job.layers, job.epochs, job.batch, job.learning_rate, job.train_limit, job.data_digest,
-      job.seed);
+  // The original model does not depend on the grid or the shuffle mode.
+  JobConfig original = job;
+  original.grid = ExperimentConfig{}.grid;
+  original.shuffle = ExperimentConfig{}.shuffle;
+  original.train_on = Regime{RegimeKind::kOriginal, 0};
+  return job_key(original);
 }
 
 OriginalModels::OriginalModels(const std::vector<JobConfig>& jobs) {

@@ -21,6 +21,7 @@
 #include "savant/data/regime.hpp"
 #include "savant/experiment/config.hpp"
 #include "savant/experiment/experiment.hpp"
+#include "savant/experiment/settings.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/model/train.hpp"
 #include "savant/sweep/job_units.hpp"
@@ -36,15 +37,22 @@ struct JobConfig : ExperimentConfig {
   bool operator==(const JobConfig&) const = default;
 };
 
+// The settings of a job's identity but the seed (kIdentity, experiment/settings.hpp), in the
+// order keys, database columns and summaries list them; the regime follows the shuffle mode
+// (kRegimeFollows).
+std::vector<const Setting*> job_settings();
+inline constexpr std::string_view kRegimeFollows = "shuffle";
+
 // The job's identity in databases: every field in a fixed order, e.g.
 // "grid=4,shuffle=derange,train_on=mixed:0.5,hidden=128,layers=1,epochs=5,batch=32,lr=0.001,
 // train_limit=0,data=1a2b3c4d,seed=3". `config_key` is the same without the seed: the
 // configuration that seeds are repetitions of. Databases of every version hold these keys,
-// so their text never changes.
+// so their text never changes: a setting added later is named only when it differs from its
+// default.
 std::string job_key(const JobConfig& job);
 std::string config_key(const JobConfig& job);
-// The configuration without the seed, as a JSON object (summaries, reports): config_json's
-// keys but data, threads and seed, plus train_on, mix and data_digest.
+// The configuration without the seed, as a JSON object (summaries, reports): the job_settings
+// by name, plus train_on, mix and data_digest.
 nlohmann::json config_json(const JobConfig& job);
 
 struct JobResult {

@@ -18,8 +18,13 @@ namespace savant {
 
 void validate_grids(const SweepSpec& spec, const SweepData& data) {
   const ImageSet& images = data.data.train.images;
-  for (int g : spec.grid) {
-    for (ShuffleMode mode : spec.shuffle) validate_grid(g, images.rows, images.cols, mode);
+  for (const std::string& grid : spec.values("grid")) {
+    for (const std::string& shuffle : spec.values("shuffle")) {
+      ExperimentConfig c;
+      set_field(c, "grid", grid);
+      set_field(c, "shuffle", shuffle);
+      validate_grid(c.grid, images.rows, images.cols, c.shuffle);
+    }
   }
 }
 

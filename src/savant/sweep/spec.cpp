@@ -11,6 +11,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/core/input_file.hpp"
+#include "savant/experiment/settings.hpp"
 
 namespace savant {
 namespace {
@@ -44,19 +45,6 @@ std::size_t nesting_marks(std::string_view text) {
   return marks;
 }
 
-// Each value parsed as set_field parses the setting of one configuration.
-template <typename T>
-std::vector<T> parse_values(const std::vector<std::string>& values, std::string_view setting,
-                            T ExperimentConfig::*field) {
-  std::vector<T> out;
-  for (const std::string& v : values) {
-    ExperimentConfig c;
-    set_field(c, setting, v);
-    out.push_back(c.*field);
-  }
-  return out;
-}
-
 const std::string& single(const std::vector<std::string>& values, std::string_view setting) {
   if (values.size() != 1) {
     throw InvalidSetting(std::string(setting), fmt::format("{}", fmt::join(values, ",")),
@@ -80,39 +68,44 @@ T parse_single(const std::vector<std::string>& values, std::string_view setting)
 
 }  // namespace
 
+std::vector<std::string> SweepSpec::values(std::string_view setting) const {
+  if (auto it = axes.find(setting); it != axes.end()) return it->second;
+  const Setting* s = find_setting(setting);
+  if (s == nullptr) return {};
+  return {s->text(base)};
+}
+
 void set_sweep_option(SweepSpec& spec, std::string_view setting,
                       const std::vector<std::string>& values) {
   if (values.empty()) throw InvalidSetting(std::string(setting), "", "needs at least one value");
-  if (setting == "grid") {
-    spec.grid = parse_values(values, setting, &ExperimentConfig::grid);
-  } else if (setting == "shuffle") {
-    spec.shuffle = parse_values(values, setting, &ExperimentConfig::shuffle);
-  } else if (setting == "train_on") {
+  const Setting* s = find_setting(setting);
+  if (setting == "train_on") {
     spec.train_on.clear();
     for (const std::string& v : values) spec.train_on.push_back(parse_regime(v));
-  } else if (setting == "hidden") {
-    spec.hidden = parse_values(values, setting, &ExperimentConfig::hidden);
-  } else if (setting == "layers") {
-    spec.layers = parse_values(values, setting, &ExperimentConfig::layers);
-  } else if (setting == "epochs") {
-    spec.epochs = parse_values(values, setting, &ExperimentConfig::epochs);
-  } else if (setting == "batch") {
-    spec.batch = parse_values(values, setting, &ExperimentConfig::batch);
-  } else if (setting == "learning_rate") {
-    spec.learning_rate = parse_values(values, setting, &ExperimentConfig::learning_rate);
   } else if (setting == "seeds") {
     spec.seeds = parse_single<std::size_t>(values, setting);
   } else if (setting == "first_seed") {
     spec.first_seed = parse_single<std::uint64_t>(values, setting);
-  } else if (setting == "train_limit") {
-    spec.train_limit = parse_single<std::size_t>(values, setting);
-  } else if (setting == "data") {
-    spec.data = single(values, setting);
+  } else if (s != nullptr && s->has(kSweepAxis)) {
+    // Each value parsed now, and kept as the setting writes it ("1e-3" as "0.001").
+    std::vector<std::string> texts;
+    for (const std::string& v : values) {
+      ExperimentConfig c;
+      s->parse(c, v);
+      texts.push_back(s->text(c));
+    }
+    spec.axes[s->name] = std::move(texts);
+  } else if (s != nullptr && s->has(kSweepOnce)) {
+    s->parse(spec.base, single(values, s->name));
   } else {
-    throw UsageError(fmt::format(
-        "unknown option '{}'; a sweep knows data, grid, shuffle, train_on, hidden, layers, "
-        "epochs, batch, learning_rate (or lr), seeds, first_seed, train_limit and db",
-        setting));
+    std::vector<std::string> known;
+    for (const Setting& k : settings()) {
+      if (k.has(kSweepAxis | kSweepOnce)) known.push_back(k.name);
+    }
+    throw UsageError(
+        fmt::format("unknown option '{}'; a sweep knows {}, train_on, seeds, "
+                    "first_seed and db",
+                    setting, fmt::join(known, ", ")));
   }
 }
 
@@ -153,10 +146,10 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
   std::filesystem::path db_value;
   std::map<std::string, std::pair<std::string, std::uint32_t>> seen;  // setting -> key, line
   for (const auto& [raw_key, node] : table) {
-    // The setting's name: train-on and train_on alike, and lr, the learning rate's old name.
+    // The setting's name: train-on and train_on alike, and a setting's old name (lr).
     std::string key(raw_key.str());
     std::replace(key.begin(), key.end(), '-', '_');
-    if (key == "lr") key = "learning_rate";
+    if (const Setting* setting = find_setting(key)) key = setting->name;
     const auto line = node.source().begin.line;
     const std::string where = fmt::format("{}:{}: {}", name, line, raw_key.str());
     // TOML refuses a key given twice, but not one setting under two spellings: one would win.
@@ -218,17 +211,26 @@ std::string with_thousands(std::size_t n) {
 
 }  // namespace
 
+std::vector<SweepAxis> sweep_axes(const SweepSpec& spec) {
+  std::vector<SweepAxis> axes;
+  for (const Setting& s : settings()) {
+    if (!s.has(kSweepAxis)) continue;
+    std::vector<std::string> values = spec.values(s.name);
+    axes.push_back({s.name, values.size(),
+                    [&s, values](JobConfig& job, std::size_t i) { s.parse(job, values[i]); }});
+    if (s.name == kRegimeFollows) {
+      axes.push_back({"train_on", spec.train_on.size(),
+                      [regimes = spec.train_on](JobConfig& job, std::size_t i) {
+                        job.train_on = regimes[i];
+                      }});
+    }
+  }
+  return axes;
+}
+
 std::size_t count_jobs(const SweepSpec& spec) {
-  const std::pair<const char*, std::size_t> factors[] = {
-      {"seeds", spec.seeds},
-      {"grid", spec.grid.size()},
-      {"shuffle", spec.shuffle.size()},
-      {"train_on", spec.train_on.size()},
-      {"hidden", spec.hidden.size()},
-      {"layers", spec.layers.size()},
-      {"epochs", spec.epochs.size()},
-      {"batch", spec.batch.size()},
-      {"learning_rate", spec.learning_rate.size()}};
+  std::vector<std::pair<std::string, std::size_t>> factors = {{"seeds", spec.seeds}};
+  for (const SweepAxis& axis : sweep_axes(spec)) factors.emplace_back(axis.name, axis.size);
   std::size_t count = 1;
   bool overflow = false;
   std::vector<std::string> product;
@@ -246,42 +248,56 @@ std::size_t count_jobs(const SweepSpec& spec) {
   return count;
 }
 
+namespace {
+
+// Calls `visit` with every job of one seed, the last axis fastest.
+void for_each_configuration(const SweepSpec& spec,
+                            const std::function<void(const JobConfig&)>& visit) {
+  const std::vector<SweepAxis> axes = sweep_axes(spec);
+  for (const SweepAxis& axis : axes) {
+    if (axis.size == 0) return;
+  }
+  std::vector<std::size_t> at(axes.size(), 0);
+  while (true) {
+    JobConfig job;
+    static_cast<ExperimentConfig&>(job) = spec.base;
+    for (std::size_t a = 0; a < axes.size(); ++a) axes[a].apply(job, at[a]);
+    visit(job);
+    std::size_t a = axes.size();
+    while (a > 0 && ++at[a - 1] == axes[a - 1].size) at[--a] = 0;
+    if (a == 0) return;
+  }
+}
+
+}  // namespace
+
 void validate(const SweepSpec& spec) {
-  auto need_values = [](const char* field, std::size_t count) {
-    if (count == 0) throw InvalidSetting(field, "", "needs at least one value");
-  };
-  need_values("grid", spec.grid.size());
-  need_values("shuffle", spec.shuffle.size());
-  need_values("train_on", spec.train_on.size());
-  need_values("hidden", spec.hidden.size());
-  need_values("layers", spec.layers.size());
-  need_values("epochs", spec.epochs.size());
-  need_values("batch", spec.batch.size());
-  need_values("learning_rate", spec.learning_rate.size());
+  for (const SweepAxis& axis : sweep_axes(spec)) {
+    if (axis.size == 0) throw InvalidSetting(axis.name, "", "needs at least one value");
+  }
   if (spec.seeds == 0 || spec.seeds > 100000) {
     throw InvalidSetting("seeds", std::to_string(spec.seeds), "out of range; use 1 to 100000");
   }
   count_jobs(spec);
-  // Each value in a configuration that is otherwise the default: the checks of one setting do
-  // not depend on the others, but for the grid and the shuffle mode, checked in pairs.
-  auto check = [](auto set) {
-    ExperimentConfig c;
-    set(c);
-    validate(c);
-  };
-  for (ShuffleMode mode : spec.shuffle) {
-    if (mode == ShuffleMode::kNone) {
+  validate(spec.base);
+  for (const std::string& mode : spec.values("shuffle")) {
+    if (mode == "none") {
       throw InvalidSetting("shuffle", "none",
                            "leaves the shuffled test set equal to the original one; a sweep "
                            "needs derange, permute or fixed");
     }
-    for (int g : spec.grid) check([&](ExperimentConfig& c) { c.grid = g, c.shuffle = mode; });
   }
-  for (std::size_t v : spec.hidden) check([&](ExperimentConfig& c) { c.hidden = v; });
-  for (std::size_t v : spec.layers) check([&](ExperimentConfig& c) { c.layers = v; });
-  for (std::size_t v : spec.epochs) check([&](ExperimentConfig& c) { c.epochs = v; });
-  for (std::size_t v : spec.batch) check([&](ExperimentConfig& c) { c.batch = v; });
-  for (float v : spec.learning_rate) check([&](ExperimentConfig& c) { c.learning_rate = v; });
+  // Each value of each axis on its own, then every combination's cross checks (a grid of 1
+  // has no derangement); validate(base) checked the rest, some of it slow (the data's path).
+  for (const Setting& s : settings()) {
+    if (!s.has(kSweepAxis)) continue;
+    for (const std::string& value : spec.values(s.name)) {
+      ExperimentConfig c = spec.base;
+      s.parse(c, value);
+      s.check(c);
+    }
+  }
+  for_each_configuration(spec, [](const JobConfig& job) { validate_combination(job); });
 }
 
 std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_digest) {
@@ -289,28 +305,12 @@ std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_dig
   jobs.reserve(count_jobs(spec));
   std::set<std::string> seen;
   for (std::size_t s = 0; s < spec.seeds; ++s) {
-    for (int grid : spec.grid)
-      for (ShuffleMode shuffle : spec.shuffle)
-        for (const Regime& regime : spec.train_on)
-          for (std::size_t hidden : spec.hidden)
-            for (std::size_t layers : spec.layers)
-              for (std::size_t epochs : spec.epochs)
-                for (std::size_t batch : spec.batch)
-                  for (float lr : spec.learning_rate) {
-                    JobConfig job;
-                    job.grid = grid;
-                    job.shuffle = shuffle;
-                    job.train_on = regime;
-                    job.hidden = hidden;
-                    job.layers = layers;
-                    job.epochs = epochs;
-                    job.batch = batch;
-                    job.learning_rate = lr;
-                    job.train_limit = spec.train_limit;
-                    job.data_digest = data_digest;
-                    job.seed = spec.first_seed + s;
-                    if (seen.insert(job_key(job)).second) jobs.push_back(job);
-                  }
+    for_each_configuration(spec, [&](const JobConfig& configuration) {
+      JobConfig job = configuration;
+      job.data_digest = data_digest;
+      job.seed = spec.first_seed + s;
+      if (seen.insert(job_key(job)).second) jobs.push_back(job);
+    });
   }
   return jobs;
 }

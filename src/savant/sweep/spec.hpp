@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,30 +15,31 @@
 namespace savant {
 
 struct SweepSpec {
-  std::filesystem::path data;
-  std::vector<int> grid{4};
-  std::vector<ShuffleMode> shuffle{ShuffleMode::kDerange};
+  // The settings a sweep takes once (data, train_limit, threads: the jobs run at once, engine)
+  // and the value of every axis the sweep does not list.
+  ExperimentConfig base;
+  // The listed values of the axes (the settings marked kSweepAxis, experiment/settings.hpp), as
+  // text that set_field parses, by setting name.
+  std::map<std::string, std::vector<std::string>, std::less<>> axes;
   std::vector<Regime> train_on{{RegimeKind::kOriginal, 0}, {RegimeKind::kShuffled, 0}};
-  std::vector<std::size_t> hidden{128};
-  std::vector<std::size_t> layers{1};
-  std::vector<std::size_t> epochs{5};
-  std::vector<std::size_t> batch{32};
-  std::vector<float> learning_rate{1e-3f};
-  std::size_t train_limit = 0;
   std::size_t seeds = 1;  // seeds first_seed .. first_seed + seeds - 1
   std::uint64_t first_seed = 0;
+
+  // The values of axis `setting` as text: those listed, or the base's one.
+  std::vector<std::string> values(std::string_view setting) const;
 };
 
-// Sets `setting` (data, grid, shuffle, train_on, hidden, layers, epochs, batch, learning_rate,
-// seeds, first_seed, train_limit) from its values as text, each parsed as set_field parses it
-// (experiment/config.hpp). Throws InvalidSetting naming the setting, or UsageError for an
-// unknown one.
+// Sets `setting` (a setting a sweep takes, by name or old name; or train_on, seeds, first_seed)
+// from its values as text, each parsed as set_field parses it (experiment/config.hpp): a list
+// for an axis, one value for the others. Throws InvalidSetting naming the setting, or
+// UsageError for an unknown one.
 void set_sweep_option(SweepSpec& spec, std::string_view setting,
                       const std::vector<std::string>& values);
 
-// A sweep file: the settings as keys (train_on or train-on; lr for learning_rate), each a value
-// or an array. `given_on_command_line(setting)`: the settings the file does not override.
-// `db` is returned through `db` when present. Throws UsageError naming the file, line and key.
+// A sweep file: the settings as keys (train_on or train-on; a setting's old name, such as lr,
+// too), each a value or an array. `given_on_command_line(setting)`: the settings the file does not
+// override. `db` is returned through `db` when present. Throws UsageError naming the file, line and
+// key.
 void load_sweep_file(const std::filesystem::path& path, SweepSpec& spec, std::filesystem::path* db,
                      const std::function<bool(std::string_view)>& given_on_command_line = {});
 // The same on the file's text; `source` names it in errors. load_sweep_file reads the file and
@@ -50,6 +52,16 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
 // one core; more is a mistake on the command line (a range too long), and expanding it would
 // take gigabytes before anything runs.
 inline constexpr std::size_t kMaxSweepJobs = 1'000'000;
+
+// One dimension of a sweep: an axis setting's values (kSweepAxis), or the training regimes,
+// which follow the shuffle mode (kRegimeFollows, job.hpp).
+struct SweepAxis {
+  std::string name;
+  std::size_t size = 0;
+  std::function<void(JobConfig&, std::size_t)> apply;  // sets the axis' i-th value
+};
+// The axes in the order jobs are expanded (the last fastest) and counted.
+std::vector<SweepAxis> sweep_axes(const SweepSpec& spec);
 
 // The number of jobs of the sweep before duplicates are dropped: the product of the lists'
 // sizes and the number of seeds, without building any job. Throws UsageError when it exceeds

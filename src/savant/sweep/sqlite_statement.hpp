@@ -72,6 +72,7 @@ class Statement {
     sqlite3_clear_bindings(stmt_);
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   double real(int col) const {
     return sqlite3_column_type(stmt_, col) == SQLITE_NULL ? std::nan("")
                                                           : sqlite3_column_double(stmt_, col);

@@ -3,18 +3,24 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <tuple>
 
 #include <fmt/format.h>
 
 namespace savant {
 namespace {
 
-// The order of configurations: by the values of their settings.
-auto settings_order(const JobConfig& c) {
-  return std::tuple(c.grid, static_cast<int>(c.shuffle), static_cast<int>(c.train_on.kind),
-                    c.train_on.mix, c.hidden, c.layers, c.epochs, c.batch, c.learning_rate,
-                    c.train_limit, c.data_digest);
+// The order of configurations: by the values of their settings, in job_settings' order.
+std::vector<double> settings_order(const JobConfig& c) {
+  std::vector<double> order;
+  for (const Setting* s : job_settings()) {
+    order.push_back(s->rank(c));
+    if (s->name == kRegimeFollows) {
+      order.push_back(static_cast<int>(c.train_on.kind));
+      order.push_back(c.train_on.mix);
+    }
+  }
+  order.push_back(c.data_digest);
+  return order;
 }
 
 }  // namespace
@@ -110,9 +116,12 @@ std::string summary_csv(const std::vector<StatsEntry>& entries) {
     }
     return out;
   };
-  std::string out =
-      "grid,shuffle,train_on,hidden,layers,epochs,batch,learning_rate,train_limit,data_digest,"
-      "test,seeds";
+  std::string out;
+  for (const Setting* s : job_settings()) {
+    out += s->name + ",";
+    if (s->name == kRegimeFollows) out += "train_on,";
+  }
+  out += "data_digest,test,seeds";
   for (const Measured& m : measured(StatsEntry{})) {
     for (const char* stat : {"n", "mean", "std", "ci95_low", "ci95_high"}) {
       out += fmt::format(",{}_{}", m.prefix, stat);
@@ -127,9 +136,11 @@ std::string summary_csv(const std::vector<StatsEntry>& entries) {
   for (const StatsEntry& e : entries) {
     const JobConfig& c = e.config;
     // No field can hold a comma or a quote: the settings' texts are names and numbers.
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{:08x},{},{}", c.grid, to_string(c.shuffle),
-                       to_string(c.train_on), c.hidden, c.layers, c.epochs, c.batch,
-                       c.learning_rate, c.train_limit, c.data_digest, e.test, e.accuracy.n);
+    for (const Setting* s : job_settings()) {
+      out += s->text(c) + ",";
+      if (s->name == kRegimeFollows) out += to_string(c.train_on) + ",";
+    }
+    out += fmt::format("{:08x},{},{}", c.data_digest, e.test, e.accuracy.n);
     for (const Measured& m : measured(e)) {
       const Summary& s = *m.summary;
       out +=

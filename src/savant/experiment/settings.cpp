@@ -1,0 +1,362 @@
+#include "savant/experiment/settings.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
+#include "savant/core/typed_number.hpp"
+#include "savant/model/engine_choice.hpp"
+
+namespace savant {
+namespace {
+
+template <typename T>
+T parse_whole(const std::string& name, std::string_view text) {
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (!text.empty() && ec == std::errc::result_out_of_range) {
+    throw InvalidSetting(name, fmt::format("'{}'", text),
+                         fmt::format("not a whole number from {} to {}",
+                                     std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+  }
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    throw InvalidSetting(
+        name, fmt::format("'{}'", text),
+        std::is_signed_v<T> ? "not a whole number" : "not a whole number of 0 or more");
+  }
+  return value;
+}
+
+// A float: "nan" and "inf" parse (check says why they are no learning rate); a number beyond
+// the float's range does not.
+float parse_float(const std::string& name, std::string_view text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    throw InvalidSetting(name, fmt::format("'{}'", text), "not a number (e.g. 0.001)");
+  }
+  if (std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) {
+    throw InvalidSetting(name, fmt::format("'{}'", text),
+                         "beyond the range of a float (e.g. 0.001)");
+  }
+  if (value != 0 && static_cast<float>(value) == 0) {
+    throw InvalidSetting(name, fmt::format("'{}'", text),
+                         "closer to 0 than a float can hold, so it would be 0 (e.g. 0.001)");
+  }
+  return static_cast<float>(value);
+}
+
+Setting make(std::string name, std::string help, SettingType type, unsigned uses) {
+  Setting s;
+  s.name = std::move(name);
+  s.help = std::move(help);
+  s.type = type;
+  s.uses = uses;
+  return s;
+}
+
+// A whole number of type T from JSON, range-checked: nlohmann's get<> would wrap -1 into
+// 2^64 - 1.
+template <typename T>
+T whole_from_json(const std::string& name, const nlohmann::json& v) {
+  bool fits = false;
+  if (v.is_number_unsigned()) {
+    fits = std::in_range<T>(v.get<std::uint64_t>());
+  } else if (v.is_number_integer()) {
+    fits = std::in_range<T>(v.get<std::int64_t>());
+  }
+  if (!fits) {
+    throw Error(
+        fmt::format("'{}' has the wrong type or range: {}, expected a whole number from "
+                    "{} to {}",
+                    name, v.dump(), std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+  }
+  return v.get<T>();
+}
+
+template <typename T>
+Setting whole(std::string name, std::string help, unsigned uses, T ExperimentConfig::*field, T lo,
+              T hi) {
+  Setting s = make(name, std::move(help), SettingType::kWhole, uses);
+  s.parse = [name, field](ExperimentConfig& c, std::string_view text) {
+    c.*field = parse_whole<T>(name, text);
+  };
+  s.check = [name, field, lo, hi](const ExperimentConfig& c) {
+    if (c.*field < lo || c.*field > hi) {
+      throw InvalidSetting(name, fmt::format("{}", c.*field),
+                           fmt::format("out of range; use {} to {}", lo, hi));
+    }
+  };
+  s.to_json = [field](const ExperimentConfig& c) { return nlohmann::json(c.*field); };
+  s.from_json = [name, field](ExperimentConfig& c, const nlohmann::json& v) {
+    c.*field = whole_from_json<T>(name, v);
+  };
+  s.text = [field](const ExperimentConfig& c) { return fmt::format("{}", c.*field); };
+  s.rank = [field](const ExperimentConfig& c) { return static_cast<double>(c.*field); };
+  return s;
+}
+
+Setting float_number(std::string name, std::string old_name, std::string help, unsigned uses,
+                     float ExperimentConfig::*field) {
+  Setting s = make(name, std::move(help), SettingType::kNumber, uses);
+  s.old_name = std::move(old_name);
+  s.parse = [name, field](ExperimentConfig& c, std::string_view text) {
+    c.*field = parse_float(name, text);
+  };
+  s.check = [name, field](const ExperimentConfig& c) {
+    if (!(c.*field > 0.0f) || !std::isfinite(c.*field)) {
+      throw InvalidSetting(name, fmt::format("{}", c.*field),
+                           "must be a positive number (e.g. 0.001)");
+    }
+  };
+  // As typed: 0.001, not the float's 0.0010000000474974513 (core/typed_number.hpp).
+  s.to_json = [field](const ExperimentConfig& c) { return nlohmann::json(as_typed(c.*field)); };
+  s.from_json = [name, field](ExperimentConfig& c, const nlohmann::json& v) {
+    if (!v.is_number()) {
+      throw Error(fmt::format("'{}' has the wrong type: {}, expected a number", name, v.dump()));
+    }
+    c.*field = static_cast<float>(v.get<double>());
+  };
+  s.text = [field](const ExperimentConfig& c) { return fmt::format("{}", c.*field); };
+  s.rank = [field](const ExperimentConfig& c) { return static_cast<double>(c.*field); };
+  return s;
+}
+
+// A choice stored as an enum or a string: `to_text` and `from_text` convert (from_text throws
+// InvalidSetting naming the setting for a word it does not take).
+template <typename T>
+Setting choice(std::string name, std::string help, unsigned uses, std::vector<std::string> words,
+               T ExperimentConfig::*field, std::function<T(std::string_view)> from_text,
+               std::function<std::string(const T&)> to_text) {
+  Setting s = make(name, std::move(help), SettingType::kChoice, uses);
+  s.choices = words;
+  s.parse = [field, from_text](ExperimentConfig& c, std::string_view text) {
+    c.*field = from_text(text);
+  };
+  s.check = [](const ExperimentConfig&) {};
+  s.to_json = [field, to_text](const ExperimentConfig& c) {
+    return nlohmann::json(to_text(c.*field));
+  };
+  s.from_json = [name, field, from_text](ExperimentConfig& c, const nlohmann::json& v) {
+    if (!v.is_string()) {
+      throw Error(fmt::format("'{}' has the wrong type: {}, expected a string", name, v.dump()));
+    }
+    c.*field = from_text(v.get<std::string>());
+  };
+  s.text = [field, to_text](const ExperimentConfig& c) { return to_text(c.*field); };
+  s.rank = [field, to_text, words](const ExperimentConfig& c) {
+    const std::string word = to_text(c.*field);
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (words[i] == word) return static_cast<double>(i);
+    }
+    return static_cast<double>(words.size());
+  };
+  return s;
+}
+
+Setting data_setting() {
+  Setting s =
+      make("data",
+           "directory with the four IDX files, raw or .gz ($SAVANT_DATA, else Debian's "
+           "Fashion-MNIST)",
+           SettingType::kPath,
+           kTrains | kShufflesTest | kNamesData | kSweepOnce | kRecorded | kFromFirstVersion);
+  s.parse = [](ExperimentConfig& c, std::string_view text) { c.data = std::string(text); };
+  s.check = [](const ExperimentConfig&) {};  // validate() checks the path's text
+  // Absolute, so that a results file read from another directory still names the data.
+  s.to_json = [](const ExperimentConfig& c) {
+    return nlohmann::json(absolute_path(c.data).string());
+  };
+  s.from_json = [](ExperimentConfig& c, const nlohmann::json& v) {
+    if (!v.is_string()) {
+      throw Error(fmt::format("'data' has the wrong type: {}, expected a string", v.dump()));
+    }
+    c.data = v.get<std::string>();
+  };
+  s.text = [](const ExperimentConfig& c) { return c.data.string(); };
+  s.rank = [](const ExperimentConfig&) { return 0.0; };
+  return s;
+}
+
+constexpr unsigned kModel = kTrains | kSweepAxis | kIdentity | kRecorded | kFromFirstVersion;
+
+std::vector<Setting> declared() {
+  std::vector<Setting> table;
+  table.push_back(data_setting());
+  table.push_back(whole<int>("grid", "g: cut each image into a g x g grid of blocks",
+                             kModel | kShufflesTest | kAnalyzes, &ExperimentConfig::grid, 1, 255));
+  // The grid's range depends on the images (validate_grid); 1 to 255 is what any image allows.
+  table.back().check = [](const ExperimentConfig& c) {
+    if (c.grid < 1 || c.grid > 255) {
+      throw InvalidSetting("grid", std::to_string(c.grid),
+                           "out of range; use a divisor of the image size");
+    }
+  };
+  table.push_back(choice<ShuffleMode>(
+      "shuffle", "block shuffling: derange, permute, fixed or none", kModel | kShufflesTest,
+      {"derange", "permute", "fixed", "none"}, &ExperimentConfig::shuffle, parse_shuffle_mode,
+      [](const ShuffleMode& m) { return to_string(m); }));
+  table.push_back(whole<std::size_t>("hidden", "width of each hidden layer", kModel,
+                                     &ExperimentConfig::hidden, 1, 65536));
+  table.push_back(whole<std::size_t>("layers", "number of hidden layers", kModel,
+                                     &ExperimentConfig::layers, 1, 16));
+  table.push_back(whole<std::size_t>("epochs", "passes over the training set", kModel,
+                                     &ExperimentConfig::epochs, 1, 10000));
+  table.push_back(
+      whole<std::size_t>("batch", "mini-batch size", kModel, &ExperimentConfig::batch, 1, 65536));
+  table.push_back(float_number("learning_rate", "lr", "Adam's learning rate", kModel,
+                               &ExperimentConfig::learning_rate));
+  table.push_back(
+      whole<std::uint64_t>("seed", "seed of every random choice (init, order, shuffling)",
+                           kTrains | kShufflesTest | kIdentity | kRecorded | kFromFirstVersion,
+                           &ExperimentConfig::seed, 0, std::numeric_limits<std::uint64_t>::max()));
+  table.push_back(
+      whole<int>("threads", "threads to use (results do not depend on it)",
+                 kTrains | kShufflesTest | kParallel | kSweepOnce | kRecorded | kFromFirstVersion,
+                 &ExperimentConfig::threads, 1, 1024));
+  table.push_back(whole<std::size_t>(
+      "train_limit", "use only the first N training images (0: all)",
+      kTrains | kSweepOnce | kIdentity | kRecorded | kFromFirstVersion,
+      &ExperimentConfig::train_limit, 0, std::numeric_limits<std::size_t>::max()));
+  // Not recorded as chosen: results.json and model files name the engine that trained
+  // (active_engine_name), which "auto" does not say.
+  table.push_back(choice<std::string>(
+      "engine",
+      "training engine: auto (the fastest this CPU runs; $SAVANT_ENGINE), portable or avx512",
+      kTrains | kSweepOnce, {"auto", "portable", "avx512"}, &ExperimentConfig::engine,
+      [](std::string_view text) {
+        check_engine(text);
+        return std::string(text);
+      },
+      [](const std::string& s) { return s; }));
+  return table;
+}
+
+std::span<const Setting> g_active;
+
+}  // namespace
+
+const char* Setting::sql_type() const {
+  switch (type) {
+    case SettingType::kWhole:
+      return "INTEGER";
+    case SettingType::kNumber:
+      return "REAL";
+    default:
+      return "TEXT";
+  }
+}
+
+const std::vector<Setting>& default_settings() {
+  static const std::vector<Setting> table = declared();
+  return table;
+}
+
+std::span<const Setting> settings() {
+  if (g_active.empty()) return default_settings();
+  return g_active;
+}
+
+const Setting* find_setting(std::string_view name) {
+  for (const Setting& s : settings()) {
+    if (s.name == name || (!s.old_name.empty() && s.old_name == name)) return &s;
+  }
+  return nullptr;
+}
+
+SettingsOverride::SettingsOverride(std::vector<Setting> table)
+    : table_(std::move(table)), previous_(g_active) {
+  g_active = table_;
+}
+
+SettingsOverride::~SettingsOverride() {
+  g_active = previous_;
+}
+
+Setting whole_setting(std::string name, std::string help, unsigned uses,
+                      std::size_t ExperimentConfig::*field, std::size_t lo, std::size_t hi) {
+  return whole<std::size_t>(std::move(name), std::move(help), uses, field, lo, hi);
+}
+
+// The configuration's functions (config.hpp), over the table.
+void set_field(ExperimentConfig& c, std::string_view field, std::string_view text) {
+  const Setting* setting = find_setting(field);
+  if (setting == nullptr) {
+    throw InvalidSetting(std::string(field), fmt::format("'{}'", text),
+                         "not a setting of the configuration");
+  }
+  setting->parse(c, text);
+}
+
+void validate(const ExperimentConfig& config) {
+  for (const Setting& s : settings()) s.check(config);
+  if (!is_utf8(config.data.native()) || !is_utf8(absolute_path(config.data).native())) {
+    throw InvalidSetting("data",
+                         fmt::format("'{}'", printable(absolute_path(config.data).native())),
+                         "is not UTF-8 text (the bytes shown as \\x..): savant names the data "
+                         "set's path in results.json and model metadata, which are UTF-8 text, "
+                         "and does not alter a path; rename the directory");
+  }
+  validate_combination(config);
+}
+
+void validate_combination(const ExperimentConfig& config) {
+  if (config.grid == 1 &&
+      (config.shuffle == ShuffleMode::kDerange || config.shuffle == ShuffleMode::kFixed)) {
+    throw InvalidSetting("grid", "1",
+                         fmt::format("a single block has no derangement; use a grid of 2 or "
+                                     "more with shuffle {}",
+                                     to_string(config.shuffle)));
+  }
+}
+
+std::filesystem::path absolute_path(const std::filesystem::path& path) {
+  if (path.empty()) return path;
+  return kernel_path(path);
+}
+
+nlohmann::json config_json(const ExperimentConfig& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const Setting& s : settings()) {
+    if (s.has(kRecorded)) j[s.name] = s.to_json(c);
+  }
+  return j;
+}
+
+ExperimentConfig config_from_json(const nlohmann::json& j, std::string_view source) {
+  if (!j.is_object())
+    throw Error(fmt::format("{}: the configuration is not a JSON object", source));
+  ExperimentConfig c;
+  try {
+    for (const Setting& s : settings()) {
+      if (!s.has(kRecorded)) continue;
+      auto it = j.find(s.name);
+      if (it == j.end() && !s.old_name.empty()) it = j.find(s.old_name);
+      if (it == j.end()) {
+        if (!s.has(kFromFirstVersion)) continue;  // a file from before it: the default
+        throw Error(fmt::format("{}: the configuration has no '{}'", source, s.name));
+      }
+      try {
+        s.from_json(c, *it);
+      } catch (const Error& e) {
+        throw Error(fmt::format("{}: {}", source, e.what()));
+      }
+    }
+    validate(c);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: a configuration field has the wrong type: {}", source, e.what()));
+  } catch (const UsageError& e) {
+    throw Error(fmt::format("{}: {}", source, e.what()));
+  }
+  return c;
+}
+
+}  // namespace savant
