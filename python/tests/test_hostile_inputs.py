@@ -11,12 +11,12 @@ import sys
 
 import pytest
 
-CHILD = "import sys, savant\ntry:\n    savant.read_results(sys.argv[1])\nexcept OSError as e:\n" \
+CHILD = "import sys, savant\ntry:\n    savant.read_results(sys.argv[1])\nexcept savant.Error as e:\n" \
         "    print(e)\n    sys.exit(3)\n"
 
 
 def read_results_in_child(path, timeout=30, memory=2 << 30):
-    """Exit code and output of savant.read_results(path) in a child: 3 with the OSError's text
+    """Exit code and output of savant.read_results(path) in a child: 3 with the savant.Error's text
     when it refuses the file."""
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
