@@ -2,26 +2,17 @@
 the matching built-in (ValueError, OSError, MemoryError), on a small data set made here (no
 Fashion-MNIST needed)."""
 import errno
-import gzip
 import os
-import struct
 
 import pytest
 
 import savant
+from conftest import write_tiny_dataset
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """An 8x8 IDX data set of 64 training and 32 test images, ten classes."""
-    data = tmp_path_factory.mktemp("tiny")
-    for split, count in (("train", 64), ("t10k", 32)):
-        images = struct.pack(">IIII", 0x803, count, 8, 8) + bytes(
-            (i * 37) % 256 for i in range(count * 64))
-        labels = struct.pack(">II", 0x801, count) + bytes(i % 10 for i in range(count))
-        (data / f"{split}-images-idx3-ubyte.gz").write_bytes(gzip.compress(images))
-        (data / f"{split}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(labels))
-    return data
+    return write_tiny_dataset(tmp_path_factory.mktemp("tiny") / "data")
 
 
 def test_the_classes_derive_from_savant_error_and_the_matching_builtin():

@@ -11,6 +11,7 @@
 
 #include "savant/experiment/compare.hpp"
 #include "support/test_support.hpp"
+#include "support/two_models.hpp"
 
 namespace savant {
 namespace {
@@ -21,26 +22,9 @@ using testing::savant_binary;
 using testing::savant_ok;
 using testing::TempDir;
 
-// Two models of 12x12 images trained by `savant train`, on the original and the shuffled images.
-class CompareCommand : public ::testing::Test {
- protected:
-  void SetUp() override {
-    testing::write_dataset(dir_ / "data", testing::random_split(300, 12, 12, 10, 7),
-                           testing::random_split(80, 12, 12, 10, 8), false);
-    for (const std::string regime : {"original", "shuffled"}) {
-      savant_ok("train --train-on " + regime + " --grid 4 --hidden 16 --epochs 2 --seed 9 --data " +
-                data() + " --out " + model(regime));
-    }
-  }
-  std::string model(const std::string& regime) const {
-    return (dir_ / (regime + ".safetensors")).string();
-  }
-  std::string data() const { return (dir_ / "data").string(); }
+using CompareCommand = testing::TwoModelsOnSmallData;
 
-  TempDir dir_;
-};
-
-TEST(CompareCommand, GivesTheNumbersReproduceWritesForItsTwoModels) {
+TEST(CompareCommandOnARun, GivesTheNumbersReproduceWritesForItsTwoModels) {
   TempDir dir;
   // More test images than reproduce uses, so that both take the first kUnitTestImages.
   testing::write_dataset(dir / "data", testing::random_split(200, 8, 8, 10, 1),

@@ -9,12 +9,10 @@
 #include "savant/core/error.hpp"
 #include "savant/experiment/compare.hpp"
 #include "support/test_support.hpp"
+#include "support/two_models.hpp"
 
 namespace savant {
 namespace {
-
-using testing::savant_ok;
-using testing::TempDir;
 
 // The same network with hidden unit j moved to position (j * 5 + 3) % N, its bias and its row
 // of the second kernel moved with it: the same function, another order of units.
@@ -34,23 +32,9 @@ SavedModel with_permuted_units(const SavedModel& model) {
   return out;
 }
 
-class CompareOnSmallData : public ::testing::Test {
+class CompareOnSmallData : public testing::TwoModelsOnSmallData {
  protected:
-  void SetUp() override {
-    testing::write_dataset(dir_ / "data", testing::random_split(300, 12, 12, 10, 7),
-                           testing::random_split(80, 12, 12, 10, 8), false);
-    for (const std::string regime : {"original", "shuffled"}) {
-      savant_ok("train --train-on " + regime + " --grid 4 --hidden 16 --epochs 2 --seed 9 --data " +
-                data() + " --out " + model(regime));
-    }
-  }
-  std::string model(const std::string& regime) const {
-    return (dir_ / (regime + ".safetensors")).string();
-  }
-  std::string data() const { return (dir_ / "data").string(); }
   CompareOptions options() const { return {dir_ / "data", false, 2}; }
-
-  TempDir dir_;
 };
 
 TEST_F(CompareOnSmallData, AModelWithItselfHasCkaOneAndAgreesEverywhere) {
