@@ -5,9 +5,12 @@ the command line, so that `savant.reproduce()` gives what `savant reproduce` pri
 `savant.train(...)` the weights `savant train` writes, bit for bit. README.md, "From Python",
 shows the use; docs/notebook.ipynb reproduces the article with it.
 
-Errors: ValueError for a bad argument (the library's UsageError, or an array of the wrong dtype,
-shape or layout), OSError for a file that cannot be read or written, savant.Error (a
-RuntimeError) for anything else the library reports (training that diverges, say).
+Errors: what the library reports is a savant.Error (a RuntimeError), of a subclass per kind that
+is also the matching built-in: SettingError and UsageError (ValueError) for a bad setting or
+call, InputError (ValueError) for a file or array whose content savant cannot use,
+TrainingError for training that diverged, FileError (OSError, with errno and filename) when the
+operating system refuses, ResourceError (MemoryError) over a limit or out of memory. An array of
+the wrong dtype, shape or layout is a plain ValueError.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import pathlib
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import _savant
-from ._savant import Error, Model
+from ._savant import (Error, FileError, InputError, Model, ResourceError, SettingError,
+                      TrainingError, UsageError)
 
 # NumPy is imported by the first function that makes an array, not by `import savant`: the
 # whole experiment (savant.reproduce) needs none, and the import costs about 0.1 s.
@@ -30,7 +34,8 @@ if TYPE_CHECKING:
 
 __version__ = _savant.__version__
 __all__ = [
-    "Error", "Model", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
+    "Error", "SettingError", "UsageError", "InputError", "TrainingError", "FileError",
+    "ResourceError", "Model", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
     "shuffle", "block_permutation", "train", "train_on", "evaluate", "predict",
     "weight_correlation", "adjacent_correlation", "grid_signature", "reproduce", "load_model",
     "save_model", "compare", "read_results", "sweep", "read_sweep", "settings",
@@ -288,8 +293,8 @@ def compare(a: Model, b: Model, data=None, *, all_images: bool = False,
 
 
 def read_results(path) -> dict:
-    """A run's results.json, checked as the report checks it (OSError naming the key that is
-    missing or malformed), as a dict; NaN is None."""
+    """A run's results.json, checked as the report checks it (savant.InputError, a ValueError,
+    naming the key that is missing or malformed), as a dict; NaN is None."""
     path = pathlib.Path(os.fspath(path))
     if path.is_dir():
         path = path / "results.json"

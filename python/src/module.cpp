@@ -1,7 +1,7 @@
 // The Python module savant._savant: a thin layer over the library's public functions.
 // Training and every long computation run with the GIL released; Ctrl-C is checked from the
-// training's progress callback. Errors: UsageError -> ValueError, an error reading or writing a
-// file -> OSError, any other savant::Error -> savant.Error (a RuntimeError).
+// training's progress callback. Errors: each kind of the library's errors becomes a subclass of
+// savant.Error that is also the matching built-in (translate_error).
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <pybind11/eval.h>
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -53,24 +54,6 @@ using namespace pybind11::literals;
 
 namespace savant::python {
 namespace {
-
-// A savant::Error raised while reading or writing a file: OSError in Python.
-struct FileError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Runs `f`, turning the library's run-time errors (not usage errors) into FileError: for the
-// functions whose work is a file.
-template <typename F>
-auto file_call(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const UsageError&) {
-    throw;
-  } catch (const Error& e) {
-    throw FileError(e.what());
-  }
-}
 
 // A trained network with what is known about it: the model file's metadata (empty for a model
 // made from arrays) and the training history.
@@ -182,12 +165,12 @@ py::dict load(const std::filesystem::path& dir, int classes, std::size_t train_l
   Dataset data;
   std::uint32_t digest = 0;
   std::vector<std::string> names;
-  file_call([&] {
+  {
     py::gil_scoped_release release;
     data = load_experiment_data(config, classes);
     digest = split_digest(data.train);
     names = class_names(dir, classes);
-  });
+  }
   const auto count = [](const std::vector<std::uint8_t>& v) {
     return std::vector<py::ssize_t>{static_cast<py::ssize_t>(v.size())};
   };
@@ -244,10 +227,10 @@ Model train_on(const std::string& train_on, const py::dict& settings, const py::
   TrainResult result;
   {
     const Progress progress(callback);
-    file_call([&] {
+    {
       py::gil_scoped_release release;
       result = run_train(config, which, progress.fn());
-    });
+    }
   }
   return Model{result.model.name, std::move(result.model.network),
                model_metadata(result.provenance), std::move(result.model.history)};
@@ -382,20 +365,20 @@ Reproduction reproduce(const py::dict& settings, const py::object& callback) {
   const ExperimentConfig config = experiment_config(settings);
   Reproduction r;
   const Progress progress(callback);
-  file_call([&] {
+  {
     py::gil_scoped_release release;
     r.result = run_reproduce(config, progress.fn());
-  });
+  }
   return r;
 }
 
 void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
-  file_call([&] {
+  {
     py::gil_scoped_release release;
     // As the CLI does: the set is written beside `out` and swapped in whole.
     OutputSet set = open_run_directory(out, r.result.config);
     commit_run(r.result, set, kDefaultFigureFormats, false, report);
-  });
+  }
 }
 
 Model report_model(const Reproduction& r, const Regime& which) {
@@ -422,7 +405,7 @@ py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
 
 // load_saved_model checks savant's metadata against the tensors and keeps every metadata key.
 Model read_model(const std::filesystem::path& path) {
-  SavedModel saved = file_call([&] { return load_saved_model(path); });
+  SavedModel saved = load_saved_model(path);
   std::string name = saved.provenance ? model_name(saved.provenance->train_on) : "model";
   return Model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
 }
@@ -436,31 +419,23 @@ std::string compare(const Model& a, const Model& b, const std::filesystem::path&
   // Their metadata checked against their weights, as load_model checks a file's.
   const SavedModel sa = saved_model(a.name, a.network, a.metadata);
   const SavedModel sb = saved_model(b.name, b.network, b.metadata);
-  try {
-    check_comparable(sa, sb);
-  } catch (const Error& e) {
-    throw py::value_error(e.what());
-  }
-  return file_call([&] {
+  check_comparable(sa, sb);  // an InputError: savant.InputError, a ValueError
+  {
     py::gil_scoped_release release;
     return compare_json(sa, sb, run_compare(sa, sb, {data, all_images, workers})).dump();
-  });
+  }
 }
 
 void write_model(const Model& model, const std::filesystem::path& path) {
-  file_call([&] {
-    check_output_path(path, kBesideFile);  // UTF-8 and within the system's limits
-    save_model(path, model.network, model.metadata);
-  });
+  check_output_path(path, kBesideFile);  // UTF-8 and within the system's limits
+  save_model(path, model.network, model.metadata);
 }
 
 std::string read_results(const std::filesystem::path& path) {
-  return file_call([&] {
-    // A regular file of a legitimate size only, and every key the report uses, checked.
-    std::string text = read_results_json(path);
-    parse_results_json(text, path);
-    return text;
-  });
+  // A regular file of a legitimate size only, and every key the report uses, checked.
+  std::string text = read_results_json(path);
+  parse_results_json(text, path);
+  return text;
 }
 
 // Runs the jobs of a sweep that `db` does not hold yet, through the command line's driver
@@ -479,10 +454,10 @@ py::dict sweep(const std::filesystem::path& db, const py::dict& settings,
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   };
   SweepTally tally;
-  file_call([&] {
+  {
     py::gil_scoped_release release;
     tally = run_sweep(spec, place, events);
-  });
+  }
   return py::dict("jobs"_a = tally.jobs, "ran"_a = tally.ran, "failed"_a = tally.failed,
                   "elsewhere"_a = tally.elsewhere);
 }
@@ -512,8 +487,7 @@ py::list settings_table() {
 // Every job of a sweep database, one dict per job: its configuration as the library names it
 // (config_json), its seed and key, and its numbers.
 py::list read_sweep(const std::filesystem::path& db) {
-  std::vector<StoredJob> jobs =
-      file_call([&] { return SweepDb(db, SweepDb::Mode::kReadOnly).read_all(); });
+  std::vector<StoredJob> jobs = SweepDb(db, SweepDb::Mode::kReadOnly).read_all();
   py::module_ json = py::module_::import("json");
   py::list out;
   for (const StoredJob& job : jobs) {
@@ -540,6 +514,120 @@ py::list read_sweep(const std::filesystem::path& db) {
   return out;
 }
 
+// savant.Error and its subclasses, one per kind of the library's errors (core/error.hpp), each
+// also a built-in exception where one fits, so that `except ValueError` and `except OSError`
+// catch what they should: a setting or a call -> UsageError/SettingError (ValueError), content
+// savant cannot use -> InputError (ValueError), training that diverged -> TrainingError (a
+// RuntimeError, as savant.Error is: no built-in means "did not learn"), the system's refusal ->
+// FileError (OSError, with errno, strerror and filename), a limit or memory -> ResourceError
+// (MemoryError). Defined in Python: a FileError's str() is savant's message, not OSError's
+// "[Errno 2] ...: 'path'", which would say the path twice.
+constexpr const char* kErrorClasses = R"(
+class Error(RuntimeError):
+    """An error that savant reports; its subclasses say which kind."""
+
+class UsageError(Error, ValueError):
+    """How a function was called: a combination of arguments, a missing input."""
+
+class SettingError(UsageError):
+    """A setting with a bad value; `setting` and `value` name it."""
+    setting = None
+    value = None
+
+class InputError(Error, ValueError):
+    """A file, directory or array whose content savant cannot use."""
+
+class TrainingError(Error):
+    """Training that diverged (the loss or the weights not finite): the model learned nothing
+    usable. `setting` names the setting to change ("learning_rate"), or is None."""
+    setting = None
+
+class FileError(Error, OSError):
+    """The operating system refused: open, read, write, rename, lock, space. `errno` and
+    `filename` say what and where."""
+    def __str__(self):
+        return self.strerror if self.strerror is not None else super().__str__()
+
+class ResourceError(Error, MemoryError):
+    """Over a limit savant sets (image size, file size, nesting), or out of memory."""
+)";
+
+// The classes of kErrorClasses, made in the module once; the translator raises them.
+py::dict& error_classes() {
+  static py::dict* classes = new py::dict();  // outlives the interpreter's module teardown
+  return *classes;
+}
+
+void define_error_classes(py::module_& module) {
+  py::dict& ns = error_classes();
+  ns["__name__"] = module.attr("__name__");
+  py::exec(kErrorClasses, ns);
+  for (const char* name : {"Error", "UsageError", "SettingError", "InputError", "TrainingError",
+                           "FileError", "ResourceError"}) {
+    module.attr(name) = ns[name];
+  }
+}
+
+void raise(const char* name, const py::object& error) {
+  PyErr_SetObject(error_classes()[name].ptr(), error.ptr());
+}
+
+void raise(const char* name, const std::string& message) {
+  raise(name, error_classes()[name](message));
+}
+
+// OSError's errno, strerror and filename, set on the instance: OSError(errno, strerror,
+// filename) would not parse them for a class whose first base is savant.Error.
+void raise_file_error(int code, const std::string& message, const std::string& path) {
+  py::object error = error_classes()["FileError"](message);
+  error.attr("errno") = code != 0 ? py::object(py::int_(code)) : py::none();
+  error.attr("strerror") = message;
+  error.attr("filename") = path.empty() ? py::none() : py::object(py::str(path));
+  raise("FileError", error);
+}
+
+// The library's errors as savant.Error's subclasses (kErrorClasses).
+void translate_error(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const InvalidSetting& e) {
+    py::object error = error_classes()["SettingError"](
+        fmt::format("{}={}: {}", e.setting(), e.value(), e.problem()));
+    error.attr("setting") = e.setting();
+    error.attr("value") = e.value();
+    raise("SettingError", error);
+  } catch (const TrainingError& e) {
+    py::object error = error_classes()["TrainingError"](e.what());
+    if (!e.setting().empty()) error.attr("setting") = e.setting();
+    raise("TrainingError", error);
+  } catch (const SystemError& e) {
+    raise_file_error(e.code(), e.what(), e.path());
+  } catch (const Error& e) {
+    switch (e.kind()) {
+      case ErrorKind::kInvalidSetting:
+      case ErrorKind::kUsage:
+        raise("UsageError", e.what());
+        break;
+      case ErrorKind::kInput:
+        raise("InputError", e.what());
+        break;
+      case ErrorKind::kDidNotLearn:
+        raise("TrainingError", e.what());
+        break;
+      case ErrorKind::kSystem:
+        raise_file_error(0, e.what(), "");
+        break;
+      case ErrorKind::kResource:
+        raise("ResourceError", e.what());
+        break;
+    }
+  } catch (const std::filesystem::filesystem_error& e) {
+    raise_file_error(e.code().value(), e.what(), e.path1().string());
+  } catch (const std::bad_alloc&) {
+    raise("ResourceError", "out of memory; try a smaller network, batch or data set");
+  }
+}
+
 }  // namespace
 }  // namespace savant::python
 
@@ -549,23 +637,8 @@ PYBIND11_MODULE(_savant, module) {
   module.doc() = "savant's library from Python; use the package `savant`, not this module";
   module.attr("__version__") = std::string(kVersion);
 
-  static py::exception<Error> error(module, "Error", PyExc_RuntimeError);
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const InvalidSetting& e) {
-      PyErr_SetString(PyExc_ValueError,
-                      fmt::format("{}={}: {}", e.setting(), e.value(), e.problem()).c_str());
-    } catch (const UsageError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const FileError& e) {
-      PyErr_SetString(PyExc_OSError, e.what());
-    } catch (const std::filesystem::filesystem_error& e) {
-      PyErr_SetString(PyExc_OSError, e.what());
-    } catch (const Error& e) {
-      error(e.what());
-    }
-  });
+  define_error_classes(module);
+  py::register_exception_translator(translate_error);
 
   py::class_<Model>(module, "Model")
       .def(py::init([](const py::sequence& weights, std::map<std::string, std::string> metadata,

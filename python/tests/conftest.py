@@ -1,6 +1,7 @@
 """Fixtures of the Python module's tests. The data set is Debian's Fashion-MNIST (or
 $SAVANT_DATA); the tests that need it are skipped when it is missing. SAVANT_CLI is the
 `savant` program, for the parity tests (python/CMakeLists.txt sets it)."""
+import gzip
 import json
 import os
 import pathlib
@@ -41,6 +42,18 @@ def cli():
         return subprocess.run([path, *map(str, args)], check=True, capture_output=True,
                               text=True, cwd=cwd)
     return run
+
+
+def write_tiny_dataset(data):
+    """An 8x8 IDX data set in `data` (gzip): 64 training and 32 test images, ten classes."""
+    data.mkdir(parents=True, exist_ok=True)
+    for split, count in (("train", 64), ("t10k", 32)):
+        images = struct.pack(">IIII", 0x803, count, 8, 8) + bytes(
+            (i * 37) % 256 for i in range(count * 64))
+        labels = struct.pack(">II", 0x801, count) + bytes(i % 10 for i in range(count))
+        (data / f"{split}-images-idx3-ubyte.gz").write_bytes(gzip.compress(images))
+        (data / f"{split}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(labels))
+    return data
 
 
 def read_safetensors(path):

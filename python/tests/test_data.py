@@ -47,17 +47,17 @@ def test_train_limit_keeps_the_first_images(fashion):
 
 
 def test_load_of_a_missing_directory_is_an_oserror(tmp_path):
-    with pytest.raises(OSError, match="nowhere' does not exist"):
+    with pytest.raises(savant.FileError, match="nowhere' does not exist"):
         savant.load(tmp_path / "nowhere")
-    with pytest.raises(OSError, match="train-images-idx3-ubyte"):
+    with pytest.raises(savant.FileError, match="train-images-idx3-ubyte"):
         savant.load(tmp_path)
 
 
-def test_load_of_a_malformed_file_is_an_oserror_naming_it(tmp_path):
+def test_load_of_a_malformed_file_is_an_input_error_naming_it(tmp_path):
     for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                  "t10k-labels-idx1-ubyte"):
         (tmp_path / stem).write_bytes(b"\x00\x00\x08\x03short")
-    with pytest.raises(OSError, match="idx3-ubyte"):
+    with pytest.raises(savant.InputError, match="idx3-ubyte"):
         savant.load(tmp_path)
 
 

@@ -185,7 +185,8 @@ def test_weights_that_are_not_finite_are_refused_before_they_give_numbers(bad, t
         savant.predict(m, images(2))
     with pytest.raises(ValueError, match=match):
         savant.compare(m, model([16, 3, 2]), DATA)
-    with pytest.raises(OSError, match="refusing to save a model whose weights are not finite"):
+    with pytest.raises(savant.InputError,
+                       match="refusing to save a model whose weights are not finite"):
         savant.save_model(m, tmp_path / "m.safetensors")
     assert not (tmp_path / "m.safetensors").exists()
 
@@ -279,25 +280,25 @@ def test_a_model_without_a_hidden_layer_is_refused_by_compare_only(fashion):
                    "savant.compare(savant.Model(w((784, 4)) + w((4, 10))),\n"
                    "               savant.Model(w((784, 10))), "
                    f"{str(DATA)!r}, all_images=True, threads=2)")
-    assert out.startswith("ValueError: model has no hidden layer"), out
+    assert out.startswith("InputError: model has no hidden layer"), out  # a ValueError
 
 
 def test_metadata_that_does_not_fit_the_weights_is_refused_by_compare():
     m = savant.Model(model([16, 3, 2]).weights, metadata={"format": "savant-dense"})
-    with pytest.raises(savant.Error, match="__metadata__ has no 'config'"):
+    with pytest.raises(savant.InputError, match="__metadata__ has no 'config'"):
         savant.compare(m, m, DATA)
 
 
 # --- files -----------------------------------------------------------------------------------
 
-def test_read_results_of_a_device_or_directory_is_an_oserror(tmp_path):
+def test_read_results_of_a_device_or_directory_is_refused(tmp_path):
     # /dev/zero was read until memory ran out.
-    with pytest.raises(OSError, match="/dev/zero.* regular file"):
+    with pytest.raises(savant.InputError, match="/dev/zero.* regular file"):
         savant.read_results("/dev/zero")
     (tmp_path / "run" / "results.json").mkdir(parents=True)
-    with pytest.raises(OSError, match="results.json.* regular file"):
+    with pytest.raises(savant.InputError, match="results.json.* regular file"):
         savant.read_results(tmp_path / "run")
-    with pytest.raises(OSError, match="file not found"):
+    with pytest.raises(savant.FileError, match="file not found"):
         savant.read_results(tmp_path / "nothing.json")
 
 

@@ -1,22 +1,22 @@
 """read_results against hostile files: JSON nested 100,000 deep, a device that never ends, a
 FIFO that never opens. Each runs in a child process under a time and memory limit, so that a
 regression fails the test instead of crashing, hanging or exhausting the test run."""
-import gzip
 import json
 import os
 import resource
-import struct
 import subprocess
 import sys
 
 import pytest
 
-CHILD = "import sys, savant\ntry:\n    savant.read_results(sys.argv[1])\nexcept OSError as e:\n" \
+from conftest import write_tiny_dataset
+
+CHILD = "import sys, savant\ntry:\n    savant.read_results(sys.argv[1])\nexcept savant.Error as e:\n" \
         "    print(e)\n    sys.exit(3)\n"
 
 
 def read_results_in_child(path, timeout=30, memory=2 << 30):
-    """Exit code and output of savant.read_results(path) in a child: 3 with the OSError's text
+    """Exit code and output of savant.read_results(path) in a child: 3 with the savant.Error's text
     when it refuses the file."""
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -28,14 +28,7 @@ def read_results_in_child(path, timeout=30, memory=2 << 30):
 def run_dir(cli, tmp_path_factory):
     """A real run of `savant reproduce` on 8x8 images."""
     root = tmp_path_factory.mktemp("hostile")
-    data = root / "data"
-    data.mkdir()
-    for split, count in (("train", 64), ("t10k", 32)):
-        images = struct.pack(">IIII", 0x803, count, 8, 8) + bytes(
-            (i * 37) % 256 for i in range(count * 64))
-        labels = struct.pack(">II", 0x801, count) + bytes(i % 10 for i in range(count))
-        (data / f"{split}-images-idx3-ubyte.gz").write_bytes(gzip.compress(images))
-        (data / f"{split}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(labels))
+    data = write_tiny_dataset(root / "data")
     cli("reproduce", "--data", data, "--out", root / "run", "--grid", 2, "--hidden", 8,
         "--epochs", 1, "--threads", 1)
     return root / "run"

@@ -75,15 +75,15 @@ def test_save_and_load_keep_every_bit_and_the_metadata(trained, tmp_path):
     assert again.metadata == m.metadata and again.name == "original_model"
 
 
-def test_file_errors_are_oserrors_with_the_librarys_message(trained, tmp_path):
+def test_file_errors_are_savant_errors_with_the_librarys_message(trained, tmp_path):
     path = tmp_path / "m.safetensors"
     savant.save_model(trained, path)
     path.write_bytes(path.read_bytes()[:-80])
-    with pytest.raises(OSError, match="lie outside the .* data bytes"):
+    with pytest.raises(savant.InputError, match="lie outside the .* data bytes"):
         savant.load_model(path)
-    with pytest.raises(OSError, match="nowhere"):
+    with pytest.raises(savant.FileError, match="nowhere"):
         savant.load_model(tmp_path / "nowhere.safetensors")
-    with pytest.raises(OSError):
+    with pytest.raises(savant.FileError):
         savant.save_model(trained, tmp_path / "no" / "such" / "dir" / "m.safetensors")
 
 

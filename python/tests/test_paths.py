@@ -25,13 +25,13 @@ def test_a_run_spelled_through_a_link_goes_where_the_kernel_says(fashion, tmp_pa
 def test_no_output_in_the_data_and_no_path_that_is_not_utf8(fashion, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
-    with pytest.raises(OSError, match="lies inside the data set"):
+    with pytest.raises(savant.UsageError, match="lies inside the data set"):
         savant.sweep(data / "results.sqlite", data=data, grid=4, train_on="original",
                      epochs=1, hidden=8, train_limit=300, threads=1)
     r = savant.reproduce(data=data, **SMALL)
-    with pytest.raises(OSError, match="lies inside the data set"):
+    with pytest.raises(savant.UsageError, match="lies inside the data set"):
         r.write(data / "run")
     assert sorted(os.listdir(data)) == sorted(os.listdir(DATA))
-    with pytest.raises(OSError, match="is not UTF-8 text"):
+    with pytest.raises(savant.UsageError, match="is not UTF-8 text"):
         savant.save_model(r.original_model, os.fsdecode(os.fsencode(str(tmp_path)) + b"/m\xff"))
     assert os.listdir(tmp_path) == ["data"]

@@ -68,9 +68,9 @@ def test_reproduction_views_files_and_read_results(fashion, cli, tmp_path):
 
 def test_read_results_refuses_a_malformed_file(tmp_path):
     (tmp_path / "results.json").write_text('{"accuracy": 3}')
-    with pytest.raises(OSError, match="results.json"):
+    with pytest.raises(savant.InputError, match="results.json"):
         savant.read_results(tmp_path)
-    with pytest.raises(OSError, match="not found"):
+    with pytest.raises(savant.FileError, match="not found"):
         savant.read_results(tmp_path / "missing.json")
 
 
@@ -79,7 +79,7 @@ def test_reproduce_refuses_bad_settings_before_any_work():
         savant.reproduce(grid=0)
     with pytest.raises(ValueError, match="threads=0"):
         savant.reproduce(threads=0)
-    with pytest.raises(OSError, match="nowhere"):
+    with pytest.raises(savant.FileError, match="nowhere"):
         savant.reproduce(data="/nowhere")
 
 

@@ -70,7 +70,7 @@ def test_sweep_errors(tmp_path):
     with pytest.raises(ValueError, match="train_on="):
         savant.sweep(tmp_path / "x.sqlite", train_on=["puzzles"])
     (tmp_path / "other.sqlite").write_bytes(b"not a database at all" * 100)
-    with pytest.raises(OSError, match="other.sqlite"):
+    with pytest.raises(savant.InputError, match="other.sqlite"):
         savant.read_sweep(tmp_path / "other.sqlite")
 
 

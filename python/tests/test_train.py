@@ -168,6 +168,6 @@ def test_labels_of_the_wrong_dtype_length_or_range_are_refused(small):
 
 
 def test_a_diverging_training_is_a_savant_error(small):
-    with pytest.raises(savant.Error, match="diverged"):
+    with pytest.raises(savant.TrainingError, match="diverged"):
         savant.train(small.train_images, small.train_labels, hidden=16, epochs=1,
                      learning_rate=1e30)

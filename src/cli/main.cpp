@@ -1,10 +1,14 @@
 // savant: reproduce, measure and extend "Savant Syndrome of Neural Networks".
-// Exit codes: 0 success, 1 a run-time error (bad data, unwritable output, divergence),
-// 2 a usage error (unknown option, bad value). Every error ends in a message on stderr.
+// Exit codes, one per kind of error (core/error.hpp), listed by kExitCodes (`savant --help`):
+// 0 success, 1 a file or data savant cannot use, 2 usage (an unknown option, a bad value),
+// 3 training that diverged, 4 the operating system refused, 5 over a limit or out of memory.
+// Every error ends in a message on stderr.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <new>
 #include <span>
@@ -21,8 +25,35 @@
 
 namespace {
 
-constexpr int kExitRuntime = 1;
+constexpr int kExitInput = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitDidNotLearn = 3;
+constexpr int kExitSystem = 4;
+constexpr int kExitResource = 5;
+
+// The exit codes as `savant --help` ends: keep in step with exit_code and README's
+// "Exit codes".
+constexpr const char* kExitCodes =
+    "Exit codes: 0 success; 1 a file or data savant cannot use; 2 a usage error (an unknown\n"
+    "option, a bad value); 3 training diverged; 4 the system refused (open, write, space,\n"
+    "a lock); 5 over a limit savant sets, or out of memory.";
+
+int exit_code(savant::ErrorKind kind) {
+  switch (kind) {
+    case savant::ErrorKind::kInvalidSetting:
+    case savant::ErrorKind::kUsage:
+      return kExitUsage;
+    case savant::ErrorKind::kInput:
+      return kExitInput;
+    case savant::ErrorKind::kDidNotLearn:
+      return kExitDidNotLearn;
+    case savant::ErrorKind::kSystem:
+      return kExitSystem;
+    case savant::ErrorKind::kResource:
+      return kExitResource;
+  }
+  return kExitInput;
+}
 
 void print_error(const std::string& message, const std::string& hint = "") {
   savant::print_text(stderr, fmt::format("savant: error: {}\n", message));
@@ -35,6 +66,20 @@ std::string usage_message(const savant::UsageError& e) {
   // The library names a setting by its configuration field; the user typed a flag.
   return fmt::format("{} {}: {}", savant::cli::flag_of(invalid->setting()), invalid->value(),
                      invalid->problem());
+}
+
+// A run-time error's message and exit code; a setting the library says to change, by its flag.
+int report_error(const savant::Error& e) {
+  const auto* training = dynamic_cast<const savant::TrainingError*>(&e);
+  if (training != nullptr && !training->setting().empty()) {
+    std::string words = training->setting();  // "learning_rate": "learning rate"
+    std::replace(words.begin(), words.end(), '_', ' ');
+    print_error(e.what(),
+                fmt::format("{} sets the {}", savant::cli::flag_of(training->setting()), words));
+  } else {
+    print_error(e.what());
+  }
+  return exit_code(e.kind());
 }
 
 const CLI::App* find_command(const CLI::App& app, std::string_view name) {
@@ -89,6 +134,7 @@ int main(int argc, char** argv) {
       savant::kVersion)};
   app.name("savant");  // not argv[0]'s path, in the usage lines
   app.set_version_flag("--version", std::string("savant ") + savant::kVersion);
+  app.footer(kExitCodes);
   app.require_subcommand(1);
   app.fallthrough(false);
 
@@ -152,13 +198,15 @@ int main(int argc, char** argv) {
     print_error(usage_message(e), savant::cli::usage_hint(app));
     return kExitUsage;
   } catch (const savant::Error& e) {
-    print_error(e.what());
-    return kExitRuntime;
+    return report_error(e);
   } catch (const std::bad_alloc&) {
     print_error("out of memory; try a smaller --hidden, --batch or data set");
-    return kExitRuntime;
+    return kExitResource;
+  } catch (const std::filesystem::filesystem_error& e) {
+    print_error(e.what());
+    return kExitSystem;
   } catch (const std::exception& e) {
     print_error(fmt::format("unexpected failure: {}", e.what()));
-    return kExitRuntime;
+    return kExitInput;
   }
 }

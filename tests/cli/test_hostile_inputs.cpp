@@ -38,7 +38,7 @@ void make_fifo(const fs::path& path) {
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << path;
 }
 
-// Refused with exit code `code` and `message`, well within the limits (a hang or a growth is
+// Refused with exit code `code` (1 content savant cannot use, 5 over one of its limits) and
 // killed and reported as such).
 void expect_refused(const BoundedRun& run, int code, const std::string& message) {
   EXPECT_FALSE(run.timed_out) << describe(run);
@@ -139,7 +139,7 @@ TEST_F(HostileInputs, OversizedSweepFileIsRefusedBeforeItIsRead) {
   expect_refused(
       run_savant_bounded({"sweep", "--config", (tmp_ / "big.toml").string(), "--data",
                           data().string(), "--db", (tmp_ / "s.sqlite").string(), "--dry-run"}),
-      1, "holds 2.0 MiB (2097152 bytes), more than the 1.0 MiB savant reads as a sweep file");
+      5, "holds 2.0 MiB (2097152 bytes), more than the 1.0 MiB savant reads as a sweep file");
 }
 
 TEST_F(HostileInputs, FifoAsDatabaseIsRefusedAtOnce) {
@@ -234,7 +234,7 @@ TEST_F(HostileInputs, ImagesTooLargeToAnalyseAreRefusedFromTheHeader) {
   }
   const BoundedRun r = run_savant_bounded(
       {"reproduce", "--data", big.string(), "--out", (tmp_ / "out").string(), "--epochs", "1"});
-  expect_refused(r, 1,
+  expect_refused(r, 5,
                  "images of 128x128 (16384 pixels) are larger than savant analyses: the weight "
                  "correlation R alone would need 2.0 GiB per model; savant takes at most 4096 "
                  "pixels per image");
@@ -248,7 +248,7 @@ TEST_F(HostileInputs, GzipBombIsRefusedFromItsHeader) {
              gzip_bomb(idx_images_header(65536, 128, 128), 256));
   const BoundedRun r = run_savant_bounded(
       {"reproduce", "--data", (tmp_ / "data").string(), "--out", (tmp_ / "out").string()});
-  expect_refused(r, 1, "images of 128x128 (16384 pixels) are larger than savant analyses");
+  expect_refused(r, 5, "images of 128x128 (16384 pixels) are larger than savant analyses");
   EXPECT_LT(r.peak_rss_mib, 256) << describe(r);
 }
 
@@ -280,7 +280,7 @@ TEST_F(HostileInputs, ReportRefusesARunWhoseModelsDeclareHugeImages) {
   save_wide_model(copy / "shuffled_model.safetensors", 160 * 160);
   const BoundedRun r =
       run_savant_bounded({"report", copy.string(), "--out", (tmp_ / "r.html").string()});
-  expect_refused(r, 1,
+  expect_refused(r, 5,
                  "images of 160x160 (25600 pixels) are larger than savant analyses: the weight "
                  "correlation R alone would need 4.9 GiB per model");
   EXPECT_LT(r.peak_rss_mib, 256) << describe(r);
@@ -292,7 +292,7 @@ TEST_F(HostileInputs, AnalyzeRefusesAModelOfHugeImages) {
   const BoundedRun r =
       run_savant_bounded({"analyze", "--model", (tmp_ / "wide.safetensors").string(), "--out",
                           (tmp_ / "out").string()});
-  expect_refused(r, 1,
+  expect_refused(r, 5,
                  "wide.safetensors: images of 25600 pixels are larger than savant analyses: the "
                  "weight correlation R alone would need 4.9 GiB per model");
   EXPECT_LT(r.peak_rss_mib, 256) << describe(r);

@@ -310,7 +310,7 @@ TEST_F(OutputSets, SecondWriterIsRefusedWhileTheFirstRuns) {
   const fs::path lock = dir_ / ".same.lock";
   while (!fs::exists(lock)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const CommandResult second = run_command(reproduce_command(out, 2));
-  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_EQ(second.exit_code, 4);  // the system's lock (EWOULDBLOCK)
   EXPECT_NE(second.output.find(fmt::format("in use by process {}", first)), std::string::npos)
       << second.output;
   EXPECT_EQ(wait_for(first), 0);
@@ -325,7 +325,7 @@ TEST_F(OutputSets, ShuffleRefusesToWriteOverItsSource) {
   const CommandResult r = run_command(
       fmt::format("{} shuffle --data '{}' --out '{}/.' --grid 4 --shuffle derange --seed 1",
                   savant_binary(), data_.string(), data_.string()));
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // usage: the output and the input given are one
   EXPECT_NE(r.output.find("would write over what it reads"), std::string::npos) << r.output;
   EXPECT_EQ(file_sha256(data_ / "train-images-idx3-ubyte"), before);
   // A shuffled set cannot be shuffled again in place either.
@@ -334,7 +334,7 @@ TEST_F(OutputSets, ShuffleRefusesToWriteOverItsSource) {
                                     "derange --seed 2",
                                     savant_binary(), (dir_ / "s").string(), (dir_ / "s").string()))
                 .exit_code,
-            1);
+            2);
   EXPECT_EQ(consistent_export(dir_ / "s"), "1");
 }
 
@@ -367,7 +367,7 @@ TEST_F(OutputSets, ReportNeverWritesOverItsDatabase) {
         fmt::format("--db '{}' --out '{}'", db.string(), db.string()),
         fmt::format("--db '{}' --out '{}'", db.string(), (dir_ / "link.html").string())}) {
     const CommandResult r = run_command(savant_binary() + " report " + args);
-    EXPECT_EQ(r.exit_code, 1) << args;
+    EXPECT_EQ(r.exit_code, 2) << args;  // usage
     EXPECT_NE(r.output.find("would write over what it reads"), std::string::npos) << r.output;
   }
   EXPECT_EQ(file_sha256(db), before);

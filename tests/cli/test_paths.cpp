@@ -137,11 +137,11 @@ TEST_F(Paths, NoOutputIsOrLiesInAnInput) {
   const std::string images = file_sha256(data_ / "train-images-idx3-ubyte");
   const std::string test_images = file_sha256(data_ / "t10k-images-idx3-ubyte");
   CommandResult r = savant(train_args(data_ / "train-images-idx3-ubyte"));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("would replace 'train-images-idx3-ubyte' in the data set"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(savant(train_args(data_ / "model.safetensors")).exit_code, 1);
+  EXPECT_EQ(savant(train_args(data_ / "model.safetensors")).exit_code, 2);
 
   const fs::path run = root_ / "run";
   ASSERT_EQ(savant(reproduce_args(run)).exit_code, 0);
@@ -153,22 +153,22 @@ TEST_F(Paths, NoOutputIsOrLiesInAnInput) {
         std::vector<std::string>{"report", run.string(), "--out",
                                  (data_ / "t10k-images-idx3-ubyte").string()}}) {
     r = savant(args);
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("in the data set"), std::string::npos) << r.output;
   }
   // The run's other files: only its own report.html is report's to write.
   r = savant({"report", run.string(), "--out", (run / "predictions.csv").string()});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("would replace 'predictions.csv' in the run directory"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(savant({"report", run.string(), "--out", (run / "other.html").string()}).exit_code, 1);
+  EXPECT_EQ(savant({"report", run.string(), "--out", (run / "other.html").string()}).exit_code, 2);
   EXPECT_EQ(savant({"report", run.string(), "--out", (run / "report.html").string()}).exit_code, 0);
   EXPECT_EQ(savant({"report", run.string()}).exit_code, 0);
   // analyze writes no directory into the run its model belongs to.
   r = savant({"analyze", "--model", (run / "original_model.safetensors").string(), "--out",
               (run / "analysis").string()});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("lies inside the run directory"), std::string::npos) << r.output;
   EXPECT_EQ(names_in(run), run_files);
   EXPECT_EQ(file_sha256(data_ / "train-images-idx3-ubyte"), images);
@@ -182,14 +182,14 @@ TEST_F(Paths, SweepDatabaseIsNotAnInput) {
       "sweep --data '" + data_.string() + "' --grid 4 --train-on original --epochs 1 --hidden 8";
   CommandResult r = run_command(
       fmt::format("{} {} --db '{}'", savant_binary(), sweep, (data_ / "results.sqlite").string()));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("lies inside the data set"), std::string::npos) << r.output;
   EXPECT_EQ(names_in(data_).size(), 4u);
   const fs::path config = root_ / "sweep.toml";
   { std::ofstream(config) << "seeds = 1\n"; }
   r = run_command(fmt::format("{} {} --config '{}' --db '{}'", savant_binary(), sweep,
                               config.string(), config.string()));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("is the sweep file"), std::string::npos) << r.output;
   EXPECT_EQ(file_text(config), "seeds = 1\n");
 }
@@ -266,19 +266,19 @@ TEST_F(Paths, TemporariesOfKilledWritersAreRemoved) {
 TEST_F(Paths, OutputPathsAreCheckedBeforeAnyWork) {
   const std::string long_name(250, 'm');
   CommandResult r = savant(train_args(root_ / long_name, "8"));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("choose a name of at most 244 bytes"), std::string::npos) << r.output;
   fs::path deep = root_;
   for (int i = 0; i < 25; ++i) deep /= std::string(200, 'd');
   r = savant(train_args(deep / "m.safetensors"));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("the system allows 4095"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(root_ / std::string(200, 'd')));
 
   for (const std::vector<std::string>& args :
        {reproduce_args(root_ / "run\xff"), train_args(root_ / "m\xfe.safetensors")}) {
     r = savant(args);
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("is not UTF-8 text"), std::string::npos) << r.output;
   }
   const fs::path latin1 = root_ /
@@ -296,7 +296,7 @@ TEST_F(Paths, OutputPathsAreCheckedBeforeAnyWork) {
   fs::copy_file(root_ / "m.safetensors", root_ / "m\xff.safetensors");
   r = savant({"eval", "--model", (root_ / "m\xff.safetensors").string(), "--data", data_.string(),
               "--json"});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("the model '" + root_.string() + "/m\\xff.safetensors' is not UTF-8"),
             std::string::npos)
       << r.output;
@@ -315,7 +315,7 @@ TEST_F(Paths, TwoOutputsOfOneCommandAreNotOneFile) {
     const CommandResult r =
         savant({"report", "--db", db.string(), "--out", (root_ / "same.html").string(), "--png",
                 (root_ / png).string()});
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("are the same file"), std::string::npos) << r.output;
   }
   EXPECT_FALSE(fs::exists(root_ / "same.html"));

@@ -274,7 +274,7 @@ TEST_F(Terminal, AnErrorFitsEveryWidth) {
   for (int width : kWidths) {
     const TerminalRun run = run_in_terminal(
         {"reproduce", "--data", "no-such-directory", "--out", "run"}, width, dir_.path());
-    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_EQ(run.exit_code, 4) << run.output;  // the system: no such directory
     const Screen screen = replay(run.output);
     EXPECT_NE(joined(screen.rows).find("savant: error:"), std::string::npos) << run.output;
     expect_fit(screen, width, fmt::format("savant reproduce at {} columns", width));

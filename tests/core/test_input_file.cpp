@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <string>
 
@@ -40,6 +41,33 @@ TEST(InputFile, ReadsARegularFileWhole) {
   EXPECT_EQ(read_input_file(dir / "f", "a test file", text.size()), text);
   InputFile file(dir / "f", "a test file");
   EXPECT_EQ(file.size(), text.size());
+}
+
+// Each refusal of its kind (core/error.hpp), as the front ends tell them apart: the system's
+// with its errno and path, a file of another kind as input, one over the limit as a resource.
+TEST(InputFile, ErrorsCarryTheirKind) {
+  TempDir dir;
+  try {
+    (void)read_input_file(dir / "missing", "a test file", 1 << 20);
+    ADD_FAILURE() << "no error for a missing file";
+  } catch (const SystemError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kSystem);
+    EXPECT_EQ(e.code(), ENOENT);
+    EXPECT_EQ(e.path(), (dir / "missing").string());
+  }
+  try {
+    (void)read_input_file(dir.path(), "a test file", 1 << 20);
+    ADD_FAILURE() << "no error for a directory";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
+  }
+  write_text(dir / "big", std::string(100, 'x'));
+  try {
+    (void)read_input_file(dir / "big", "a test file", 99);
+    ADD_FAILURE() << "no error for a file over the limit";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResource) << e.what();
+  }
 }
 
 TEST(InputFile, RefusesAFifoWithoutWaitingForAWriter) {

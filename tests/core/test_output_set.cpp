@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -41,6 +42,18 @@ std::string error_of(F&& f) {
   }
   ADD_FAILURE() << "no error";
   return "";
+}
+
+// The Error `f` throws, as its kind; fails the test when it throws none.
+template <typename F>
+ErrorKind kind_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  ADD_FAILURE() << "no error";
+  return ErrorKind::kInput;
 }
 
 // A directory with `lnk -> far/inner`, the layout where text and kernel disagree about "..".
@@ -111,6 +124,24 @@ TEST_F(OutputPaths, OutputsNeverLieInOrOverInputs) {
   // Beside the data set is fine.
   EXPECT_NO_THROW(refuse_output_over_inputs(root_ / "model.safetensors", inputs));
   EXPECT_NO_THROW(refuse_output_over_inputs(root_ / "lnk/../data", inputs));  // far/data
+}
+
+// Each refusal of its kind (core/error.hpp): a path that the caller chose badly is usage, an
+// output that is a file of another kind is input, the system's refusal carries errno and path.
+TEST_F(OutputPaths, ErrorsCarryTheirKind) {
+  const CommandInput inputs[] = {{root_ / "far", "data set"}};
+  EXPECT_EQ(kind_of([&] { refuse_output_over_inputs(root_ / "far" / "x", inputs); }),
+            ErrorKind::kUsage);
+  write_text(root_ / "file", "x");
+  const std::vector<std::string> names = {"a.txt"};
+  EXPECT_EQ(kind_of([&] { OutputSet set(root_ / "file", names); }), ErrorKind::kInput);
+  try {
+    OutputSet set(root_ / "file" / "run", names);
+    ADD_FAILURE() << "no error for an output under a file";
+  } catch (const SystemError& e) {
+    EXPECT_EQ(e.code(), ENOTDIR) << e.what();
+    EXPECT_EQ(e.path(), (root_ / "file").string()) << e.what();
+  }
 }
 
 TEST_F(OutputPaths, TwoOutputsOfOneCommandAreNeverOneFile) {
@@ -208,6 +239,7 @@ TEST_F(Locks, ADeadWritersLockIsMadeAnewAndAHeldOneRefused) {
     const std::string message = error_of([&] { OutputLock second(out_); });
     EXPECT_NE(message.find(fmt::format("in use by process {}", ::getpid())), std::string::npos)
         << message;
+    EXPECT_EQ(kind_of([&] { OutputLock second(out_); }), ErrorKind::kSystem);  // EWOULDBLOCK
   }
   EXPECT_FALSE(fs::exists(lock_));
 }

@@ -177,11 +177,11 @@ TEST(Reproduce, UsageErrorsExitWithTwo) {
   }
 }
 
-TEST(Reproduce, BadDataExitsWithOne) {
+TEST(Reproduce, MissingDataExitsWithFour) {
   TempDir dir;
   auto res = run_command(savant_binary() + " reproduce --data " + (dir / "absent").string() +
                          " --out " + (dir / "out").string());
-  EXPECT_EQ(res.exit_code, 1) << res.output;
+  EXPECT_EQ(res.exit_code, 4) << res.output;  // the system's refusal (ENOENT)
   EXPECT_NE(res.output.find("absent"), std::string::npos) << res.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "results.json"));
 }

@@ -104,6 +104,28 @@ TEST_P(Engines, MatchTheReferenceStepStepByStep) {
               case_name({c, 0}).c_str(), worst, kSteps, moved);
 }
 
+// A learning rate far too large: every engine stops at the first step that is not finite, with
+// an error of kind "did not learn" that names the setting to change (the front ends spell it).
+TEST_P(Engines, ADivergingTrainingIsATrainingErrorNamingTheLearningRate) {
+  const Split data = testing::random_split(64, 8, 8, 10, 1);
+  Network net(dense_layout(64, 16, GetParam().hidden_layers, 10));
+  glorot_uniform_init(net, 1);
+  TrainConfig config;
+  config.epochs = 2;
+  config.batch = 16;
+  config.learning_rate = 1e30f;
+  config.name = "m";
+  try {
+    (void)train_network(net, data.images, data.labels, config);
+    FAIL() << "no error";
+  } catch (const TrainingError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kDidNotLearn);
+    EXPECT_EQ(e.setting(), "learning_rate");
+    EXPECT_TRUE(std::string(e.what()).starts_with("m: training diverged")) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
+  }
+}
+
 TEST(EngineChoice, NamesWhatTrains) {
   const auto one = dense_layout(784, 128, 1, 10), two = dense_layout(784, 128, 2, 10);
   select_engine("portable");

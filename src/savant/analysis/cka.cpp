@@ -38,8 +38,9 @@ double linear_cka(std::span<const float> x, std::span<const float> y, std::size_
                   std::size_t dy) {
   if ((dx != 0 && n > x.size() / dx) || n * dx != x.size() || (dy != 0 && n > y.size() / dy) ||
       n * dy != y.size()) {
-    throw Error(fmt::format("linear_cka: ({}, {}) and ({}, {}) matrices given {} and {} values", n,
-                            dx, n, dy, x.size(), y.size()));
+    throw InputError(
+        fmt::format("linear_cka: ({}, {}) and ({}, {}) matrices given {} and {} values", n, dx, n,
+                    dy, x.size(), y.size()));
   }
   // Column means in double; the centred rows in float, multiplied by the fast kernel
   // (kernels/dense.hpp, inp^T dout) chunk by chunk, each chunk's products added up in double.
@@ -112,8 +113,9 @@ double linear_cka(std::span<const float> x, std::span<const float> y, std::size_
 
 ModelComparison compare_models(const HiddenActivations& a, const HiddenActivations& b) {
   if (a.images != b.images || a.predicted.size() != a.images || b.predicted.size() != b.images) {
-    throw Error("compare_models: the two models' activations come from different image sets (" +
-                std::to_string(a.images) + " and " + std::to_string(b.images) + " images)");
+    throw InputError(
+        "compare_models: the two models' activations come from different image sets (" +
+        std::to_string(a.images) + " and " + std::to_string(b.images) + " images)");
   }
   ModelComparison out;
   out.cka = linear_cka(a.values, b.values, a.images, a.units, b.units);

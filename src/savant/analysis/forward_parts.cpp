@@ -13,16 +13,16 @@ namespace savant {
 void check_analysis_inputs(const Network& net, const ImageSet& images,
                            const std::span<const std::uint8_t>* labels) {
   if (net.layout.layers() < 2) {
-    throw Error("the hidden-unit analyses need a network with at least one hidden layer");
+    throw InputError("the hidden-unit analyses need a network with at least one hidden layer");
   }
   if (images.pixels_per_image() != net.layout.in(0) ||
       images.pixels.size() != images.count * images.pixels_per_image()) {
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "the network takes {} inputs but the images are {}x{} ({} bytes for {})", net.layout.in(0),
         images.rows, images.cols, images.pixels.size(), images.count));
   }
   if (labels != nullptr && labels->size() < images.count) {
-    throw Error(fmt::format("{} labels for {} images", labels->size(), images.count));
+    throw InputError(fmt::format("{} labels for {} images", labels->size(), images.count));
   }
 }
 
@@ -43,7 +43,7 @@ void scale_images(const ImageSet& images, std::size_t begin, std::size_t rows, f
 
 NetworkTail::NetworkTail(const Network& net, std::size_t batch) : net_(net) {
   if (net.layout.layers() < 2) {
-    throw Error("the hidden-unit analyses need a network with at least one hidden layer");
+    throw InputError("the hidden-unit analyses need a network with at least one hidden layer");
   }
   for (std::size_t l = 1; l < net.layout.layers(); ++l) {
     activations_.emplace_back(batch * net.layout.out(l));

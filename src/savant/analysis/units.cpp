@@ -32,8 +32,9 @@ void check_kernel(std::span<const double> kernel, std::size_t rows, std::size_t 
   const std::size_t pixels = rows * cols;
   if (rows == 0 || cols == 0 || hidden == 0 || pixels / cols != rows ||
       pixels > kernel.size() / hidden || pixels * hidden != kernel.size()) {
-    throw Error(fmt::format("a first kernel for {}x{} images and {} hidden units given {} weights",
-                            rows, cols, hidden, kernel.size()));
+    throw InputError(
+        fmt::format("a first kernel for {}x{} images and {} hidden units given {} weights", rows,
+                    cols, hidden, kernel.size()));
   }
 }
 

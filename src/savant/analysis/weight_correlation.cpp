@@ -19,8 +19,8 @@ void check_correlation(std::span<const double> R, std::size_t rows, std::size_t 
   const std::size_t pixels = rows * cols;
   if (rows == 0 || cols == 0 || pixels / cols != rows || pixels > R.size() / pixels ||
       pixels * pixels != R.size()) {
-    throw Error(fmt::format("R must hold ({0}x{1})^2 values for {0}x{1} images; it holds {2}", rows,
-                            cols, R.size()));
+    throw InputError(fmt::format("R must hold ({0}x{1})^2 values for {0}x{1} images; it holds {2}",
+                                 rows, cols, R.size()));
   }
 }
 
@@ -30,11 +30,11 @@ std::vector<double> weight_correlation(std::span<const float> kernel, std::size_
                                        std::size_t hidden) {
   if (pixels == 0 || hidden == 0 || pixels > kernel.size() / hidden ||
       pixels * hidden != kernel.size()) {
-    throw Error(fmt::format("a first kernel of {} pixels by {} hidden units given {} weights",
-                            pixels, hidden, kernel.size()));
+    throw InputError(fmt::format("a first kernel of {} pixels by {} hidden units given {} weights",
+                                 pixels, hidden, kernel.size()));
   }
   if (pixels > std::numeric_limits<std::size_t>::max() / sizeof(double) / pixels) {
-    throw Error(fmt::format("R of {0} x {0} pixels does not fit in memory", pixels));
+    throw ResourceError(fmt::format("R of {0} x {0} pixels does not fit in memory", pixels));
   }
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto P = static_cast<Eigen::Index>(pixels), H = static_cast<Eigen::Index>(hidden);

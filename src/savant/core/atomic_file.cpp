@@ -19,16 +19,12 @@
 namespace savant {
 namespace {
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
 // Whether `path` exists (its lstat in `st`); throws Error when it exists and is not a regular
 // file.
 bool existing_regular_file(const std::filesystem::path& path, struct stat& st) {
   if (::lstat(path.c_str(), &st) != 0) return false;
   if (!S_ISREG(st.st_mode)) {
-    throw Error(
+    throw InputError(
         fmt::format("'{}' exists and is {}; savant only replaces regular files: choose "
                     "another output path",
                     path.string(), file_kind(st.st_mode)));
@@ -106,10 +102,11 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     // 0666 and the umask, like any file a program creates; O_EXCL: never an existing one.
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && (errno != EEXIST || attempt == 100)) {
-      throw Error(
-          fmt::format("cannot create a file in '{}': {} (check that the directory exists "
-                      "and is writable)",
-                      dir.string(), errno_text()));
+      const int code = errno;
+      throw SystemError(fmt::format("cannot create a file in '{}': {} (check that the directory "
+                                    "exists and is writable)",
+                                    dir.string(), std::strerror(code)),
+                        code, dir.string());
     }
     if (fd < 0) continue;
     // Another writer's clean-up may have taken it for a dead one's between the open and the
@@ -124,11 +121,12 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     }
   }
   auto fail = [&](const char* what) {
-    std::string reason = errno_text();
+    const int code = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
-    throw Error(fmt::format("cannot write '{}': {} failed: {} (is the disk full?)", path.string(),
-                            what, reason));
+    throw SystemError(fmt::format("cannot write '{}': {} failed: {} (is the disk full?)",
+                                  path.string(), what, std::strerror(code)),
+                      code, path.string());
   };
   const char* data = bytes.data();
   std::size_t left = bytes.size();
@@ -167,17 +165,21 @@ void check_output_file(const std::filesystem::path& path) {
 void ensure_writable_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "output path '{}' exists and is not a directory; choose another output directory",
         dir.string()));
   }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    throw Error(fmt::format("cannot create output directory '{}': {}", dir.string(), ec.message()));
+    throw SystemError(
+        fmt::format("cannot create output directory '{}': {}", dir.string(), ec.message()),
+        ec.value(), dir.string());
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-    throw Error(
-        fmt::format("output directory '{}' is not writable: {}", dir.string(), errno_text()));
+    const int code = errno;
+    throw SystemError(
+        fmt::format("output directory '{}' is not writable: {}", dir.string(), std::strerror(code)),
+        code, dir.string());
   }
 }
 

@@ -68,10 +68,16 @@ class InputError : public Error {
 };
 
 // Training that stopped being finite (a learning rate far too large, say): the model learned
-// nothing usable.
+// nothing usable. `setting` names the setting to change ("learning_rate"), empty when none:
+// the message says it in words, each front end adds its own spelling (a flag, a keyword).
 class TrainingError : public Error {
  public:
-  explicit TrainingError(const std::string& message) : Error(message, ErrorKind::kDidNotLearn) {}
+  explicit TrainingError(const std::string& message, std::string setting = {})
+      : Error(message, ErrorKind::kDidNotLearn), setting_(std::move(setting)) {}
+  const std::string& setting() const { return setting_; }
+
+ private:
+  std::string setting_;
 };
 
 // The operating system refused (errno `code`, 0 when unknown) on `path` (empty when none).

@@ -20,8 +20,8 @@ namespace {
                               std::string_view expected) {
   // "FIFO", the word of mkfifo(1), beside file_kind's "named pipe".
   const std::string kind = S_ISFIFO(mode) ? "a FIFO (named pipe)" : file_kind(mode);
-  throw Error(fmt::format("'{}' is {}; savant reads only regular files: expected {}", path.string(),
-                          kind, expected));
+  throw InputError(fmt::format("'{}' is {}; savant reads only regular files: expected {}",
+                               path.string(), kind, expected));
 }
 
 // The descriptor's stat when it is a regular file, else Error.
@@ -29,7 +29,9 @@ struct stat regular_file_stat(int fd, const std::filesystem::path& path,
                               std::string_view expected) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    throw Error(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+    const int code = errno;
+    throw SystemError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(code)), code,
+                      path.string());
   }
   if (!S_ISREG(st.st_mode)) refuse_kind(path, st.st_mode, expected);
   return st;
@@ -46,9 +48,13 @@ InputFile::InputFile(const std::filesystem::path& path, std::string_view expecte
     refuse_kind(path, st.st_mode, expected);
   fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd_ < 0) {
-    if (errno == ENOENT) throw Error(fmt::format("{}: file not found", path.string()));
-    throw Error(
-        fmt::format("{}: cannot open for reading: {}", path.string(), std::strerror(errno)));
+    const int code = errno;
+    if (code == ENOENT) {
+      throw SystemError(fmt::format("{}: file not found", path.string()), code, path.string());
+    }
+    throw SystemError(
+        fmt::format("{}: cannot open for reading: {}", path.string(), std::strerror(code)), code,
+        path.string());
   }
   // And on the descriptor: the path may have been replaced since the stat.
   try {
@@ -74,7 +80,9 @@ std::size_t InputFile::read(char* out, std::size_t size) {
     const ssize_t n = ::read(fd_, out, size);
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno != EINTR) {
-      throw Error(fmt::format("{}: cannot be read: {}", path_.string(), std::strerror(errno)));
+      const int code = errno;
+      throw SystemError(fmt::format("{}: cannot be read: {}", path_.string(), std::strerror(code)),
+                        code, path_.string());
     }
   }
 }
@@ -82,7 +90,7 @@ std::size_t InputFile::read(char* out, std::size_t size) {
 std::string InputFile::read_all(std::uint64_t max_bytes) {
   auto too_large = [&](std::uint64_t size) {
     const std::string exact = size < 1024 ? "" : fmt::format(" ({} bytes)", size);
-    return Error(
+    return ResourceError(
         fmt::format("'{}' holds {}{}, more than the {} savant reads as {}; is it the right file?",
                     path_.string(), byte_size(size), exact, byte_size(max_bytes), expected_));
   };

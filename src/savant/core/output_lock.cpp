@@ -50,7 +50,7 @@ void refuse_planted(const struct stat& seen, const fs::path& lock, const fs::pat
       S_ISREG(seen.st_mode)
           ? fmt::format("a regular file with {} names (a hard link)", seen.st_nlink)
           : file_kind(seen.st_mode);
-  throw Error(
+  throw InputError(
       fmt::format("'{}' is {}, where savant keeps the lock of '{}'; savant did not make it, and "
                   "neither follows nor writes into it: remove it (rm '{}') and run again",
                   lock.string(), what, target.string(), lock.string()));
@@ -104,7 +104,7 @@ fs::path output_entry(const fs::path& path) {
     p = p.parent_path();
   }
   if (p.empty() || p == p.root_path() || p.filename() == "..") {
-    throw Error(
+    throw UsageError(
         fmt::format("output '{}' must name a directory entry (not '.' or '..'); give the "
                     "directory's name, e.g. ../{}",
                     path.string(), kernel_path(path).filename().string()));
@@ -118,13 +118,20 @@ OutputLock::OutputLock(const fs::path& output)
   const fs::path lock = parent / name_;
   dir_fd_ = ::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) {
-    throw Error(fmt::format("cannot open the directory '{}' of '{}': {}", parent.string(),
-                            target_.string(), errno_text(errno)));
+    const int code = errno;
+    throw SystemError(fmt::format("cannot open the directory '{}' of '{}': {}", parent.string(),
+                                  target_.string(), errno_text(code)),
+                      code, parent.string());
   }
-  auto fail = [&](const std::string& message) {
+  // Throws `error` (an Error of its kind) after closing what the constructor opened.
+  auto fail_with = [&](const auto& error) {
     if (fd_ >= 0) ::close(fd_);
     ::close(dir_fd_);
-    throw Error(message);
+    throw error;
+  };
+  // The system refused (errno `code`) on the lock.
+  auto fail = [&](const std::string& message, int code) {
+    fail_with(SystemError(message, code, lock.string()));
   };
   for (;;) {
     // First try to make it: a lock file this process created is the only one it writes into.
@@ -132,32 +139,38 @@ OutputLock::OutputLock(const fs::path& output)
         ::openat(dir_fd_, name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     const bool created = fd_ >= 0;
     if (!created && errno != EEXIST) {
+      const int code = errno;
       fail(fmt::format("cannot create the lock '{}' for '{}': {} (is the directory writable?)",
-                       lock.string(), target_.string(), errno_text(errno)));
+                       lock.string(), target_.string(), errno_text(code)),
+           code);
     }
     struct stat seen {};
     if (!created) {
       // Something is there: look before opening it, and open it only as what was seen.
       if (::fstatat(dir_fd_, name_.c_str(), &seen, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) continue;  // its holder removed it meanwhile
-        fail(fmt::format("cannot read the lock '{}': {}", lock.string(), errno_text(errno)));
+        const int code = errno;
+        fail(fmt::format("cannot read the lock '{}': {}", lock.string(), errno_text(code)), code);
       }
       try {
         refuse_planted(seen, lock, target_);
-      } catch (const Error& e) {
-        fail(e.what());
+      } catch (const InputError& e) {
+        fail_with(e);
       }
       fd_ = ::openat(dir_fd_, name_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
       if (fd_ < 0 && errno == ENOENT) continue;
       if (fd_ < 0 && seen.st_uid != ::geteuid()) {
+        const int code = errno;
         fail(fmt::format(
-            "the lock '{}' belongs to another user (uid {}), whose savant writes '{}' or died "
-            "there; savant does not use another user's lock: choose another output, or have "
-            "it removed (rm '{}')",
-            lock.string(), seen.st_uid, target_.string(), lock.string()));
+                 "the lock '{}' belongs to another user (uid {}), whose savant writes '{}' or died "
+                 "there; savant does not use another user's lock: choose another output, or have "
+                 "it removed (rm '{}')",
+                 lock.string(), seen.st_uid, target_.string(), lock.string()),
+             code);
       }
       if (fd_ < 0) {
-        fail(fmt::format("cannot open the lock '{}': {}", lock.string(), errno_text(errno)));
+        const int code = errno;
+        fail(fmt::format("cannot open the lock '{}': {}", lock.string(), errno_text(code)), code);
       }
       struct stat opened {};
       if (::fstat(fd_, &opened) != 0 || !same_file(opened, seen) || !S_ISREG(opened.st_mode)) {
@@ -170,12 +183,13 @@ OutputLock::OutputLock(const fs::path& output)
       const int error = errno;
       const std::string pid = pid_in(fd_);
       if (error != EWOULDBLOCK) {
-        fail(fmt::format("cannot lock '{}': {}", lock.string(), errno_text(error)));
+        fail(fmt::format("cannot lock '{}': {}", lock.string(), errno_text(error)), error);
       }
       fail(fmt::format(
-          "'{}' is in use by {}: another savant command is writing it; wait for it to end or "
-          "choose another output",
-          target_.string(), pid.empty() ? "another process" : "process " + pid));
+               "'{}' is in use by {}: another savant command is writing it; wait for it to end "
+               "or choose another output",
+               target_.string(), pid.empty() ? "another process" : "process " + pid),
+           error);
     }
     // The holder before us may have removed the file after we opened it (its destructor does):
     // then we hold a lock nobody else can see, and must take the new file's.
@@ -192,16 +206,16 @@ OutputLock::OutputLock(const fs::path& output)
     // No living process holds it: a writer that died left it. Savant replaces only what it
     // made: a file of this user that holds a pid, or nothing (its writer died before writing it).
     if (held.st_uid != ::geteuid()) {
-      fail(fmt::format(
+      fail_with(InputError(fmt::format(
           "the lock '{}' belongs to another user (uid {}) and no process holds it: savant does "
           "not write into another user's file; remove it (rm '{}') and run again",
-          lock.string(), held.st_uid, lock.string()));
+          lock.string(), held.st_uid, lock.string())));
     }
     if (held.st_size != 0 && pid_in(fd_).empty()) {
-      fail(fmt::format(
+      fail_with(InputError(fmt::format(
           "'{}', where savant keeps the lock of '{}', holds something other than a process id: "
           "savant did not make it and does not write into it; move it away and run again",
-          lock.string(), target_.string()));
+          lock.string(), target_.string())));
     }
     (void)::unlinkat(dir_fd_, name_.c_str(), 0);  // still locked: no one else can take it
     ::close(fd_);

@@ -27,8 +27,10 @@ fs::path current_directory() {
   std::error_code ec;
   fs::path here = fs::current_path(ec);
   if (ec) {
-    throw Error(fmt::format("cannot read the current directory: {}; change to an existing one",
-                            ec.message()));
+    throw SystemError(
+        fmt::format("cannot read the current directory: {}; change to an existing one",
+                    ec.message()),
+        ec.value());
   }
   return here;
 }
@@ -144,9 +146,9 @@ std::string printable(std::string_view text) {
 void check_path_is_utf8(const fs::path& given, std::string_view what) {
   for (const fs::path& p : {given, kernel_path(given)}) {
     if (!is_utf8(p.native())) {
-      throw Error(fmt::format(
+      throw UsageError(fmt::format(
           "the {} '{}' is not UTF-8 text (the bytes shown as \\x..): savant names its paths in "
-          "JSON (results.json, model metadata, --json) and pages, which are UTF-8 text, and "
+          "JSON (results.json, model metadata, JSON output) and pages, which are UTF-8 text, and "
           "does not alter a path; rename it{}",
           what, printable(p.native()),
           p == given ? "" : " or the directories it lies in (the current one included)"));
@@ -160,14 +162,14 @@ void check_output_path(const fs::path& given, std::size_t beside, std::size_t in
   for (auto part = resolved.begin(); part != resolved.end(); ++part) {
     const std::size_t length = part->native().size();
     if (std::next(part) != resolved.end() && length > kNameMax) {
-      throw Error(
+      throw UsageError(
           fmt::format("output '{}': a directory's name is {} bytes long; the system "
                       "allows {} bytes per name: choose a shorter one",
                       given.string(), length, kNameMax));
     }
   }
   if (resolved.filename().native().size() + beside > kNameMax) {
-    throw Error(fmt::format(
+    throw UsageError(fmt::format(
         "output '{}': its name is {} bytes long, and savant keeps a name of {} bytes more "
         "beside it while it writes; the system allows {} bytes per name: choose a name of at "
         "most {} bytes",
@@ -175,7 +177,7 @@ void check_output_path(const fs::path& given, std::size_t beside, std::size_t in
   }
   const std::size_t longest = resolved.native().size() + beside + inside;
   if (longest >= kPathMax) {
-    throw Error(
+    throw UsageError(
         fmt::format("output '{}' is {} bytes long as an absolute path ('{}'), and savant writes "
                     "paths up to {} bytes longer beside and within it; the system allows {}: "
                     "choose a shorter path",

@@ -63,15 +63,16 @@ void check_replaceable(const fs::path& target, std::span<const std::string> repl
                     [&](const std::string& file) { return is_temporary_name(name, file); }) &&
         remove_dead_temporary(it->path());
     if (dead_temporary) continue;
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "output directory '{}' holds '{}', which this command does not write; savant replaces "
         "an output directory as a whole and never deletes what it did not write: choose a new "
         "or empty directory, or move '{}' away",
         target.string(), name, name));
   }
   if (ec) {
-    throw Error(
-        fmt::format("cannot read output directory '{}': {}", target.string(), ec.message()));
+    throw SystemError(
+        fmt::format("cannot read output directory '{}': {}", target.string(), ec.message()),
+        ec.value(), target.string());
   }
 }
 
@@ -87,12 +88,15 @@ fs::path prepared_output(const fs::path& given, std::span<const std::string> rep
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) {
-    throw Error(fmt::format("cannot create output directory '{}': {} ('{}')", given.string(),
-                            ec.message(), parent.string()));
+    throw SystemError(fmt::format("cannot create output directory '{}': {} ('{}')", given.string(),
+                                  ec.message(), parent.string()),
+                      ec.value(), parent.string());
   }
   if (::access(parent.c_str(), W_OK | X_OK) != 0) {
-    throw Error(fmt::format("cannot create output directory '{}': '{}' is not writable ({})",
-                            given.string(), parent.string(), errno_text(errno)));
+    const int code = errno;
+    throw SystemError(fmt::format("cannot create output directory '{}': '{}' is not writable ({})",
+                                  given.string(), parent.string(), errno_text(code)),
+                      code, parent.string());
   }
   return target;
 }
@@ -121,25 +125,29 @@ OutputSet::OutputSet(const fs::path& target, std::span<const std::string> replac
   struct stat st {};
   if (::fstatat(lock_.directory(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISDIR(st.st_mode)) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "output '{}' is not a directory but {}; savant does not replace it: choose another "
           "output directory",
           out.string(), file_kind(st.st_mode)));
     }
     if (::access(out.c_str(), W_OK | X_OK) != 0) {
-      throw Error(fmt::format("output directory '{}' is not writable: {}", out.string(),
-                              errno_text(errno)));
+      const int code = errno;
+      throw SystemError(
+          fmt::format("output directory '{}' is not writable: {}", out.string(), errno_text(code)),
+          code, out.string());
     }
     struct stat here {};
     if (::stat(".", &here) == 0 && same_file(here, st)) {
-      throw Error(
+      throw UsageError(
           fmt::format("output directory '{}' is the current directory, which savant "
                       "would replace as a whole: name a directory inside it",
                       out.string()));
     }
     check_replaceable(out, replaceable);
   } else if (errno != ENOENT) {
-    throw Error(fmt::format("cannot use output '{}': {}", out.string(), errno_text(errno)));
+    const int code = errno;
+    throw SystemError(fmt::format("cannot use output '{}': {}", out.string(), errno_text(code)),
+                      code, out.string());
   }
   for (int attempt = 0;; ++attempt) {
     const std::string staging = new_staging_name(name);
@@ -148,8 +156,10 @@ OutputSet::OutputSet(const fs::path& target, std::span<const std::string> replac
       break;
     }
     if (errno != EEXIST || attempt == 100) {
-      throw Error(fmt::format("cannot create a directory beside '{}': {} (is '{}' writable?)",
-                              out.string(), errno_text(errno), out.parent_path().string()));
+      const int code = errno;
+      throw SystemError(fmt::format("cannot create a directory beside '{}': {} (is '{}' writable?)",
+                                    out.string(), errno_text(code), out.parent_path().string()),
+                        code, out.parent_path().string());
     }
   }
 }
@@ -189,10 +199,11 @@ void OutputSet::commit() {
     swapped = swap_by_two_renames(dir, staging, name);
   }
   if (swapped != 0) {
-    throw Error(
-        fmt::format("cannot put the new '{}' in place: {}; the previous one is "
-                    "unchanged",
-                    out.string(), errno_text(errno)));
+    const int code = errno;
+    throw SystemError(fmt::format("cannot put the new '{}' in place: {}; the previous one is "
+                                  "unchanged",
+                                  out.string(), errno_text(code)),
+                      code, out.string());
   }
   sync_directory(dir);
   // staging_ now names the old set (or nothing): remove it. A kill here leaves it to the
@@ -227,7 +238,7 @@ void refuse_output_over_inputs(const fs::path& output, std::span<const CommandIn
     } else {
       continue;
     }
-    throw Error(
+    throw UsageError(
         fmt::format("output '{}' {}: savant would write over what it reads; choose another output",
                     output.string(), said));
   }
@@ -241,7 +252,7 @@ void refuse_same_outputs(std::span<const fs::path> outputs) {
       }, sb{};
       if (a == b ||
           (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && same_file(sa, sb))) {
-        throw Error(fmt::format(
+        throw UsageError(fmt::format(
             "'{}' and '{}' are the same file: the second output would replace the first; give "
             "each output of the command its own path",
             outputs[i].string(), outputs[j].string()));

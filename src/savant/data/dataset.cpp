@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <span>
 
@@ -16,14 +17,14 @@ namespace {
 void validate_split(const Split& split, const std::filesystem::path& images_path,
                     const std::filesystem::path& labels_path, int classes) {
   if (split.images.count != split.labels.size()) {
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "{} holds {} images but {} holds {} labels; the two files must "
         "belong together",
         images_path.string(), split.images.count, labels_path.string(), split.labels.size()));
   }
   for (std::size_t k = 0; k < split.labels.size(); ++k) {
     if (split.labels[k] >= classes) {
-      throw Error(
+      throw InputError(
           fmt::format("{}: label {} of item {} is out of range: savant expects {} "
                       "classes, labels 0..{}",
                       labels_path.string(), split.labels[k], k, classes, classes - 1));
@@ -51,21 +52,24 @@ std::filesystem::path default_data_dir() {
 std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::string_view stem) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    throw Error(
+    const int code = std::filesystem::exists(dir, ec) ? ENOTDIR : ENOENT;
+    throw SystemError(
         fmt::format("data directory '{}' does not exist or is not a directory (choose "
                     "another data directory, set SAVANT_DATA, or run scripts/setup to "
                     "install Fashion-MNIST)",
-                    dir.string()));
+                    dir.string()),
+        code, dir.string());
   }
   std::filesystem::path raw = dir / stem;
   if (std::filesystem::exists(raw, ec)) return raw;
   std::filesystem::path gz = dir / (std::string(stem) + ".gz");
   if (std::filesystem::exists(gz, ec)) return gz;
-  throw Error(
+  throw SystemError(
       fmt::format("data directory '{}' has no '{}' nor '{}.gz'; an IDX data set needs "
                   "train-images-idx3-ubyte, train-labels-idx1-ubyte, "
                   "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)",
-                  dir.string(), stem, stem));
+                  dir.string(), stem, stem),
+      ENOENT, raw.string());
 }
 
 Dataset load_dataset(const std::filesystem::path& dir, int classes) {
@@ -76,7 +80,7 @@ Dataset load_dataset(const std::filesystem::path& dir, int classes) {
   data.test = load_split(dir, "t10k", classes);
   if (data.train.images.rows != data.test.images.rows ||
       data.train.images.cols != data.test.images.cols) {
-    throw Error(
+    throw InputError(
         fmt::format("data directory '{}': training images are {}x{} but test images are "
                     "{}x{}; both must have the same size",
                     dir.string(), data.train.images.rows, data.train.images.cols,

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cerrno>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,10 +29,11 @@ class IdxInput {
   explicit IdxInput(const std::filesystem::path& path) : path_(path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
-      throw Error(
+      throw SystemError(
           fmt::format("{}: file not found (check the data directory, or install the data "
                       "set with scripts/setup)",
-                      path.string()));
+                      path.string()),
+          ENOENT, path.string());
     }
     InputFile input(path, "an IDX file");
     size_ = input.size();
@@ -39,7 +41,7 @@ class IdxInput {
     file_.reset(gzdopen(fd, "rb"));
     if (!file_) {
       ::close(fd);
-      throw Error(fmt::format("{}: cannot open for reading: out of memory", path.string()));
+      throw ResourceError(fmt::format("{}: cannot open for reading: out of memory", path.string()));
     }
     gzbuffer(file_.get(), 1 << 17);
   }
@@ -54,7 +56,7 @@ class IdxInput {
         int code = 0;
         gzerror(file_.get(), &code);
         if (code != Z_OK) throw_zlib_error();
-        throw Error(
+        throw InputError(
             fmt::format("{}: truncated: the file ends inside the {}", path_.string(), what));
       }
       out += n;
@@ -67,7 +69,7 @@ class IdxInput {
     int n = gzread(file_.get(), &extra, 1);
     if (n < 0) throw_zlib_error();
     if (n > 0) {
-      throw Error(
+      throw InputError(
           fmt::format("{}: unexpected bytes after the payload (the header's dimensions do "
                       "not match the file's size)",
                       path_.string()));
@@ -89,8 +91,9 @@ class IdxInput {
   [[noreturn]] void throw_zlib_error() {
     int code = 0;
     const char* message = gzerror(file_.get(), &code);
-    throw Error(fmt::format("{}: cannot decompress: {} (the gzip file is corrupt or truncated)",
-                            path_.string(), message ? message : "unknown zlib error"));
+    throw InputError(
+        fmt::format("{}: cannot decompress: {} (the gzip file is corrupt or truncated)",
+                    path_.string(), message ? message : "unknown zlib error"));
   }
 
   struct GzClose {
@@ -111,23 +114,23 @@ std::vector<std::uint32_t> read_header(IdxInput& in, std::uint8_t expected_rank)
   std::array<std::uint8_t, 4> magic{};
   in.read_exact(magic.data(), magic.size(), "header");
   if (magic[0] != 0 || magic[1] != 0) {
-    throw Error(
+    throw InputError(
         fmt::format("{}: bad magic number {:02x}{:02x}{:02x}{:02x}: not an IDX file "
                     "(expected 0000 then type and rank, e.g. 00000803 for images)",
                     in.path().string(), magic[0], magic[1], magic[2], magic[3]));
   }
   if (magic[2] != kTypeUnsignedByte) {
-    throw Error(
+    throw InputError(
         fmt::format("{}: element type 0x{:02x} is not supported; savant reads unsigned "
                     "byte data (type 0x08)",
                     in.path().string(), magic[2]));
   }
   if (magic[3] != expected_rank) {
-    throw Error(fmt::format("{}: has {} dimension(s), expected {} ({})", in.path().string(),
-                            magic[3], expected_rank,
-                            expected_rank == 1 ? "a label file"
-                                               : "an image file: count, rows, "
-                                                 "columns"));
+    throw InputError(fmt::format("{}: has {} dimension(s), expected {} ({})", in.path().string(),
+                                 magic[3], expected_rank,
+                                 expected_rank == 1 ? "a label file"
+                                                    : "an image file: count, rows, "
+                                                      "columns"));
   }
   std::vector<std::uint8_t> raw(4u * expected_rank);
   in.read_exact(raw.data(), raw.size(), "header");
@@ -135,7 +138,7 @@ std::vector<std::uint32_t> read_header(IdxInput& in, std::uint8_t expected_rank)
   for (std::size_t i = 0; i < dims.size(); ++i) {
     dims[i] = big_endian_u32(raw.data() + 4 * i);
     if (dims[i] == 0) {
-      throw Error(
+      throw InputError(
           fmt::format("{}: dimension {} is zero; the file holds no data", in.path().string(), i));
     }
   }
@@ -145,7 +148,7 @@ std::vector<std::uint32_t> read_header(IdxInput& in, std::uint8_t expected_rank)
   std::uint64_t total = 1;
   for (std::uint32_t d : dims) total *= d;  // at most kMaxImages x kMaxImagePixels: no wrap
   if (total > kMaxIdxPayload) {
-    throw Error(fmt::format(
+    throw ResourceError(fmt::format(
         "{}: the header claims {} bytes of data, more than the {} savant reads from one file "
         "(a corrupt header?)",
         in.path().string(), total, byte_size(kMaxIdxPayload)));
@@ -160,13 +163,13 @@ std::vector<std::uint32_t> read_header(IdxInput& in, std::uint8_t expected_rank)
 std::vector<std::uint8_t> read_payload(IdxInput& in, std::uint64_t size) {
   if (const std::optional<std::uint64_t> left = in.raw_bytes_left()) {
     if (*left < size) {
-      throw Error(
+      throw InputError(
           fmt::format("{}: truncated: the header's dimensions need {} bytes of data but the "
                       "file holds {}",
                       in.path().string(), size, *left));
     }
     if (*left > size) {
-      throw Error(
+      throw InputError(
           fmt::format("{}: unexpected bytes after the payload: the header's dimensions need {} "
                       "bytes of data but the file holds {}",
                       in.path().string(), size, *left));
@@ -199,7 +202,7 @@ std::string gzip(std::string_view bytes) {
   // Fashion-MNIST's training images it is 25 times faster than level 9 (2 s against 57 s)
   // for a file 5% larger.
   if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw Error("zlib: cannot initialise compression");
+    throw ResourceError("zlib: cannot initialise compression (out of memory)");
   }
   std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
@@ -208,7 +211,7 @@ std::string gzip(std::string_view bytes) {
   stream.avail_out = static_cast<uInt>(out.size());
   int rc = deflate(&stream, Z_FINISH);
   deflateEnd(&stream);
-  if (rc != Z_STREAM_END) throw Error("zlib: compression failed");
+  if (rc != Z_STREAM_END) throw ResourceError("zlib: compression failed");
   out.resize(stream.total_out);
   return out;
 }
@@ -223,7 +226,7 @@ void write_idx(const std::filesystem::path& path, std::uint8_t rank,
 
 std::uint32_t checked_u32(std::size_t value, const std::filesystem::path& path) {
   if (value == 0 || value > 0xFFFFFFFFu) {
-    throw Error(
+    throw InputError(
         fmt::format("{}: dimension {} cannot be written to an IDX file", path.string(), value));
   }
   return static_cast<std::uint32_t>(value);

@@ -17,7 +17,7 @@ constexpr std::uint64_t kTwoTo30 = std::uint64_t{1} << 30, kTwoTo32 = std::uint6
   const std::string needed = pixels > 0 && pixels < kTwoTo30
                                  ? byte_size(correlation_bytes(pixels))
                                  : "more than " + byte_size(correlation_bytes(kTwoTo30 - 1));
-  throw Error(fmt::format(
+  throw ResourceError(fmt::format(
       "{}: images of {} are larger than savant analyses: the weight correlation R alone would "
       "need {} per model; savant takes at most {} pixels per image (64x64: R is {} per model); "
       "use smaller images",
@@ -32,7 +32,7 @@ std::uint64_t correlation_bytes(std::uint64_t pixels) {
 
 void check_image_shape(std::uint64_t rows, std::uint64_t cols, std::string_view source) {
   if (rows == 0 || cols == 0) {
-    throw Error(fmt::format("{}: images of {}x{} hold no pixels", source, rows, cols));
+    throw InputError(fmt::format("{}: images of {}x{} hold no pixels", source, rows, cols));
   }
   if (rows <= kMaxImagePixels && cols <= kMaxImagePixels && rows * cols <= kMaxImagePixels) return;
   // The product fits 64 bits only when both sides are below 2^32.
@@ -47,7 +47,7 @@ void check_image_pixels(std::uint64_t pixels, std::string_view source) {
 
 void check_image_count(std::uint64_t count, std::string_view source) {
   if (count > kMaxImages) {
-    throw Error(
+    throw ResourceError(
         fmt::format("{}: {} images, more than the {} savant reads from one file (a corrupt "
                     "header?)",
                     source, count, kMaxImages));

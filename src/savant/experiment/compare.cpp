@@ -52,20 +52,20 @@ void check_comparable(const SavedModel& a, const SavedModel& b) {
   const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
   for (const SavedModel* m : {&a, &b}) {
     if (m->network.layout.layers() < 2) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{} has no hidden layer (a single dense layer from its inputs to its classes): "
           "compare measures the first hidden layers of two models",
           m->path.string()));
     }
   }
   if (la.in(0) != lb.in(0)) {
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
         "on one test set",
         a.path.string(), la.in(0), b.path.string(), lb.in(0)));
   }
   if (la.sizes().back() != lb.sizes().back()) {
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "{} has {} classes but {} has {}: their predictions cannot be compared; compare models "
         "trained on the same labels",
         a.path.string(), la.sizes().back(), b.path.string(), lb.sizes().back()));
@@ -89,14 +89,14 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
   const Dataset data = load_experiment_data(test, classes);
   const ImageSet& images = data.test.images;
   if (images.pixels_per_image() != a.network.layout.in(0)) {
-    throw Error(fmt::format("the models take {} inputs but the images in '{}' are {}x{}",
-                            a.network.layout.in(0), options.data.string(), images.rows,
-                            images.cols));
+    throw InputError(fmt::format("the models take {} inputs but the images in '{}' are {}x{}",
+                                 a.network.layout.in(0), options.data.string(), images.rows,
+                                 images.cols));
   }
   if (!a.provenance) {
     test.grid = default_grid(images.rows, images.cols);
     if (test.grid == 1) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{} records no grid (it has no savant metadata), and no grid of 2 or more divides the "
           "{}x{} test images: compare cannot shuffle them",
           a.path.string(), images.rows, images.cols));

@@ -28,7 +28,7 @@ std::string run_id_of(const nlohmann::json& results) {
 
 constexpr const char* kMixedSetHelp =
     "the directory mixes files of different runs or was changed by hand: rerun the command that "
-    "wrote it (e.g. savant reproduce --out DIR)";
+    "wrote it (savant reproduce, say, into a new directory)";
 
 // Throws Error unless `dir` holds the file of one manifest `entry` of run `run` as recorded.
 void check_entry(const fs::path& dir, const nlohmann::json& entry, const std::string& run) {

@@ -32,7 +32,7 @@ std::pair<std::size_t, std::size_t> image_size(const SavedModel& model) {
   const std::size_t pixels = model.network.layout.in(0);
   const auto side = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(pixels))));
   if (side * side != pixels) {
-    throw Error(fmt::format(
+    throw InputError(fmt::format(
         "{}: the model records no image size (it has no savant metadata) and its {} inputs are "
         "not a square image, so its rows and columns are unknown; analyze a model that savant "
         "trained, whose file records them",
@@ -97,13 +97,13 @@ SavedModel saved_model(const std::filesystem::path& source, Network network,
   if (model.provenance) {
     const ModelProvenance& p = *model.provenance;
     if (p.rows > layout.in(0) / p.cols || p.rows * p.cols != layout.in(0)) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{}: __metadata__ says the model reads {}x{} images, but dense1.kernel takes {} "
           "inputs",
           source.string(), p.rows, p.cols, layout.in(0)));
     }
     if (p.config.layers + 1 != layout.layers() || p.config.hidden != layout.out(0)) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{}: __metadata__ describes {} hidden layer(s) of width {}, but the tensors hold {} "
           "hidden layer(s) of width {}",
           source.string(), p.config.layers, p.config.hidden, layout.layers() - 1, layout.out(0)));
@@ -153,8 +153,8 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
         test.shuffle == ShuffleMode::kFixed && test.seed != model.provenance->config.seed) {
       report.warnings.push_back(fmt::format(
           "{} was trained on the single derangement of seed {} (shuffle fixed), but the "
-          "shuffled test uses seed {}: another derangement, so another task; give --seed {} "
-          "to test it on its own",
+          "shuffled test uses seed {}: another derangement, so another task; set the seed to "
+          "{} to test it on its own",
           model.path.string(), model.provenance->config.seed, test.seed,
           model.provenance->config.seed));
     }
@@ -165,9 +165,9 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
   report.rows = data.test.images.rows;
   report.cols = data.test.images.cols;
   if (report.rows * report.cols != model.network.layout.in(0)) {
-    throw Error(fmt::format("{}: the model takes {} inputs but the images in '{}' are {}x{}",
-                            model.path.string(), model.network.layout.in(0), options.data.string(),
-                            report.rows, report.cols));
+    throw InputError(fmt::format("{}: the model takes {} inputs but the images in '{}' are {}x{}",
+                                 model.path.string(), model.network.layout.in(0),
+                                 options.data.string(), report.rows, report.cols));
   }
   if (options.shuffled_test) {
     if (!model.provenance) {

@@ -27,8 +27,8 @@ TensorFile network_to_tensors(const Network& net, std::map<std::string, std::str
 }
 
 ModelFile network_from_tensors(TensorFile file, std::string_view source) {
-  auto fail = [&](const std::string& what) -> Error {
-    return Error(fmt::format("{}: not a savant model: {}", source, what));
+  auto fail = [&](const std::string& what) -> InputError {
+    return InputError(fmt::format("{}: not a savant model: {}", source, what));
   };
   const std::size_t layers = file.tensors.size() / 2;
   if (layers == 0 || file.tensors.size() % 2 != 0) {
@@ -98,7 +98,7 @@ std::string model_file_bytes(const std::filesystem::path& path, const Network& n
   // Training stops on a non-finite loss, but whatever the path that got here, a model file
   // with NaN or infinite weights is never a result anyone wants to find on disk.
   if (const std::string bad = first_non_finite(net); !bad.empty()) {
-    throw Error(
+    throw InputError(
         fmt::format("{}: refusing to save a model whose weights are not finite ({}); the "
                     "training diverged: use a lower learning rate",
                     path.string(), bad));

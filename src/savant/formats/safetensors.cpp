@@ -18,7 +18,7 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
 [[noreturn]] void fail(std::string_view source, std::string_view what) {
-  throw Error(fmt::format("{}: not a valid safetensors model file: {}", source, what));
+  throw InputError(fmt::format("{}: not a valid safetensors model file: {}", source, what));
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ float Adam::advance() {
 bool Adam::update(std::span<float> params, std::span<const float> grad, std::size_t begin,
                   std::size_t end, float alpha) {
   if (params.size() != m_.size() || grad.size() != m_.size() || begin > end || end > m_.size()) {
-    throw Error(
+    throw InputError(
         fmt::format("Adam was set up for {} parameters but got {} and {} gradients "
                     "(range {} to {})",
                     m_.size(), params.size(), grad.size(), begin, end));
@@ -65,8 +65,8 @@ bool Adam::update(std::span<float> params, std::span<const float> grad, std::siz
 bool Adam::update_block(std::span<float> params, const float* block, std::size_t begin,
                         std::size_t end, float alpha) {
   if (params.size() != m_.size() || begin > end || end > m_.size()) {
-    throw Error(fmt::format("Adam was set up for {} parameters but got {} (range {} to {})",
-                            m_.size(), params.size(), begin, end));
+    throw InputError(fmt::format("Adam was set up for {} parameters but got {} (range {} to {})",
+                                 m_.size(), params.size(), begin, end));
   }
   return adam_update_fast(params.data() + begin, m_.data() + begin, v_.data() + begin, block,
                           end - begin, alpha, config_);

@@ -100,8 +100,8 @@ class GeneralEngine::Impl {
   std::size_t epoch(const ImageSet& images, std::span<const std::uint32_t> order,
                     std::span<const std::uint8_t> labels, const StepFn& after_step) {
     if (images.pixels_per_image() != net_.layout.in(0)) {
-      throw Error(fmt::format("the network takes {} inputs but the images have {} pixels",
-                              net_.layout.in(0), images.pixels_per_image()));
+      throw InputError(fmt::format("the network takes {} inputs but the images have {} pixels",
+                                   net_.layout.in(0), images.pixels_per_image()));
     }
     const std::size_t n = order.size(), steps = (n + batch_ - 1) / batch_;
     for (std::size_t step = 0; step < steps; ++step) {

@@ -37,10 +37,10 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        const TrainConfig& config, const ProgressFn& progress,
                                        const EpochImagesFn& images_for_epoch) {
   if (config.batch == 0) throw UsageError("batch size must be at least 1");
-  if (images.count == 0) throw Error(fmt::format("{}: no training images", config.name));
+  if (images.count == 0) throw InputError(fmt::format("{}: no training images", config.name));
   if (net.layout.in(0) != images.pixels_per_image()) {
-    throw Error(fmt::format("{}: the network takes {} inputs but the images have {} pixels",
-                            config.name, net.layout.in(0), images.pixels_per_image()));
+    throw InputError(fmt::format("{}: the network takes {} inputs but the images have {} pixels",
+                                 config.name, net.layout.in(0), images.pixels_per_image()));
   }
   const FlushDenormals flush;
   const std::size_t batch = std::min(config.batch, images.count);
@@ -78,16 +78,18 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
     const std::size_t diverged = engine->epoch(epoch_images, order, labels, after_step);
     engine->store(net);
     if (diverged != 0) {
-      throw Error(
+      throw TrainingError(
           fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "
-                      "gradient is not finite (NaN or infinity); lower --lr (now {})",
-                      config.name, epoch, diverged, config.learning_rate));
+                      "gradient is not finite (NaN or infinity); lower the learning rate (now {})",
+                      config.name, epoch, diverged, config.learning_rate),
+          "learning_rate");
     }
     if (!all_finite(net.params)) {
-      throw Error(
+      throw TrainingError(
           fmt::format("{}: training diverged in epoch {}: the weights are not finite; "
-                      "lower --lr (now {})",
-                      config.name, epoch, config.learning_rate));
+                      "lower the learning rate (now {})",
+                      config.name, epoch, config.learning_rate),
+          "learning_rate");
     }
     history.push_back({epoch, loss_sum / static_cast<double>(seen),
                        static_cast<double>(correct) / static_cast<double>(seen),
@@ -108,7 +110,7 @@ std::vector<std::string> training_warnings(std::string_view name,
   const EpochRecord& last = history.back();
   const double guessing = std::log(static_cast<double>(classes));
   const double chance = 1.0 / static_cast<double>(classes);
-  const char* advice = "check the learning rate (--lr; the article's is 0.001) and the data";
+  const char* advice = "check the learning rate (the article's is 0.001) and the data";
   if (!std::isfinite(last.loss)) {
     warnings.push_back(
         fmt::format("{} did not learn: its training loss is not finite after "

@@ -151,19 +151,24 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (mode == Mode::kReadOnly && !exists) {
-    throw Error(fmt::format("{}: no such database; run a sweep into it first", path.string()));
+    throw SystemError(fmt::format("{}: no such database; run a sweep into it first", path.string()),
+                      ENOENT, path.string());
   }
   if (mode == Mode::kWrite && !exists) {
     // SQLite says only "unable to open database file" when it cannot create one: say why.
     const std::filesystem::path dir =
         path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::is_directory(dir, ec)) {
-      throw Error(fmt::format("{}: cannot create the database: '{}' is not a directory",
-                              path.string(), dir.string()));
+      throw SystemError(fmt::format("{}: cannot create the database: '{}' is not a directory",
+                                    path.string(), dir.string()),
+                        ENOTDIR, dir.string());
     }
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-      throw Error(fmt::format("{}: cannot create the database: directory '{}' is not writable: {}",
-                              path.string(), dir.string(), std::strerror(errno)));
+      const int code = errno;
+      throw SystemError(
+          fmt::format("{}: cannot create the database: directory '{}' is not writable: {}",
+                      path.string(), dir.string(), std::strerror(code)),
+          code, dir.string());
     }
   }
   // Two writers may open one database at once (they share its jobs): the first to lock
@@ -185,21 +190,27 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
       }
     }
     if (guard_ < 0 || ::flock(guard_, LOCK_EX) != 0) {
-      const std::string reason = std::strerror(errno);
+      const int code = errno;
       if (guard_ >= 0) ::close(guard_);
       guard_ = -1;
-      throw Error(fmt::format("{}: cannot open the database: {}", path.string(), reason));
+      throw SystemError(
+          fmt::format("{}: cannot open the database: {}", path.string(), std::strerror(code)), code,
+          path.string());
     }
   }
   const int flags =
       mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    const int code = db_ ? sqlite3_system_errno(db_) : 0;
     sqlite3_close(db_);
     db_ = nullptr;
     if (guard_ >= 0) ::close(guard_);
     guard_ = -1;
-    throw Error(fmt::format("{}: cannot open the database: {}", path.string(), message));
+    const std::string said =
+        fmt::format("{}: cannot open the database: {}", path.string(), message);
+    if (rc == SQLITE_NOMEM) throw ResourceError(said);
+    throw SystemError(said, code, path.string());
   }
   try {
     sqlite3_busy_timeout(db_, 30000);
@@ -217,27 +228,30 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
       // Only SQLITE_NOTADB means another kind of file; a full disk (a WAL reader makes its
       // -shm file) or an I/O error must not be reported as one.
       if (sqlite3_errcode(db_) != SQLITE_NOTADB) {
-        throw Error(fmt::format("{}: cannot read the database: {}", path.string(),
-                                std::string(e.what()).substr(path.string().size() + 2)));
+        sqlite::throw_error(db_, sqlite3_errcode(db_), path,
+                            fmt::format("{}: cannot read the database: {}", path.string(),
+                                        std::string(e.what()).substr(path.string().size() + 2)));
       }
-      throw Error(fmt::format("{} is not a savant sweep database ({}); choose another database",
-                              path.string(), sqlite3_errmsg(db_)));
+      throw InputError(
+          fmt::format("{} is not a savant sweep database ({}); choose another database",
+                      path.string(), sqlite3_errmsg(db_)));
     }
     const bool empty = application_id == 0 && tables == 0;
     if (!empty && application_id != kSweepApplicationId) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{} is not a savant sweep database (SQLite application_id {:#x}, expected {:#x}); "
           "it was left unchanged; choose another database",
           path.string(), application_id, kSweepApplicationId));
     }
     if (user_version > kSweepSchemaVersion) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{} has sweep schema version {}, newer than this savant ({}) understands; use a newer "
           "savant",
           path.string(), user_version, kSweepSchemaVersion));
     }
     if (empty && mode == Mode::kReadOnly) {
-      throw Error(fmt::format("{} is an empty database; run a sweep into it first", path.string()));
+      throw InputError(
+          fmt::format("{} is an empty database; run a sweep into it first", path.string()));
     }
     if (mode == Mode::kWrite) {
       // WAL: readers (summarize, report) never block the writer, and a killed writer leaves a
@@ -299,8 +313,8 @@ void SweepDb::exec(const char* sql) {
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
     sqlite3_free(message);
-    const std::string text = sqlite::error_text(db_, rc);
-    throw Error(fmt::format("{}: {}", path_.string(), text));
+    sqlite::throw_error(db_, rc, path_,
+                        fmt::format("{}: {}", path_.string(), sqlite::error_text(db_, rc)));
   }
 }
 

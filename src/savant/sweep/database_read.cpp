@@ -186,7 +186,7 @@ std::size_t merge_databases(const std::filesystem::path& out,
       auto it = present.find(key);
       if (it != present.end()) {
         if (!same_results(it->second.first, job)) {
-          throw Error(fmt::format(
+          throw InputError(fmt::format(
               "merge: job {} appears in {} and in {} with different results; nothing was "
               "merged into {}",
               key, it->second.second.string(), in.string(), out.string()));

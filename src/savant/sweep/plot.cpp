@@ -30,7 +30,7 @@ std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureF
     if (eligible(e.config)) grids[shape_of(e.config)].insert(e.config.grid);
   }
   if (grids.empty()) {
-    throw Error(
+    throw InputError(
         "the sweep has no original or shuffled models with shuffle derange to chart; run a "
         "sweep with e.g. grid 2,4,7,14,28 and train_on original,shuffled");
   }

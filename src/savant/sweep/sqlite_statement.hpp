@@ -27,11 +27,33 @@ inline std::string error_text(sqlite3* db, int rc) {
   return text;
 }
 
+// The error of SQLite's result `rc` on the database `path`, of its kind: the system's refusal
+// (I/O, a full disk, permissions, a lock held too long) with its errno, out of memory, or a
+// database whose content savant cannot use.
+[[noreturn]] inline void throw_error(sqlite3* db, int rc, const std::filesystem::path& path,
+                                     const std::string& message) {
+  switch (rc & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw SystemError(message, sqlite3_system_errno(db), path.string());
+    case SQLITE_NOMEM:
+      throw ResourceError(message);
+    default:
+      throw InputError(message);
+  }
+}
+
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql, const std::filesystem::path& path) : path_(path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw Error(fmt::format("{}: cannot prepare a query: {}", path.string(), sqlite3_errmsg(db)));
+    if (const int rc = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); rc != SQLITE_OK) {
+      throw_error(db, rc, path,
+                  fmt::format("{}: cannot prepare a query: {}", path.string(), sqlite3_errmsg(db)));
     }
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -64,7 +86,8 @@ class Statement {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw Error(fmt::format("{}: {}", path_.string(), error_text(sqlite3_db_handle(stmt_), rc)));
+    sqlite3* db = sqlite3_db_handle(stmt_);
+    throw_error(db, rc, path_, fmt::format("{}: {}", path_.string(), error_text(db, rc)));
   }
   void run() {
     step();
