@@ -539,7 +539,7 @@ class InputError(Error, ValueError):
 
 class TrainingError(Error):
     """Training that diverged (the loss or the weights not finite): the model learned nothing
-    usable. `setting` names the setting to change ("learning_rate"), or is None."""
+    usable. `setting` names the setting to change (e.g. learning_rate), or is None."""
     setting = None
 
 class FileError(Error, OSError):

@@ -72,7 +72,7 @@ std::string usage_message(const savant::UsageError& e) {
 int report_error(const savant::Error& e) {
   const auto* training = dynamic_cast<const savant::TrainingError*>(&e);
   if (training != nullptr && !training->setting().empty()) {
-    std::string words = training->setting();  // "learning_rate": "learning rate"
+    std::string words = training->setting();  // learning_rate: "learning rate"
     std::replace(words.begin(), words.end(), '_', ' ');
     print_error(e.what(),
                 fmt::format("{} sets the {}", savant::cli::flag_of(training->setting()), words));

@@ -61,8 +61,10 @@ PdfPage read_pdf(const std::string& pdf) {
   const std::regex tf(R"(/f-[0-9]+-[0-9]+ ([-0-9.]+) Tf)");
   for (std::size_t at = 0; (at = pdf.find("stream", at)) != std::string::npos;) {
     std::size_t begin = at + 6;
-    if (pdf.compare(begin, 2, "\r\n") == 0) begin += 2;
-    else if (pdf[begin] == '\n') begin += 1;
+    if (pdf.compare(begin, 2, "\r\n") == 0)
+      begin += 2;
+    else if (pdf[begin] == '\n')
+      begin += 1;
     const std::size_t end = pdf.find("endstream", begin);
     if (end == std::string::npos) break;
     const std::string text = inflate_stream(pdf.substr(begin, end - begin));
@@ -127,20 +129,24 @@ std::vector<Drawn> every_figure() {
       {"unit gallery",
        [](FigureFormat f, FigureSize s) {
          return unit_gallery_figure(kernel, kSide, kSide, 40, 4,
-                                    "original model: hidden units' receptive fields (g = 4)", f,
-                                    3, 16, s);
+                                    "original model: hidden units' receptive fields (g = 4)", f, 3,
+                                    16, s);
        }},
       {"line chart",
        [](FigureFormat f, FigureSize s) {
          const std::vector<ChartSeries> series = {
-             {"original model, original test", {0, 114, 178}, false,
+             {"original model, original test",
+              {0, 114, 178},
+              false,
               {{2, 0.8, 0.7, 0.9}, {4, 0.6, 0.5, 0.7}, {28, 0.5, 0.4, 0.6}}},
-             {"shuffled model, original test", {230, 159, 0}, true,
+             {"shuffled model, original test",
+              {230, 159, 0},
+              true,
               {{2, 0.3, 0.2, 0.4}, {4, 0.2, 0.1, 0.3}, {28, 0.1, 0.0, 0.2}}}};
          return line_chart_figure(
              "Test accuracy against grid size\n2 seeds, 5 epochs, 512x1, all training images",
-             "grid size g (image cut into g x g blocks, log scale)", "test accuracy", series, 0,
-             1, f, s);
+             "grid size g (image cut into g x g blocks, log scale)", "test accuracy", series, 0, 1,
+             f, s);
        }},
   };
 }

@@ -93,9 +93,11 @@ class ReportRun : public ::testing::Test {
     return copy;
   }
 
-  static void expect_report_fails(const fs::path& run, const std::string& message_part) {
+  // Exit 1: what the run holds cannot be used; 4: the system refused (a file is not there).
+  static void expect_report_fails(const fs::path& run, const std::string& message_part,
+                                  int exit_code = 1) {
     const auto r = run_command(savant_binary() + " report " + run.string());
-    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_EQ(r.exit_code, exit_code) << r.output;
     EXPECT_NE(r.output.find(message_part), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(run / "report.html"));
     for (const auto& entry : fs::directory_iterator(run)) {
@@ -227,7 +229,7 @@ TEST_F(ReportRun, MissingResultsJsonIsAClearError) {
   TempDir tmp;
   const fs::path run = copy_of_run(tmp);
   fs::remove(run / "results.json");
-  expect_report_fails(run, "results.json not found");
+  expect_report_fails(run, "results.json not found", 4);
 }
 
 TEST_F(ReportRun, MalformedResultsJsonIsAClearError) {
@@ -296,7 +298,7 @@ TEST_F(ReportRun, MissingDataSetSaysWhere) {
   nlohmann::json j = nlohmann::json::parse(read_text(run / "results.json"));
   j["config"]["data"] = (tmp.path() / "no-such-data").string();
   write_text(run / "results.json", j.dump());
-  expect_report_fails(run, "no-such-data");
+  expect_report_fails(run, "no-such-data", 4);
 }
 
 TEST_F(ReportRun, DataOptionOverridesConfigData) {

@@ -41,7 +41,7 @@ class UsageError : public Error {
 };
 
 // A setting with a bad value. The library names the setting by its field in the configuration
-// ("learning_rate"), never by a command-line flag: each front end (the command line, the
+// ("train_limit"), never by a command-line flag: each front end (the command line, the
 // Python module) catches it and says the setting its own way (--learning-rate,
 // learning_rate=). what() is "<setting> <value>: <problem>", the library's own wording.
 class InvalidSetting : public UsageError {
@@ -68,7 +68,7 @@ class InputError : public Error {
 };
 
 // Training that stopped being finite (a learning rate far too large, say): the model learned
-// nothing usable. `setting` names the setting to change ("learning_rate"), empty when none:
+// nothing usable. `setting` names the setting to change (the learning rate's), empty when none:
 // the message says it in words, each front end adds its own spelling (a flag, a keyword).
 class TrainingError : public Error {
  public:

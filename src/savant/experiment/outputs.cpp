@@ -95,17 +95,17 @@ std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const Fi
     }
   }
   for (FigureFormat format : formats) {
-    files.push_back(
-        {figure_name("samples", format), [&result, format, size] {
-           std::vector<SampleRow> samples;
-           for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
-             const std::size_t k = result.sample_indices[i];
-             samples.push_back({result.shown_original.image(k), result.shown_shuffled.image(k),
-                                result.class_names[result.sample_labels[i]]});
-           }
-           return samples_figure(samples, result.rows, result.cols, result.config.grid, format, 4,
-                                 size);
-         }});
+    files.push_back({figure_name("samples", format), [&result, format, size] {
+                       std::vector<SampleRow> samples;
+                       for (std::size_t i = 0; i < result.sample_indices.size(); ++i) {
+                         const std::size_t k = result.sample_indices[i];
+                         samples.push_back({result.shown_original.image(k),
+                                            result.shown_shuffled.image(k),
+                                            result.class_names[result.sample_labels[i]]});
+                       }
+                       return samples_figure(samples, result.rows, result.cols, result.config.grid,
+                                             format, 4, size);
+                     }});
   }
   for (const ModelReport* model : models) {
     const std::string name = fmt::format("{}.safetensors", model->name);

@@ -8,6 +8,7 @@
 #include "savant/core/json_input.hpp"
 #include "savant/data/image_limits.hpp"
 #include "savant/experiment/results_keys.hpp"
+#include "savant/model/train.hpp"
 
 namespace savant {
 namespace {
@@ -186,7 +187,7 @@ void check_results_json(const json& results, const fs::path& path) {
   for (const Key& key : kResultsKeys) checker.check(results, key);
   // results.json of earlier versions call the learning rate "lr".
   const json& config = results["config"];
-  const char* rate = config.contains("lr") ? "lr" : "learning_rate";
+  const char* rate = config.contains("lr") ? "lr" : kLearningRateSetting;
   if (!config.contains(rate) || !config[rate].is_number()) {
     throw Error(fmt::format(
         "{}: the key '/config/{}' is {} (expected a number); {}", path.string(), rate,

@@ -12,6 +12,7 @@
 #include "savant/core/output_path.hpp"
 #include "savant/core/typed_number.hpp"
 #include "savant/model/engine_choice.hpp"
+#include "savant/model/train.hpp"
 
 namespace savant {
 namespace {
@@ -212,7 +213,7 @@ std::vector<Setting> declared() {
                                      &ExperimentConfig::epochs, 1, 10000));
   table.push_back(
       whole<std::size_t>("batch", "mini-batch size", kModel, &ExperimentConfig::batch, 1, 65536));
-  table.push_back(float_number("learning_rate", "lr", "Adam's learning rate", kModel,
+  table.push_back(float_number(kLearningRateSetting, "lr", "Adam's learning rate", kModel,
                                &ExperimentConfig::learning_rate));
   table.push_back(
       whole<std::uint64_t>("seed", "seed of every random choice (init, order, shuffling)",

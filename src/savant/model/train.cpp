@@ -82,14 +82,14 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
           fmt::format("{}: training diverged at epoch {}, step {}: the loss or its "
                       "gradient is not finite (NaN or infinity); lower the learning rate (now {})",
                       config.name, epoch, diverged, config.learning_rate),
-          "learning_rate");
+          kLearningRateSetting);
     }
     if (!all_finite(net.params)) {
       throw TrainingError(
           fmt::format("{}: training diverged in epoch {}: the weights are not finite; "
                       "lower the learning rate (now {})",
                       config.name, epoch, config.learning_rate),
-          "learning_rate");
+          kLearningRateSetting);
     }
     history.push_back({epoch, loss_sum / static_cast<double>(seen),
                        static_cast<double>(correct) / static_cast<double>(seen),

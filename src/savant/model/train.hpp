@@ -16,6 +16,10 @@
 
 namespace savant {
 
+// The setting of the configuration that sets TrainConfig::learning_rate: its one name, which the
+// table of settings (experiment/settings.hpp) and TrainingError both use.
+inline constexpr char kLearningRateSetting[] = "learning_rate";
+
 struct TrainConfig {
   std::size_t epochs = 5;
   std::size_t batch = 32;

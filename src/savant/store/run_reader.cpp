@@ -1,5 +1,7 @@
 #include "savant/store/run_reader.hpp"
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "savant/analysis/weight_correlation.hpp"
@@ -21,7 +23,8 @@ RunResults read_results(const fs::path& run_dir) {
   const fs::path path = run_dir / "results.json";
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    throw Error(fmt::format("{} not found: {}", path.string(), kRunDirectoryHint));
+    throw SystemError(fmt::format("{} not found: {}", path.string(), kRunDirectoryHint), ENOENT,
+                      path.string());
   }
   RunResults results = parse_results_json(read_results_json(path), path);
   // The files the page reads must be the run's own (run_set.hpp), not another run's.
@@ -49,12 +52,14 @@ Split load_test_split(const fs::path& data_dir, const fs::path& results_path,
     test.images = read_idx_images(find_idx_file(data_dir, "t10k-images-idx3-ubyte"));
     test.labels = read_idx_labels(find_idx_file(data_dir, "t10k-labels-idx1-ubyte"));
   } catch (const Error& e) {
-    throw Error(fmt::format(
-        "the report shows test images from the run's data set, '{}' (the data directory given "
-        "to the report, else config.data in {}), and cannot read it: {}. Install it there "
-        "(Debian: apt-get install dataset-fashion-mnist) or give the report the data directory "
-        "where it is",
-        data_dir.string(), results_path.string(), e.what()));
+    throw Error(
+        fmt::format(
+            "the report shows test images from the run's data set, '{}' (the data directory given "
+            "to the report, else config.data in {}), and cannot read it: {}. Install it there "
+            "(Debian: apt-get install dataset-fashion-mnist) or give the report the data directory "
+            "where it is",
+            data_dir.string(), results_path.string(), e.what()),
+        e.kind());  // a missing data set stays the system's refusal, a damaged one bad input
   }
   if (test.images.rows != run.rows || test.images.cols != run.cols ||
       test.images.count != test.labels.size() || test.images.count == 0) {
