@@ -84,10 +84,16 @@ std::vector<std::string> stale(const std::vector<ShownCommand>& shown) {
   std::map<std::string, CommandResult> help;
   std::vector<std::string> problems;
   for (const ShownCommand& c : shown) {
+    // `savant help` is its own help; `savant frobnicate --help` prints the top level's.
     auto [it, first] = help.try_emplace(c.command);
-    if (first) it->second = run_command(savant_binary() + " " + c.command + " --help 2>&1");
+    if (first) {
+      it->second = run_command(savant_binary() + " " + c.command +
+                               (c.command == "help" ? "" : " --help") + " 2>&1");
+    }
     const CommandResult& h = it->second;
-    if (h.exit_code != 0) {
+    const bool known = c.command == "help" ||
+                       h.output.find("Usage: savant " + c.command + " ") != std::string::npos;
+    if (h.exit_code != 0 || !known) {
       problems.push_back(c.where + ": savant " + c.command + " is not a command");
       continue;
     }
