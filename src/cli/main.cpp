@@ -13,6 +13,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -97,18 +98,26 @@ std::string command_names(const CLI::App& app) {
   return known;
 }
 
+// "unknown command 'reproduc'; did you mean 'reproduce'? the commands are: ..."
+std::string unknown_command(const CLI::App& app, std::string_view word) {
+  std::vector<std::string> names;
+  for (const CLI::App* cmd : app.get_subcommands({})) names.push_back(cmd->get_name());
+  const std::string guess = savant::cli::did_you_mean(word, names);
+  return fmt::format("unknown {} '{}'{}{}the commands are: {}",
+                     word.starts_with('-') ? "option" : "command", word, guess,
+                     guess.empty() ? "; " : " ", command_names(app));
+}
+
 // `savant help`: the usage; `savant help COMMAND`: the command's.
 int print_help(const CLI::App& app, std::span<char*> words) {
   if (words.empty()) {
     std::fputs(app.help().c_str(), stdout);
-    std::puts("\nRun 'savant help COMMAND' for the options of one command.");
+    savant::print_text(stdout, "\nRun 'savant help COMMAND' for the options of one command.\n");
     return 0;
   }
   const CLI::App* cmd = find_command(app, words[0]);
   if (cmd == nullptr) {
-    print_error(
-        fmt::format("unknown command '{}'; the commands are: {}", words[0], command_names(app)),
-        "run 'savant help' for usage");
+    print_error(unknown_command(app, words[0]), "run 'savant help' for usage");
     return kExitUsage;
   }
   if (words.size() > 1) {
@@ -132,7 +141,8 @@ int main(int argc, char** argv) {
       "savant {}: how a dense network learns to classify images cut into a puzzle and shuffled "
       "(\"Savant Syndrome of Neural Networks\")",
       savant::kVersion)};
-  app.name("savant");  // not argv[0]'s path, in the usage lines
+  app.name("savant");                               // not argv[0]'s path, in the usage lines
+  app.formatter(savant::cli::fitting_formatter());  // before the commands, which inherit it
   app.set_version_flag("--version", std::string("savant ") + savant::kVersion);
   app.footer(kExitCodes);
   app.require_subcommand(1);
@@ -176,10 +186,7 @@ int main(int argc, char** argv) {
     // so `savant frobnicate` would only say "a subcommand is required"; name the word.
     const std::string word = argv[1];
     if (find_command(app, word) == nullptr && app.get_subcommands().empty()) {
-      print_error(
-          fmt::format("unknown {} '{}'; the commands are: {}",
-                      word.starts_with('-') ? "option" : "command", word, command_names(app)),
-          "run 'savant help' for usage");
+      print_error(unknown_command(app, word), "run 'savant help' for usage");
       return kExitUsage;
     }
     print_error(savant::cli::parse_error_message(app, e), savant::cli::usage_hint(app));

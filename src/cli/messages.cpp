@@ -1,10 +1,15 @@
 #include "cli/messages.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include "cli/terminal.hpp"
 
 namespace savant::cli {
 namespace {
@@ -38,12 +43,42 @@ std::string lower_first(std::string text) {
   return text;
 }
 
+// The edits (insert, delete, replace a character, or swap two neighbours) that turn `a` into
+// `b`: the optimal string alignment distance, small enough to write here for words of a few
+// dozen characters.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t replace = d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, replace});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// Every long option of `cmd` ("--grid", ...).
+std::vector<std::string> option_names(const CLI::App& cmd) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : cmd.get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+  }
+  return names;
+}
+
 std::string extras_message(const CLI::App& app, const CLI::App* cmd) {
   const std::vector<std::string> extras = cmd != nullptr ? cmd->remaining() : app.remaining();
   if (extras.empty()) return "unexpected arguments";
   const std::string& first = extras.front();
   if (first.starts_with('-')) {
-    return fmt::format("unknown option '{}' for {}", first, where(cmd));
+    const std::string flag = first.substr(0, first.find('='));
+    return fmt::format("unknown option '{}' for {}{}", first, where(cmd),
+                       did_you_mean(flag, option_names(cmd != nullptr ? *cmd : app)));
   }
   return fmt::format("unexpected argument{} '{}' for {}", extras.size() > 1 ? "s" : "",
                      fmt::join(extras, "' '"), where(cmd));
@@ -84,6 +119,35 @@ std::string parse_error_message(const CLI::App& app, const CLI::Error& e) {
     }
   }
   return lower_first(what);
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& known) {
+  // Close enough to be a typo: one edit in a short word, a third of the letters in a long one.
+  const std::size_t allowed = std::max<std::size_t>(1, word.size() / 3);
+  const std::string* best = nullptr;
+  std::size_t best_distance = allowed + 1;
+  for (const std::string& candidate : known) {
+    const std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) best = &candidate, best_distance = distance;
+  }
+  return best != nullptr ? fmt::format("; did you mean '{}'?", *best) : "";
+}
+
+namespace {
+
+// CLI11's help, fitted to the width of standard output (80 columns when it is not a terminal).
+class FittingFormatter : public CLI::Formatter {
+ public:
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
+    return fit_help(CLI::Formatter::make_help(app, std::move(name), mode), terminal_width(stdout));
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<CLI::FormatterBase> fitting_formatter() {
+  return std::make_shared<FittingFormatter>();
 }
 
 std::string usage_hint(const CLI::App& app) {

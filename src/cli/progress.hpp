@@ -1,8 +1,9 @@
 #pragma once
-// The one progress display: a line per model redrawn in place on a terminal (model, epoch, bar,
-// loss, accuracy, ETA), each shorter than the terminal is wide, or one plain line per finished
-// epoch when stderr is a file or a pipe. Safe to call from several training threads at once.
-// It keeps a copy of each model's last report: a model's line outlives its training.
+// The one progress display, as Keras' fit: a line per finished epoch that stays (steps, time,
+// time per step, loss, accuracy) and, on a terminal, below them a live line per model in
+// training, redrawn in place (epoch, steps, bar, loss, accuracy, ETA). Every line is shorter
+// than the terminal is wide (80 columns on a file or a pipe, which get only the lines that
+// stay). Safe to call from several training threads at once; it keeps copies of what it shows.
 
 #include <chrono>
 #include <cstdio>
@@ -16,10 +17,16 @@
 namespace savant {
 
 // One model's line, shorter than `width` columns so that a terminal of that width never wraps
-// it: "original_model e2/10 [#####.....] loss 0.412 acc 85.1% ETA 12s". The bar takes the room
-// left (up to 40 columns); when there is too little, the bar goes, then the loss, then the ETA,
-// then the end of the line is cut. Widths are counted in columns (terminal.hpp).
+// it: "original_model e2/10 937/1875 [#####.....] loss 0.412 acc 85.1% ETA 12s". The bar takes
+// the room left (up to 40 columns); when there is too little, the bar goes, then the step count,
+// the loss, the ETA, and then the end of the line is cut. Widths are counted in columns
+// (terminal.hpp).
 std::string progress_line(const TrainProgress& p, int width);
+
+// The line a finished epoch leaves, shorter than `width` columns: "shuffled_model e2/10
+// 1875/1875 - 0.52s 277us/step - loss 0.4123 - acc 85.12%"; the time per step goes first, then
+// the time, when there is too little room.
+std::string epoch_line(const TrainProgress& p, double epoch_seconds, int width);
 
 class ProgressDisplay {
  public:
@@ -43,7 +50,8 @@ class ProgressDisplay {
   std::size_t drawn_lines_ = 0;  // the lines of the last drawing, the cursor on its last
   std::chrono::steady_clock::time_point last_draw_{};
   std::mutex mutex_;
-  std::map<std::string, TrainProgress> latest_;  // by model name: its last report
+  std::map<std::string, TrainProgress> latest_;  // models in training: their last report
+  std::map<std::string, double> epoch_ended_;    // by model name: elapsed at its last epoch's end
 };
 
 }  // namespace savant

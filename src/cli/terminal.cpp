@@ -13,8 +13,10 @@ bool continues_code_point(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
-// One line (no '\n') broken into lines of at most `limit` columns, appended to `out`.
-void wrap_line(std::string_view line, std::size_t limit, std::string& out) {
+// One line (no '\n') broken into lines of at most `limit` columns, appended to `out`; the
+// continuation lines start at column `hang`, or two past the line's own indent when it is npos.
+void wrap_line(std::string_view line, std::size_t limit, std::string& out,
+               std::size_t hang = std::string_view::npos) {
   if (text_columns(line) <= limit) {
     out += line;
     return;
@@ -24,7 +26,8 @@ void wrap_line(std::string_view line, std::size_t limit, std::string& out) {
   std::string_view rest = line.substr(lead);
   // The indents leave at least half of each line to the text.
   std::size_t pad = std::min(lead, limit / 2);
-  const std::size_t continuation = std::min(lead + 2, limit / 2);
+  const std::size_t continuation =
+      std::min(hang == std::string_view::npos ? lead + 2 : hang, limit / 2);
   while (true) {
     out.append(pad, ' ');
     const std::size_t room = limit - pad;
@@ -69,6 +72,32 @@ std::string_view first_columns(std::string_view text, std::size_t columns) {
     ++end;
   }
   return text.substr(0, end);
+}
+
+// Where a line of two columns ("  --seed UINT   seed of every random choice") starts its second:
+// after the first run of two or more spaces that follows text; npos for a line of one column.
+std::size_t second_column(std::string_view line) {
+  const std::size_t text = line.find_first_not_of(' ');
+  if (text == std::string_view::npos) return text;
+  const std::size_t gap = line.find("  ", text);
+  if (gap == std::string_view::npos) return gap;
+  return line.find_first_not_of(' ', gap);
+}
+
+std::string fit_help(std::string_view text, int width) {
+  const std::size_t limit = static_cast<std::size_t>(std::max(width - 1, 1));
+  std::string out;
+  while (true) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    // A description on a line of its own (under a long option name) continues at its indent.
+    const std::size_t lead = std::min(line.find_first_not_of(' '), line.size());
+    const std::size_t column = second_column(line);
+    wrap_line(line, limit, out, column != std::string_view::npos ? column : lead > 0 ? lead : 2);
+    if (end == std::string_view::npos) return out;
+    out += '\n';
+    text.remove_prefix(end + 1);
+  }
 }
 
 std::string wrap_to_width(std::string_view text, int width) {

@@ -29,6 +29,11 @@ std::string_view first_columns(std::string_view text, std::size_t columns);
 // wraps (and still copies whole). Lines that fit are unchanged.
 std::string wrap_to_width(std::string_view text, int width);
 
+// Help text as wrap_to_width fits it, but a line of two columns (a name, two or more spaces, its
+// description: "  --seed UINT   seed of every random choice") continues under its description,
+// and an indented line of one column (a description under a long name) at its own indent.
+std::string fit_help(std::string_view text, int width);
+
 // Writes `text` to `out`, wrapped to the terminal's width (wrap_to_width) when `out` is a
 // terminal; to a file or a pipe as it is, one line per line written.
 void print_text(std::FILE* out, std::string_view text);

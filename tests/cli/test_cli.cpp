@@ -80,6 +80,10 @@ const CliCase kCases[] = {
   {"reproduce_help", "reproduce --help", 0, "--grid"},
   // reproduce: options and their values.
   {"reproduce_unknown_option", "reproduce --data {data} --out {out} --colour red", 2, "unknown option '--colour' for 'savant reproduce'"},
+  {"reproduce_mistyped_option", "reproduce --data {data} --out {out} --epohcs 2", 2, "unknown option '--epohcs' for 'savant reproduce'; did you mean '--epochs'?"},
+  {"reproduce_mistyped_option_with_value", "reproduce --data {data} --out {out} --gird=4", 2, "unknown option '--gird=4' for 'savant reproduce'; did you mean '--grid'?"},
+  {"mistyped_command", "reproduc --out {out}", 2, "unknown command 'reproduc'; did you mean 'reproduce'? the commands are: reproduce,"},
+  {"help_mistyped_command", "help sumarize", 2, "unknown command 'sumarize'; did you mean 'summarize'? the commands are:"},
   {"reproduce_extra_argument", "reproduce --data {data} --out {out} extra", 2, "unexpected argument 'extra' for 'savant reproduce'"},
   {"reproduce_missing_value", "reproduce --data {data} --out {out} --grid", 2, "--grid needs a value"},
   {"reproduce_figures_unknown", "reproduce --data {data} --out {out} --figures png,gif", 2, "--figures 'png,gif': 'gif' is not a figure format; choose from png, svg and pdf"},

@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/progress.hpp"
 #include "cli/terminal.hpp"
+#include "support/terminal.hpp"
+#include "support/test_support.hpp"
 
 namespace savant {
 namespace {
@@ -29,7 +33,7 @@ TEST(ProgressLine, FitsEveryWidth) {
 
 TEST(ProgressLine, At80ColumnsShowsEverything) {
   const std::string line = progress_line(halfway(), 80);
-  EXPECT_EQ(line.rfind("shuffled_model e2/10 [", 0), 0u) << line;
+  EXPECT_EQ(line.rfind("shuffled_model e2/10 50/100 [", 0), 0u) << line;
   EXPECT_NE(line.find("] loss 0.412 acc 85.1% ETA"), std::string::npos) << line;
   // 15 % done after 30 s: 170 s to go.
   EXPECT_NE(line.find("ETA 170s"), std::string::npos) << line;
@@ -52,55 +56,27 @@ TEST(ProgressLine, At40ColumnsTheBarGoesFirst) {
   EXPECT_NE(line.find("acc 85.1%"), std::string::npos) << line;
 }
 
-TEST(ProgressDisplay, OnAPipeOneLinePerFinishedEpoch) {
-  std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  {
-    ProgressDisplay display(out, false);
-    TrainProgress p = halfway();
-    display.update(p);  // mid-epoch: nothing
-    p.step = p.steps;
-    display.update(p);
+TEST(EpochLine, SaysStepsTimeTimePerStepLossAndAccuracy) {
+  TrainProgress p = halfway();
+  p.step = p.steps;
+  EXPECT_EQ(epoch_line(p, 30.0, 80),
+            "shuffled_model e2/10 100/100 - 30.0s 300ms/step - loss 0.4123 - acc 85.12%");
+  EXPECT_EQ(epoch_line(p, 0.0055, 80),
+            "shuffled_model e2/10 100/100 - 5.5ms 55us/step - loss 0.4123 - acc 85.12%");
+  // Too narrow: the time per step goes, then the time, then the end is cut.
+  EXPECT_EQ(epoch_line(p, 30.0, 65),
+            "shuffled_model e2/10 100/100 - 30.0s - loss 0.4123 - acc 85.12%");
+  EXPECT_EQ(epoch_line(p, 30.0, 40), "shuffled_model e2/10 100/100 - loss 0.4");
+  for (int width = 2; width <= 200; ++width) {
+    EXPECT_LT(text_columns(epoch_line(p, 30.0, width)), static_cast<std::size_t>(width));
   }
-  std::rewind(out);
-  char buffer[256] = {};
-  const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, out);
-  std::fclose(out);
-  const std::string text(buffer, n);
-  EXPECT_EQ(text, "shuffled_model: epoch 2/10 loss 0.4123 accuracy 0.8512 (30.0 s)\n");
 }
 
-TEST(ProgressDisplay, OnATerminalOneLinePerModelRedrawnInPlace) {
-  std::FILE* out = std::tmpfile();
-  ASSERT_NE(out, nullptr);
-  TrainProgress a = halfway(), b = halfway();
-  b.name = "original_model";
-  a.step = a.steps;
-  b.step = b.steps;
-  {
-    ProgressDisplay display(out, true);
-    display.update(a);
-    display.update(b);
-    display.update(a);
-  }
-  std::rewind(out);
-  char buffer[4096] = {};
-  const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, out);
-  std::fclose(out);
-  const std::string text(buffer, n);
-  // The third drawing goes back up one line and draws both lines again; no line is wider than
-  // the fallback width of a file (80).
-  EXPECT_NE(
-      text.find("\033[1A\r\033[K" + progress_line(b, 80) + "\n\r\033[K" + progress_line(a, 80)),
-      std::string::npos);
-  EXPECT_EQ(text.back(), '\n');
+// What has been written to `out` so far, read through a file description of its own.
+std::string written_so_far(std::FILE* out) {
+  std::fflush(out);
+  return testing::file_text("/proc/self/fd/" + std::to_string(::fileno(out)));
 }
-
-}  // namespace
-}  // namespace savant
-
-namespace savant {
-namespace {
 
 std::string read_back(std::FILE* out) {
   std::rewind(out);
@@ -112,32 +88,52 @@ std::string read_back(std::FILE* out) {
   return text;
 }
 
-// A model's line stays after its training ends, with its own name: the display keeps copies.
-// The name is long enough to live on the heap, where a kept pointer into it would dangle.
-TEST(ProgressDisplay, KeepsAFinishedModelsLineAfterItsReportIsGone) {
+TEST(ProgressDisplay, OnAPipeOneLinePerFinishedEpoch) {
   std::FILE* out = std::tmpfile();
   ASSERT_NE(out, nullptr);
-  TrainProgress last = halfway();
+  TrainProgress p = halfway();
+  {
+    ProgressDisplay display(out, false);
+    display.update(p);  // mid-epoch: nothing
+    p.step = p.steps;
+    display.update(p);
+  }
+  EXPECT_EQ(read_back(out), epoch_line(p, 30.0, 80) + "\n");
+}
+
+// Two models training side by side, as reproduce trains them: each finished epoch leaves a line
+// that stays, in the order the epochs ended; the models still training are drawn below them and
+// vanish when their last epoch ends. The names are long enough to live on the heap, where a kept
+// pointer into a report gone out of scope would dangle.
+TEST(ProgressDisplay, OnATerminalFinishedEpochsStayAboveTheModelsInTraining) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  auto report = [](const char* name, std::size_t epoch, std::size_t step, double elapsed) {
+    return TrainProgress{std::string(name), epoch, 2, step, 100, 0.5, 0.8, elapsed};
+  };
+  const char* a = "original_model_with_a_long_name";
+  const char* b = "shuffled_model_with_a_long_name";
   {
     ProgressDisplay display(out, true);
-    {
-      TrainProgress first = halfway();
-      first.name = std::string("original_model_with_a_long_name");
-      first.step = first.steps;
-      display.update(first);
-      last.name = "shuffled_model_with_a_long_name";
-    }
-    last.step = last.steps;
-    display.update(last);
+    display.update(report(a, 1, 50, 1.0));
+    display.update(report(b, 1, 40, 1.0));
+    display.update(report(a, 1, 100, 2.0));
+    display.update(report(b, 1, 100, 2.5));
+    display.update(report(a, 2, 100, 4.0));
+    const std::string mid = written_so_far(out);
+    const testing::Screen screen = testing::replay(mid);
+    ASSERT_EQ(screen.rows.size(), 4u) << mid;
+    EXPECT_EQ(screen.rows[0], epoch_line(report(a, 1, 100, 2.0), 2.0, 80));
+    EXPECT_EQ(screen.rows[1], epoch_line(report(b, 1, 100, 2.5), 2.5, 80));
+    EXPECT_EQ(screen.rows[2], epoch_line(report(a, 2, 100, 4.0), 2.0, 80));
+    EXPECT_EQ(screen.rows[3], progress_line(report(b, 1, 100, 2.5), 80));  // still training
+    display.update(report(b, 2, 100, 5.0));
   }
-  TrainProgress first = halfway();
-  first.name = "original_model_with_a_long_name";
-  first.step = first.steps;
-  const std::string text = read_back(out);
-  EXPECT_NE(text.rfind("\r\033[K" + progress_line(first, 80) + "\n\r\033[K" +
-                       progress_line(last, 80) + "\n"),
-            std::string::npos)
-      << text;
+  const testing::Screen screen = testing::replay(read_back(out));
+  ASSERT_EQ(screen.rows.size(), 5u);
+  EXPECT_EQ(screen.rows[3], epoch_line(report(b, 2, 100, 5.0), 2.5, 80));
+  EXPECT_EQ(screen.rows[4], "");  // the cursor below the last line, nothing live
+  EXPECT_TRUE(screen.unknown.empty());
 }
 
 TEST(ProgressLine, CountsColumnsNotBytes) {
@@ -219,6 +215,25 @@ TEST(TerminalText, EveryLineFitsAtEveryWidth) {
       EXPECT_TRUE(text_columns(line) < static_cast<std::size_t>(width) || one_word)
           << width << ": '" << line << "'";
       start = end + 1;
+    }
+  }
+}
+
+TEST(TerminalText, HelpContinuesUnderItsDescription) {
+  const std::string help =
+      "  --seed UINT     seed of every random choice: initial weights, training order, shuffling";
+  EXPECT_EQ(fit_help(help, 60),
+            "  --seed UINT     seed of every random choice: initial\n"
+            "                  weights, training order, shuffling");
+  // A line of one column continues two columns in, as wrap_to_width does.
+  EXPECT_EQ(fit_help("savant 0.1.0: how a dense network learns", 20),
+            wrap_to_width("savant 0.1.0: how a dense network learns", 20));
+  for (int width = 1; width <= 200; ++width) {
+    std::istringstream lines(fit_help(help + "\n" + help, width));
+    for (std::string line; std::getline(lines, line);) {
+      const bool one_word = line.find(' ', line.find_first_not_of(' ')) == std::string::npos;
+      EXPECT_TRUE(text_columns(line) < static_cast<std::size_t>(std::max(width, 2)) || one_word)
+          << width << ": '" << line << "'";
     }
   }
 }

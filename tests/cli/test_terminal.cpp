@@ -120,8 +120,9 @@ TEST_F(Terminal, ReproduceFitsEveryWidth) {
   }
 }
 
-// At one thread the models train one after the other, at two side by side; either way the
-// display ends with one line per model, each with its name and its own last epoch's numbers.
+// At one thread the models train one after the other, at two side by side; either way each
+// finished epoch of each model leaves one line that stays, with its model's name and that epoch's
+// loss and accuracy as results.json records them, and no live line is left at the end.
 TEST_F(Terminal, EachModelKeepsItsNameToTheEnd) {
   for (int threads : kThreads) {
     const std::string out = fmt::format("names{}", threads);
@@ -137,13 +138,30 @@ TEST_F(Terminal, EachModelKeepsItsNameToTheEnd) {
            at = screen.find(std::string(name) + " e", at + 1)) {
         lines.push_back(screen.substr(at, screen.find('\n', at) - at));
       }
-      ASSERT_EQ(lines.size(), 1u) << screen;
-      const nlohmann::json& last = history.at(name).back();
-      EXPECT_NE(lines[0].find(" e2/2 ["), std::string::npos) << lines[0];
-      EXPECT_NE(lines[0].find(fmt::format("loss {:.3f} acc {:.1f}%", last["loss"].get<double>(),
-                                          100.0 * last["train_accuracy"].get<double>())),
-                std::string::npos)
-          << lines[0];
+      ASSERT_EQ(lines.size(), 2u) << screen;
+      for (std::size_t epoch = 1; epoch <= 2; ++epoch) {
+        const std::string& line = lines[epoch - 1];
+        const nlohmann::json& record = history.at(name).at(epoch - 1);
+        EXPECT_EQ(line.rfind(fmt::format("{} e{}/2 ", name, epoch), 0), 0u) << line;
+        EXPECT_NE(line.find(fmt::format("loss {:.4f} - acc {:.2f}%", record["loss"].get<double>(),
+                                        100.0 * record["train_accuracy"].get<double>())),
+                  std::string::npos)
+            << line;
+        EXPECT_EQ(line.find('['), std::string::npos) << "a live line was left: " << line;
+      }
+    }
+  }
+}
+
+// Every help screen, the top level's and each command's, fits the terminal.
+TEST_F(Terminal, HelpFitsEveryWidth) {
+  for (int width : kWidths) {
+    EXPECT_NE(at_terminal({"help"}, width).find("reproduce"), std::string::npos);
+    for (const char* command : {"reproduce", "report", "train", "eval", "analyze", "shuffle",
+                                "compare", "sweep", "summarize", "merge"}) {
+      const std::string screen = at_terminal({command, "--help"}, width);
+      EXPECT_NE(screen.find("--"), std::string::npos) << command << " at " << width << ":\n"
+                                                      << screen;
     }
   }
 }
