@@ -20,13 +20,13 @@ std::string layer_sizes(const ParameterLayout& layout) {
 std::string summary(const TrainResult& r, const std::filesystem::path& out) {
   const ModelProvenance& p = r.provenance;
   const ExperimentConfig& c = p.config;
-  std::string text =
-      fmt::format("Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s ({})\n",
-                  r.model.name, r.train_count, to_string(p.train_on), p.rows, p.cols,
-                  p.train_on.kind != RegimeKind::kOriginal
-                      ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
-                      : std::string(),
-                  c.seed, c.epochs, r.model.train_seconds, p.config.engine);
+  std::string text = fmt::format(
+      "Trained {} on {} {} images ({}x{}{}), seed {}: {} epoch(s) in {:.2f} s ({})\n", r.model.name,
+      r.train_count, to_string(p.train_on), p.rows, p.cols,
+      p.train_on.kind != RegimeKind::kOriginal
+          ? fmt::format(", grid {}, {}", c.grid, to_string(c.shuffle))
+          : std::string(),
+      c.seed, c.epochs, r.model.train_seconds, p.engine);  // the engine that trained, not "auto"
   for (const EpochRecord& e : r.model.history) {
     text += fmt::format("  epoch {:>3}: loss {:.4f}, training accuracy {:5.2f}%\n", e.epoch, e.loss,
                         100.0 * e.train_accuracy);

@@ -778,6 +778,8 @@ TEST_F(CliTable, EngineIsForcedAndRecorded) {
       savant_binary(), (root_->path() / "data").string(), file.string()));
   ASSERT_EQ(train.exit_code, 0) << train.output;
   EXPECT_NE(read_bytes(file).find(R"("engine":"general-portable")"), std::string::npos);
+  // Its summary names the engine that trained, not the choice ("auto" or "portable").
+  EXPECT_NE(train.output.find(" s (general-portable)\n"), std::string::npos) << train.output;
   std::filesystem::remove_all(out);
   std::filesystem::remove(file);
 }
