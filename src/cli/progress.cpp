@@ -126,7 +126,9 @@ void ProgressDisplay::update(const TrainProgress& p) {
   if (!stays.empty()) lines.push_back(stays);
   for (const auto& [name, q] : latest_) lines.push_back(progress_line(q, width));
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    text += (i > 0 ? "\n" : "") + std::string("\r\033[K") + lines[i];
+    if (i > 0) text += '\n';
+    text += "\r\033[K";
+    text += lines[i];
   }
   if (latest_.empty()) text += '\n';  // nothing live: the cursor below what stays
   std::fputs(text.c_str(), out_);
