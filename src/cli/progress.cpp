@@ -93,11 +93,12 @@ ProgressDisplay::~ProgressDisplay() {
 void ProgressDisplay::update(const TrainProgress& p) {
   std::lock_guard lock(mutex_);
   const bool epoch_done = p.step == p.steps;
+  const int width = interactive_ ? terminal_width(out_) : 80;
   std::string stays;  // the finished epoch's line, which stays on the screen
   if (epoch_done) {
     double& ended = epoch_ended_[p.name];
     if (p.epoch == 1) ended = 0;
-    stays = epoch_line(p, p.elapsed_seconds - ended, interactive_ ? terminal_width(out_) : 80);
+    stays = epoch_line(p, p.elapsed_seconds - ended, width);
     ended = p.elapsed_seconds;
   }
   if (!interactive_) {
@@ -120,7 +121,6 @@ void ProgressDisplay::update(const TrainProgress& p) {
   // Back to the first line of the live block; the finished epoch's line there, then each model
   // in training on a line of its own below it. The block never shrinks by more than the line
   // that stays, so every old line is drawn over.
-  const int width = terminal_width(out_);
   std::string text = drawn_lines_ > 1 ? fmt::format("\033[{}A", drawn_lines_ - 1) : "";
   std::vector<std::string> lines;
   if (!stays.empty()) lines.push_back(stays);

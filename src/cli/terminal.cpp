@@ -74,6 +74,8 @@ std::string_view first_columns(std::string_view text, std::size_t columns) {
   return text.substr(0, end);
 }
 
+namespace {
+
 // Where a line of two columns ("  --seed UINT   seed of every random choice") starts its second:
 // after the first run of two or more spaces that follows text; npos for a line of one column.
 std::size_t second_column(std::string_view line) {
@@ -84,34 +86,37 @@ std::size_t second_column(std::string_view line) {
   return line.find_first_not_of(' ', gap);
 }
 
-std::string fit_help(std::string_view text, int width) {
+// Each line of `text` broken by wrap_line to fit `width`, its continuations starting at the
+// column `hang(line)` says (npos: two past the line's own indent). Shorter than the width: a line
+// that ends in the last column leaves some terminals waiting to wrap, and the next character
+// would land on a line of its own.
+template <typename Hang>
+std::string wrap_lines(std::string_view text, int width, Hang hang) {
   const std::size_t limit = static_cast<std::size_t>(std::max(width - 1, 1));
   std::string out;
   while (true) {
     const std::size_t end = text.find('\n');
     const std::string_view line = text.substr(0, end);
-    // A description on a line of its own (under a long option name) continues at its indent.
-    const std::size_t lead = std::min(line.find_first_not_of(' '), line.size());
-    const std::size_t column = second_column(line);
-    wrap_line(line, limit, out, column != std::string_view::npos ? column : lead > 0 ? lead : 2);
+    wrap_line(line, limit, out, hang(line));
     if (end == std::string_view::npos) return out;
     out += '\n';
     text.remove_prefix(end + 1);
   }
 }
 
+}  // namespace
+
+std::string fit_help(std::string_view text, int width) {
+  return wrap_lines(text, width, [](std::string_view line) {
+    // A description on a line of its own (under a long option name) continues at its indent.
+    const std::size_t lead = std::min(line.find_first_not_of(' '), line.size());
+    const std::size_t column = second_column(line);
+    return column != std::string_view::npos ? column : lead > 0 ? lead : 2;
+  });
+}
+
 std::string wrap_to_width(std::string_view text, int width) {
-  // Shorter than the width: a line that ends in the last column leaves some terminals waiting
-  // to wrap, and the next character would land on a line of its own.
-  const std::size_t limit = static_cast<std::size_t>(std::max(width - 1, 1));
-  std::string out;
-  while (true) {
-    const std::size_t end = text.find('\n');
-    wrap_line(text.substr(0, end), limit, out);
-    if (end == std::string_view::npos) return out;
-    out += '\n';
-    text.remove_prefix(end + 1);
-  }
+  return wrap_lines(text, width, [](std::string_view) { return std::string_view::npos; });
 }
 
 void print_text(std::FILE* out, std::string_view text) {
