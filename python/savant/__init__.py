@@ -25,6 +25,7 @@ import math
 import numbers
 import os
 import pathlib
+import textwrap
 import warnings
 from typing import TYPE_CHECKING, Optional
 
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 __version__ = _savant.__version__
 __all__ = [
     "Error", "SettingError", "UsageError", "InputError", "TrainingError", "FileError",
-    "ResourceError", "NotLearningWarning", "Model", "Table", "TextProgress", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
+    "ResourceError", "NotLearningWarning", "Model", "Table", "TextProgress", "Dataset",
+    "Evaluation", "GridSignature", "Reproduction", "load",
     "shuffle", "block_permutation", "train", "train_on", "evaluate", "predict",
     "weight_correlation", "adjacent_correlation", "grid_signature", "reproduce", "load_model",
     "save_model", "compare", "read_results", "sweep", "read_sweep", "settings",
@@ -101,6 +103,12 @@ def _data_dir(data) -> str:
     return str(path)
 
 
+def _wrap(text: str) -> str:
+    """A line of a repr: indented, wrapped at 80 columns."""
+    return textwrap.fill(text, 80, initial_indent="  ", subsequent_indent="    ",
+                         break_on_hyphens=False)
+
+
 @dataclasses.dataclass(repr=False)
 class Dataset:
     """An IDX data set: uint8 images (count, rows, cols) and uint8 labels (count,)."""
@@ -114,10 +122,11 @@ class Dataset:
 
     def __repr__(self) -> str:
         count, rows, cols = self.train_images.shape
-        names = ", ".join(self.class_names)
-        return (f"savant.Dataset {self.dir}: {count} training and {len(self.test_images)} test "
-                f"images of {rows}x{cols}, {len(self.class_names)} classes ({names}), "
-                f"train_crc32 {self.train_crc32:08x}")
+        return "\n".join([f"savant.Dataset {self.dir}",
+                          _wrap(f"{count} training and {len(self.test_images)} test images of "
+                                f"{rows}x{cols}, train_crc32 {self.train_crc32:08x}"),
+                          _wrap(f"{len(self.class_names)} classes: "
+                                + ", ".join(self.class_names))])
 
 
 def load(data=None, *, train_limit: int = 0, classes: int = 10) -> Dataset:
@@ -194,8 +203,7 @@ class Evaluation:
 
     def __repr__(self) -> str:
         return (f"savant.Evaluation: accuracy {100 * self.accuracy:.2f}% ({self.correct} of "
-                f"{self.total} images), {len(self.per_class_accuracy)} classes; "
-                ".per_class_accuracy, .confusion")
+                f"{self.total} images), {len(self.per_class_accuracy)} classes")
 
 
 def evaluate(model: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
@@ -256,12 +264,12 @@ def _model_repr(self: Model) -> str:
         trained.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
     if self.engine:
         trained.append(f"engine {self.engine}")
-    lines.append("  " + ", ".join(trained))
+    lines.append(_wrap(", ".join(trained)))
     if self.history:
         last = self.history[-1]
-        lines.append(f"  training accuracy {100 * last['train_accuracy']:.1f}%, loss "
-                     f"{last['loss']:.4f} (epoch {last['epoch']})")
-    lines += [f"  warning: {w}" for w in self.warnings]
+        lines.append(_wrap(f"training accuracy {100 * last['train_accuracy']:.1f}%, loss "
+                           f"{last['loss']:.4f} (epoch {last['epoch']})"))
+    lines += [_wrap(f"warning: {w}") for w in self.warnings]
     return "\n".join(lines)
 
 
@@ -304,13 +312,17 @@ def adjacent_correlation(R: np.ndarray, rows: Optional[int] = None,
     return _savant.adjacent_correlation(R, rows, cols)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class GridSignature:
     within: float  # mean R over adjacent pairs inside one block
     across: float  # mean R over adjacent pairs that cross a block border
     contrast: float  # within - across
     within_pairs: int
     across_pairs: int
+
+    def __repr__(self) -> str:
+        return (f"savant.GridSignature: contrast {self.contrast:.4f} (within {self.within:.4f} - "
+                f"across {self.across:.4f})")
 
 
 def grid_signature(R: np.ndarray, grid: int = 4, rows: Optional[int] = None,
@@ -366,7 +378,7 @@ class Reproduction:
         c = self.results["config"]
         sizes = "-".join(map(str, self.original_model.sizes))
         head = (f"savant.Reproduction: grid {c['grid']} ({c['shuffle']}), seed {c['seed']}, "
-                f"dense {sizes}, {c['epochs']} epochs")
+                f"dense {sizes}, {c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}")
         return head + "\n" + repr(self.accuracy)
 
     def write(self, out, report: bool = True) -> pathlib.Path:

@@ -67,40 +67,48 @@ def test_model_methods_are_the_module_functions(small, model, tmp_path):
 @quiet
 def test_every_object_has_a_repr_that_says_what_it_is(small, model, reproduction, tmp_path):
     trained = savant.train_on("shuffled", data=DATA, train_limit=LIMIT, grid=7, **FAST)
-    text = repr(trained)
-    assert text.startswith("savant.Model 'shuffled_model': dense 784-16-10 (ReLU)")
+    text = " ".join(repr(trained).split())  # wrapped at 80 columns
+    assert repr(trained).startswith("savant.Model 'shuffled_model': dense 784-16-10 (ReLU)\n")
     assert "trained on shuffled images, grid 7 (derange), seed 3, 1 epoch, engine " in text
     accuracy = 100 * trained.history[-1]["train_accuracy"]
     assert f"training accuracy {accuracy:.1f}%" in text
 
     assert "trained on arrays, seed 3, 1 epoch" in repr(model)
     trained.save(tmp_path / "m.safetensors")
-    loaded = repr(savant.load_model(tmp_path / "m.safetensors"))
+    loaded = " ".join(repr(savant.load_model(tmp_path / "m.safetensors")).split())
     assert "trained on shuffled images, grid 7 (derange), seed 3, 1 epoch" in loaded
     given = repr(savant.Model(model.weights))
     assert "dense 784-16-10" in given and "no savant metadata" in given
 
-    assert repr(small).startswith(f"savant.Dataset {DATA}: {LIMIT} training and 10000 test "
-                                  "images of 28x28, 10 classes (T-shirt/top, Trouser")
+    assert repr(small).splitlines()[:2] == [
+        f"savant.Dataset {DATA}",
+        f"  {LIMIT} training and 10000 test images of 28x28, train_crc32 {small.train_crc32:08x}"]
+    assert " ".join(repr(small).split()).endswith(
+        "10 classes: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, "
+        "Ankle boot")
     e = model.evaluate(small.test_images, small.test_labels)
     assert repr(e) == (f"savant.Evaluation: accuracy {100 * e.accuracy:.2f}% ({e.correct} of "
-                       "10000 images), 10 classes; .per_class_accuracy, .confusion")
+                       "10000 images), 10 classes")
 
     r = reproduction
     lines = repr(r).splitlines()
-    assert lines[0] == "savant.Reproduction: grid 4 (derange), seed 3, dense 784-16-10, 1 epochs"
+    assert lines[0] == "savant.Reproduction: grid 4 (derange), seed 3, dense 784-16-10, 1 epoch"
     a = r.results["accuracy"]["shuffled_model"]
     assert lines[-1].split() == ["shuffled_model", f"{100 * a['original_test']:.1f}%",
                                  f"{100 * a['shuffled_test']:.1f}%"]
+    g = savant.grid_signature(r.correlation(), grid=4)
+    assert repr(g) == (f"savant.GridSignature: contrast {g.contrast:.4f} (within "
+                       f"{g.within:.4f} - across {g.across:.4f})")
     for obj in (trained, model, small, e, r, r.accuracy, r.signature, r.original_model,
                 savant.grid_signature(r.correlation(), grid=4)):
         assert " at 0x" not in repr(obj), repr(obj)
+        assert all(len(line) <= 80 for line in repr(obj).splitlines()), repr(obj)
 
 
 # --- engine= wherever training happens -------------------------------------------------------
 
 @quiet
-def test_engine_is_taken_by_train_train_on_and_reproduce(small):
+def test_engine_is_taken_by_train_train_on_reproduce_and_sweep(small, tmp_path):
     x, y = small.train_images, small.train_labels
     portable = savant.train(x, y, engine="portable", **FAST)
     assert portable.engine == "general-portable"
@@ -114,8 +122,9 @@ def test_engine_is_taken_by_train_train_on_and_reproduce(small):
     assert r.shuffled_model.engine == "general-portable"
     for call in (lambda: savant.train(x, y, engine="gpu", **FAST),
                  lambda: savant.train_on("original", data=DATA, engine="gpu"),
-                 lambda: savant.reproduce(data=DATA, engine="gpu")):
-        with pytest.raises(ValueError, match="engine='gpu': expected auto, portable or avx512"):
+                 lambda: savant.reproduce(data=DATA, engine="gpu"),
+                 lambda: savant.sweep(tmp_path / "s.sqlite", data=DATA, engine="gpu")):
+        with pytest.raises(ValueError, match="engine='?gpu'?: expected auto, portable or avx512"):
             call()
 
 
@@ -296,8 +305,9 @@ except ImportError as e:
 
 def test_the_basic_api_runs_without_pandas(small):
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    out = subprocess.run([sys.executable, "-c", f"DATA = {str(DATA)!r}; LIMIT = {LIMIT}\n" + SCRIPT],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    script = f"DATA = {str(DATA)!r}; LIMIT = {LIMIT}\n" + SCRIPT
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                         check=True).stdout
     assert "savant.Model 'model': dense 784-16-10" in out
     assert "savant.Reproduction: grid 4" in out
     assert "to_pandas: Table.to_pandas() needs pandas, which is not installed" in out
