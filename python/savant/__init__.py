@@ -142,7 +142,8 @@ def shuffle(images: np.ndarray, grid: int = 4, mode: str = "derange", seed: int 
             split: str = "train", threads: Optional[int] = None) -> np.ndarray:
     """Each image cut into grid x grid blocks and shuffled with its own permutation (mode:
     derange, permute, fixed or none), as the experiment does for the training (split="train")
-    or the test images (split="test"). Returns a new uint8 array."""
+    or the test images (split="test"). Images: uint8, or floats in [0, 1] (pixels / 255, taken
+    as round(x * 255)). Returns a new uint8 array."""
     return _savant.shuffle(images, grid, mode, _whole("seed", seed), split, threads)
 
 
