@@ -10,7 +10,11 @@ is also the matching built-in: SettingError and UsageError (ValueError) for a ba
 call, InputError (ValueError) for a file or array whose content savant cannot use,
 TrainingError for training that diverged, FileError (OSError, with errno and filename) when the
 operating system refuses, ResourceError (MemoryError) over a limit or out of memory. An array of
-the wrong dtype, shape or layout is a plain ValueError.
+the wrong dtype, shape or layout is a plain ValueError. A model that trained but did not learn
+(the command line's "did not learn") is a NotLearningWarning, through Python's warnings.
+
+pandas is imported only where a DataFrame is asked for (Table.to_pandas(), read_sweep); NumPy by
+the first function that makes an array.
 """
 
 from __future__ import annotations
@@ -21,11 +25,18 @@ import math
 import numbers
 import os
 import pathlib
-from typing import TYPE_CHECKING, Any, Callable, Optional
+import textwrap
+import warnings
+from typing import TYPE_CHECKING, Optional
 
 from . import _savant
 from ._savant import (Error, FileError, InputError, Model, ResourceError, SettingError,
                       TrainingError, UsageError)
+from .progress import ProgressArg, TextProgress
+from .progress import callback as _progress_callback
+from .table import Table
+from .table import fixed as _fixed
+from .table import percent as _percent
 
 # NumPy is imported by the first function that makes an array, not by `import savant`: the
 # whole experiment (savant.reproduce) needs none, and the import costs about 0.1 s.
@@ -35,7 +46,8 @@ if TYPE_CHECKING:
 __version__ = _savant.__version__
 __all__ = [
     "Error", "SettingError", "UsageError", "InputError", "TrainingError", "FileError",
-    "ResourceError", "Model", "Dataset", "Evaluation", "GridSignature", "Reproduction", "load",
+    "ResourceError", "NotLearningWarning", "Model", "Table", "TextProgress", "Dataset",
+    "Evaluation", "GridSignature", "Reproduction", "load",
     "shuffle", "block_permutation", "train", "train_on", "evaluate", "predict",
     "weight_correlation", "adjacent_correlation", "grid_signature", "reproduce", "load_model",
     "save_model", "compare", "read_results", "sweep", "read_sweep", "settings",
@@ -44,7 +56,30 @@ __all__ = [
 # Where Debian's dataset-* packages put their files (dataset-fashion-mnist: fashion-mnist).
 DATASETS = pathlib.Path("/usr/share/datasets")
 
-Progress = Optional[Callable[[dict], Any]]
+Progress = ProgressArg
+
+
+class NotLearningWarning(UserWarning):
+    """A model trained to the end but did not learn: its last epoch's loss is above that of
+    guessing every class alike or above its first epoch's, or its training accuracy is under 1.5
+    times chance (the command line's "did not learn"). Usually a learning rate far too large."""
+
+
+def _warn_if_not_learned(*models: Model) -> None:
+    # stacklevel 3: the caller of train, train_on or reproduce.
+    for model in models:
+        for text in model.warnings:
+            warnings.warn(text, NotLearningWarning, stacklevel=3)
+
+
+def _train(run, progress: Progress):
+    """run(callback) with the progress that `progress` asks for (progress.callback)."""
+    fn, shown = _progress_callback(progress)
+    try:
+        return run(fn)
+    finally:
+        if shown is not None:
+            shown.close()
 
 
 def _whole(name: str, value, least: int = 0, most: int = 2**64 - 1) -> int:
@@ -68,7 +103,13 @@ def _data_dir(data) -> str:
     return str(path)
 
 
-@dataclasses.dataclass
+def _wrap(text: str) -> str:
+    """A line of a repr: indented, wrapped at 80 columns."""
+    return textwrap.fill(text, 80, initial_indent="  ", subsequent_indent="    ",
+                         break_on_hyphens=False)
+
+
+@dataclasses.dataclass(repr=False)
 class Dataset:
     """An IDX data set: uint8 images (count, rows, cols) and uint8 labels (count,)."""
     dir: str
@@ -78,6 +119,14 @@ class Dataset:
     test_labels: np.ndarray
     class_names: list
     train_crc32: int  # CRC-32 of the training images and labels, as model files record it
+
+    def __repr__(self) -> str:
+        count, rows, cols = self.train_images.shape
+        return "\n".join([f"savant.Dataset {self.dir}",
+                          _wrap(f"{count} training and {len(self.test_images)} test images of "
+                                f"{rows}x{cols}, train_crc32 {self.train_crc32:08x}"),
+                          _wrap(f"{len(self.class_names)} classes: "
+                                + ", ".join(self.class_names))])
 
 
 def load(data=None, *, train_limit: int = 0, classes: int = 10) -> Dataset:
@@ -93,7 +142,8 @@ def shuffle(images: np.ndarray, grid: int = 4, mode: str = "derange", seed: int 
             split: str = "train", threads: Optional[int] = None) -> np.ndarray:
     """Each image cut into grid x grid blocks and shuffled with its own permutation (mode:
     derange, permute, fixed or none), as the experiment does for the training (split="train")
-    or the test images (split="test"). Returns a new uint8 array."""
+    or the test images (split="test"). Images: uint8, or floats in [0, 1] (pixels / 255, taken
+    as round(x * 255)). Returns a new uint8 array."""
     return _savant.shuffle(images, grid, mode, _whole("seed", seed), split, threads)
 
 
@@ -106,16 +156,22 @@ def block_permutation(grid: int, mode: str = "derange", seed: int = 0, split: st
 
 def train(images: np.ndarray, labels: np.ndarray, *, hidden: int = 128, layers: int = 1,
           epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3, seed: int = 0,
-          threads: Optional[int] = None, classes: int = 10, name: str = "model",
-          progress: Progress = None) -> Model:
+          threads: Optional[int] = None, engine: str = "auto", classes: int = 10,
+          name: str = "model", progress: Progress = None) -> Model:
     """A dense network (pixels-hidden...-classes, ReLU) trained with Adam from the seed's Glorot
     initialisation, as `savant train` trains it (bitwise the same for the same images and
-    settings, whatever `threads`). The GIL is released while it trains; Ctrl-C stops it
-    (KeyboardInterrupt). `progress`, when given, is called with a dict (name, epoch, epochs,
-    step, steps, loss, accuracy, elapsed_seconds) about 100 times an epoch."""
+    settings, whatever `threads`). Images: uint8 pixels, or floats in [0, 1] (pixels / 255, taken
+    as round(x * 255)); labels: any whole-number dtype. The GIL is released while it trains;
+    Ctrl-C stops it (KeyboardInterrupt). `progress`: None shows a text bar in a notebook only,
+    True anywhere (stderr), False never; a callable is called with a dict (name, epoch, epochs,
+    step, steps, loss, accuracy, elapsed_seconds) about 100 times an epoch. A model that did not
+    learn gives a NotLearningWarning."""
     settings = dict(hidden=hidden, layers=layers, epochs=epochs, batch=batch,
-                    learning_rate=learning_rate, seed=seed, threads=threads)
-    return _savant.train(images, labels, settings, classes, name, progress)
+                    learning_rate=learning_rate, seed=seed, threads=threads, engine=engine)
+    model = _train(lambda fn: _savant.train(images, labels, settings, classes, name, fn),
+                   progress)
+    _warn_if_not_learned(model)
+    return model
 
 
 def settings() -> list:
@@ -129,13 +185,16 @@ def settings() -> list:
 def train_on(which: str, *, progress: Progress = None, **settings) -> Model:
     """`savant train --train-on WHICH`: loads the data set, shuffles the training images when
     `which` is "shuffled", trains, and returns the model with the metadata the command writes.
-    Settings: those of savant.settings() used in training ("trains")."""
+    Settings: those of savant.settings() used in training ("trains"), engine included;
+    `progress` as train's. A model that did not learn gives a NotLearningWarning."""
     if "data" in settings:
         settings["data"] = _data_dir(settings["data"])
-    return _savant.train_on(which, settings, progress)
+    model = _train(lambda fn: _savant.train_on(which, settings, fn), progress)
+    _warn_if_not_learned(model)
+    return model
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Evaluation:
     accuracy: float
     correct: int
@@ -143,18 +202,82 @@ class Evaluation:
     per_class_accuracy: np.ndarray  # (classes,), NaN for a class with no images
     confusion: np.ndarray  # (classes, classes) int64: [true class, predicted class]
 
+    def __repr__(self) -> str:
+        return (f"savant.Evaluation: accuracy {100 * self.accuracy:.2f}% ({self.correct} of "
+                f"{self.total} images), {len(self.per_class_accuracy)} classes")
+
 
 def evaluate(model: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Accuracy, per-class accuracy and confusion matrix of `model` on the images (at least
-    one). ValueError when a weight of the model is NaN or infinite: its predictions would mean
-    nothing."""
+    one; uint8, or floats in [0, 1]) and labels (any whole-number dtype); model.evaluate(images,
+    labels) is the same. ValueError when a weight of the model is NaN or infinite: its
+    predictions would mean nothing."""
     return Evaluation(**_savant.evaluate(model, images, labels))
 
 
 def predict(model: Model, images: np.ndarray):
     """(labels uint8 (count,), confidence float32 (count,)): the predicted class of each image
-    and its softmax probability."""
+    and its softmax probability; model.predict(images) is the same."""
     return _savant.predict(model, images)
+
+
+# Model's methods, as Keras and PyTorch users look for them: each is the module's function.
+def _model_evaluate(self: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """savant.evaluate(self, images, labels): accuracy, per-class accuracy, confusion."""
+    return evaluate(self, images, labels)
+
+
+def _model_predict(self: Model, images: np.ndarray):
+    """savant.predict(self, images): (labels uint8 (count,), confidence float32 (count,))."""
+    return predict(self, images)
+
+
+def _model_save(self: Model, path) -> None:
+    """savant.save_model(self, path): a safetensors file, written atomically."""
+    save_model(self, path)
+
+
+def _model_repr(self: Model) -> str:
+    """Architecture, how it was trained (regime, grid, seed, epochs, engine) and its last
+    epoch's training accuracy, as far as they are known."""
+    lines = [f"savant.Model {self.name!r}: dense {'-'.join(map(str, self.sizes))} (ReLU)"]
+    meta = self.metadata
+    config = {}
+    try:
+        config = json.loads(meta.get("config", "{}"))
+    except ValueError:
+        pass
+    trained = []
+    if "train_on" in meta:
+        regime = meta["train_on"]
+        trained.append(f"trained on {regime} images" if regime == "original" else
+                       f"trained on {regime} images, grid {meta.get('grid', '?')} "
+                       f"({meta.get('shuffle', '?')})")
+    elif self.history:
+        trained.append("trained on arrays")
+    else:
+        trained.append("weights given or loaded (no savant metadata)" if not meta else
+                       "loaded; metadata: " + ", ".join(sorted(meta)))
+    if self.seed is not None:
+        trained.append(f"seed {self.seed}")
+    epochs = len(self.history) or config.get("epochs")
+    if epochs:
+        trained.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
+    if self.engine:
+        trained.append(f"engine {self.engine}")
+    lines.append(_wrap(", ".join(trained)))
+    if self.history:
+        last = self.history[-1]
+        lines.append(_wrap(f"training accuracy {100 * last['train_accuracy']:.1f}%, loss "
+                           f"{last['loss']:.4f} (epoch {last['epoch']})"))
+    lines += [_wrap(f"warning: {w}") for w in self.warnings]
+    return "\n".join(lines)
+
+
+Model.evaluate = _model_evaluate
+Model.predict = _model_predict
+Model.save = _model_save
+Model.__repr__ = _model_repr
 
 
 def _kernel(model_or_kernel) -> np.ndarray:
@@ -190,13 +313,17 @@ def adjacent_correlation(R: np.ndarray, rows: Optional[int] = None,
     return _savant.adjacent_correlation(R, rows, cols)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class GridSignature:
     within: float  # mean R over adjacent pairs inside one block
     across: float  # mean R over adjacent pairs that cross a block border
     contrast: float  # within - across
     within_pairs: int
     across_pairs: int
+
+    def __repr__(self) -> str:
+        return (f"savant.GridSignature: contrast {self.contrast:.4f} (within {self.within:.4f} - "
+                f"across {self.across:.4f})")
 
 
 def grid_signature(R: np.ndarray, grid: int = 4, rows: Optional[int] = None,
@@ -212,7 +339,8 @@ TESTS = ("original_test", "shuffled_test")
 
 class Reproduction:
     """The whole experiment, as `savant reproduce` computes it. `results` is results.json as a
-    dict; `accuracy` and `signature` are its two tables as pandas DataFrames."""
+    dict; `accuracy` and `signature` are its two tables (savant.Table: `.to_pandas()` makes a
+    DataFrame of one)."""
 
     def __init__(self, native: _savant.Reproduction):
         self._native = native
@@ -235,19 +363,24 @@ class Reproduction:
         return self._native.adjacent(self._which(model))
 
     @property
-    def accuracy(self):
-        import pandas as pd
+    def accuracy(self) -> Table:
+        """The 2x2 table: each model (rows) on the original and shuffled test images."""
         a = self.results["accuracy"]
-        return pd.DataFrame([[a[m][t] for t in TESTS] for m in MODELS], index=list(MODELS),
-                            columns=list(TESTS))
+        return Table(MODELS, TESTS, [[a[m][t] for t in TESTS] for m in MODELS], _percent)
 
     @property
-    def signature(self):
-        import pandas as pd
+    def signature(self) -> Table:
+        """Each model's grid signature: within, across, contrast."""
         s = self.results["grid_signature"]
         columns = ["within", "across", "contrast"]
-        return pd.DataFrame([[s[m][c] for c in columns] for m in MODELS], index=list(MODELS),
-                            columns=columns)
+        return Table(MODELS, columns, [[s[m][c] for c in columns] for m in MODELS], _fixed)
+
+    def __repr__(self) -> str:
+        c = self.results["config"]
+        sizes = "-".join(map(str, self.original_model.sizes))
+        head = (f"savant.Reproduction: grid {c['grid']} ({c['shuffle']}), seed {c['seed']}, "
+                f"dense {sizes}, {c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}")
+        return head + "\n" + repr(self.accuracy)
 
     def write(self, out, report: bool = True) -> pathlib.Path:
         """The run directory of `savant reproduce --out OUT`: results.json, heat maps, samples,
@@ -263,11 +396,13 @@ def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", hidden: int
               progress: Progress = None) -> Reproduction:
     """The article's experiment, `savant reproduce`: two models trained (original and shuffled
     images), cross-evaluated and analysed. With `out`, the run directory is written too. The
-    settings are the library's (savant.settings() lists them, with their defaults)."""
+    settings are the library's (savant.settings() lists them, with their defaults). `progress`
+    as train's; a model that did not learn gives a NotLearningWarning."""
     settings = dict(data=_data_dir(data), grid=grid, shuffle=shuffle, hidden=hidden,
                     layers=layers, epochs=epochs, batch=batch, learning_rate=learning_rate,
                     seed=seed, threads=threads, train_limit=train_limit, engine=engine)
-    result = Reproduction(_savant.reproduce(settings, progress))
+    result = Reproduction(_train(lambda fn: _savant.reproduce(settings, fn), progress))
+    _warn_if_not_learned(result.original_model, result.shuffled_model)
     if out is not None:
         result.write(out, report)
     return result
@@ -313,7 +448,16 @@ def sweep(db, *, threads: Optional[int] = None, **settings) -> dict:
     return _savant.sweep(os.fspath(db), settings, threads)
 
 
-def read_sweep(db):
-    """A sweep database as a pandas DataFrame, one row per job."""
-    import pandas as pd
-    return pd.DataFrame(_savant.read_sweep(os.fspath(db)))
+def read_sweep(db, *, as_dataframe: bool = True):
+    """A sweep database as a pandas DataFrame, one row per job; with as_dataframe=False a list
+    of dicts, one per job (no pandas needed)."""
+    jobs = _savant.read_sweep(os.fspath(db))
+    if not as_dataframe:
+        return jobs
+    try:
+        import pandas as pd
+    except ImportError as e:
+        raise ImportError("read_sweep makes a pandas DataFrame, and pandas is not installed "
+                          "(Debian: apt-get install python3-pandas; else pip install pandas); "
+                          "read_sweep(db, as_dataframe=False) gives the jobs as dicts") from e
+    return pd.DataFrame(jobs)

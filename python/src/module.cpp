@@ -56,13 +56,23 @@ namespace savant::python {
 namespace {
 
 // A trained network with what is known about it: the model file's metadata (empty for a model
-// made from arrays) and the training history.
+// made from arrays), the training history, and for a model trained here the engine, the seed
+// and what says that it did not learn (training_warnings).
 struct Model {
   std::string name = "model";
   Network network;
   std::map<std::string, std::string> metadata;
   std::vector<EpochRecord> history;
+  std::string engine = {};
+  std::optional<std::uint64_t> seed = {};
+  std::vector<std::string> warnings = {};
 };
+
+Model trained_model(const ModelReport& report, std::map<std::string, std::string> metadata,
+                    std::uint64_t seed) {
+  return Model{report.name,   report.network, std::move(metadata), report.history,
+               report.engine, seed,           report.warnings};
+}
 
 py::list history_list(const std::vector<EpochRecord>& history) {
   py::list out;
@@ -206,7 +216,7 @@ Model train(const py::object& images, const py::object& labels, const py::dict& 
   classes_setting(classes);
   const ImagesArg in(images, "images");
   if (in.get().count == 0) throw py::value_error("images holds no image to train on");
-  const auto y = labels_arg(labels, in.get().count, static_cast<std::size_t>(classes), "labels");
+  const LabelsArg y(labels, in.get().count, static_cast<std::size_t>(classes), "labels");
   ModelReport report;
   report.name = name;
   {
@@ -215,9 +225,9 @@ Model train(const py::object& images, const py::object& labels, const py::dict& 
     // The images as given: the caller has shuffled them already if it wanted to.
     TrainingImages training(in.get(), Regime{}, config.grid, config.shuffle, config.seed,
                             config.threads);
-    train_model(report, config, training, y, classes, progress.fn(), config.threads);
+    train_model(report, config, training, y.get(), classes, progress.fn(), config.threads);
   }
-  return Model{name, std::move(report.network), {}, std::move(report.history)};
+  return trained_model(report, {}, config.seed);
 }
 
 // savant train: the same data, shuffling and training as the command line, and its metadata.
@@ -232,8 +242,7 @@ Model train_on(const std::string& train_on, const py::dict& settings, const py::
       result = run_train(config, which, progress.fn());
     }
   }
-  return Model{result.model.name, std::move(result.model.network),
-               model_metadata(result.provenance), std::move(result.model.history)};
+  return trained_model(result.model, model_metadata(result.provenance), config.seed);
 }
 
 py::dict evaluation_dict(Evaluation&& e) {
@@ -266,11 +275,11 @@ py::dict evaluate_arrays(const Model& model, const py::object& images, const py:
                                       model.network.layout.in(0), in.get().rows, in.get().cols));
   }
   const std::size_t classes = model.network.layout.sizes().back();
-  const auto y = labels_arg(labels, in.get().count, classes, "labels");
+  const LabelsArg y(labels, in.get().count, classes, "labels");
   Evaluation e;
   {
     py::gil_scoped_release release;
-    e = evaluate(model.network, in.get(), y);
+    e = evaluate(model.network, in.get(), y.get());
   }
   return evaluation_dict(std::move(e));
 }
@@ -384,7 +393,7 @@ void write_run(Reproduction& r, const std::filesystem::path& out, bool report) {
 Model report_model(const Reproduction& r, const Regime& which) {
   const ModelReport& m =
       which.kind == RegimeKind::kOriginal ? r.result.original : r.result.shuffled;
-  return Model{m.name, m.network, model_metadata(provenance_of(r.result, which)), m.history};
+  return trained_model(m, model_metadata(provenance_of(r.result, which)), r.result.config.seed);
 }
 
 // A read-only view of one of the result's matrices; the Reproduction object stays alive with
@@ -407,7 +416,12 @@ py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
 Model read_model(const std::filesystem::path& path) {
   SavedModel saved = load_saved_model(path);
   std::string name = saved.provenance ? model_name(saved.provenance->train_on) : "model";
-  return Model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
+  Model model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
+  if (saved.provenance) {
+    model.engine = saved.provenance->engine;
+    model.seed = saved.provenance->config.seed;
+  }
+  return model;
 }
 
 // savant compare: the models as the command reads their files; {"model_a", ...} as JSON text.
@@ -652,7 +666,13 @@ PYBIND11_MODULE(_savant, module) {
       .def_readonly("metadata", &Model::metadata)
       .def_property_readonly("sizes", [](const Model& m) { return m.network.layout.sizes(); })
       .def_property_readonly("history", [](const Model& m) { return history_list(m.history); })
-      .def_property_readonly("weights", &weight_views);
+      .def_property_readonly("weights", &weight_views)
+      .def_property_readonly("engine",
+                             [](const Model& m) -> py::object {
+                               return m.engine.empty() ? py::none() : py::object(py::str(m.engine));
+                             })
+      .def_readonly("seed", &Model::seed)
+      .def_readonly("warnings", &Model::warnings);
 
   module.def("load", &load, "dir"_a, "classes"_a = 10, "train_limit"_a = 0);
   module.def("default_data_dir", [] { return default_data_dir(); });

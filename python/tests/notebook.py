@@ -4,8 +4,9 @@ python3-ipykernel), as a test (python/CMakeLists.txt) or, with --write, to store
   notebook.py NOTEBOOK [--write]
 
 Fails when a cell raises, when the notebook as stored has no outputs (it must read on any
-code-hosting site), or when the heat-map cell does not draw a figure. Exit 77 when the data
-set is not installed."""
+code-hosting site), when the heat-map cell does not draw a figure, or when the reproduce cell
+does not show savant's progress display (one output, updated in place to the last epoch).
+Exit 77 when the data set is not installed."""
 import argparse
 import pathlib
 import sys
@@ -42,6 +43,16 @@ def main() -> int:
     heatmaps = [c for c in nb.cells if c.cell_type == "code" and "heat map" in c.source]
     if not heatmaps or images(heatmaps[0]) == 0:
         print("the heat-map cell (its source says 'heat map') drew no figure", file=sys.stderr)
+        return 1
+    # savant's progress display: one output that IPython's display handle updated in place
+    # (update_display_data), ending with every epoch of both models.
+    reproduce = [c for c in nb.cells if c.cell_type == "code" and "savant.reproduce(" in c.source]
+    shown = [o.get("data", {}).get("text/plain", "") for c in reproduce[:1] for o in c.outputs
+             if o.get("output_type") == "display_data"]
+    if len(shown) != 1 or not all(f"{m}  epoch 5/5 [##########] 1875/1875" in shown[0]
+                                  for m in ("original_model", "shuffled_model")):
+        print(f"the reproduce cell shows no progress display updated to its end: {shown}",
+              file=sys.stderr)
         return 1
     if args.write:
         nbformat.write(nb, args.notebook)

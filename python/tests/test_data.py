@@ -122,8 +122,10 @@ def test_shuffle_rejects_bad_arguments_with_the_librarys_message():
 
 def test_images_of_the_wrong_dtype_shape_or_layout_are_refused_clearly():
     images = random_images()
-    with pytest.raises(ValueError, match=r"images must have dtype uint8; got float32"):
-        savant.shuffle(images.astype(np.float32), 4)
+    with pytest.raises(ValueError, match=r"images must have dtype uint8 \(pixels 0 to 255\) or "
+                                         r"a float dtype \(pixels / 255, in \[0, 1\]\); got "
+                                         r"complex128"):
+        savant.shuffle(images.astype(np.complex128), 4)
     with pytest.raises(ValueError, match=r"images must have shape \(count, rows, cols\); got "
                                          r"shape \(50, 784\)"):
         savant.shuffle(images.reshape(50, 784), 4)

@@ -22,9 +22,9 @@ def test_reproduce_gives_the_numbers_of_savant_reproduce(fashion, cli, tmp_path)
     assert r.results["accuracy"] == expected["accuracy"]
     assert r.results["grid_signature"] == expected["grid_signature"]
     assert r.results["confusion"] == expected["confusion"]
-    assert r.accuracy.loc["shuffled_model", "shuffled_test"] == \
+    assert r.accuracy["shuffled_model", "shuffled_test"] == \
         expected["accuracy"]["shuffled_model"]["shuffled_test"]
-    assert r.signature.loc["shuffled_model", "contrast"] == \
+    assert r.signature["shuffled_model", "contrast"] == \
         expected["grid_signature"]["shuffled_model"]["contrast"]
     for name in ("original_model", "shuffled_model"):
         tensors, _ = read_safetensors(tmp_path / "cli" / f"{name}.safetensors")
