@@ -1,0 +1,65 @@
+// bench_models: seconds for one epoch (the 60,000 training images, batch 32, Adam) of each of
+// the models of model/architecture.hpp, on N threads, with the process's peak memory; the
+// numbers docs/PERFORMANCE.md sets beside bench/pytorch_peer.py --model NAME.
+//
+//   build/release/bench/bench_models [--data DIR] [--threads 2] [--epochs 1] [--images N]
+//                                    [cnn local mixer]
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "savant/core/stopwatch.hpp"
+#include "savant/data/dataset.hpp"
+#include "savant/model/arch_train.hpp"
+#include "savant/model/architecture.hpp"
+
+int main(int argc, char** argv) {
+  using namespace savant;
+  CLI::App app{"bench_models: one epoch of the cnn, local and mixer models"};
+  std::filesystem::path data_dir = default_data_dir();
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::size_t epochs = 1, images = 0, grid = 4;
+  std::vector<std::string> models{"cnn", "local", "mixer"};
+  app.add_option("--data", data_dir, "directory with the IDX files")->capture_default_str();
+  app.add_option("--threads", threads, "threads for the model")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs")->capture_default_str();
+  app.add_option("--images", images, "only the first N training images (0: all)");
+  app.add_option("--grid", grid, "the mixer's grid")->capture_default_str();
+  app.add_option("models", models, "models to train")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  Dataset data = load_dataset(data_dir);
+  if (images > 0) {
+    data.train.images = first_images(data.train.images, images);
+    data.train.labels.resize(data.train.images.count);
+  }
+  for (const std::string& name : models) {
+    ArchNetwork net(architecture_layout(parse_architecture(name), data.train.images.rows,
+                                        data.train.images.cols, grid, 10));
+    glorot_uniform_init(net, 0);
+    TrainConfig config;
+    config.epochs = epochs;
+    config.batch = 32;
+    config.threads = threads;
+    config.name = name;
+    const auto start = Clock::now();
+    const auto history = train_architecture(net, data.train.images, data.train.labels, config);
+    const double seconds = seconds_since(start);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf(
+        "%-6s %zu epoch(s) of %zu images, %d thread(s): %.2f s (%.2f s/epoch), loss %.4f, "
+        "training accuracy %.4f, peak RSS %ld MB\n",
+        name.c_str(), epochs, data.train.images.count, threads, seconds,
+        seconds / static_cast<double>(epochs), history.back().loss, history.back().train_accuracy,
+        usage.ru_maxrss / 1024);
+    std::fflush(stdout);
+  }
+  return 0;
+}
