@@ -3,10 +3,15 @@
 // numbers docs/PERFORMANCE.md sets beside bench/pytorch_peer.py --model NAME.
 //
 //   build/release/bench/bench_models [--data DIR] [--threads 2] [--epochs 1] [--images N]
-//                                    [cnn local mixer]
+//                                    [--save DIR] [cnn local mixer]
+//
+// With --save, each trained model is written to DIR/NAME.safetensors (formats/
+// arch_model_file.hpp) and its test accuracy printed: bench/pytorch_peer.py --load FILE
+// loads the file into the same PyTorch model and prints the accuracy PyTorch computes.
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -16,6 +21,7 @@
 
 #include "savant/core/stopwatch.hpp"
 #include "savant/data/dataset.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/model/arch_train.hpp"
 #include "savant/model/architecture.hpp"
 
@@ -26,11 +32,13 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::size_t epochs = 1, images = 0, grid = 4;
   std::vector<std::string> models{"cnn", "local", "mixer"};
+  std::filesystem::path save_dir;
   app.add_option("--data", data_dir, "directory with the IDX files")->capture_default_str();
   app.add_option("--threads", threads, "threads for the model")->capture_default_str();
   app.add_option("--epochs", epochs, "epochs")->capture_default_str();
   app.add_option("--images", images, "only the first N training images (0: all)");
   app.add_option("--grid", grid, "the mixer's grid")->capture_default_str();
+  app.add_option("--save", save_dir, "write each trained model to DIR/NAME.safetensors");
   app.add_option("models", models, "models to train")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -59,6 +67,22 @@ int main(int argc, char** argv) {
         name.c_str(), epochs, data.train.images.count, threads, seconds,
         seconds / static_cast<double>(epochs), history.back().loss, history.back().train_accuracy,
         usage.ru_maxrss / 1024);
+    if (!save_dir.empty()) {
+      const std::filesystem::path file = save_dir / (name + ".safetensors");
+      save_arch_model(file, net, {});
+      const std::vector<float> logits = arch_predict(net, data.test.images, threads);
+      std::size_t correct = 0;
+      for (std::size_t i = 0; i < data.test.images.count; ++i) {
+        const float* row = logits.data() + i * 10;
+        correct +=
+            static_cast<std::size_t>(std::max_element(row, row + 10) - row) == data.test.labels[i]
+                ? 1
+                : 0;
+      }
+      std::printf("%s: test accuracy %.4f (savant), saved to %s\n", name.c_str(),
+                  static_cast<double>(correct) / static_cast<double>(data.test.images.count),
+                  file.c_str());
+    }
     std::fflush(stdout);
   }
   return 0;

@@ -12,6 +12,8 @@ difference does not show.
 
     bench/pytorch_peer.py [--data DIR] [--threads 2] [--repeats 1] [--epochs 5]
                           [--model mlp|cnn|local|mixer] [--grid 4]
+    bench/pytorch_peer.py --model cnn --load cnn.safetensors   (a model savant trained:
+        bench/bench_models --save DIR; prints the test accuracy PyTorch computes with it)
 
 Prints the times of the runs and `peer_train_seconds=MEDIAN` on the last line.
 """
@@ -98,6 +100,27 @@ def make_model(name, grid):
                                torch.nn.Linear(128, 10))
 
 
+def load_savant_model(path, name, grid):
+    """A model savant saved (formats/arch_model_file.hpp) in the same PyTorch module, through
+    load_state_dict: the names and shapes are the state_dict's."""
+    import json
+    with open(path, "rb") as f:
+        raw = f.read()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + size])
+    data = raw[8 + size:]
+    state = {}
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        values = np.frombuffer(data[begin:end], dtype="<f4").copy()
+        state[key] = torch.from_numpy(values.reshape(entry["shape"]))
+    model = make_model(name, grid)
+    model.load_state_dict(state)
+    return model
+
+
 def train_once(x, y, epochs, seed, name="mlp", grid=4):
     torch.manual_seed(seed)
     model = make_model(name, grid)
@@ -134,12 +157,22 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--model", default="mlp", choices=["mlp", "cnn", "local", "mixer"])
     parser.add_argument("--grid", type=int, default=4, help="the mixer's grid (blocks a side)")
+    parser.add_argument("--load", help="evaluate this savant model file instead of training")
     parser.add_argument("--images", type=int, default=0,
                         help="use only the first N training images (0: all); for quick checks")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
+    if args.load:
+        model = load_savant_model(args.load, args.model, args.grid)
+        images = read_idx(args.data, "t10k-images-idx3-ubyte")
+        labels = read_idx(args.data, "t10k-labels-idx1-ubyte")
+        x = torch.from_numpy(images.reshape(images.shape[0], -1).astype(np.float32) / 255.0)
+        with torch.no_grad():
+            predicted = model(x).argmax(1).numpy()
+        print(f"{args.load}: test accuracy {(predicted == labels).mean():.4f} (PyTorch)")
+        return
     images = read_idx(args.data, "train-images-idx3-ubyte")
     labels = read_idx(args.data, "train-labels-idx1-ubyte")
     if args.images > 0:

@@ -4,7 +4,8 @@
 // (conv1.weight [out, in, kh, kw], fc1.weight [out, in], token_mlp.0.weight [out, in], ...),
 // float32, and the metadata "model" (cnn, local or mixer), "grid", "rows", "cols", "classes"
 // that say which architecture the tensors fill. The dense network's file is
-// formats/model_file.hpp (Keras' layout).
+// formats/model_file.hpp (Keras' layout). `bench/pytorch_peer.py --load FILE` loads such a
+// file into the same PyTorch module with load_state_dict and evaluates it on the test set.
 
 #include <filesystem>
 #include <map>
