@@ -1,0 +1,292 @@
+// The convolutions of the `cnn` and `local` models (batch 32, channels-last) on one thread:
+// savant's kernels (kernels/conv.hpp: im2col, then the dense layer's AVX-512 kernels) beside
+// the libraries Debian packages for the job, to decide which one a model uses:
+//   - OpenBLAS: the same im2col, then SGEMM (forward, kernel gradient, columns' gradient);
+//   - oneDNN (libdnnl-dev), when found: its direct convolution, forward, backward data and
+//     backward weights, activations in NHWC and weights in the layout it prefers (format
+//     "any"; the reorders a training step would need are not timed);
+//   - LIBXSMM (libxsmm-dev), when found: its JIT small-matrix multiply on im2col's rows,
+//     forward only (its convolution API of version 1.17 wants blocked layouts).
+// Inputs are random with half zeros (a ReLU's output, or a Fashion-MNIST image).
+//
+//   OMP_NUM_THREADS=1 build/release/bench/bench_layers --benchmark_min_time=0.2
+
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <vector>
+
+#include "savant/core/random.hpp"
+#include "savant/kernels/conv.hpp"
+#include "savant/kernels/dense.hpp"
+
+#ifdef SAVANT_BENCH_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+#ifdef SAVANT_BENCH_XSMM
+#include <libxsmm.h>
+#endif
+
+namespace {
+
+using namespace savant;
+
+struct Layer {
+  const char* name;
+  std::size_t H, C, OC, K;
+};
+// The convolutions of docs/ARCHITECTURE.md's models, at batch 32.
+constexpr std::size_t kB = 32;
+const Layer kLayers[] = {{"cnn.conv1", 28, 1, 16, 3},
+                         {"cnn.conv2", 14, 16, 32, 3},
+                         {"local.conv2", 28, 32, 32, 3},
+                         {"local.conv3", 28, 32, 10, 1}};
+
+std::vector<float> random_floats(std::size_t n, std::uint64_t index, float zero_share) {
+  CounterRng rng(42, Stream::kInit, index);
+  std::vector<float> out(n);
+  for (float& x : out) {
+    const float u = rng.uniform_float();
+    x = u < zero_share ? 0.0f : 2.0f * rng.uniform_float() - 1.0f;
+  }
+  return out;
+}
+
+struct Buffers {
+  const Layer& l;
+  std::size_t pixels, rows;
+  std::vector<float> inp, kernel, bias, out, dout, dinp, dkernel, dbias, cols, dcols;
+  explicit Buffers(const Layer& layer)
+      : l(layer),
+        pixels(kB * layer.H * layer.H),
+        rows(layer.K * layer.K * layer.C),
+        inp(random_floats(pixels * layer.C, 1, 0.5f)),
+        kernel(random_floats(rows * layer.OC, 2, 0.0f)),
+        bias(random_floats(layer.OC, 3, 0.0f)),
+        out(pixels * layer.OC),
+        dout(random_floats(pixels * layer.OC, 4, 0.5f)),
+        dinp(pixels * layer.C),
+        dkernel(rows * layer.OC),
+        dbias(layer.OC),
+        cols(pixels * rows),
+        dcols(pixels * rows) {}
+};
+
+void set_counters(benchmark::State& state, const Layer& l) {
+  state.SetLabel(l.name);
+  // Multiply-adds of one pass; a training step makes three (forward, kernel, input gradients).
+  state.counters["MFLOP"] =
+      2.0 * static_cast<double>(kB * l.H * l.H * l.K * l.K * l.C * l.OC) / 1e6;
+}
+
+void BM_conv_step_savant(benchmark::State& state) {
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  for (auto _ : state) {
+    conv2d_forward_fast(b.out.data(), b.inp.data(), b.kernel.data(), b.bias.data(), b.cols.data(),
+                        kB, l.H, l.H, l.C, l.OC, l.K, true);
+    conv2d_backward_fast(b.dinp.data(), b.dkernel.data(), b.dbias.data(), b.dout.data(),
+                         b.inp.data(), b.kernel.data(), b.inp.data(), b.cols.data(), kB, l.H, l.H,
+                         l.C, l.OC, l.K);
+    benchmark::DoNotOptimize(b.dinp.data());
+  }
+  set_counters(state, l);
+}
+
+void BM_conv_step_openblas(benchmark::State& state) {
+  openblas_set_num_threads(1);
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  const int M = static_cast<int>(b.pixels), N = static_cast<int>(l.OC),
+            Kd = static_cast<int>(b.rows);
+  for (auto _ : state) {
+    const float* a = b.inp.data();
+    if (l.K > 1) {
+      im2col(b.cols.data(), b.inp.data(), kB, l.H, l.H, l.C, l.K);
+      a = b.cols.data();
+    }
+    for (std::size_t p = 0; p < b.pixels; ++p) {
+      std::copy(b.bias.begin(), b.bias.end(), b.out.begin() + static_cast<long>(p * l.OC));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, a, Kd, b.kernel.data(),
+                N, 1.0f, b.out.data(), N);
+    for (float& v : b.out) v = v > 0.0f ? v : 0.0f;
+    dense_dbias(b.dbias.data(), b.dout.data(), b.pixels, l.OC);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, a, Kd, b.dout.data(), N,
+                0.0f, b.dkernel.data(), N);
+    float* dc = l.K > 1 ? b.dcols.data() : b.dinp.data();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, b.dout.data(), N,
+                b.kernel.data(), N, 0.0f, dc, Kd);
+    if (l.K > 1) col2im(b.dinp.data(), b.dcols.data(), kB, l.H, l.H, l.C, l.K);
+    for (std::size_t i = 0; i < b.dinp.size(); ++i) {
+      if (!(b.inp[i] > 0.0f)) b.dinp[i] = 0.0f;
+    }
+    benchmark::DoNotOptimize(b.dinp.data());
+  }
+  set_counters(state, l);
+}
+
+void BM_conv_forward_savant(benchmark::State& state) {
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  for (auto _ : state) {
+    conv2d_forward_fast(b.out.data(), b.inp.data(), b.kernel.data(), b.bias.data(), b.cols.data(),
+                        kB, l.H, l.H, l.C, l.OC, l.K, true);
+    benchmark::DoNotOptimize(b.out.data());
+  }
+  set_counters(state, l);
+}
+
+void BM_conv_forward_openblas(benchmark::State& state) {
+  openblas_set_num_threads(1);
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  const int M = static_cast<int>(b.pixels), N = static_cast<int>(l.OC),
+            Kd = static_cast<int>(b.rows);
+  for (auto _ : state) {
+    const float* a = b.inp.data();
+    if (l.K > 1) {
+      im2col(b.cols.data(), b.inp.data(), kB, l.H, l.H, l.C, l.K);
+      a = b.cols.data();
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, a, Kd, b.kernel.data(),
+                N, 0.0f, b.out.data(), N);
+    benchmark::DoNotOptimize(b.out.data());
+  }
+  set_counters(state, l);
+}
+
+#ifdef SAVANT_BENCH_XSMM
+// Row-major out (rows, OC) = cols (rows, Kd) @ kernel (Kd, OC) is the column-major product
+// out^T = kernel^T cols^T: m = OC, n = rows, k = Kd. One JIT kernel for blocks of 64 rows.
+void BM_conv_forward_libxsmm(benchmark::State& state) {
+  libxsmm_init();
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  constexpr std::size_t kRows = 64;
+  const libxsmm_blasint m = static_cast<libxsmm_blasint>(l.OC), n = kRows,
+                        k = static_cast<libxsmm_blasint>(b.rows);
+  const float alpha = 1.0f, beta = 0.0f;
+  const libxsmm_smmfunction kernel =
+      libxsmm_smmdispatch(m, n, k, &m, &k, &m, &alpha, &beta, nullptr, nullptr);
+  if (kernel == nullptr) {
+    state.SkipWithError("libxsmm_smmdispatch returned no kernel");
+    return;
+  }
+  for (auto _ : state) {
+    const float* a = b.inp.data();
+    if (l.K > 1) {
+      im2col(b.cols.data(), b.inp.data(), kB, l.H, l.H, l.C, l.K);
+      a = b.cols.data();
+    }
+    for (std::size_t r = 0; r < b.pixels; r += kRows) {
+      kernel(b.kernel.data(), a + r * b.rows, b.out.data() + r * l.OC);
+    }
+    benchmark::DoNotOptimize(b.out.data());
+  }
+  set_counters(state, l);
+}
+BENCHMARK(BM_conv_forward_libxsmm)->DenseRange(0, 3);
+#endif
+
+#ifdef SAVANT_BENCH_DNNL
+struct DnnlConv {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::convolution_forward::primitive_desc forward;
+  dnnl::convolution_backward_data::primitive_desc backward_data;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights;
+
+  explicit DnnlConv(const Layer& l) {
+    using dnnl::memory;
+    using tag = memory::format_tag;
+    const auto f32 = memory::data_type::f32;
+    const memory::dim B = kB, H = static_cast<memory::dim>(l.H), C = static_cast<memory::dim>(l.C),
+                      OC = static_cast<memory::dim>(l.OC), K = static_cast<memory::dim>(l.K),
+                      pad = K / 2;
+    const memory::desc src({B, C, H, H}, f32, tag::nhwc), dst({B, OC, H, H}, f32, tag::nhwc);
+    const memory::desc weights({OC, C, K, K}, f32, tag::any), bias({OC}, f32, tag::x);
+    const memory::dims strides{1, 1}, padding{pad, pad};
+    forward = dnnl::convolution_forward::primitive_desc(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                        dnnl::algorithm::convolution_direct, src, weights, bias,
+                                        dst, strides, padding, padding),
+        engine);
+    backward_data = dnnl::convolution_backward_data::primitive_desc(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src, weights,
+                                              dst, strides, padding, padding),
+        engine, forward);
+    backward_weights = dnnl::convolution_backward_weights::primitive_desc(
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src, weights,
+                                                 bias, dst, strides, padding, padding),
+        engine, forward);
+  }
+};
+
+void BM_conv_step_onednn(benchmark::State& state) {
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  DnnlConv conv(l);
+  using dnnl::memory;
+  memory src(conv.forward.src_desc(), conv.engine, b.inp.data());
+  memory weights(conv.forward.weights_desc(), conv.engine);
+  memory bias(conv.forward.bias_desc(), conv.engine, b.bias.data());
+  memory dst(conv.forward.dst_desc(), conv.engine, b.out.data());
+  memory ddst(conv.backward_data.diff_dst_desc(), conv.engine, b.dout.data());
+  memory bd_weights(conv.backward_data.weights_desc(), conv.engine);
+  memory dsrc(conv.backward_data.diff_src_desc(), conv.engine, b.dinp.data());
+  memory dweights(conv.backward_weights.diff_weights_desc(), conv.engine);
+  memory dbias(conv.backward_weights.diff_bias_desc(), conv.engine, b.dbias.data());
+  dnnl::convolution_forward forward(conv.forward);
+  dnnl::convolution_backward_data backward_data(conv.backward_data);
+  dnnl::convolution_backward_weights backward_weights(conv.backward_weights);
+  for (auto _ : state) {
+    forward.execute(conv.stream, {{DNNL_ARG_SRC, src},
+                                  {DNNL_ARG_WEIGHTS, weights},
+                                  {DNNL_ARG_BIAS, bias},
+                                  {DNNL_ARG_DST, dst}});
+    backward_weights.execute(conv.stream, {{DNNL_ARG_SRC, src},
+                                           {DNNL_ARG_DIFF_DST, ddst},
+                                           {DNNL_ARG_DIFF_WEIGHTS, dweights},
+                                           {DNNL_ARG_DIFF_BIAS, dbias}});
+    backward_data.execute(
+        conv.stream,
+        {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, bd_weights}, {DNNL_ARG_DIFF_SRC, dsrc}});
+    conv.stream.wait();
+    benchmark::DoNotOptimize(b.dinp.data());
+  }
+  set_counters(state, l);
+}
+BENCHMARK(BM_conv_step_onednn)->DenseRange(0, 3);
+
+void BM_conv_forward_onednn(benchmark::State& state) {
+  Buffers b(kLayers[state.range(0)]);
+  const Layer& l = b.l;
+  DnnlConv conv(l);
+  using dnnl::memory;
+  memory src(conv.forward.src_desc(), conv.engine, b.inp.data());
+  memory weights(conv.forward.weights_desc(), conv.engine);
+  memory bias(conv.forward.bias_desc(), conv.engine, b.bias.data());
+  memory dst(conv.forward.dst_desc(), conv.engine, b.out.data());
+  dnnl::convolution_forward forward(conv.forward);
+  for (auto _ : state) {
+    forward.execute(conv.stream, {{DNNL_ARG_SRC, src},
+                                  {DNNL_ARG_WEIGHTS, weights},
+                                  {DNNL_ARG_BIAS, bias},
+                                  {DNNL_ARG_DST, dst}});
+    conv.stream.wait();
+    benchmark::DoNotOptimize(b.out.data());
+  }
+  set_counters(state, l);
+}
+BENCHMARK(BM_conv_forward_onednn)->DenseRange(0, 3);
+#endif
+
+BENCHMARK(BM_conv_step_savant)->DenseRange(0, 3);
+BENCHMARK(BM_conv_step_openblas)->DenseRange(0, 3);
+BENCHMARK(BM_conv_forward_savant)->DenseRange(0, 3);
+BENCHMARK(BM_conv_forward_openblas)->DenseRange(0, 3);
+
+}  // namespace
+
+BENCHMARK_MAIN();

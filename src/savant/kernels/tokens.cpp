@@ -1,0 +1,176 @@
+#include "savant/kernels/tokens.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "savant/kernels/dense.hpp"
+
+namespace savant {
+
+void patchify(float* tokens, const float* inp, std::size_t B, std::size_t H, std::size_t W,
+              std::size_t g) {
+  const std::size_t sh = H / g, sw = W / g;
+  for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t by = 0; by < g; ++by) {
+      for (std::size_t bx = 0; bx < g; ++bx) {
+        float* token = tokens + (b * g * g + by * g + bx) * sh * sw;
+        for (std::size_t y = 0; y < sh; ++y) {
+          std::memcpy(token + y * sw, inp + (b * H + by * sh + y) * W + bx * sw,
+                      sw * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patch embedding.
+
+void patch_embed_forward_reference(float* out, const float* inp, const float* kernel,
+                                   const float* bias, std::size_t B, std::size_t H, std::size_t W,
+                                   std::size_t g, std::size_t D) {
+  const std::size_t sh = H / g, sw = W / g, P = sh * sw;
+  for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t t = 0; t < g * g; ++t) {
+      const std::size_t by = t / g, bx = t % g;
+      float* o = out + (b * g * g + t) * D;
+      for (std::size_t d = 0; d < D; ++d) o[d] = bias[d];
+      for (std::size_t p = 0; p < P; ++p) {
+        const float x = inp[(b * H + by * sh + p / sw) * W + bx * sw + p % sw];
+        for (std::size_t d = 0; d < D; ++d) o[d] += x * kernel[p * D + d];
+      }
+    }
+  }
+}
+
+void patch_embed_backward_reference(float* dkernel, float* dbias, const float* dout,
+                                    const float* inp, std::size_t B, std::size_t H, std::size_t W,
+                                    std::size_t g, std::size_t D) {
+  const std::size_t sh = H / g, sw = W / g, P = sh * sw;
+  std::fill(dkernel, dkernel + P * D, 0.0f);
+  std::fill(dbias, dbias + D, 0.0f);
+  for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t t = 0; t < g * g; ++t) {
+      const std::size_t by = t / g, bx = t % g;
+      const float* d = dout + (b * g * g + t) * D;
+      for (std::size_t j = 0; j < D; ++j) dbias[j] += d[j];
+      for (std::size_t p = 0; p < P; ++p) {
+        const float x = inp[(b * H + by * sh + p / sw) * W + bx * sw + p % sw];
+        for (std::size_t j = 0; j < D; ++j) dkernel[p * D + j] += x * d[j];
+      }
+    }
+  }
+}
+
+void patch_embed_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
+                              float* workspace, std::size_t B, std::size_t H, std::size_t W,
+                              std::size_t g, std::size_t D) {
+  patchify(workspace, inp, B, H, W, g);
+  dense_forward_fast(out, workspace, kernel, bias, B * g * g, (H / g) * (W / g), D, false);
+}
+
+void patch_embed_backward_fast(float* dkernel, float* dbias, const float* dout, const float* inp,
+                               float* workspace, std::size_t B, std::size_t H, std::size_t W,
+                               std::size_t g, std::size_t D) {
+  patchify(workspace, inp, B, H, W, g);
+  dense_dkernel_fast(dkernel, workspace, dout, B * g * g, (H / g) * (W / g), D);
+  dense_dbias(dbias, dout, B * g * g, D);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token mixing.
+
+void token_mix_forward_reference(float* out, const float* inp, const float* kernel,
+                                 const float* bias, std::size_t B, std::size_t TI, std::size_t TO,
+                                 std::size_t D, bool relu) {
+  for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t to = 0; to < TO; ++to) {
+      float* o = out + (b * TO + to) * D;
+      for (std::size_t d = 0; d < D; ++d) o[d] = bias[to];
+      for (std::size_t ti = 0; ti < TI; ++ti) {
+        const float w = kernel[to * TI + ti];
+        const float* i = inp + (b * TI + ti) * D;
+        for (std::size_t d = 0; d < D; ++d) o[d] += w * i[d];
+      }
+      if (relu) {
+        for (std::size_t d = 0; d < D; ++d) o[d] = std::max(o[d], 0.0f);
+      }
+    }
+  }
+}
+
+void token_mix_backward_reference(float* dinp, float* dkernel, float* dbias, const float* dout,
+                                  const float* inp, const float* kernel, const float* activation,
+                                  std::size_t B, std::size_t TI, std::size_t TO, std::size_t D) {
+  std::fill(dkernel, dkernel + TO * TI, 0.0f);
+  std::fill(dbias, dbias + TO, 0.0f);
+  if (dinp != nullptr) std::fill(dinp, dinp + B * TI * D, 0.0f);
+  for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t to = 0; to < TO; ++to) {
+      const float* d = dout + (b * TO + to) * D;
+      for (std::size_t j = 0; j < D; ++j) dbias[to] += d[j];
+      for (std::size_t ti = 0; ti < TI; ++ti) {
+        const float* i = inp + (b * TI + ti) * D;
+        float sum = 0.0f;
+        for (std::size_t j = 0; j < D; ++j) sum += d[j] * i[j];
+        dkernel[to * TI + ti] += sum;
+        if (dinp != nullptr) {
+          float* di = dinp + (b * TI + ti) * D;
+          for (std::size_t j = 0; j < D; ++j) di[j] += kernel[to * TI + ti] * d[j];
+        }
+      }
+    }
+  }
+  if (dinp != nullptr && activation != nullptr) {
+    for (std::size_t i = 0; i < B * TI * D; ++i) {
+      if (!(activation[i] > 0.0f)) dinp[i] = 0.0f;
+    }
+  }
+}
+
+// Per image, the dense kernels with the roles of the matrices exchanged: the weight (TO, TI)
+// is the left matrix and the image's tokens (TI, D) the right one.
+void token_mix_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
+                            std::size_t B, std::size_t TI, std::size_t TO, std::size_t D,
+                            bool relu) {
+  for (std::size_t b = 0; b < B; ++b) {
+    float* o = out + b * TO * D;
+    dense_forward_fast(o, kernel, inp + b * TI * D, nullptr, TO, TI, D, false);
+    for (std::size_t to = 0; to < TO; ++to) {
+      float* row = o + to * D;
+      for (std::size_t d = 0; d < D; ++d) {
+        const float v = row[d] + bias[to];
+        row[d] = relu ? std::max(v, 0.0f) : v;
+      }
+    }
+  }
+}
+
+void token_mix_backward_fast(float* dinp, float* dkernel, float* dbias, const float* dout,
+                             const float* inp, const float* kernel, const float* activation,
+                             float* workspace, std::size_t B, std::size_t TI, std::size_t TO,
+                             std::size_t D) {
+  std::fill(dkernel, dkernel + TO * TI, 0.0f);
+  std::fill(dbias, dbias + TO, 0.0f);
+  for (std::size_t b = 0; b < B; ++b) {
+    const float* d = dout + b * TO * D;
+    const float* i = inp + b * TI * D;
+    // dkernel += dout[b] (TO, D) @ inp[b]^T (D, TI), the dense input gradient's form.
+    dense_dinput_fast(workspace, d, i, nullptr, TO, TI, D);
+    for (std::size_t k = 0; k < TO * TI; ++k) dkernel[k] += workspace[k];
+    for (std::size_t to = 0; to < TO; ++to) {
+      for (std::size_t j = 0; j < D; ++j) dbias[to] += d[to * D + j];
+    }
+    // dinp[b] (TI, D) = kernel^T (TI, TO) @ dout[b] (TO, D), the dense kernel gradient's form.
+    if (dinp != nullptr) {
+      dense_dkernel_fast(dinp + b * TI * D, kernel, d, TO, TI, D);
+      if (activation != nullptr) {
+        for (std::size_t k = 0; k < TI * D; ++k) {
+          if (!(activation[b * TI * D + k] > 0.0f)) dinp[b * TI * D + k] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace savant

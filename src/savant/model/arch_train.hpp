@@ -1,0 +1,61 @@
+#pragma once
+// Training and prediction for the architectures of model/architecture.hpp: Adam as
+// model/train.hpp trains the dense network, the same epoch order and batches.
+//
+// Determinism: a batch is cut into chunks of kChunkRows images whatever the thread count; each
+// chunk's gradient is computed on its own (model/arch_passes.hpp) and the chunks' gradients
+// are added in chunk order, so the result is bitwise the same on any number of threads.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "savant/data/image_set.hpp"
+#include "savant/kernels/adam.hpp"
+#include "savant/model/arch_passes.hpp"
+#include "savant/model/architecture.hpp"
+#include "savant/model/train.hpp"
+
+namespace savant {
+
+inline constexpr std::size_t kChunkRows = 8;
+
+// Runs training steps of one model; holds its parameters, Adam's moments and the buffers.
+class ArchTrainer {
+ public:
+  ArchTrainer(const ArchNetwork& initial, std::size_t batch, int threads, AdamConfig adam,
+              KernelSet kernels = KernelSet::fast);
+  // One step on the images `indices` (at most the batch's rows). `finite` is false when a
+  // gradient was not finite (the update is applied either way, as the dense engines do).
+  StepResult step(const ImageSet& images, std::span<const std::uint32_t> indices,
+                  std::span<const std::uint8_t> labels, bool& finite);
+  const ArchNetwork& network() const { return net_; }
+
+ private:
+  ArchNetwork net_;
+  std::size_t batch_;
+  std::size_t workers_;
+  KernelSet kernels_;
+  Adam adam_;
+  std::vector<ArchWorkspace> workspaces_;  // one per worker
+  std::vector<std::vector<float>> grads_;  // one per chunk
+  std::vector<StepResult> results_;        // one per chunk
+  std::vector<float> grad_, inputs_;
+  std::vector<std::uint8_t> batch_labels_;
+};
+
+// Trains `net` in place as train_network does the dense one (epochs, batches, seed, threads of
+// `config`); throws TrainingError when the loss or the weights stop being finite.
+std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& images,
+                                            std::span<const std::uint8_t> labels,
+                                            const TrainConfig& config,
+                                            const ProgressFn& progress = {});
+
+// The logits (images.count, classes) of every image, in chunks on `threads` threads; when
+// `hidden` is not null it receives the last hidden representation (images.count, width) and
+// `width` its width (model/arch_passes.hpp, arch_hidden).
+std::vector<float> arch_predict(const ArchNetwork& net, const ImageSet& images, int threads,
+                                std::vector<float>* hidden = nullptr, std::size_t* width = nullptr);
+
+}  // namespace savant

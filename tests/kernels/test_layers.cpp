@@ -1,0 +1,305 @@
+// The layers beyond the dense one (kernels/conv.hpp, pool.hpp, tokens.hpp): each fast version
+// against its reference on every instruction set this CPU runs, and each reference's gradient
+// against central finite differences of the loss sum(out * R) for a fixed random R. Shapes are
+// small and odd (masked tails, borders on every side) to keep the suite fast.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "savant/core/random.hpp"
+#include "savant/kernels/conv.hpp"
+#include "savant/kernels/isa.hpp"
+#include "savant/kernels/pool.hpp"
+#include "savant/kernels/tokens.hpp"
+
+namespace savant {
+namespace {
+
+class OnEachIsa : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!isa_available(GetParam())) GTEST_SKIP() << isa_name(GetParam()) << " not available";
+    select_isa(isa_name(GetParam()));
+  }
+  void TearDown() override { select_isa("auto"); }
+};
+
+std::string isa_test_name(const ::testing::TestParamInfo<Isa>& info) {
+  return std::string(isa_name(info.param));
+}
+
+class LayerKernels : public OnEachIsa {};
+INSTANTIATE_TEST_SUITE_P(Isa, LayerKernels, ::testing::Values(Isa::portable, Isa::avx512),
+                         isa_test_name);
+
+std::vector<float> random_values(std::size_t n, std::uint64_t index, float zero_share) {
+  CounterRng rng(4321, Stream::kInit, index);
+  std::vector<float> out(n);
+  for (float& x : out) {
+    const float u = rng.uniform_float();
+    const float value = 2.0f * rng.uniform_float() - 1.0f;
+    x = u < zero_share ? 0.0f : value;
+  }
+  return out;
+}
+
+// fast and reference agree within float rounding of sums of a few hundred terms of size <= 1.
+void expect_close(const std::vector<float>& fast, const std::vector<float>& ref, const char* what) {
+  ASSERT_EQ(fast.size(), ref.size());
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    ASSERT_NEAR(fast[i], ref[i], 1e-4f * (1.0f + std::abs(ref[i]))) << what << " element " << i;
+  }
+}
+
+// The loss sum(out * weights) in double, for finite differences.
+double weighted_sum(const std::vector<float>& out, const std::vector<float>& weights) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < out.size(); ++i) sum += double{out[i]} * double{weights[i]};
+  return sum;
+}
+
+// Checks analytic (the gradient of loss with respect to x) against central differences of
+// loss() when each entry of x moves by +-h. The layers are linear in the moved variable (or
+// piecewise linear with kinks far from the point, for max pooling), so the differences are
+// exact up to float rounding of the forward pass.
+void expect_gradient(std::vector<float>& x, const std::vector<float>& analytic,
+                     const std::function<double()>& loss, const char* what) {
+  ASSERT_EQ(x.size(), analytic.size());
+  const float h = 1e-2f;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const float saved = x[i];
+    x[i] = saved + h;
+    const double up = loss();
+    x[i] = saved - h;
+    const double down = loss();
+    x[i] = saved;
+    const double numeric = (up - down) / (2.0 * double{h});
+    ASSERT_NEAR(analytic[i], numeric, 2e-3 * (1.0 + std::abs(numeric))) << what << " entry " << i;
+  }
+}
+
+struct ConvShape {
+  std::size_t B, H, W, C, OC, K;
+};
+const ConvShape kConvShapes[] = {{2, 5, 6, 3, 17, 3},
+                                 {1, 4, 4, 1, 16, 3},
+                                 {3, 3, 5, 7, 5, 1},
+                                 {2, 7, 7, 16, 32, 3},
+                                 {1, 1, 1, 2, 3, 3}};
+
+TEST_P(LayerKernels, ConvFastMatchesReference) {
+  for (const ConvShape& s : kConvShapes) {
+    const std::size_t in = s.B * s.H * s.W * s.C, out = s.B * s.H * s.W * s.OC;
+    const std::size_t weights = s.K * s.K * s.C * s.OC;
+    const auto inp = random_values(in, 1, 0.5f);
+    const auto kernel = random_values(weights, 2, 0.0f);
+    const auto bias = random_values(s.OC, 3, 0.0f);
+    const auto dout = random_values(out, 4, 0.3f);
+    std::vector<float> workspace(conv2d_workspace_floats(s.B, s.H, s.W, s.C, s.K) + 1, 9.0f);
+    for (bool relu : {false, true}) {
+      std::vector<float> fast(out, -5.0f), ref(out, 5.0f);
+      conv2d_forward_fast(fast.data(), inp.data(), kernel.data(), bias.data(), workspace.data(),
+                          s.B, s.H, s.W, s.C, s.OC, s.K, relu);
+      conv2d_forward_reference(ref.data(), inp.data(), kernel.data(), bias.data(), s.B, s.H, s.W,
+                               s.C, s.OC, s.K, relu);
+      expect_close(fast, ref, "conv forward");
+    }
+    for (bool through_relu : {false, true}) {
+      const float* act = through_relu ? inp.data() : nullptr;
+      std::vector<float> fdin(in, 1.0f), fdk(weights, 1.0f), fdb(s.OC, 1.0f);
+      std::vector<float> rdin(in, 2.0f), rdk(weights, 2.0f), rdb(s.OC, 2.0f);
+      conv2d_backward_fast(fdin.data(), fdk.data(), fdb.data(), dout.data(), inp.data(),
+                           kernel.data(), act, workspace.data(), s.B, s.H, s.W, s.C, s.OC, s.K);
+      conv2d_backward_reference(rdin.data(), rdk.data(), rdb.data(), dout.data(), inp.data(),
+                                kernel.data(), act, s.B, s.H, s.W, s.C, s.OC, s.K);
+      expect_close(fdin, rdin, "conv dinput");
+      expect_close(fdk, rdk, "conv dkernel");
+      expect_close(fdb, rdb, "conv dbias");
+    }
+  }
+}
+
+TEST(LayerGradients, Conv) {
+  for (std::size_t K : {std::size_t{1}, std::size_t{3}}) {
+    const std::size_t B = 2, H = 4, W = 5, C = 2, OC = 3;
+    auto inp = random_values(B * H * W * C, 10, 0.0f);
+    auto kernel = random_values(K * K * C * OC, 11, 0.0f);
+    auto bias = random_values(OC, 12, 0.0f);
+    const auto r = random_values(B * H * W * OC, 13, 0.0f);
+    std::vector<float> out(r.size()), dinp(inp.size()), dkernel(kernel.size()), dbias(OC);
+    const auto loss = [&] {
+      conv2d_forward_reference(out.data(), inp.data(), kernel.data(), bias.data(), B, H, W, C, OC,
+                               K, false);
+      return weighted_sum(out, r);
+    };
+    conv2d_backward_reference(dinp.data(), dkernel.data(), dbias.data(), r.data(), inp.data(),
+                              kernel.data(), nullptr, B, H, W, C, OC, K);
+    expect_gradient(inp, dinp, loss, "conv input");
+    expect_gradient(kernel, dkernel, loss, "conv kernel");
+    expect_gradient(bias, dbias, loss, "conv bias");
+  }
+}
+
+TEST(LayerGradients, ReluMaskIsTheReluBackward) {
+  const std::size_t B = 1, H = 3, W = 3, C = 2, OC = 2, K = 3;
+  const auto act = random_values(B * H * W * C, 20, 0.5f);
+  const auto kernel = random_values(K * K * C * OC, 21, 0.0f);
+  const auto dout = random_values(B * H * W * OC, 22, 0.0f);
+  std::vector<float> masked(act.size()), plain(act.size()), dk(kernel.size());
+  conv2d_backward_reference(masked.data(), dk.data(), nullptr, dout.data(), act.data(),
+                            kernel.data(), act.data(), B, H, W, C, OC, K);
+  conv2d_backward_reference(plain.data(), dk.data(), nullptr, dout.data(), act.data(),
+                            kernel.data(), nullptr, B, H, W, C, OC, K);
+  relu_backward(plain.data(), act.data(), plain.size());
+  EXPECT_EQ(masked, plain);
+  std::size_t zeros = 0;
+  for (float v : masked) zeros += v == 0.0f ? 1 : 0;
+  EXPECT_GT(zeros, 0u);
+  EXPECT_LT(zeros, masked.size());
+}
+
+TEST(LayerGradients, MaxPool) {
+  const std::size_t B = 2, H = 4, W = 6, C = 3;
+  auto inp = random_values(B * H * W * C, 30, 0.0f);
+  const auto r = random_values(B * (H / 2) * (W / 2) * C, 31, 0.0f);
+  std::vector<float> out(r.size()), dinp(inp.size());
+  maxpool2_forward(out.data(), inp.data(), B, H, W, C);
+  // The first output is the largest of its block's four inputs.
+  EXPECT_EQ(out[0], std::max(std::max(inp[0], inp[C]), std::max(inp[W * C], inp[W * C + C])));
+  maxpool2_backward(dinp.data(), r.data(), inp.data(), B, H, W, C);
+  const auto loss = [&] {
+    maxpool2_forward(out.data(), inp.data(), B, H, W, C);
+    return weighted_sum(out, r);
+  };
+  expect_gradient(inp, dinp, loss, "max pooling input");
+}
+
+TEST(LayerGradients, GlobalAveragePooling) {
+  const std::size_t B = 2, N = 5, C = 3;
+  auto inp = random_values(B * N * C, 40, 0.0f);
+  const auto r = random_values(B * C, 41, 0.0f);
+  std::vector<float> out(r.size()), dinp(inp.size());
+  global_avgpool_forward(out.data(), inp.data(), B, N, C);
+  EXPECT_NEAR(out[1], (inp[1] + inp[4] + inp[7] + inp[10] + inp[13]) / 5.0f, 1e-6f);
+  global_avgpool_backward(dinp.data(), r.data(), B, N, C);
+  const auto loss = [&] {
+    global_avgpool_forward(out.data(), inp.data(), B, N, C);
+    return weighted_sum(out, r);
+  };
+  expect_gradient(inp, dinp, loss, "average pooling input");
+}
+
+TEST(LayerGradients, Residual) {
+  std::vector<float> h{1.0f, -2.0f, 0.5f};
+  const std::vector<float> branch{0.25f, 2.0f, -1.0f};
+  residual_add(h.data(), branch.data(), h.size());
+  EXPECT_EQ(h, (std::vector<float>{1.25f, 0.0f, -0.5f}));
+}
+
+TEST(Patches, BlocksInGridOrder) {
+  // A 4 x 4 image holding 0..15 row by row, cut into 2 x 2 blocks of 2 x 2 pixels.
+  std::vector<float> image(16);
+  for (std::size_t i = 0; i < 16; ++i) image[i] = static_cast<float>(i);
+  std::vector<float> tokens(16);
+  patchify(tokens.data(), image.data(), 1, 4, 4, 2);
+  EXPECT_EQ(tokens, (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}));
+}
+
+TEST_P(LayerKernels, PatchEmbedFastMatchesReference) {
+  for (std::size_t g : {std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{7}}) {
+    const std::size_t B = 3, H = 28, W = 28, D = 19, P = (H / g) * (W / g);
+    const auto inp = random_values(B * H * W, 50, 0.5f);
+    const auto kernel = random_values(P * D, 51, 0.0f);
+    const auto bias = random_values(D, 52, 0.0f);
+    const auto dout = random_values(B * g * g * D, 53, 0.0f);
+    std::vector<float> workspace(B * H * W), fast(B * g * g * D), ref(B * g * g * D);
+    patch_embed_forward_fast(fast.data(), inp.data(), kernel.data(), bias.data(), workspace.data(),
+                             B, H, W, g, D);
+    patch_embed_forward_reference(ref.data(), inp.data(), kernel.data(), bias.data(), B, H, W, g,
+                                  D);
+    expect_close(fast, ref, "patch embedding forward");
+    std::vector<float> fdk(P * D), fdb(D), rdk(P * D), rdb(D);
+    patch_embed_backward_fast(fdk.data(), fdb.data(), dout.data(), inp.data(), workspace.data(), B,
+                              H, W, g, D);
+    patch_embed_backward_reference(rdk.data(), rdb.data(), dout.data(), inp.data(), B, H, W, g, D);
+    expect_close(fdk, rdk, "patch embedding dkernel");
+    expect_close(fdb, rdb, "patch embedding dbias");
+  }
+}
+
+TEST(LayerGradients, PatchEmbed) {
+  const std::size_t B = 2, H = 6, W = 6, g = 3, D = 4, P = 4;
+  const auto inp = random_values(B * H * W, 60, 0.0f);
+  auto kernel = random_values(P * D, 61, 0.0f);
+  auto bias = random_values(D, 62, 0.0f);
+  const auto r = random_values(B * g * g * D, 63, 0.0f);
+  std::vector<float> out(r.size()), dkernel(kernel.size()), dbias(D);
+  patch_embed_backward_reference(dkernel.data(), dbias.data(), r.data(), inp.data(), B, H, W, g, D);
+  const auto loss = [&] {
+    patch_embed_forward_reference(out.data(), inp.data(), kernel.data(), bias.data(), B, H, W, g,
+                                  D);
+    return weighted_sum(out, r);
+  };
+  expect_gradient(kernel, dkernel, loss, "patch embedding kernel");
+  expect_gradient(bias, dbias, loss, "patch embedding bias");
+}
+
+TEST_P(LayerKernels, TokenMixFastMatchesReference) {
+  struct Shape {
+    std::size_t B, TI, TO, D;
+  };
+  for (const Shape s :
+       {Shape{2, 16, 64, 64}, Shape{3, 64, 16, 64}, Shape{1, 4, 5, 7}, Shape{2, 49, 64, 17}}) {
+    const auto inp = random_values(s.B * s.TI * s.D, 70, 0.5f);
+    const auto kernel = random_values(s.TO * s.TI, 71, 0.0f);
+    const auto bias = random_values(s.TO, 72, 0.0f);
+    const auto dout = random_values(s.B * s.TO * s.D, 73, 0.3f);
+    for (bool relu : {false, true}) {
+      std::vector<float> fast(s.B * s.TO * s.D, 3.0f), ref(s.B * s.TO * s.D, -3.0f);
+      token_mix_forward_fast(fast.data(), inp.data(), kernel.data(), bias.data(), s.B, s.TI, s.TO,
+                             s.D, relu);
+      token_mix_forward_reference(ref.data(), inp.data(), kernel.data(), bias.data(), s.B, s.TI,
+                                  s.TO, s.D, relu);
+      expect_close(fast, ref, "token mixing forward");
+    }
+    for (bool through_relu : {false, true}) {
+      const float* act = through_relu ? inp.data() : nullptr;
+      std::vector<float> workspace(s.TO * s.TI);
+      std::vector<float> fdin(inp.size(), 1.0f), fdk(kernel.size(), 1.0f), fdb(s.TO, 1.0f);
+      std::vector<float> rdin(inp.size(), 2.0f), rdk(kernel.size(), 2.0f), rdb(s.TO, 2.0f);
+      token_mix_backward_fast(fdin.data(), fdk.data(), fdb.data(), dout.data(), inp.data(),
+                              kernel.data(), act, workspace.data(), s.B, s.TI, s.TO, s.D);
+      token_mix_backward_reference(rdin.data(), rdk.data(), rdb.data(), dout.data(), inp.data(),
+                                   kernel.data(), act, s.B, s.TI, s.TO, s.D);
+      expect_close(fdin, rdin, "token mixing dinput");
+      expect_close(fdk, rdk, "token mixing dkernel");
+      expect_close(fdb, rdb, "token mixing dbias");
+    }
+  }
+}
+
+TEST(LayerGradients, TokenMix) {
+  const std::size_t B = 2, TI = 4, TO = 3, D = 5;
+  auto inp = random_values(B * TI * D, 80, 0.0f);
+  auto kernel = random_values(TO * TI, 81, 0.0f);
+  auto bias = random_values(TO, 82, 0.0f);
+  const auto r = random_values(B * TO * D, 83, 0.0f);
+  std::vector<float> out(r.size()), dinp(inp.size()), dkernel(kernel.size()), dbias(TO);
+  token_mix_backward_reference(dinp.data(), dkernel.data(), dbias.data(), r.data(), inp.data(),
+                               kernel.data(), nullptr, B, TI, TO, D);
+  const auto loss = [&] {
+    token_mix_forward_reference(out.data(), inp.data(), kernel.data(), bias.data(), B, TI, TO, D,
+                                false);
+    return weighted_sum(out, r);
+  };
+  expect_gradient(inp, dinp, loss, "token mixing input");
+  expect_gradient(kernel, dkernel, loss, "token mixing kernel");
+  expect_gradient(bias, dbias, loss, "token mixing bias");
+}
+
+}  // namespace
+}  // namespace savant
