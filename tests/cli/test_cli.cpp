@@ -306,7 +306,7 @@ const CliCase kCases[] = {
   {"sweep_config_malformed", "sweep --data {data} --db {out}.sqlite --config {toml:malformed}", 2, "not a valid TOML file"},
   {"sweep_config_unknown_key", "sweep --data {data} --db {out}.sqlite --config {toml:unknown_key}", 2, "unknown option 'colour'"},
   {"sweep_config_bad_value", "sweep --data {data} --db {out}.sqlite --config {toml:bad_value}", 2, "grid 'four': not a whole number"},
-  {"sweep_config_table", "sweep --data {data} --db {out}.sqlite --config {toml:table}", 2, "expected a number or a string"},
+  {"sweep_config_table", "sweep --data {data} --db {out}.sqlite --config {toml:table}", 2, "expected a number, a string or true/false"},
   {"sweep_config_missing", "sweep --data {data} --db {out}.sqlite --config {missing}", 2, "no-such-thing"},
   {"sweep_config_is_a_directory", "sweep --data {data} --db {out}.sqlite --config {dir}", 2, "directory"},
   {"sweep_config_unreadable", "sweep --data {data} --db {out}.sqlite --config {toml:unreadable}", 4, "cannot open for reading", Run::kWithoutOverride},
