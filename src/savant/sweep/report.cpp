@@ -167,6 +167,7 @@ struct BandChart {
   std::string dash = "variant", dash_title = "";  // a field drawn as dashes and markers
   std::string detail = "series";                  // the field whose values are one line each
   std::string panel;  // an expression naming each panel (a wrapped facet), or empty
+  json panel_order;   // how the panels are ordered (Vega-Lite's facet sort), or null: by name
   std::size_t panels = 1;
 };
 
@@ -224,6 +225,7 @@ json band_chart(const BandChart& c, const json& data) {
   if (!c.panel.empty()) {
     transform.push_back({{"calculate", c.panel}, {"as", "panel"}});
     spec["facet"] = {{"field", "panel"}, {"type", "nominal"}, {"title", nullptr}};
+    if (!c.panel_order.is_null()) spec["facet"]["sort"] = c.panel_order;
     spec["columns"] = c.panels;
     spec["spec"] = inner;
   } else {
@@ -308,6 +310,7 @@ std::vector<nlohmann::json> sweep_report_specs(const std::vector<StoredJob>& job
     curve.y_title = series.title;
     curve.percent = series.fraction;
     curve.panel = "'g = ' + datum.grid";
+    curve.panel_order = {{"field", "grid"}, {"op", "min"}};  // 2, 4, 7, 14, not 14, 2, 28
     curve.panels = v.grid.size();
     specs.push_back(band_chart(curve, epochs));
   }
@@ -343,7 +346,8 @@ td.text, th.text { text-align: left; }
   html += chart_library_scripts();
   html += fmt::format(
       "</head>\n<body>\n<h1>savant sweep</h1>\n<p>{} finished job(s) of {}. Lines are means over "
-      "seeds, bands their 95% confidence intervals (Student t).</p>\n",
+      "seeds, bands their 95% confidence intervals (Student t; those of accuracies kept "
+      "within 0 and 100%).</p>\n",
       done, jobs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
     html += fmt::format("<div class=\"chart\" id=\"chart{}\"></div>\n", i);
