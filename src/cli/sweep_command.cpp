@@ -69,8 +69,8 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
                                           : "",
                     t.done, place.db.string(), t.todo.size(), t.workers,
                     t.todo.empty() ? ""
-                                   : "; each job's accuracy on the original/shuffled test "
-                                     "images as it ends"));
+                                   : "\n[done/to run] job: original/shuffled test accuracy | "
+                                     "time so far, ETA"));
   };
   events.recorded = [&](const StoredJob& stored, const SweepTally& t) {
     if (stored.status != "done") {
