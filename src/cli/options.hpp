@@ -52,8 +52,8 @@ struct CliParams {
   std::string where, by;  // summarize: the filter and the grouping (savant/sweep/filter.hpp)
   bool json = false, csv = false, dry_run = false;
   bool keep_models = false;  // sweep: --keep-models
-  bool all_images = false;  // compare: every test image, not the first kUnitTestImages
-  bool quiet = false;       // --quiet: no progress, no summary; warnings and errors still printed
+  bool all_images = false;   // compare: every test image, not the first kUnitTestImages
+  bool quiet = false;        // --quiet: no progress, no summary; warnings and errors still printed
   // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
   // file's values.
   std::map<std::string, std::vector<std::string>> lists;

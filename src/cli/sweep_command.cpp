@@ -167,10 +167,10 @@ std::string summary_text(const std::vector<StatsEntry>& entries) {
   for (std::size_t i = 0; i + 1 < entries.size(); i += 2) {
     const StatsEntry &original = entries[i], &shuffled = entries[i + 1];
     text += "\n" + entry_label(original) + "\n";
-    text += row("accuracy, original test", original.accuracy.n,
-                interval(original.accuracy, true, 2));
-    text += row("accuracy, shuffled test", shuffled.accuracy.n,
-                interval(shuffled.accuracy, true, 2));
+    text +=
+        row("accuracy, original test", original.accuracy.n, interval(original.accuracy, true, 2));
+    text +=
+        row("accuracy, shuffled test", shuffled.accuracy.n, interval(shuffled.accuracy, true, 2));
     text += row("contrast", original.contrast.n, interval(original.contrast, false, 4));
     for (std::size_t k = 0; k < kUnitColumns.size(); ++k) {
       const UnitColumn& u = kUnitColumns[k];

@@ -117,8 +117,9 @@ TEST(SweepDbCli, ReportWritesNeitherPageNorChartWhenTheChartCannotBeDrawn) {
 
 // Columns a line takes: one per UTF-8 code point.
 std::size_t columns(const std::string& line) {
-  return static_cast<std::size_t>(std::count_if(
-      line.begin(), line.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -201,8 +202,8 @@ TEST(SweepDbCli, KeepModelsKeepsEachJobsModelBesideTheDatabase) {
   }
   ASSERT_NE(shuffled, nullptr);
   const auto model = models / (job_key(shuffled->config) + ".safetensors");
-  r = savant(fmt::format("analyze --model '{}' --out {}", model.string(),
-                         (dir / "analysis").string()));
+  r = savant(
+      fmt::format("analyze --model '{}' --out {}", model.string(), (dir / "analysis").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "analysis" / "heatmap.png")) << r.output;
   // The model's metadata says how it was trained: analyze singles out its grid.

@@ -107,7 +107,7 @@ TEST(SweepGrouping, GroupsByTheNamedSettingsInTheirOrder) {
   EXPECT_EQ(parse_grouping("grid"), std::vector<std::string>{"grid"});
   EXPECT_EQ(parse_grouping("train-on, grid"), (std::vector<std::string>{"train_on", "grid"}));
   const std::vector<StatsEntry> entries = summarize_jobs(sweep(), {"train_on"});
-  ASSERT_EQ(entries.size(), 4u);  // two models, two test sets
+  ASSERT_EQ(entries.size(), 4u);         // two models, two test sets
   EXPECT_EQ(entries[0].accuracy.n, 6u);  // three grids, two seeds each
   EXPECT_EQ(group_values(entries[0]),
             (std::vector<std::pair<std::string, std::string>>{{"train_on", "original"}}));
@@ -126,8 +126,7 @@ TEST(SweepGrouping, GroupsByTheNamedSettingsInTheirOrder) {
     ADD_FAILURE();
   } catch (const InvalidSetting& e) {
     EXPECT_EQ(e.setting(), "by");
-    EXPECT_NE(std::string(e.what()).find("did you mean 'shuffle'?"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("did you mean 'shuffle'?"), std::string::npos) << e.what();
   }
 }
 

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "savant/core/output_path.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/core/stopwatch.hpp"
 #include "savant/sweep/database.hpp"
@@ -33,7 +33,7 @@ SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const Sweep
   if (over_mpi && spec.keep_models) {
     throw UsageError(
         "keep_models is for a sweep on one machine (MPI ranks send back numbers, not models); "
-        "run it without MPI, or with --shard K/N on each machine");
+        "run it without MPI, or as shards (one per machine), then merge them");
   }
   // The database is never written over or into what the sweep reads.
   const CommandInput inputs[] = {{spec.base.data, "data set"}, {place.sweep_file, "sweep file"}};

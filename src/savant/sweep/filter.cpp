@@ -2,17 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
-#include "savant/core/names.hpp"
 
 namespace savant {
 namespace {
-
-constexpr std::string_view kTrainOn = "train_on";
 
 enum class Op { kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual };
 
@@ -42,57 +38,11 @@ bool equal(const Field& f, const Value& a, const Value& b) {
   return f.setting == nullptr ? a.text == b.text : a.rank == b.rank;
 }
 
-// "grid" as typed, '-' for '_' too ("train-on"), or an old name ("lr"); null when unknown.
-std::string canonical_name(std::string_view typed) {
-  std::string name(typed);
-  std::replace(name.begin(), name.end(), '-', '_');
-  const std::vector<std::string> known = job_field_names();
-  if (std::find(known.begin(), known.end(), name) != known.end()) return name;
-  if (const Setting* s = find_setting(name); s != nullptr) {
-    if (std::find(known.begin(), known.end(), s->name) != known.end()) return s->name;
-  }
-  return {};
-}
-
-// Why `typed` is not a name, with the one likely meant.
-std::string unknown_name(std::string_view typed) {
-  std::string name(typed);
-  std::replace(name.begin(), name.end(), '-', '_');
-  const std::vector<std::string> known = job_field_names();
-  const std::string guess = closest_name(name, known);
-  std::string all;
-  for (const std::string& k : known) all += (all.empty() ? "" : ", ") + k;
-  return fmt::format("'{}' is not a setting of a sweep's jobs{}; the settings are {}", typed,
-                     guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess), all);
-}
-
-// A character as a message shows it: itself when printable, else its code.
-std::string shown(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isprint(u) ? fmt::format("'{}'", c) : fmt::format("byte 0x{:02x}", u);
-}
-
-// `text` as a message quotes it: non-printable bytes as \xNN (a filter may hold anything, and a
-// message must not carry escape sequences to the terminal), cut after 80 characters.
-std::string quoted(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, 80)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += std::isprint(u) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
-  }
-  return fmt::format("'{}{}'", out, text.size() > 80 ? "..." : "");
-}
-
 struct Token {
   enum Kind { kWord, kQuoted, kOpen, kClose, kComma, kOperator, kEnd } kind = kEnd;
   std::string text;
   std::size_t column = 0;  // 1-based, for messages
 };
-
-bool word_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '.' || c == ':' || c == '+' || c == '-';
-}
 
 }  // namespace
 
@@ -169,7 +119,7 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const std::string& problem) const {
-    throw InvalidSetting("where", quoted(text_), problem);
+    throw InvalidSetting("where", quoted_text(text_), problem);
   }
 
   void tokenize() {
@@ -180,7 +130,9 @@ class Parser {
       if (c == ' ' || c == '\t') {
         ++i;
       } else if (c == '(' || c == ')' || c == ',') {
-        tokens_.push_back({c == '(' ? Token::kOpen : c == ')' ? Token::kClose : Token::kComma,
+        tokens_.push_back({c == '('   ? Token::kOpen
+                           : c == ')' ? Token::kClose
+                                      : Token::kComma,
                            std::string(1, c), column});
         ++i;
       } else if (c == '=' || c == '!' || c == '<' || c == '>') {
@@ -197,21 +149,21 @@ class Parser {
         const std::string_view inside = text_.substr(i + 1, end - i - 1);
         for (char q : inside) {
           if (!std::isprint(static_cast<unsigned char>(q))) {
-            fail(fmt::format("{} in the quoted value at column {}", shown(q), column));
+            fail(fmt::format("{} in the quoted value at column {}", shown_char(q), column));
           }
         }
         tokens_.push_back({Token::kQuoted, std::string(inside), column});
         i = end + 1;
-      } else if (word_char(c)) {
+      } else if (filter_word_char(c)) {
         std::size_t end = i;
-        while (end < text_.size() && word_char(text_[end])) ++end;
+        while (end < text_.size() && filter_word_char(text_[end])) ++end;
         tokens_.push_back({Token::kWord, std::string(text_.substr(i, end - i)), column});
         i = end;
       } else {
         fail(fmt::format(
             "unexpected {} at column {}; a filter has names, values, comparisons (= != < <= > "
             ">=), in (...), and, or, not and parentheses",
-            shown(c), column));
+            shown_char(c), column));
       }
     }
     tokens_.push_back({Token::kEnd, "the end", text_.size() + 1});
@@ -292,9 +244,9 @@ class Parser {
                        name.text));
     }
     auto node = std::make_shared<Node>();
-    node->field.name = canonical_name(name.text);
-    if (node->field.name.empty()) fail(unknown_name(name.text));
-    if (node->field.name != kTrainOn) node->field.setting = find_setting(node->field.name);
+    node->field.name = field_name(name.text);
+    if (node->field.name.empty()) fail(unknown_field(name.text));
+    if (node->field.name != kTrainOnField) node->field.setting = find_setting(node->field.name);
     if (keyword("not") || keyword("in")) {
       node->kind = Node::kIn;
       node->negated = keyword("not");
@@ -359,16 +311,6 @@ class Parser {
 
 }  // namespace
 
-std::vector<std::string> job_field_names() {
-  std::vector<std::string> names;
-  for (const Setting* s : job_settings()) {
-    names.push_back(s->name);
-    if (s->name == kRegimeFollows) names.emplace_back(kTrainOn);
-  }
-  names.emplace_back("seed");
-  return names;
-}
-
 JobFilter::JobFilter() = default;
 
 JobFilter::JobFilter(std::string_view text) : root_(Parser(text).parse()) {}
@@ -383,40 +325,6 @@ std::vector<StoredJob> filter_jobs(const std::vector<StoredJob>& jobs, const Job
     if (filter.matches(job.config)) out.push_back(job);
   }
   return out;
-}
-
-std::vector<std::string> parse_grouping(std::string_view text) {
-  std::vector<std::string> names;
-  std::set<std::string> seen;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view typed = text.substr(start, end - start);
-    while (!typed.empty() && typed.front() == ' ') typed.remove_prefix(1);
-    while (!typed.empty() && typed.back() == ' ') typed.remove_suffix(1);
-    for (char c : typed) {
-      if (!word_char(c)) {
-        throw InvalidSetting("by", quoted(text),
-                             fmt::format("unexpected {}; give setting names separated by commas",
-                                         shown(c)));
-      }
-    }
-    if (typed.empty()) {
-      throw InvalidSetting("by", quoted(text),
-                           "an empty name; give setting names separated by commas, e.g. "
-                           "grid,shuffle");
-    }
-    const std::string name = canonical_name(typed);
-    if (name.empty()) throw InvalidSetting("by", quoted(text), unknown_name(typed));
-    if (!seen.insert(name).second) {
-      throw InvalidSetting("by", quoted(text),
-                           fmt::format("{} is named twice; name it once", name));
-    }
-    names.push_back(name);
-    start = end + 1;
-  }
-  return names;
 }
 
 }  // namespace savant

@@ -19,11 +19,9 @@
 #include <vector>
 
 #include "savant/sweep/job.hpp"
+#include "savant/sweep/job_fields.hpp"
 
 namespace savant {
-
-// The names a filter and a grouping take: job_settings()' names, train_on and seed.
-std::vector<std::string> job_field_names();
 
 // The longest filter text taken, and the deepest nesting of parentheses and 'not's.
 inline constexpr std::size_t kMaxFilterLength = 4096;
@@ -47,9 +45,5 @@ class JobFilter {
 
 // The jobs of `jobs` that `filter` takes, in their order.
 std::vector<StoredJob> filter_jobs(const std::vector<StoredJob>& jobs, const JobFilter& filter);
-
-// "grid,shuffle" as the names to group by, each one of job_field_names() (with '-' or '_'),
-// none twice. Throws InvalidSetting for the setting "by".
-std::vector<std::string> parse_grouping(std::string_view text);
 
 }  // namespace savant

@@ -175,9 +175,12 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
   result.units = measure_units(model.network, original->network, config, job.train_on.kind,
                                sweep.data.test, shuffled_test);
 
-  ModelProvenance provenance{config,           job.train_on,
-                             train.images.rows, train.images.cols,
-                             split_digest(train), std::string(kVersion)};
+  ModelProvenance provenance{config,
+                             job.train_on,
+                             train.images.rows,
+                             train.images.cols,
+                             split_digest(train),
+                             std::string(kVersion)};
   provenance.engine = model.engine;
   result.model = std::make_shared<const ModelFile>(
       ModelFile{std::move(model.network), model_metadata(provenance)});

@@ -189,8 +189,8 @@ json band_chart(const BandChart& c, const json& data) {
   }
   const bool dashed = dashes.size() > 1;
   const std::string format = c.percent ? ".1%" : ".4f";
-  json tooltip = json::array({{{"field", "series"}, {"title", "model"}},
-                              {{"field", c.x.field}, {"title", c.x.title}}});
+  json tooltip = json::array(
+      {{{"field", "series"}, {"title", "model"}}, {{"field", c.x.field}, {"title", c.x.title}}});
   if (c.panel.find("datum.test") != std::string::npos) {
     tooltip.push_back({{"field", "test"}, {"title", "test images"}});
   }

@@ -178,9 +178,8 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
       } else if (auto b = value.value_exact<bool>()) {
         values.push_back(*b ? "true" : "false");
       } else {
-        throw UsageError(
-            fmt::format("{}: expected a number, a string or true/false, or an array of them",
-                        where));
+        throw UsageError(fmt::format(
+            "{}: expected a number, a string or true/false, or an array of them", where));
       }
     };
     if (const toml::array* array = node.as_array()) {

@@ -89,9 +89,8 @@ std::vector<StatsEntry> summarize_jobs(const std::vector<StoredJob>& jobs,
   }
   std::vector<const Group*> sorted;
   for (const auto& [key, group] : groups) sorted.push_back(&group);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Group* a, const Group* b) {
-    return a->order < b->order;
-  });
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Group* a, const Group* b) { return a->order < b->order; });
   std::vector<StatsEntry> out;
   for (const Group* g : sorted) {
     StatsEntry entry{g->config,

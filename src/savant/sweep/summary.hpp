@@ -61,8 +61,9 @@ struct EpochStats {
 std::vector<EpochStats> summarize_epochs(const std::vector<StoredJob>& jobs);
 
 // The summary as CSV (RFC 4180): a header row, then one row per entry with the configuration's
-// settings (those of `by` when the entries are grouped), the test set, the number of seeds, and mean, std and 95% interval of every
-// summarised number; accuracies and the other fractions of images in percent, as the table.
+// settings (those of `by` when the entries are grouped), the test set, the number of seeds, and
+// mean, std and 95% interval of every summarised number; accuracies and the other fractions of
+// images in percent, as the table.
 std::string summary_csv(const std::vector<StatsEntry>& entries);
 
 }  // namespace savant
