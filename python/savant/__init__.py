@@ -440,7 +440,8 @@ def sweep(db, *, threads: Optional[int] = None, **settings) -> dict:
     """`savant sweep`: runs every job of the cartesian product of the settings (grid, shuffle,
     train_on, hidden, layers, epochs, batch, learning_rate: a value or a list; seeds,
     first_seed, train_limit, data) that `db` does not hold yet, one model per thread (`threads`:
-    1 to 1024, all cores when None). Returns {"jobs", "ran", "failed"}. Ctrl-C stops the jobs that
+    1 to 1024, all cores when None); keep_models=True keeps each job's model beside the database
+    (docs/SWEEPS.md). Returns {"jobs", "ran", "failed"}. Ctrl-C stops the jobs that
     are training and raises KeyboardInterrupt; the jobs already recorded stay in `db`, and a
     later sweep runs the others."""
     if "data" in settings:

@@ -80,6 +80,7 @@ void set_from_python(ExperimentConfig& config, const Setting& s, const py::handl
 std::vector<std::string> as_text_list(const py::handle& value) {
   std::vector<std::string> out;
   auto text = [](const py::handle& v) -> std::string {
+    if (py::isinstance<py::bool_>(v)) return v.cast<bool>() ? "true" : "false";
     if (py::isinstance<py::float_>(v)) return fmt::format("{}", v.cast<double>());
     return py::str(v);
   };
@@ -140,7 +141,9 @@ SweepSpec sweep_spec(const py::dict& settings) {
   for (const Setting& s : savant::settings()) {
     if (s.has(kSweepAxis | kSweepOnce) && !s.has(kParallel)) known.push_back(s.name);
   }
-  for (const char* own : {"train_on", "seeds", "first_seed"}) known.emplace_back(own);
+  for (const char* own : {"train_on", "seeds", "first_seed", "keep_models"}) {
+    known.emplace_back(own);
+  }
   reject_unknown(settings, known);
   SweepSpec spec;
   spec.base = python_defaults();

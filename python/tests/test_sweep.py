@@ -89,3 +89,16 @@ def test_results_view_reads_into_pandas_with_one_row_per_job(fashion, tmp_path):
     mine = savant.read_sweep(db).set_index("job_key").sort_index()
     view = frame.set_index("job_key").sort_index()
     assert np.allclose(mine["cka_original"], view["cka_original"], rtol=0, atol=1e-15)
+
+
+def test_keep_models_keeps_each_jobs_model_beside_the_database(fashion, tmp_path):
+    db = tmp_path / "k.sqlite"
+    settings = dict(data=DATA, grid=4, train_on=["original", "shuffled"], epochs=1, hidden=8,
+                    train_limit=500, keep_models=True)
+    assert savant.sweep(db, threads=2, **settings)["ran"] == 2
+    kept = sorted(p.name for p in (tmp_path / "k.models").iterdir())
+    keys = sorted(savant.read_sweep(db)["job_key"])
+    assert kept == [key + ".safetensors" for key in keys]
+    (tmp_path / "k.models" / kept[0]).unlink()
+    assert savant.sweep(db, threads=2, **settings)["ran"] == 1  # only the job without its model
+    assert sorted(p.name for p in (tmp_path / "k.models").iterdir()) == kept

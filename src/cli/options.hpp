@@ -49,9 +49,11 @@ struct CliParams {
   std::filesystem::path model_a, model_b;  // compare
   std::vector<std::filesystem::path> inputs;
   std::string shard = "1/1";
+  std::string where, by;  // summarize: the filter and the grouping (savant/sweep/filter.hpp)
   bool json = false, csv = false, dry_run = false;
-  bool all_images = false;  // compare: every test image, not the first kUnitTestImages
-  bool quiet = false;       // --quiet: no progress, no summary; warnings and errors still printed
+  bool keep_models = false;  // sweep: --keep-models
+  bool all_images = false;   // compare: every test image, not the first kUnitTestImages
+  bool quiet = false;        // --quiet: no progress, no summary; warnings and errors still printed
   // The sweep's lists, by setting, as text: set_sweep_option parses them as it parses a sweep
   // file's values.
   std::map<std::string, std::vector<std::string>> lists;

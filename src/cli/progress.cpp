@@ -80,6 +80,38 @@ std::string epoch_line(const TrainProgress& p, double epoch_seconds, int width) 
                          limit);
 }
 
+std::string clock_time(double seconds) {
+  const auto s = static_cast<long long>(std::max(seconds, 0.0) + 0.5);
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+}
+
+std::string sweep_line(std::size_t done, std::size_t total, double elapsed_seconds,
+                       std::string_view job, int width) {
+  const std::size_t limit = static_cast<std::size_t>(std::max(width - 1, 1));
+  const std::string head = fmt::format("[{}/{}] ", done, total);
+  std::string tail = " | " + clock_time(elapsed_seconds);
+  if (done > 0 && done < total) {
+    const double left =
+        elapsed_seconds / static_cast<double>(done) * static_cast<double>(total - done);
+    tail += ", ETA " + clock_time(left);
+  }
+  // The job's words take what the counts and times leave, a dozen columns at least.
+  constexpr std::size_t kMinJob = 12;
+  if (text_columns(head) + kMinJob + text_columns(tail) > limit) {
+    tail = " | " + clock_time(elapsed_seconds);
+  }
+  const std::size_t fixed = text_columns(head) + text_columns(tail);
+  if (fixed >= limit) return std::string(first_columns(head + std::string(job), limit));
+  const std::size_t room = limit - fixed;
+  std::string words(first_columns(job, room));
+  if (text_columns(job) > room && room > 0) {
+    words = std::string(first_columns(job, room - 1)) + "…";  // cut: say so
+  }
+  return head + words + tail;
+}
+
 ProgressDisplay::ProgressDisplay(std::FILE* out)
     : ProgressDisplay(out, ::isatty(::fileno(out)) != 0) {}
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "savant/model/train.hpp"
@@ -27,6 +28,16 @@ std::string progress_line(const TrainProgress& p, int width);
 // 1875/1875 - 0.52s 277us/step - loss 0.4123 - acc 85.12%"; the time per step goes first, then
 // the time, when there is too little room.
 std::string epoch_line(const TrainProgress& p, double epoch_seconds, int width);
+
+// A sweep's one line, shorter than `width` columns: the jobs done of all, then `job` (the job
+// just recorded, in a few words: its settings and numbers), then the time so far and the time
+// left at the pace so far: "[3/8] g=4 derange shuffled h=8 l=1 e=1 seed=0: 81.2%/40.1% | 12s,
+// ETA 20s". Where there is too little room the job's words are cut, then the ETA goes.
+std::string sweep_line(std::size_t done, std::size_t total, double elapsed_seconds,
+                       std::string_view job, int width);
+
+// "12s", "3m05s", "2h07m": a time at a glance.
+std::string clock_time(double seconds);
 
 class ProgressDisplay {
  public:

@@ -1,16 +1,20 @@
 // savant sweep, summarize and merge (docs/SWEEPS.md); `savant report --db` draws a sweep.
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "cli/terminal.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/driver.hpp"
+#include "savant/sweep/filter.hpp"
 #include "savant/sweep/mpi.hpp"
 #include "savant/sweep/plot.hpp"
 #include "savant/sweep/sweep.hpp"
@@ -39,35 +43,59 @@ int run_sweep(const CliParams& params, const MpiSession& mpi) {
   for (const auto& [setting, values] : params.lists) set_sweep_option(spec, setting, values);
   place.shard = parse_shard(params.shard);
 
-  // --quiet: no progress lines; a failure still ends in an error. At a terminal each line is
-  // broken to fit it (a job's line is longer than 80 columns).
+  if (params.has("keep_models")) spec.keep_models = true;
+
+  // --quiet: no progress lines; a failure still ends in an error. At a terminal the jobs'
+  // progress is one line redrawn in place (sweep_line: jobs done, the last job and its numbers,
+  // the time so far and the ETA), as wide as the terminal at most; to a file or a pipe, that
+  // line for each job, at most 80 columns. A failed job's message stays above it.
   std::FILE* progress = params.quiet ? nullptr : stderr;
-  auto say = [progress](const std::string& text) {
-    if (progress != nullptr) print_text(progress, text);
+  const bool live = progress != nullptr && ::isatty(::fileno(progress)) != 0;
+  bool drawn = false;  // a live line is on the screen, the cursor at its end
+  auto end_live_line = [&] {
+    if (drawn) std::fputs("\r\033[K", stderr);
+    drawn = false;
+  };
+  auto say = [&](const std::string& text) {
+    if (progress == nullptr) return;
+    end_live_line();
+    print_text(progress, text);
   };
   SweepEvents events;
   events.planned = [&](const SweepTally& t) {
-    say(fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}\n", t.jobs,
+    say(fmt::format("sweep: {} jobs{}, {} already done in {}, {} to run on {}{}\n", t.jobs,
                     place.shard.count > 1 ? fmt::format(" (shard {}/{}: {})", place.shard.index,
                                                         place.shard.count, t.mine)
                                           : "",
-                    t.done, place.db.string(), t.todo.size(), t.workers));
+                    t.done, place.db.string(), t.todo.size(), t.workers,
+                    t.todo.empty() ? ""
+                                   : "\n[done/to run] job: original/shuffled test accuracy | "
+                                     "time so far, ETA"));
   };
   events.recorded = [&](const StoredJob& stored, const SweepTally& t) {
-    if (stored.status == "done") {
-      say(
-          fmt::format("[{}/{}] {}: original test {}, shuffled test {}, contrast {:.3f} "
-                      "({:.1f} s; {:.0f} s in all)\n",
-                      t.ran, t.todo.size(), short_label(stored.config),
-                      percent(stored.result.original_test.accuracy()),
-                      percent(stored.result.shuffled_test.accuracy()),
-                      stored.result.signature.contrast, stored.result.train_seconds, t.seconds));
-    } else {
+    if (stored.status != "done") {
+      end_live_line();
       print_text(stderr, fmt::format("[{}/{}] {}: FAILED: {}\n", t.ran, t.todo.size(),
                                      short_label(stored.config), stored.error));
+      return;
     }
+    if (progress == nullptr) return;
+    const std::string job = fmt::format("{}: {:.1f}%/{:.1f}%", short_label(stored.config),
+                                        100.0 * stored.result.original_test.accuracy(),
+                                        100.0 * stored.result.shuffled_test.accuracy());
+    const int width = live ? terminal_width(progress) : 80;
+    const std::string line = sweep_line(t.ran, t.todo.size(), t.seconds, job, width);
+    if (live) {
+      std::fputs(("\r\033[K" + line).c_str(), progress);
+      drawn = true;
+    } else {
+      std::fprintf(progress, "%s\n", line.c_str());
+    }
+    std::fflush(progress);
   };
   const SweepTally tally = run_sweep(spec, place, events, &mpi);
+  if (drawn) std::fputc('\n', stderr);  // the last job's line stays
+  drawn = false;
   if (mpi.active() && mpi.rank() != 0) return 0;
   if (place.dry_run) {
     for (const JobConfig& job : tally.todo) std::printf("%s\n", job_key(job).c_str());
@@ -114,24 +142,40 @@ std::string config_label(const JobConfig& c) {
                      c.train_limit ? fmt::format(" train_limit={}", c.train_limit) : "");
 }
 
-// Two tables: accuracy and contrast per configuration and test set, then the hidden units'
-// measures per configuration (the same for both test sets). `seeds`: how many seeds are done.
-std::string summary_text(const std::vector<StatsEntry>& entries) {
-  std::string text =
-      fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}\n", "configuration", "test", "seeds",
-                  "accuracy: mean ± std [95% CI]", "contrast: mean ± std [95% CI]");
-  for (const StatsEntry& e : entries) {
-    text +=
-        fmt::format("{:<52} {:<13} {:>5}  {:<36}  {}\n", config_label(e.config), e.test,
-                    e.accuracy.n, interval(e.accuracy, true, 2), interval(e.contrast, false, 4));
+// An entry's configuration in a few words ("g=4 derange shuffled h=128 l=1 e=5"), or, when the
+// entries are grouped (--by), its group's settings ("grid=4 train_on=shuffled").
+std::string entry_label(const StatsEntry& e) {
+  if (e.by.empty()) return config_label(e.config);
+  std::string label;
+  for (const auto& [name, value] : group_values(e)) {
+    label += fmt::format("{}{}={}", label.empty() ? "" : " ", name, value);
   }
-  text += "\nhidden units (docs/SWEEP_SCHEMA.md, table units): mean ± std [95% CI]\n";
-  for (std::size_t i = 0; i < entries.size(); i += 2) {
-    text += config_label(entries[i].config) + "\n";
+  return label;
+}
+
+// One block per configuration, under 80 columns: its label, then a row per number (the
+// accuracy on each test set, the grid signature's contrast, the hidden units' measures of
+// docs/SWEEP_SCHEMA.md's table units), each with its number of seeds and mean ± std [95% CI].
+// summarize_jobs gives each configuration's original_test entry, then its shuffled_test one;
+// the contrast and the units are the same in both.
+std::string summary_text(const std::vector<StatsEntry>& entries) {
+  auto row = [](std::string_view name, std::size_t n, const std::string& value) {
+    return fmt::format("  {:<23} {:>5}  {}\n", name, n, value);
+  };
+  std::string text = fmt::format("{:<25} {:>5}  {}\n", "configuration", "seeds",
+                                 "mean ± std [95% CI]; accuracies in %");
+  for (std::size_t i = 0; i + 1 < entries.size(); i += 2) {
+    const StatsEntry &original = entries[i], &shuffled = entries[i + 1];
+    text += "\n" + entry_label(original) + "\n";
+    text +=
+        row("accuracy, original test", original.accuracy.n, interval(original.accuracy, true, 2));
+    text +=
+        row("accuracy, shuffled test", shuffled.accuracy.n, interval(shuffled.accuracy, true, 2));
+    text += row("contrast", original.contrast.n, interval(original.contrast, false, 4));
     for (std::size_t k = 0; k < kUnitColumns.size(); ++k) {
       const UnitColumn& u = kUnitColumns[k];
-      text += fmt::format("  {:<22} {:>5}  {}\n", u.name, entries[i].units[k].n,
-                          interval(entries[i].units[k], u.percent, u.percent ? 2 : 4));
+      text += row(u.name, original.units[k].n,
+                  interval(original.units[k], u.percent, u.percent ? 2 : 4));
     }
   }
   return text;
@@ -159,8 +203,17 @@ Runner add_summarize_command(CLI::App& app) {
   add_options(*cmd, kSummarize, *options);
   return [options]() {
     if (options->json && options->csv) throw UsageError("give --json or --csv, not both");
+    // Both parsed before the database is opened: a filter savant cannot read touches nothing.
+    const JobFilter filter = options->where.empty() ? JobFilter() : JobFilter(options->where);
+    const std::vector<std::string> by =
+        options->by.empty() ? std::vector<std::string>() : parse_grouping(options->by);
     SweepDb db(options->db, SweepDb::Mode::kReadOnly);
-    const std::vector<StatsEntry> entries = summarize_jobs(db.read_all());
+    const std::vector<StatsEntry> entries = summarize_jobs(filter_jobs(db.read_all(), filter), by);
+    if (entries.empty() && !options->json && !options->csv) {
+      print_text(stdout, fmt::format("no finished job in {}{}\n", options->db.string(),
+                                     options->where.empty() ? "" : " matches the filter"));
+      return 0;
+    }
     if (options->json) {
       std::printf("%s\n", summary_json(entries).dump(2).c_str());
     } else if (options->csv) {

@@ -148,6 +148,23 @@ TEST(ProgressLine, CountsColumnsNotBytes) {
   EXPECT_EQ(progress_line(p, 80).size(), 82u);
 }
 
+TEST(SweepLine, ShowsJobsDoneTheJobTimeAndEtaWithinTheWidth) {
+  const std::string job = "g=4 derange shuffled h=8 l=1 e=1 seed=0: 81.2%/40.1%";
+  // 3 of 8 jobs in 12 s: 4 s a job, 20 s for the 5 left.
+  EXPECT_EQ(sweep_line(3, 8, 12.0, job, 80), "[3/8] " + job + " | 12s, ETA 20s");
+  EXPECT_EQ(sweep_line(8, 8, 125.0, job, 80), "[8/8] " + job + " | 2m05s");
+  for (int width : {10, 20, 40, 60, 80, 200}) {
+    const std::string line = sweep_line(3, 8, 12.0, job, width);
+    EXPECT_LT(text_columns(line), static_cast<std::size_t>(width)) << width << ": " << line;
+    EXPECT_EQ(line.rfind("[3/8] ", 0), 0u) << line;
+  }
+  // Too narrow for the whole job: its words are cut, and say so; the times stay.
+  const std::string cut = sweep_line(3, 8, 12.0, job, 50);
+  EXPECT_NE(cut.find("…"), std::string::npos) << cut;
+  EXPECT_NE(cut.find(" | 12s, ETA 20s"), std::string::npos) << cut;
+  EXPECT_EQ(clock_time(7322), "2h02m");
+}
+
 TEST(TerminalText, ColumnsAreCodePoints) {
   EXPECT_EQ(text_columns(""), 0u);
   EXPECT_EQ(text_columns("contrast"), 8u);

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <regex>
 
@@ -111,6 +113,119 @@ TEST(SweepDbCli, ReportWritesNeitherPageNorChartWhenTheChartCannotBeDrawn) {
   r = savant(fmt::format("report --db {} --out {}", db.string(), (dir / "page.html").string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;  // without the chart the page is drawn
   EXPECT_TRUE(std::filesystem::exists(dir / "page.html"));
+}
+
+// Columns a line takes: one per UTF-8 code point.
+std::size_t columns(const std::string& line) {
+  return static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+// To a pipe nothing is wrapped: the sweep's job lines and summarize's table are narrower than
+// 80 columns as written. --where and --by choose and group the jobs.
+TEST(SweepDbCli, ProgressAndSummaryFitEightyColumnsAndSummarizeFiltersAndGroups) {
+  TempDir dir;
+  const auto data = make_data(dir);
+  const auto db = dir / "w.sqlite";
+  auto r = savant(fmt::format(
+      "sweep --data {} --grid 2,4 --train-on original,shuffled --seeds 2 --epochs 1 --hidden 8 "
+      "--train-limit 300 --threads 2 --db {}",
+      data.string(), db.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::size_t job_lines = 0;
+  for (const std::string& line : lines_of(r.output)) {
+    if (line.rfind("[", 0) != 0 || line.find("] g=") == std::string::npos) continue;
+    ++job_lines;
+    EXPECT_LT(columns(line), 80u) << line;
+    EXPECT_NE(line.find(" | "), std::string::npos) << line;  // the time so far
+  }
+  EXPECT_EQ(job_lines, 8u) << r.output;
+  EXPECT_NE(r.output.find("ETA"), std::string::npos) << r.output;
+
+  r = savant("summarize --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const std::string& line : lines_of(r.output)) EXPECT_LT(columns(line), 80u) << line;
+  EXPECT_NE(r.output.find("g=4 derange shuffled h=8 l=1 e=1 train_limit=300"), std::string::npos)
+      << r.output;
+
+  r = savant(fmt::format("summarize --db {} --where 'grid = 4' --by train_on --csv", db.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::vector<std::string> rows = lines_of(r.output);
+  ASSERT_EQ(rows.size(), 1u + 2 * 2) << r.output;
+  EXPECT_EQ(rows[0].rfind("train_on,test,seeds,", 0), 0u) << r.output;
+  EXPECT_EQ(rows[1].rfind("original,original_test,2,", 0), 0u) << r.output;
+  EXPECT_EQ(rows[3].rfind("shuffled,original_test,2,", 0), 0u) << r.output;
+  r = savant(fmt::format("summarize --db {} --by grid", db.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\ngrid=2\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("accuracy, original test     4"), std::string::npos) << r.output;
+}
+
+// keep_models = true keeps each job's model beside the database, named by its job key, as
+// `savant train` writes one: `savant analyze` draws its heat map afterwards. A job whose model
+// is missing runs again (to the same numbers); the others are left alone.
+TEST(SweepDbCli, KeepModelsKeepsEachJobsModelBesideTheDatabase) {
+  TempDir dir;
+  const auto data = make_data(dir);
+  const auto db = dir / "k.sqlite";
+  const auto toml = dir / "k.toml";
+  std::ofstream(toml) << "grid = [2, 4]\ntrain_on = [\"original\", \"shuffled\"]\nepochs = 1\n"
+                         "hidden = 8\ntrain_limit = 300\nkeep_models = true\n";
+  const std::string command = fmt::format("sweep --data {} --config {} --threads 2 --db {}",
+                                          data.string(), toml.string(), db.string());
+  auto r = savant(command);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto models = dir / "k.models";
+  const std::vector<StoredJob> jobs = SweepDb(db, SweepDb::Mode::kReadOnly).read_all();
+  ASSERT_EQ(jobs.size(), 4u);
+  std::vector<std::string> expected;
+  for (const StoredJob& job : jobs) expected.push_back(job_key(job.config) + ".safetensors");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(files_in(models), expected);
+
+  const StoredJob* shuffled = nullptr;
+  for (const StoredJob& job : jobs) {
+    if (job.config.grid == 4 && job.config.train_on.kind == RegimeKind::kShuffled) shuffled = &job;
+  }
+  ASSERT_NE(shuffled, nullptr);
+  const auto model = models / (job_key(shuffled->config) + ".safetensors");
+  r = savant(
+      fmt::format("analyze --model '{}' --out {}", model.string(), (dir / "analysis").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "analysis" / "heatmap.png")) << r.output;
+  // The model's metadata says how it was trained: analyze singles out its grid.
+  EXPECT_NE(r.output.find("grid 4"), std::string::npos) << r.output;
+
+  std::filesystem::remove(model);
+  r = savant(command);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("3 already done"), std::string::npos) << r.output;
+  EXPECT_EQ(files_in(models), expected);
+  const std::vector<StoredJob> again = SweepDb(db, SweepDb::Mode::kReadOnly).read_all();
+  ASSERT_EQ(again.size(), 4u);
+  for (const StoredJob& job : again) {
+    const auto same = std::find_if(jobs.begin(), jobs.end(), [&](const StoredJob& j) {
+      return job_key(j.config) == job_key(job.config);
+    });
+    ASSERT_NE(same, jobs.end());
+    EXPECT_TRUE(same_results(job, *same)) << job_key(job.config);
+  }
+  r = savant(command);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("4 already done"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -50,8 +50,9 @@ class SweepDb {
   // Claims the job for this process before it runs, so that two processes on one database
   // share the work (table `claims`): false when the job is done, or claimed by a process that
   // still runs (one on another host always counts as running). A claim of a process of this
-  // host that no longer runs is taken over. One transaction.
-  bool claim(const std::string& key);
+  // host that no longer runs is taken over. One transaction. `even_if_done`: a done job is
+  // claimed too (a sweep that keeps its models runs again a job whose model is missing).
+  bool claim(const std::string& key, bool even_if_done = false);
   // Every job, in the order they were first recorded.
   std::vector<StoredJob> read_all();
 

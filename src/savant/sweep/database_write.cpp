@@ -133,7 +133,7 @@ bool process_runs(std::int64_t pid) {
 
 }  // namespace
 
-bool SweepDb::claim(const std::string& key) {
+bool SweepDb::claim(const std::string& key, bool even_if_done) {
   const std::int64_t me = ::getpid();
   const std::string host = host_name();
   // BEGIN IMMEDIATE takes the write lock first: the check and the insert cannot interleave
@@ -141,7 +141,7 @@ bool SweepDb::claim(const std::string& key) {
   begin();
   try {
     Statement done(db_, "SELECT 1 FROM runs WHERE job_key = ?1 AND status = 'done'", path_);
-    if (done.bind(1, key).step()) {
+    if (!even_if_done && done.bind(1, key).step()) {
       rollback();
       return false;
     }

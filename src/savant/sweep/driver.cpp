@@ -1,12 +1,14 @@
 #include "savant/sweep/driver.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/core/stopwatch.hpp"
@@ -15,10 +17,24 @@
 
 namespace savant {
 
+std::filesystem::path models_directory(const std::filesystem::path& db) {
+  std::filesystem::path dir = db;
+  return dir.replace_extension(".models");
+}
+
+std::filesystem::path kept_model_path(const std::filesystem::path& db, const JobConfig& job) {
+  return models_directory(db) / (job_key(job) + ".safetensors");
+}
+
 SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const SweepEvents& events,
                      const MpiSession* mpi) {
   validate(spec);
   const bool over_mpi = mpi != nullptr && mpi->active();
+  if (over_mpi && spec.keep_models) {
+    throw UsageError(
+        "keep_models is for a sweep on one machine (MPI ranks send back numbers, not models); "
+        "run it without MPI, or as shards (one per machine), then merge them");
+  }
   // The database is never written over or into what the sweep reads.
   const CommandInput inputs[] = {{spec.base.data, "data set"}, {place.sweep_file, "sweep file"}};
   check_output_path(place.db, kBesideDatabase);
@@ -46,6 +62,23 @@ SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const Sweep
   } else if (std::filesystem::exists(place.db)) {
     done = SweepDb(place.db, SweepDb::Mode::kReadOnly).done_keys();
   }
+  if (spec.keep_models) {
+    // A job is done when its model is there too.
+    for (const JobConfig& job : mine) {
+      std::error_code ec;
+      if (!std::filesystem::exists(kept_model_path(place.db, job), ec)) done.erase(job_key(job));
+    }
+    if (!place.dry_run) {
+      const std::filesystem::path dir = models_directory(place.db);
+      std::error_code ec;
+      std::filesystem::create_directory(dir, ec);
+      if (ec || !std::filesystem::is_directory(dir)) {
+        throw SystemError(fmt::format("{}: cannot make the directory of the sweep's models: {}",
+                                      dir.string(), ec ? ec.message() : "not a directory"),
+                          ec ? ec.value() : ENOTDIR, dir.string());
+      }
+    }
+  }
   std::vector<std::size_t> todo_indices;
   tally.jobs = all.size();
   tally.mine = mine.size();
@@ -65,6 +98,11 @@ SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const Sweep
   std::mutex db_mutex;
   auto commit = [&](JobOutcome&& outcome) {
     const StoredJob stored = stored_job(std::move(outcome), host);
+    // The model first: a job recorded is a job whose model is there.
+    if (spec.keep_models && stored.status == "done" && stored.result.model != nullptr) {
+      save_model(kept_model_path(place.db, stored.config), stored.result.model->network,
+                 stored.result.model->metadata);
+    }
     {
       std::lock_guard lock(db_mutex);
       db->record(stored);
@@ -83,7 +121,11 @@ SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const Sweep
         tally.todo, data, threads, commit,
         [&](const JobConfig& job) {
           std::lock_guard lock(db_mutex);
-          return db->claim(job_key(job));
+          if (!spec.keep_models) return db->claim(job_key(job));
+          // Its model may have come meanwhile, from another process on the database.
+          std::error_code ec;
+          if (std::filesystem::exists(kept_model_path(place.db, job), ec)) return false;
+          return db->claim(job_key(job), true);
         },
         events.poll);
   }

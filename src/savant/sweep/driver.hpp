@@ -43,9 +43,19 @@ struct SweepEvents {
   std::function<void()> poll;
 };
 
+// Where a sweep that keeps its models (keep_models) writes them: a directory beside the
+// database, named after it with ".models" for its extension ("runs/sweep.sqlite" ->
+// "runs/sweep.models"), one model file per job named by its key (job_key + ".safetensors"), as
+// `savant train` writes one (its metadata included), so that `savant analyze` and `eval` take it.
+std::filesystem::path models_directory(const std::filesystem::path& db);
+std::filesystem::path kept_model_path(const std::filesystem::path& db, const JobConfig& job);
+
 // Runs the sweep, with jobs on spec.base.threads threads, or, when `mpi` is active, handed out
 // by rank 0 to the other ranks (which return at once with an empty tally once served). Returns
-// the tally; a failed job is counted, not thrown.
+// the tally; a failed job is counted, not thrown. With spec.keep_models, each job's model is
+// written (atomically) before the job is recorded, and a job recorded without its model file
+// (by a sweep that did not keep them, or whose file was removed) runs again: a job is done
+// when its row and its model are there. Not under MPI (the ranks send numbers, not models).
 SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const SweepEvents& events,
                      const MpiSession* mpi = nullptr);
 

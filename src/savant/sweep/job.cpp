@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/version.hpp"
 #include "savant/experiment/experiment.hpp"
+#include "savant/experiment/results_file.hpp"
 #include "savant/experiment/settings.hpp"
 
 namespace savant {
@@ -173,6 +175,15 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
   result.units = measure_units(model.network, original->network, config, job.train_on.kind,
                                sweep.data.test, shuffled_test);
 
+  ModelProvenance provenance{config,
+                             job.train_on,
+                             train.images.rows,
+                             train.images.cols,
+                             split_digest(train),
+                             std::string(kVersion)};
+  provenance.engine = model.engine;
+  result.model = std::make_shared<const ModelFile>(
+      ModelFile{std::move(model.network), model_metadata(provenance)});
   result.original_test = std::move(model.on_original_test);
   result.shuffled_test = std::move(model.on_shuffled_test);
   result.signature = model.signature;

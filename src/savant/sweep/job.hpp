@@ -22,6 +22,7 @@
 #include "savant/experiment/config.hpp"
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/settings.hpp"
+#include "savant/formats/model_file.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/model/train.hpp"
 #include "savant/sweep/job_units.hpp"
@@ -61,6 +62,9 @@ struct JobResult {
   GridSignature signature;  // at the job's grid
   std::vector<EpochRecord> history;
   JobUnits units;  // the hidden units' measures (job_units.hpp)
+  // The trained model and its file's metadata (model_metadata, as `savant train` writes it), for
+  // a sweep that keeps its models (keep_models); not in the database, null when read from it.
+  std::shared_ptr<const ModelFile> model;
   double train_seconds = 0;
   std::string started_at, finished_at;  // ISO 8601, UTC
 };

@@ -1,5 +1,6 @@
 #include "savant/sweep/report.hpp"
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -43,19 +44,27 @@ Varying varying_of(const std::vector<StatsEntry>& entries) {
   return v;
 }
 
-// One row per configuration and test set, flat, as Vega-Lite wants its data. `series` names a
-// line in words: the model (its training regime), plus whatever else varies besides the grid.
+// What tells a configuration's line apart from the others of its model, besides the grid: the
+// settings that vary in the sweep, in words ("derange, width 64"); empty when none does.
+std::string variant_of(const JobConfig& c, const Varying& v) {
+  std::string extra;
+  if (v.shuffle.size() > 1) extra += fmt::format(", {}", to_string(c.shuffle));
+  if (v.hidden.size() > 1) extra += fmt::format(", width {}", c.hidden);
+  if (v.layers.size() > 1) extra += fmt::format(", depth {}", c.layers);
+  if (v.epochs.size() > 1) extra += fmt::format(", {} epoch{}", c.epochs, c.epochs == 1 ? "" : "s");
+  return extra.empty() ? std::string() : extra.substr(2);
+}
+
+// One row per configuration and test set, flat, as Vega-Lite wants its data. `model` is the
+// model's training regime in words, drawn as the line's colour; `variant` what else varies
+// besides the grid, drawn as its dashes; `series` both, one line.
 json summary_rows(const std::vector<StatsEntry>& entries, const Varying& v) {
   json rows = json::array();
   for (const StatsEntry& e : entries) {
     const JobConfig& c = e.config;
     const std::string model = to_string(c.train_on) + " model";
-    std::string extra;
-    if (v.shuffle.size() > 1) extra += fmt::format(", {}", to_string(c.shuffle));
-    if (v.hidden.size() > 1) extra += fmt::format(", width {}", c.hidden);
-    if (v.layers.size() > 1) extra += fmt::format(", depth {}", c.layers);
-    if (v.epochs.size() > 1)
-      extra += fmt::format(", {} epoch{}", c.epochs, c.epochs == 1 ? "" : "s");
+    const std::string variant = variant_of(c, v);
+    const std::string extra = variant.empty() ? "" : ", " + variant;
     double p = c.train_on.kind == RegimeKind::kShuffled ? 1.0 : 0.0;
     if (c.train_on.kind == RegimeKind::kMixed) p = c.train_on.mix;
     rows.push_back({{"grid", c.grid},
@@ -69,6 +78,7 @@ json summary_rows(const std::vector<StatsEntry>& entries, const Varying& v) {
                     {"epochs", c.epochs},
                     {"train_limit", c.train_limit},
                     {"series", model + extra},
+                    {"variant", variant.empty() ? "all" : variant},
                     {"test", test_label(e.test)},
                     {"n", e.accuracy.n},
                     {"accuracy", number(e.accuracy.mean)},
@@ -81,26 +91,64 @@ json summary_rows(const std::vector<StatsEntry>& entries, const Varying& v) {
   return rows;
 }
 
-// Okabe-Ito colours by model, as in the run report: the original model blue, the shuffled one
-// orange, the other regimes' models in the palette's other colours.
-json series_colours(const json& rows) {
-  std::set<std::string> series;
-  for (const json& row : rows) series.insert(row["series"].get<std::string>());
+// Two palettes, so that a chart never shows two things it compares in one pair of colours.
+// Models (their training regime): Okabe-Ito, as in the run report (docs/REPORT.md): the
+// original model blue, the shuffled one orange, other regimes in the palette's other colours.
+// Grid sizes and depths: Paul Tol's "muted" scheme, which has neither that blue nor that orange.
+// Both are told apart with the common kinds of colour blindness; a chart's second dimension is
+// drawn as dashes (and markers), never as a second set of colours.
+json model_colours(const json& rows) {
+  std::set<std::string> models;
+  for (const json& row : rows) models.insert(row["model"].get<std::string>());
   static const std::vector<std::string> others = {"#009e73", "#cc79a7", "#56b4e9",
                                                   "#d55e00", "#f0e442", "#000000"};
   json domain = json::array(), range = json::array();
   std::size_t next = 0;
-  for (const std::string& s : series) {
-    domain.push_back(s);
-    if (s.rfind("original model", 0) == 0) {
+  for (const std::string& m : models) {
+    domain.push_back(m);
+    if (m == "original model") {
       range.push_back("#0072b2");
-    } else if (s.rfind("shuffled model", 0) == 0) {
+    } else if (m == "shuffled model") {
       range.push_back("#e69f00");
     } else {
       range.push_back(others[next++ % others.size()]);
     }
   }
   return {{"domain", domain}, {"range", range}};
+}
+
+const json& muted_colours() {
+  static const json range = {"#332288", "#88ccee", "#44aa99", "#117733", "#999933",
+                             "#ddcc77", "#cc6677", "#882255", "#aa4499"};
+  return range;
+}
+
+// One row per configuration and epoch, with each per-epoch series' mean, interval and count
+// (epoch_series: "loss", "loss_low", "loss_high", "loss_n", ...).
+json epoch_rows(const std::vector<EpochStats>& stats, const Varying& v) {
+  json rows = json::array();
+  for (const EpochStats& e : stats) {
+    const JobConfig& c = e.config;
+    const std::string model = to_string(c.train_on) + " model";
+    const std::string variant = variant_of(c, v);
+    json row = {{"grid", c.grid},
+                {"model", model},
+                {"regime", to_string(c.train_on.kind)},
+                {"variant", variant.empty() ? "all" : variant},
+                {"series", model + (variant.empty() ? "" : ", " + variant)},
+                {"epoch", e.epoch}};
+    for (std::size_t i = 0; i < epoch_series().size(); ++i) {
+      const std::string& field = epoch_series()[i].field;
+      const Summary& s = e.series[i];
+      row[field] = number(s.mean);
+      row[field + "_low"] = number(s.ci95_low);
+      row[field + "_high"] = number(s.ci95_high);
+      row[field + "_n"] = s.n;
+      row["n"] = s.n;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 struct Axis {
@@ -115,9 +163,11 @@ struct BandChart {
   Axis x;
   std::string y, y_title;
   bool percent = false;  // y is a fraction shown in percent
-  std::string colour = "series", colour_title = "model";
-  std::string dash;   // a field drawn as line dashes, or empty
+  std::string colour = "model", colour_title = "model";
+  std::string dash = "variant", dash_title = "";  // a field drawn as dashes and markers
+  std::string detail = "series";                  // the field whose values are one line each
   std::string panel;  // an expression naming each panel (a wrapped facet), or empty
+  json panel_order;   // how the panels are ordered (Vega-Lite's facet sort), or null: by name
   std::size_t panels = 1;
 };
 
@@ -131,28 +181,39 @@ json band_chart(const BandChart& c, const json& data) {
   json y = {{"field", c.y}, {"type", "quantitative"}, {"title", c.y_title}};
   if (c.percent) y["axis"] = {{"format", ".0%"}};
   json colour = {{"field", c.colour}, {"type", "nominal"}, {"title", c.colour_title}};
-  if (c.colour == "series") colour["scale"] = series_colours(data);
+  colour["scale"] = c.colour == "model" ? model_colours(data) : json{{"range", muted_colours()}};
+  // Dashes and markers only where the field has more than one value.
+  std::set<std::string> dashes;
+  for (const json& row : data) {
+    if (!c.dash.empty() && row.contains(c.dash)) dashes.insert(row[c.dash].dump());
+  }
+  const bool dashed = dashes.size() > 1;
   const std::string format = c.percent ? ".1%" : ".4f";
-  json tooltip =
-      json::array({{{"field", "series"}, {"title", "model"}},
-                   {{"field", c.x.field}, {"title", c.x.title}},
-                   {{"field", "test"}, {"title", "test images"}},
-                   {{"field", "n"}, {"title", "seeds"}},
-                   {{"field", c.y}, {"format", format}, {"title", c.y_title}},
-                   {{"field", c.y + "_low"}, {"format", format}, {"title", "95% CI low"}},
-                   {{"field", c.y + "_high"}, {"format", format}, {"title", "95% CI high"}}});
+  json tooltip = json::array(
+      {{{"field", "series"}, {"title", "model"}}, {{"field", c.x.field}, {"title", c.x.title}}});
+  if (c.panel.find("datum.test") != std::string::npos) {
+    tooltip.push_back({{"field", "test"}, {"title", "test images"}});
+  }
+  tooltip.push_back({{"field", "n"}, {"title", "seeds"}});
+  tooltip.push_back({{"field", c.y}, {"format", format}, {"title", c.y_title}});
+  tooltip.push_back({{"field", c.y + "_low"}, {"format", format}, {"title", "95% CI low"}});
+  tooltip.push_back({{"field", c.y + "_high"}, {"format", format}, {"title", "95% CI high"}});
   json band_enc = {{"x", x},
                    {"y", {{"field", c.y + "_low"}, {"type", "quantitative"}, {"title", c.y_title}}},
                    {"y2", {{"field", c.y + "_high"}}},
                    {"color", colour},
-                   {"detail", {{"field", "series"}}}};
+                   {"detail", {{"field", c.detail}}}};
   if (y.contains("axis")) band_enc["y"]["axis"] = y["axis"];
   json line_enc = {{"x", x},
                    {"y", y},
                    {"color", colour},
-                   {"detail", {{"field", "series"}}},
+                   {"detail", {{"field", c.detail}}},
                    {"tooltip", tooltip}};
-  if (!c.dash.empty()) line_enc["strokeDash"] = {{"field", c.dash}, {"type", "nominal"}};
+  if (dashed) {
+    const json title = c.dash_title.empty() ? json(nullptr) : json(c.dash_title);
+    line_enc["strokeDash"] = {{"field", c.dash}, {"type", "nominal"}, {"title", title}};
+    line_enc["shape"] = {{"field", c.dash}, {"type", "nominal"}, {"title", title}};
+  }
   const json layer =
       json::array({{{"mark", {{"type", "area"}, {"opacity", 0.2}}}, {"encoding", band_enc}},
                    {{"mark", {{"type", "line"}, {"point", true}}}, {"encoding", line_enc}}});
@@ -164,6 +225,7 @@ json band_chart(const BandChart& c, const json& data) {
   if (!c.panel.empty()) {
     transform.push_back({{"calculate", c.panel}, {"as", "panel"}});
     spec["facet"] = {{"field", "panel"}, {"type", "nominal"}, {"title", nullptr}};
+    if (!c.panel_order.is_null()) spec["facet"]["sort"] = c.panel_order;
     spec["columns"] = c.panels;
     spec["spec"] = inner;
   } else {
@@ -214,19 +276,43 @@ std::vector<nlohmann::json> sweep_report_specs(const std::vector<StoredJob>& job
     mix.x = {"mix", "P (original = 0, shuffled = 1)", false, nullptr};
     mix.colour = "grid";
     mix.colour_title = "grid size g";
+    mix.detail = "variant";  // a line per grid (and variant) across the models' P
     specs.push_back(band_chart(mix, rows));
   }
   if (v.hidden.size() > 1 || v.layers.size() > 1) {  // width and depth, a panel per grid
     BandChart shape = accuracy;
-    shape.title = "Test accuracy against width (x) and depth (colour)";
+    shape.title = "Test accuracy against width (x) and depth (dashes)";
     shape.filter = "datum.regime == 'original' || datum.regime == 'shuffled'";
     shape.x = {"hidden", "hidden units per layer (log scale)", true, nullptr};
-    shape.colour = "depth";
-    shape.colour_title = "hidden layers";
-    shape.dash = "model";
+    shape.dash = "depth";
+    shape.dash_title = "hidden layers";
+    shape.detail = "depth";
     shape.panel = "datum.test + ', g = ' + datum.grid";
     shape.panels = tests.size() * v.grid.size();
     specs.push_back(band_chart(shape, rows));
+  }
+
+  // The training curves (the table history), a chart per per-epoch series, a panel per grid.
+  const json epochs = epoch_rows(summarize_epochs(jobs), v);
+  std::set<std::size_t> epoch_numbers;
+  for (const json& row : epochs) epoch_numbers.insert(row["epoch"].get<std::size_t>());
+  for (const EpochSeries& series : epoch_series()) {
+    if (epochs.empty()) break;
+    BandChart curve;
+    curve.title = fmt::format("{} per epoch", series.title.substr(0, series.title.find(" (")));
+    curve.title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(curve.title[0])));
+    curve.filter = fmt::format("isValid(datum.{})", series.field);
+    curve.x = {"epoch", "epoch", false,
+               epoch_numbers.size() <= 20
+                   ? json(std::vector<std::size_t>(epoch_numbers.begin(), epoch_numbers.end()))
+                   : json(nullptr)};
+    curve.y = series.field;
+    curve.y_title = series.title;
+    curve.percent = series.fraction;
+    curve.panel = "'g = ' + datum.grid";
+    curve.panel_order = {{"field", "grid"}, {"op", "min"}};  // 2, 4, 7, 14, not 14, 2, 28
+    curve.panels = v.grid.size();
+    specs.push_back(band_chart(curve, epochs));
   }
   return specs;
 }
@@ -260,7 +346,8 @@ td.text, th.text { text-align: left; }
   html += chart_library_scripts();
   html += fmt::format(
       "</head>\n<body>\n<h1>savant sweep</h1>\n<p>{} finished job(s) of {}. Lines are means over "
-      "seeds, bands their 95% confidence intervals (Student t).</p>\n",
+      "seeds, bands their 95% confidence intervals (Student t; those of accuracies kept "
+      "within 0 and 100%).</p>\n",
       done, jobs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
     html += fmt::format("<div class=\"chart\" id=\"chart{}\"></div>\n", i);

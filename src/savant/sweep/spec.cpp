@@ -86,6 +86,13 @@ void set_sweep_option(SweepSpec& spec, std::string_view setting,
     spec.seeds = parse_single<std::size_t>(values, setting);
   } else if (setting == "first_seed") {
     spec.first_seed = parse_single<std::uint64_t>(values, setting);
+  } else if (setting == "keep_models") {
+    const std::string value = single(values, std::string(setting));
+    if (value != "true" && value != "false") {
+      throw InvalidSetting(std::string(setting), fmt::format("'{}'", value),
+                           "expected true or false");
+    }
+    spec.keep_models = value == "true";
   } else if (s != nullptr && s->has(kSweepAxis)) {
     // Each value parsed now, and kept as the setting writes it ("1e-3" as "0.001").
     std::vector<std::string> texts;
@@ -104,7 +111,7 @@ void set_sweep_option(SweepSpec& spec, std::string_view setting,
     }
     throw UsageError(
         fmt::format("unknown option '{}'; a sweep knows {}, train_on, seeds, "
-                    "first_seed and db",
+                    "first_seed, keep_models and db",
                     setting, fmt::join(known, ", ")));
   }
 }
@@ -168,9 +175,11 @@ void parse_sweep_text(std::string_view text, std::string_view source, SweepSpec&
         values.push_back(std::to_string(*i));
       } else if (auto f = value.value_exact<double>()) {
         values.push_back(fmt::format("{}", *f));
+      } else if (auto b = value.value_exact<bool>()) {
+        values.push_back(*b ? "true" : "false");
       } else {
-        throw UsageError(
-            fmt::format("{}: expected a number or a string, or an array of them", where));
+        throw UsageError(fmt::format(
+            "{}: expected a number, a string or true/false, or an array of them", where));
       }
     };
     if (const toml::array* array = node.as_array()) {

@@ -24,12 +24,15 @@ struct SweepSpec {
   std::vector<Regime> train_on{{RegimeKind::kOriginal, 0}, {RegimeKind::kShuffled, 0}};
   std::size_t seeds = 1;  // seeds first_seed .. first_seed + seeds - 1
   std::uint64_t first_seed = 0;
+  // Each job's trained model kept beside the database (driver.hpp, models_directory).
+  bool keep_models = false;
 
   // The values of axis `setting` as text: those listed, or the base's one.
   std::vector<std::string> values(std::string_view setting) const;
 };
 
-// Sets `setting` (a setting a sweep takes, by name or old name; or train_on, seeds, first_seed)
+// Sets `setting` (a setting a sweep takes, by name or old name; or train_on, seeds, first_seed,
+// keep_models: true or false)
 // from its values as text, each parsed as set_field parses it (experiment/config.hpp): a list
 // for an axis, one value for the others. Throws InvalidSetting naming the setting, or
 // UsageError for an unknown one.

@@ -23,21 +23,59 @@ std::vector<double> settings_order(const JobConfig& c) {
   return order;
 }
 
+// A grouping field's value as text (a group's key and label) and as numbers that order it.
+std::string field_text(const std::string& name, const JobConfig& c) {
+  if (name == "train_on") return to_string(c.train_on);
+  return find_setting(name)->text(c);
+}
+void add_field_order(const std::string& name, const JobConfig& c, std::vector<double>& order) {
+  if (name == "train_on") {
+    order.push_back(static_cast<int>(c.train_on.kind));
+    order.push_back(c.train_on.mix);
+  } else {
+    order.push_back(find_setting(name)->rank(c));
+  }
+}
+
+// An interval of a fraction (an accuracy, a share of images) kept within [0, 1]: Student's
+// interval is symmetric about the mean, and with two seeds t(0.975, 1) = 12.7 standard errors
+// reach far past either end. NaN (fewer than two seeds) stays NaN.
+Summary within_unit_interval(Summary s) {
+  if (s.ci95_low < 0) s.ci95_low = 0;
+  if (s.ci95_high > 1) s.ci95_high = 1;
+  return s;
+}
+
 }  // namespace
 
-std::vector<StatsEntry> summarize_jobs(const std::vector<StoredJob>& jobs) {
+std::vector<std::pair<std::string, std::string>> group_values(const StatsEntry& entry) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& name : entry.by) out.emplace_back(name, field_text(name, entry.config));
+  return out;
+}
+
+std::vector<StatsEntry> summarize_jobs(const std::vector<StoredJob>& jobs,
+                                       const std::vector<std::string>& by) {
   struct Group {
     JobConfig config;
+    std::vector<double> order;
     std::vector<double> original, shuffled, within, across, contrast;
     std::array<std::vector<double>, kUnitColumns.size()> units;
   };
   std::map<std::string, Group> groups;
   for (const StoredJob& job : jobs) {
     if (job.status != "done") continue;
-    auto [it, inserted] = groups.try_emplace(config_key(job.config));
+    std::string key;
+    for (const std::string& name : by) key += name + "=" + field_text(name, job.config) + ",";
+    auto [it, inserted] = groups.try_emplace(by.empty() ? config_key(job.config) : key);
     if (inserted) {
       it->second.config = job.config;
-      it->second.config.seed = 0;
+      if (by.empty()) {
+        it->second.config.seed = 0;
+        it->second.order = settings_order(job.config);
+      } else {
+        for (const std::string& name : by) add_field_order(name, job.config, it->second.order);
+      }
     }
     Group& g = it->second;
     g.original.push_back(job.result.original_test.accuracy());
@@ -51,23 +89,78 @@ std::vector<StatsEntry> summarize_jobs(const std::vector<StoredJob>& jobs) {
   }
   std::vector<const Group*> sorted;
   for (const auto& [key, group] : groups) sorted.push_back(&group);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Group* a, const Group* b) {
-    return settings_order(a->config) < settings_order(b->config);
-  });
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Group* a, const Group* b) { return a->order < b->order; });
   std::vector<StatsEntry> out;
   for (const Group* g : sorted) {
     StatsEntry entry{g->config,
+                     by,
                      "original_test",
-                     summarize(g->original),
+                     within_unit_interval(summarize(g->original)),
                      summarize(g->within),
                      summarize(g->across),
                      summarize(g->contrast),
                      {}};
-    for (std::size_t i = 0; i < kUnitColumns.size(); ++i) entry.units[i] = summarize(g->units[i]);
+    for (std::size_t i = 0; i < kUnitColumns.size(); ++i) {
+      entry.units[i] = summarize(g->units[i]);
+      if (kUnitColumns[i].percent) entry.units[i] = within_unit_interval(entry.units[i]);
+    }
     out.push_back(entry);
     entry.test = "shuffled_test";
-    entry.accuracy = summarize(g->shuffled);
+    entry.accuracy = within_unit_interval(summarize(g->shuffled));
     out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+const std::vector<EpochSeries>& epoch_series() {
+  static const std::vector<EpochSeries> series = {
+      {"loss", "training loss (mean cross-entropy)", false, &EpochRecord::loss},
+      {"train_accuracy", "training accuracy (%)", true, &EpochRecord::train_accuracy},
+  };
+  return series;
+}
+
+std::vector<EpochStats> summarize_epochs(const std::vector<StoredJob>& jobs) {
+  struct Group {
+    JobConfig config;
+    std::map<std::size_t, std::vector<std::vector<double>>> epochs;  // epoch -> series -> seeds
+  };
+  const std::vector<EpochSeries>& series = epoch_series();
+  std::map<std::string, Group> groups;
+  for (const StoredJob& job : jobs) {
+    if (job.status != "done") continue;
+    auto [it, inserted] = groups.try_emplace(config_key(job.config));
+    if (inserted) {
+      it->second.config = job.config;
+      it->second.config.seed = 0;
+    }
+    for (const EpochRecord& e : job.result.history) {
+      auto& values = it->second.epochs[e.epoch];
+      values.resize(series.size());
+      for (std::size_t i = 0; i < series.size(); ++i) values[i].push_back(e.*series[i].value);
+    }
+  }
+  std::vector<const Group*> sorted;
+  for (const auto& [key, group] : groups) sorted.push_back(&group);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Group* a, const Group* b) {
+    return settings_order(a->config) < settings_order(b->config);
+  });
+  std::vector<EpochStats> out;
+  for (const Group* g : sorted) {
+    for (const auto& [epoch, values] : g->epochs) {
+      EpochStats stats{g->config, epoch, {}};
+      for (std::size_t i = 0; i < series.size(); ++i) {
+        Summary s = summarize(values[i]);
+        if (series[i].fraction) {
+          s = within_unit_interval(s);
+        } else if (s.ci95_low < 0) {
+          s.ci95_low = 0;  // a loss is never below 0
+        }
+        stats.series.push_back(s);
+      }
+      out.push_back(std::move(stats));
+    }
   }
   return out;
 }
@@ -83,8 +176,16 @@ nlohmann::json summary_json(const std::vector<StatsEntry>& entries) {
   };
   nlohmann::json out = nlohmann::json::array();
   for (const StatsEntry& e : entries) {
-    nlohmann::json row = {
-        {"config", config_json(e.config)}, {"test", e.test}, {"metric", "accuracy"}};
+    nlohmann::json config = config_json(e.config);
+    if (!e.by.empty()) {
+      // Only the settings grouped by: the others vary within the group.
+      nlohmann::json grouped = nlohmann::json::object();
+      for (const std::string& name : e.by) {
+        grouped[name] = name == "train_on" ? config[name] : find_setting(name)->to_json(e.config);
+      }
+      config = std::move(grouped);
+    }
+    nlohmann::json row = {{"config", config}, {"test", e.test}, {"metric", "accuracy"}};
     row.update(stats(e.accuracy));
     row["signature"] = {
         {"within", stats(e.within)}, {"across", stats(e.across)}, {"contrast", stats(e.contrast)}};
@@ -116,12 +217,18 @@ std::string summary_csv(const std::vector<StatsEntry>& entries) {
     }
     return out;
   };
+  const std::vector<std::string> by = entries.empty() ? std::vector<std::string>() : entries[0].by;
   std::string out;
-  for (const Setting* s : job_settings()) {
-    out += s->name + ",";
-    if (s->name == kRegimeFollows) out += "train_on,";
+  if (by.empty()) {
+    for (const Setting* s : job_settings()) {
+      out += s->name + ",";
+      if (s->name == kRegimeFollows) out += "train_on,";
+    }
+    out += "data_digest,";
+  } else {
+    for (const std::string& name : by) out += name + ",";
   }
-  out += "data_digest,test,seeds";
+  out += "test,seeds";
   for (const Measured& m : measured(StatsEntry{})) {
     for (const char* stat : {"n", "mean", "std", "ci95_low", "ci95_high"}) {
       out += fmt::format(",{}_{}", m.prefix, stat);
@@ -136,11 +243,16 @@ std::string summary_csv(const std::vector<StatsEntry>& entries) {
   for (const StatsEntry& e : entries) {
     const JobConfig& c = e.config;
     // No field can hold a comma or a quote: the settings' texts are names and numbers.
-    for (const Setting* s : job_settings()) {
-      out += s->text(c) + ",";
-      if (s->name == kRegimeFollows) out += to_string(c.train_on) + ",";
+    if (by.empty()) {
+      for (const Setting* s : job_settings()) {
+        out += s->text(c) + ",";
+        if (s->name == kRegimeFollows) out += to_string(c.train_on) + ",";
+      }
+      out += fmt::format("{:08x},", c.data_digest);
+    } else {
+      for (const auto& [name, value] : group_values(e)) out += value + ",";
     }
-    out += fmt::format("{:08x},{},{}", c.data_digest, e.test, e.accuracy.n);
+    out += fmt::format("{},{}", e.test, e.accuracy.n);
     for (const Measured& m : measured(e)) {
       const Summary& s = *m.summary;
       out +=
