@@ -85,10 +85,45 @@ class IdxInput {
       return std::vector<std::uint8_t>(stored_.begin() + static_cast<std::ptrdiff_t>(offset),
                                        stored_.begin() + static_cast<std::ptrdiff_t>(end));
     }
-    // DEFLATE expands at most 1032 times (a 258-byte match in 2 bits): no more room than the
-    // data can fill is reserved, and pages never written cost nothing.
-    const std::size_t capacity = std::min(room, stored_.size() * 1040 + 64);
-    const auto out = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    // The content is inflated straight into the vector returned, whose memory is touched once:
+    // on this machine's VM, first touching fresh memory costs more than inflating into it. Its
+    // size: the header's claim, but no more than DEFLATE can expand the file (1032 times: a
+    // 258-byte match in 2 bits) and, at first, than the gzip trailer's size of the content
+    // (that of the last member only, when there are several: then a second try with the room
+    // the claim allows).
+    const std::size_t most = std::min(room, stored_.size() * 1040 + 64);
+    const std::size_t trailer = content_size_in_trailer();
+    std::vector<std::uint8_t> out(std::min(most, std::max<std::size_t>(trailer + 1, 1 << 16)));
+    std::size_t produced = inflate_into(out);
+    if (produced == out.size() && out.size() < most) {
+      out = std::vector<std::uint8_t>(most);
+      produced = inflate_into(out);
+    }
+    if (produced <= offset) return {};
+    out.resize(produced);
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(offset));
+    return out;
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  [[noreturn]] void throw_corrupt(const std::string& message) {
+    throw InputError(fmt::format("{}: cannot decompress: {} (the gzip file is corrupt or truncated)",
+                                 path_.string(), message.empty() ? "unknown error" : message));
+  }
+
+  // ISIZE, the last 4 bytes of a gzip file: its (last member's) content's size modulo 2^32.
+  std::size_t content_size_in_trailer() const {
+    if (stored_.size() < 18) return 0;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(stored_.data() + stored_.size() - 4);
+    return std::size_t{p[0]} | std::size_t{p[1]} << 8 | std::size_t{p[2]} << 16 |
+           std::size_t{p[3]} << 24;
+  }
+
+  // Inflates every member into `out`; returns the bytes produced, all of `out` when the content
+  // does not fit.
+  std::size_t inflate_into(std::vector<std::uint8_t>& out) {
     struct Free {
       void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
     };
@@ -98,29 +133,17 @@ class IdxInput {
       throw ResourceError(fmt::format("{}: cannot decompress: out of memory", path_.string()));
     }
     std::size_t in = 0, produced = 0;
-    while (in < stored_.size() && produced < capacity) {
+    while (in < stored_.size() && produced < out.size()) {
       std::size_t member_in = 0, member_out = 0;
       const libdeflate_result rc = libdeflate_gzip_decompress_ex(
-          decompressor.get(), stored_.data() + in, stored_.size() - in, out.get() + produced,
-          capacity - produced, &member_in, &member_out);
-      if (rc == LIBDEFLATE_INSUFFICIENT_SPACE) {
-        produced = capacity;  // more than the header claims: one byte more says so
-        break;
-      }
+          decompressor.get(), stored_.data() + in, stored_.size() - in, out.data() + produced,
+          out.size() - produced, &member_in, &member_out);
+      if (rc == LIBDEFLATE_INSUFFICIENT_SPACE) return out.size();
       if (rc != LIBDEFLATE_SUCCESS) throw_corrupt("invalid compressed data");
       in += member_in;
       produced += member_out;
     }
-    if (produced <= offset) return {};
-    return std::vector<std::uint8_t>(out.get() + offset, out.get() + produced);
-  }
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  [[noreturn]] void throw_corrupt(const std::string& message) {
-    throw InputError(fmt::format("{}: cannot decompress: {} (the gzip file is corrupt or truncated)",
-                                 path_.string(), message.empty() ? "unknown error" : message));
+    return produced;
   }
 
   std::filesystem::path path_;
