@@ -24,8 +24,8 @@
 
 #include <ctime>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/checksum.hpp"
@@ -129,8 +129,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path out =
       std::filesystem::temp_directory_path() / fmt::format("reproduce_phases.{}", ::getpid());
   std::filesystem::create_directories(out);
-  fmt::print("reproduce_phases: {} repeat(s), {} thread(s), {} epochs, data {}\n", repeats,
-             threads, epochs, config.data.string());
+  fmt::print("reproduce_phases: {} repeat(s), {} thread(s), {} epochs, data {}\n", repeats, threads,
+             epochs, config.data.string());
   fmt::print("load average before: {}\n", load_average());
 
   Phases phases;
@@ -147,12 +147,12 @@ int main(int argc, char** argv) {
     phases.add("units (longer model's, and the comparison)", t.units);
     phases.add("run_reproduce in all", t.total);
 
-    // The write phase as commit_run does it, each file timed on its own (one thread here; commit_run
-    // makes two at a time).
+    // The write phase as commit_run does it, each file timed on its own (one thread here;
+    // commit_run makes two at a time).
     result.run_id = new_run_id();
     const auto write_start = Clock::now();
-    for (const RunFile& file : run_files(result, std::vector{FigureFormat::kPng}, false,
-                                         FigureSize::kScreen)) {
+    for (const RunFile& file :
+         run_files(result, std::vector{FigureFormat::kPng}, false, FigureSize::kScreen)) {
       auto s = Clock::now();
       const std::string bytes = file.bytes();
       phases.add("make " + file.name, since(s));

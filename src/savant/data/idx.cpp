@@ -109,8 +109,9 @@ class IdxInput {
 
  private:
   [[noreturn]] void throw_corrupt(const std::string& message) {
-    throw InputError(fmt::format("{}: cannot decompress: {} (the gzip file is corrupt or truncated)",
-                                 path_.string(), message.empty() ? "unknown error" : message));
+    throw InputError(
+        fmt::format("{}: cannot decompress: {} (the gzip file is corrupt or truncated)",
+                    path_.string(), message.empty() ? "unknown error" : message));
   }
 
   // ISIZE, the last 4 bytes of a gzip file: its (last member's) content's size modulo 2^32.

@@ -55,8 +55,7 @@ void png_warned(png_structp, png_const_charp) {}
 std::string encode_png(std::string& out, const std::vector<png_bytep>& rows, std::uint32_t width,
                        std::uint32_t per_metre) {
   std::string error;
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, png_failed, png_warned);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, png_failed, png_warned);
   if (png == nullptr) return "out of memory";
   png_infop info = png_create_info_struct(png);
   if (info == nullptr) {
@@ -90,7 +89,8 @@ std::string png_of(cairo_surface_t* surface, double pixels_per_point) {
                                 static_cast<std::size_t>(height));
   std::vector<png_bytep> rows(static_cast<std::size_t>(height));
   for (int y = 0; y < height; ++y) {
-    const auto* in = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
+    const auto* in =
+        reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
     std::uint8_t* row = rgb.data() + static_cast<std::size_t>(y) * width * 3;
     for (int x = 0; x < width; ++x) {
       row[3 * x] = static_cast<std::uint8_t>(in[x] >> 16);
