@@ -47,10 +47,12 @@ class IdxInput {
   }
 
   // The first `size` bytes of the file's content (fewer when it ends before). Throws when the
-  // gzip data is corrupt.
+  // gzip data is corrupt in its first 128 KiB: a header inflated from a damaged stream would
+  // otherwise be judged (its counts) before the damage is seen, as zlib's gzread, which fills
+  // a buffer of that size, did not.
   std::string head(std::size_t size) {
     if (!gzip_) return stored_.substr(0, size);
-    std::string out(size, '\0');
+    std::string out(std::max<std::size_t>(size, std::size_t{1} << 17), '\0');
     z_stream stream{};
     if (inflateInit2(&stream, 15 + 16) != Z_OK) {
       throw ResourceError(fmt::format("{}: cannot decompress: out of memory", path_.string()));
@@ -58,7 +60,7 @@ class IdxInput {
     stream.next_in = reinterpret_cast<Bytef*>(stored_.data());
     stream.avail_in = static_cast<uInt>(std::min<std::size_t>(stored_.size(), 1u << 30));
     stream.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream.avail_out = static_cast<uInt>(size);
+    stream.avail_out = static_cast<uInt>(out.size());
     int rc = Z_OK;
     while (stream.avail_out > 0) {
       rc = inflate(&stream, Z_NO_FLUSH);
@@ -68,7 +70,7 @@ class IdxInput {
       }
       if (rc != Z_OK) break;
     }
-    const std::size_t produced = size - stream.avail_out;
+    const std::size_t produced = std::min(size, out.size() - stream.avail_out);
     const std::string message = stream.msg != nullptr ? stream.msg : "";
     inflateEnd(&stream);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) throw_corrupt(message);
