@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/parallel.hpp"
 
 namespace savant {
 namespace {
@@ -32,14 +33,13 @@ void validate_split(const Split& split, const std::filesystem::path& images_path
   }
 }
 
-Split load_split(const std::filesystem::path& dir, std::string_view prefix, int classes) {
-  std::filesystem::path images_path =
-      find_idx_file(dir, fmt::format("{}-images-idx3-ubyte", prefix));
-  std::filesystem::path labels_path =
-      find_idx_file(dir, fmt::format("{}-labels-idx1-ubyte", prefix));
-  Split split{read_idx_images(images_path), read_idx_labels(labels_path)};
-  validate_split(split, images_path, labels_path, classes);
-  return split;
+struct SplitPaths {
+  std::filesystem::path images, labels;
+};
+
+SplitPaths split_paths(const std::filesystem::path& dir, std::string_view prefix) {
+  return {find_idx_file(dir, fmt::format("{}-images-idx3-ubyte", prefix)),
+          find_idx_file(dir, fmt::format("{}-labels-idx1-ubyte", prefix))};
 }
 
 }  // namespace
@@ -72,12 +72,22 @@ std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::strin
       ENOENT, raw.string());
 }
 
-Dataset load_dataset(const std::filesystem::path& dir, int classes) {
+Dataset load_dataset(const std::filesystem::path& dir, int classes, int threads) {
   Dataset data;
   data.dir = dir;
   data.classes = classes;
-  data.train = load_split(dir, "train", classes);
-  data.test = load_split(dir, "t10k", classes);
+  const SplitPaths train = split_paths(dir, "train"), test = split_paths(dir, "t10k");
+  // The training images are 86% of Fashion-MNIST's bytes: they are read on one thread, the
+  // other three files on the other.
+  run_both(
+      threads >= 2, [&] { data.train.images = read_idx_images(train.images); },
+      [&] {
+        data.train.labels = read_idx_labels(train.labels);
+        data.test.images = read_idx_images(test.images);
+        data.test.labels = read_idx_labels(test.labels);
+      });
+  validate_split(data.train, train.images, train.labels, classes);
+  validate_split(data.test, test.images, test.labels, classes);
   if (data.train.images.rows != data.test.images.rows ||
       data.train.images.cols != data.test.images.cols) {
     throw InputError(

@@ -48,8 +48,10 @@ std::filesystem::path default_data_dir();
 std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::string_view stem);
 
 // Reads and validates the four files: image and label counts agree, train and test images have
-// the same size, every label is below `classes`.
-Dataset load_dataset(const std::filesystem::path& dir, int classes = 10);
+// the same size, every label is below `classes`. With two threads or more the training images
+// are read beside the three other files (they are most of the bytes); the data do not depend on
+// it. An error is the same whichever thread meets it: the training split's before the test's.
+Dataset load_dataset(const std::filesystem::path& dir, int classes = 10, int threads = 1);
 
 // Fashion-MNIST's class names; "0".."9" style names for other data sets.
 std::vector<std::string> class_names(const std::filesystem::path& dir, int classes);

@@ -33,7 +33,7 @@ std::string model_name(const Regime& regime) {
 }
 
 Dataset load_experiment_data(const ExperimentConfig& config, int classes) {
-  Dataset data = load_dataset(config.data, classes);
+  Dataset data = load_dataset(config.data, classes, config.threads);
   if (config.train_limit != 0) data.train = first_images(data.train, config.train_limit);
   return data;
 }
@@ -137,43 +137,52 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   const ImageSet test_shuffled = shuffle_test_images(data.test.images, config);
   result.timings.shuffle = seconds_since(t);
 
-  // 3. Train both networks from the same initial weights, in the same order of images.
+  // 3. Train both networks from the same initial weights, in the same order of images. Then each
+  // model, on the thread that trained it: 4. evaluated on the original and on the shuffled test
+  // images; 5. the correlations of its pixels' weight vectors; 6. its hidden units. With two
+  // threads or more the models train at the same time, each on half of them, and a model that
+  // finishes first goes on to its own steps at once; the numbers do not depend on how many
+  // threads a model gets.
   result.original.name = model_name({RegimeKind::kOriginal, 0});
   result.shuffled.name = model_name({RegimeKind::kShuffled, 0});
-  // With two threads or more the models train at the same time, each on half of them; the
-  // numbers do not depend on how many threads a model gets.
   const bool together = config.threads >= 2;
-  auto train_one = [&](ModelReport& model, TrainingImages& images) {
-    train_model(model, config, images, data.train.labels, data.classes, progress,
-                together ? config.threads / 2 : 1);
+  const int threads = together ? config.threads / 2 : std::max(config.threads, 1);
+  struct AfterTraining {
+    double evaluate = 0, analyze = 0, units = 0;
+    ModelUnitPart units_part;
+  };
+  AfterTraining after_original, after_shuffled;
+  auto model_steps = [&](ModelReport& model, TrainingImages& images, bool shuffled_model,
+                         AfterTraining& after) {
+    train_model(model, config, images, data.train.labels, data.classes, progress, threads);
+    auto step = Clock::now();
+    evaluate_model(model, data.test, test_shuffled);
+    after.evaluate = seconds_since(step);
+    step = Clock::now();
+    analyze_model(model, result.rows, result.cols, config.grid);
+    after.analyze = seconds_since(step);
+    step = Clock::now();
+    after.units_part =
+        model_unit_part(model.network, shuffled_model, data.test, test_shuffled, config, threads);
+    after.units = seconds_since(step);
   };
   run_both(
-      together, [&] { train_one(result.original, train_original); },
-      [&] { train_one(result.shuffled, train_shuffled); });
+      together, [&] { model_steps(result.original, train_original, false, after_original); },
+      [&] { model_steps(result.shuffled, train_shuffled, true, after_shuffled); });
   result.timings.train_original_model = result.original.train_seconds;
   result.timings.train_shuffled_model = result.shuffled.train_seconds;
   for (const ModelReport* model : {&result.original, &result.shuffled}) {
     result.warnings.insert(result.warnings.end(), model->warnings.begin(), model->warnings.end());
   }
+  // A step's time is the longer of the two models' (they run at the same time).
+  result.timings.evaluate = std::max(after_original.evaluate, after_shuffled.evaluate);
+  result.timings.analyze = std::max(after_original.analyze, after_shuffled.analyze);
 
-  // 4. Cross-evaluate: each model on the original and on the shuffled test images.
+  // 6, both models: how alike their hidden layers are.
   t = Clock::now();
-  evaluate_model(result.original, data.test, test_shuffled);
-  evaluate_model(result.shuffled, data.test, test_shuffled);
-  result.timings.evaluate = seconds_since(t);
-
-  // 5. Look inside: correlations of the pixels' weight vectors.
-  t = Clock::now();
-  analyze_model(result.original, result.rows, result.cols, config.grid);
-  analyze_model(result.shuffled, result.rows, result.cols, config.grid);
-  result.timings.analyze = seconds_since(t);
-
-  // 6. Look at the hidden units: what each looks at, what each block position is worth, new
-  // puzzles, and how alike the two hidden layers are.
-  t = Clock::now();
-  result.units = analyze_units(result.original.network, result.shuffled.network, data.test,
-                               test_shuffled, config);
-  result.timings.units = seconds_since(t);
+  result.units = combine_unit_parts(std::move(after_original.units_part),
+                                    std::move(after_shuffled.units_part));
+  result.timings.units = std::max(after_original.units, after_shuffled.units) + seconds_since(t);
 
   result.shown_original = first_images(data.test.images, kShownTestImages);
   result.shown_shuffled = first_images(test_shuffled, kShownTestImages);

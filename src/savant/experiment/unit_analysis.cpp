@@ -30,31 +30,44 @@ bool has_border_pairs(int grid, std::size_t rows, std::size_t cols) {
   return geometry.blocks() >= 2 && geometry.block_rows() * geometry.block_cols() >= 2;
 }
 
-UnitAnalysis analyze_units(const Network& original, const Network& shuffled, const Split& test,
-                           const ImageSet& shuffled_test, const ExperimentConfig& config) {
+ModelUnitPart model_unit_part(const Network& net, bool shuffled_model, const Split& test,
+                              const ImageSet& shuffled_test, const ExperimentConfig& config,
+                              int threads) {
   const std::size_t rows = test.images.rows, cols = test.images.cols;
-  const int threads = std::max(config.threads, 1);
+  threads = std::max(threads, 1);
   const ImageSet plain = first_images(test.images, kUnitTestImages);
   const ImageSet puzzled = first_images(shuffled_test, kUnitTestImages);
   const std::span<const std::uint8_t> labels(test.labels.data(), plain.count);
 
-  UnitAnalysis out;
-  out.images = plain.count;
-  out.original = weight_units(original, rows, cols, config.grid, config.seed);
-  out.shuffled = weight_units(shuffled, rows, cols, config.grid, config.seed);
+  ModelUnitPart part;
+  part.units = weight_units(net, rows, cols, config.grid, config.seed);
   // Each analysis splits its images over the threads in fixed chunks (SPEC section 10.6).
-  out.original.lesions = block_lesions(original, plain, labels, config.grid, threads);
-  out.shuffled.lesions = block_lesions(shuffled, puzzled, labels, config.grid, threads);
-  for (auto [net, units] : {std::pair{&original, &out.original}, {&shuffled, &out.shuffled}}) {
-    if (config.grid < 2) break;
-    units->invariance =
-        puzzle_invariance(*net, plain, labels, config.grid, config.seed, kUnitPuzzles, threads);
+  part.units.lesions =
+      block_lesions(net, shuffled_model ? puzzled : plain, labels, config.grid, threads);
+  if (config.grid >= 2) {
+    part.units.invariance =
+        puzzle_invariance(net, plain, labels, config.grid, config.seed, kUnitPuzzles, threads);
   }
-  out.on_original_test = compare_models(hidden_activations(original, plain, threads),
-                                        hidden_activations(shuffled, plain, threads));
-  out.on_shuffled_test = compare_models(hidden_activations(original, puzzled, threads),
-                                        hidden_activations(shuffled, puzzled, threads));
+  part.on_original_test = hidden_activations(net, plain, threads);
+  part.on_shuffled_test = hidden_activations(net, puzzled, threads);
+  return part;
+}
+
+UnitAnalysis combine_unit_parts(ModelUnitPart original, ModelUnitPart shuffled) {
+  UnitAnalysis out;
+  out.images = original.on_original_test.images;
+  out.on_original_test = compare_models(original.on_original_test, shuffled.on_original_test);
+  out.on_shuffled_test = compare_models(original.on_shuffled_test, shuffled.on_shuffled_test);
+  out.original = std::move(original.units);
+  out.shuffled = std::move(shuffled.units);
   return out;
+}
+
+UnitAnalysis analyze_units(const Network& original, const Network& shuffled, const Split& test,
+                           const ImageSet& shuffled_test, const ExperimentConfig& config) {
+  const int threads = std::max(config.threads, 1);
+  return combine_unit_parts(model_unit_part(original, false, test, shuffled_test, config, threads),
+                            model_unit_part(shuffled, true, test, shuffled_test, config, threads));
 }
 
 }  // namespace savant

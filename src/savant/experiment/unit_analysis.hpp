@@ -43,9 +43,27 @@ struct UnitAnalysis {
   ModelComparison on_original_test, on_shuffled_test;
 };
 
+// What one model contributes to the analysis, computed from it alone: its units, and its hidden
+// layer on the original and on the shuffled test images for the comparison of the two models.
+// A run computes each model's on the thread that trained it, as soon as it has trained.
+struct ModelUnitPart {
+  ModelUnits units;
+  HiddenActivations on_original_test, on_shuffled_test;
+};
+
 // `test` and `shuffled_test` are the run's test split and its shuffled copy; the seed (the
-// Glorot start, the invariance puzzles) and the grid are the configuration's. The numbers do
-// not depend on config.threads.
+// Glorot start, the invariance puzzles) and the grid are the configuration's; `shuffled_model`
+// says which test images are the model's own kind (its lesions'). The numbers do not depend on
+// `threads`.
+ModelUnitPart model_unit_part(const Network& net, bool shuffled_model, const Split& test,
+                              const ImageSet& shuffled_test, const ExperimentConfig& config,
+                              int threads);
+
+// The analysis of both models from their parts: the comparisons of their hidden layers.
+UnitAnalysis combine_unit_parts(ModelUnitPart original, ModelUnitPart shuffled);
+
+// Both parts and their combination, on config.threads threads; the numbers do not depend on
+// them.
 UnitAnalysis analyze_units(const Network& original, const Network& shuffled, const Split& test,
                            const ImageSet& shuffled_test, const ExperimentConfig& config);
 
