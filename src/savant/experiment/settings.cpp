@@ -131,6 +131,21 @@ Setting float_number(std::string name, std::string old_name, std::string help, u
   return s;
 }
 
+// A fraction in [0, 1] (`zero`) or (0, 1] (not `zero`).
+Setting fraction(std::string name, std::string help, unsigned uses, float ExperimentConfig::*field,
+                 bool zero) {
+  Setting s = float_number(name, "", std::move(help), uses, field);
+  s.check = [name, field, zero](const ExperimentConfig& c) {
+    const float v = c.*field;
+    if (!(v <= 1.0f) || (zero ? !(v >= 0.0f) : !(v > 0.0f))) {
+      throw InvalidSetting(name, fmt::format("{}", v),
+                           zero ? "must be a fraction from 0 to 1 (e.g. 0.5)"
+                                : "must be a fraction above 0 and at most 1 (e.g. 0.99)");
+    }
+  };
+  return s;
+}
+
 // A choice stored as an enum or a string: `to_text` and `from_text` convert (from_text throws
 // InvalidSetting naming the setting for a word it does not take).
 template <typename T>
@@ -238,6 +253,28 @@ std::vector<Setting> declared() {
         return std::string(text);
       },
       [](const std::string& s) { return s; }));
+  // Added after the first version (no kFromFirstVersion): files and databases without them read
+  // as the defaults, and job keys name them only when they differ.
+  table.push_back(fraction("label_noise",
+                           "fraction of training labels replaced by a random class (1: random "
+                           "labels); the test labels stay true",
+                           kTrains | kSweepAxis | kIdentity | kRecorded,
+                           &ExperimentConfig::label_noise, true));
+  table.push_back(choice<std::string>(
+      "epoch_eval",
+      "per-epoch curves on the test images: test (original and shuffled test loss and "
+      "accuracy after every epoch) or none (faster)",
+      kTrains | kSweepOnce | kRecorded, {"test", "none"}, &ExperimentConfig::epoch_eval,
+      [](std::string_view text) {
+        if (text != "test" && text != "none") {
+          throw InvalidSetting("epoch_eval", fmt::format("'{}'", text), "expected test or none");
+        }
+        return std::string(text);
+      },
+      [](const std::string& s) { return s; }));
+  table.push_back(fraction(
+      "fit_threshold", "training accuracy at which a model counts as fitted (epochs_to_fit)",
+      kTrains | kSweepOnce | kRecorded, &ExperimentConfig::fit_threshold, false));
   return table;
 }
 
