@@ -11,6 +11,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/typed_number.hpp"
+#include "savant/data/named_dataset.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/model/train.hpp"
 
@@ -181,11 +182,15 @@ Setting choice(std::string name, std::string help, unsigned uses, std::vector<st
 Setting data_setting() {
   Setting s =
       make("data",
-           "directory with the four IDX files, raw or .gz ($SAVANT_DATA, else Debian's "
-           "Fashion-MNIST)",
+           "directory with the four IDX files, raw or .gz, or a data set by name: fashion-mnist "
+           "or mnist (default: $SAVANT_DATA, else Debian's Fashion-MNIST)",
            SettingType::kPath,
            kTrains | kShufflesTest | kNamesData | kSweepOnce | kRecorded | kFromFirstVersion);
-  s.parse = [](ExperimentConfig& c, std::string_view text) { c.data = std::string(text); };
+  // A name is the directory it is installed in (data/named_dataset.hpp), which files record.
+  s.parse = [](ExperimentConfig& c, std::string_view text) {
+    const std::optional<std::filesystem::path> named = named_data_dir(text);
+    c.data = named ? *named : std::filesystem::path(std::string(text));
+  };
   s.check = [](const ExperimentConfig&) {};  // validate() checks the path's text
   // Absolute, so that a results file read from another directory still names the data.
   s.to_json = [](const ExperimentConfig& c) {
