@@ -132,17 +132,16 @@ Setting float_number(std::string name, std::string old_name, std::string help, u
   return s;
 }
 
-// A fraction in [0, 1] (`zero`) or (0, 1] (not `zero`).
+// A fraction in [0, 1], or in (0, 1] when not `zero`.
 Setting fraction(std::string name, std::string help, unsigned uses, float ExperimentConfig::*field,
                  bool zero) {
   Setting s = float_number(name, "", std::move(help), uses, field);
   s.check = [name, field, zero](const ExperimentConfig& c) {
     const float v = c.*field;
-    if (!(v <= 1.0f) || (zero ? !(v >= 0.0f) : !(v > 0.0f))) {
-      throw InvalidSetting(name, fmt::format("{}", v),
-                           zero ? "must be a fraction from 0 to 1 (e.g. 0.5)"
-                                : "must be a fraction above 0 and at most 1 (e.g. 0.99)");
-    }
+    if (v <= 1.0f && (zero ? v >= 0.0f : v > 0.0f)) return;
+    throw InvalidSetting(name, fmt::format("{}", v),
+                         zero ? "must be a fraction from 0 to 1 (e.g. 0.5)"
+                              : "must be a fraction above 0 and at most 1 (e.g. 0.99)");
   };
   return s;
 }
@@ -258,8 +257,6 @@ std::vector<Setting> declared() {
         return std::string(text);
       },
       [](const std::string& s) { return s; }));
-  // Added after the first version (no kFromFirstVersion): files and databases without them read
-  // as the defaults, and job keys name them only when they differ.
   table.push_back(fraction("label_noise",
                            "fraction of training labels replaced by a random class (1: random "
                            "labels); the test labels stay true",
@@ -270,11 +267,9 @@ std::vector<Setting> declared() {
       "per-epoch curves on the test images: test (original and shuffled test loss and "
       "accuracy after every epoch) or none (faster)",
       kTrains | kSweepOnce | kRecorded, {"test", "none"}, &ExperimentConfig::epoch_eval,
-      [](std::string_view text) {
-        if (text != "test" && text != "none") {
-          throw InvalidSetting("epoch_eval", fmt::format("'{}'", text), "expected test or none");
-        }
-        return std::string(text);
+      [](std::string_view t) {
+        if (t == "test" || t == "none") return std::string(t);
+        throw InvalidSetting("epoch_eval", fmt::format("'{}'", t), "expected test or none");
       },
       [](const std::string& s) { return s; }));
   table.push_back(fraction(
