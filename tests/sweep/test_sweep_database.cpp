@@ -384,7 +384,8 @@ TEST(SweepSummary, CsvHasOneHeaderAndEveryNumberInPercentWhereAFraction) {
   EXPECT_EQ(row["invariance_pct_mean"], "25");
   EXPECT_EQ(row["specialisation_n"], "0");
   EXPECT_EQ(row["specialisation_mean"], "");  // undefined: empty
-  EXPECT_EQ(header.size(), 12u + 11u * 5u);
+  EXPECT_EQ(row["label_noise"], "0");
+  EXPECT_EQ(header.size(), 13u + 11u * 5u);  // label_noise: a setting of a job's identity
 }
 
 }  // namespace
