@@ -442,11 +442,30 @@
   // --- 5. training curves ------------------------------------------------------------------
 
   {
+    // One row per model, epoch and curve: the training images, and (where the run measured
+    // them) the original and the shuffled test images after the epoch.
+    const CURVES = [
+      {name: 'training', loss: 'loss', accuracy: 'train_accuracy'},
+      {name: 'original test', loss: 'original_test_loss', accuracy: 'original_test_accuracy'},
+      {name: 'shuffled test', loss: 'shuffled_test_loss', accuracy: 'shuffled_test_accuracy'},
+    ];
     const rows = [];
     for (const m of MODELS) {
       for (const e of D.history[m]) {
-        rows.push({model: NAME[m], epoch: e.epoch, loss: e.loss, accuracy: e.train_accuracy});
+        for (const c of CURVES) {
+          if (e[c.accuracy] === undefined || e[c.accuracy] === null) continue;
+          rows.push({model: NAME[m], curve: c.name, epoch: e.epoch, loss: e[c.loss],
+                     accuracy: e[c.accuracy]});
+        }
       }
+    }
+    if (D.epochs_to_fit) {
+      const threshold = D.config.fit_threshold !== undefined ? D.config.fit_threshold : 0.99;
+      document.getElementById('training-fit').textContent = MODELS.map((m) => {
+        const n = D.epochs_to_fit[m];
+        return `${NAME[m]}: ${n === null ? 'did not reach' : 'reached'} ${(100 * threshold).toFixed(0)}% ` +
+               `training accuracy${n === null ? '' : ` at epoch ${n}`}`;
+      }).join('; ');
     }
     const curve = (field, title, format, width) => ({
       width,
@@ -457,7 +476,11 @@
         x: {field: 'epoch', type: 'quantitative', title: 'epoch', axis: {tickMinStep: 1, format: 'd'}},
         y: {field, type: 'quantitative', scale: {zero: false}, axis: format ? {format} : {}, title},
         color: {field: 'model', type: 'nominal', scale: MODEL_COLOURS, title: 'model'},
-        tooltip: [{field: 'model'}, {field: 'epoch'}, {field, format: format ? '.2%' : '.4f'}],
+        strokeDash: {field: 'curve', type: 'nominal', title: 'images',
+                     scale: {domain: CURVES.map((c) => c.name), range: [[1, 0], [6, 3], [2, 2]]}},
+        detail: {field: 'curve'},
+        tooltip: [{field: 'model'}, {field: 'curve', title: 'images'}, {field: 'epoch'},
+                  {field, format: format ? '.2%' : '.4f'}],
       },
     });
     chart('chart-training', (width) => {
@@ -466,8 +489,8 @@
       return {
         data: {values: rows},
         columns,
-        concat: [curve('loss', 'training loss (cross-entropy)', null, panel),
-                 curve('accuracy', 'training accuracy (%)', '.0%', panel)],
+        concat: [curve('loss', 'loss (cross-entropy)', null, panel),
+                 curve('accuracy', 'accuracy (%)', '.0%', panel)],
       };
     });
   }

@@ -38,8 +38,8 @@ from .table import Table
 from .table import fixed as _fixed
 from .table import percent as _percent
 
-# NumPy is imported by the first function that makes an array, not by `import savant`: the
-# whole experiment (savant.reproduce) needs none, and the import costs about 0.1 s.
+#NumPy is imported by the first function that makes an array, not by `import savant`: the
+#whole experiment(savant.reproduce) needs none, and the import costs about 0.1 s.
 if TYPE_CHECKING:
     import numpy as np
 
@@ -53,7 +53,7 @@ __all__ = [
     "save_model", "compare", "read_results", "sweep", "read_sweep", "settings",
 ]
 
-# Where Debian's dataset-* packages put their files (dataset-fashion-mnist: fashion-mnist).
+#Where Debian's dataset-* packages put their files (dataset-fashion-mnist: fashion-mnist).
 DATASETS = pathlib.Path("/usr/share/datasets")
 
 Progress = ProgressArg
@@ -66,7 +66,7 @@ class NotLearningWarning(UserWarning):
 
 
 def _warn_if_not_learned(*models: Model) -> None:
-    # stacklevel 3: the caller of train, train_on or reproduce.
+#stacklevel 3 : the caller of train, train_on or reproduce.
     for model in models:
         for text in model.warnings:
             warnings.warn(text, NotLearningWarning, stacklevel=3)
@@ -161,9 +161,11 @@ def train(images: np.ndarray, labels: np.ndarray, *, hidden: int = 128, layers: 
     """A dense network (pixels-hidden...-classes, ReLU) trained with Adam from the seed's Glorot
     initialisation, as `savant train` trains it (bitwise the same for the same images and
     settings, whatever `threads`). Images: uint8 pixels, or floats in [0, 1] (pixels / 255, taken
-    as round(x * 255)); labels: any whole-number dtype. The GIL is released while it trains;
-    Ctrl-C stops it (KeyboardInterrupt). `progress`: None shows a text bar in a notebook only,
-    True anywhere (stderr), False never; a callable is called with a dict (name, epoch, epochs,
+    as round(x * 255));
+labels : any whole - number dtype.The GIL is released while it trains;
+Ctrl - C stops it(KeyboardInterrupt). `progress`: None shows a text bar in a notebook only,
+    True anywhere(stderr), False never;
+a callable is called with a dict (name, epoch, epochs,
     step, steps, loss, accuracy, elapsed_seconds) about 100 times an epoch. A model that did not
     learn gives a NotLearningWarning."""
     settings = dict(hidden=hidden, layers=layers, epochs=epochs, batch=batch,
@@ -209,7 +211,8 @@ class Evaluation:
 
 def evaluate(model: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Accuracy, per-class accuracy and confusion matrix of `model` on the images (at least
-    one; uint8, or floats in [0, 1]) and labels (any whole-number dtype); model.evaluate(images,
+    one; uint8, or floats in [0, 1]) and labels (any whole-number dtype);
+    model.evaluate(images,
     labels) is the same. ValueError when a weight of the model is NaN or infinite: its
     predictions would mean nothing."""
     return Evaluation(**_savant.evaluate(model, images, labels))
@@ -217,11 +220,11 @@ def evaluate(model: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation
 
 def predict(model: Model, images: np.ndarray):
     """(labels uint8 (count,), confidence float32 (count,)): the predicted class of each image
-    and its softmax probability; model.predict(images) is the same."""
+    and its softmax probability;
+    model.predict(images) is the same."""
     return _savant.predict(model, images)
 
-
-# Model's methods, as Keras and PyTorch users look for them: each is the module's function.
+#Model 's methods, as Keras and PyTorch users look for them: each is the module' s function.
 def _model_evaluate(self: Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """savant.evaluate(self, images, labels): accuracy, per-class accuracy, confusion."""
     return evaluate(self, images, labels)
@@ -392,7 +395,8 @@ class Reproduction:
 def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", hidden: int = 128,
               layers: int = 1, epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3,
               seed: int = 0, threads: Optional[int] = None, train_limit: int = 0,
-              engine: str = "auto", out=None, report: bool = True,
+              engine: str = "auto", label_noise: float = 0, epoch_eval: str = "test",
+              fit_threshold: float = 0.99, out=None, report: bool = True,
               progress: Progress = None) -> Reproduction:
     """The article's experiment, `savant reproduce`: two models trained (original and shuffled
     images), cross-evaluated and analysed. With `out`, the run directory is written too. The
@@ -400,7 +404,8 @@ def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", hidden: int
     as train's; a model that did not learn gives a NotLearningWarning."""
     settings = dict(data=_data_dir(data), grid=grid, shuffle=shuffle, hidden=hidden,
                     layers=layers, epochs=epochs, batch=batch, learning_rate=learning_rate,
-                    seed=seed, threads=threads, train_limit=train_limit, engine=engine)
+                    seed=seed, threads=threads, train_limit=train_limit, engine=engine,
+                    label_noise=label_noise, epoch_eval=epoch_eval, fit_threshold=fit_threshold)
     result = Reproduction(_train(lambda fn: _savant.reproduce(settings, fn), progress))
     _warn_if_not_learned(result.original_model, result.shuffled_model)
     if out is not None:
@@ -429,7 +434,8 @@ def compare(a: Model, b: Model, data=None, *, all_images: bool = False,
 
 def read_results(path) -> dict:
     """A run's results.json, checked as the report checks it (savant.InputError, a ValueError,
-    naming the key that is missing or malformed), as a dict; NaN is None."""
+    naming the key that is missing or malformed), as a dict;
+    NaN is None."""
     path = pathlib.Path(os.fspath(path))
     if path.is_dir():
         path = path / "results.json"
@@ -440,9 +446,13 @@ def sweep(db, *, threads: Optional[int] = None, **settings) -> dict:
     """`savant sweep`: runs every job of the cartesian product of the settings (grid, shuffle,
     train_on, hidden, layers, epochs, batch, learning_rate: a value or a list; seeds,
     first_seed, train_limit, data) that `db` does not hold yet, one model per thread (`threads`:
-    1 to 1024, all cores when None); keep_models=True keeps each job's model beside the database
-    (docs/SWEEPS.md). Returns {"jobs", "ran", "failed"}. Ctrl-C stops the jobs that
-    are training and raises KeyboardInterrupt; the jobs already recorded stay in `db`, and a
+    1 to 1024, all cores when None);
+    keep_models = True keeps each job's model beside the database (docs / SWEEPS.md)
+                          .Returns{"jobs", "ran", "failed"}
+                          .Ctrl -
+                      C stops the jobs that are training and
+                  raises KeyboardInterrupt;
+    the jobs already recorded stay in `db`, and a
     later sweep runs the others."""
     if "data" in settings:
         settings["data"] = _data_dir(settings["data"])

@@ -78,7 +78,11 @@ py::list history_list(const std::vector<EpochRecord>& history) {
   py::list out;
   for (const EpochRecord& e : history) {
     out.append(py::dict("epoch"_a = e.epoch, "loss"_a = e.loss,
-                        "train_accuracy"_a = e.train_accuracy, "seconds"_a = e.seconds));
+                        "train_accuracy"_a = e.train_accuracy, "seconds"_a = e.seconds,
+                        "original_test_loss"_a = e.original_test_loss,
+                        "original_test_accuracy"_a = e.original_test_accuracy,
+                        "shuffled_test_loss"_a = e.shuffled_test_loss,
+                        "shuffled_test_accuracy"_a = e.shuffled_test_accuracy));
   }
   return out;
 }

@@ -56,6 +56,25 @@ def test_train_gives_the_weights_of_savant_train_bit_for_bit(small, cli, tmp_pat
     assert same.name == f"{train_on}_model"
 
 
+def test_label_noise_and_test_curves_as_the_command_line_has_them(small, cli, tmp_path):
+    path = tmp_path / "noisy.safetensors"
+    cli("train", "--train-on", "original", "--data", DATA, "--train-limit", LIMIT, "--epochs", 1,
+        "--hidden", 32, "--label-noise", 0.5, "--out", path)
+    tensors, metadata = read_safetensors(path)
+    cli_weights = [tensors[f"dense{l}.{p}"] for l in (1, 2) for p in ("kernel", "bias")]
+    model = savant.train_on("original", data=DATA, train_limit=LIMIT, epochs=1, hidden=32,
+                            label_noise=0.5)
+    assert_same_bits(model.weights, cli_weights)
+    assert '"label_noise":0.5' in metadata["config"]
+    # Keras' val_*: each epoch's loss and accuracy on the original and shuffled test images.
+    last = model.history[-1]
+    for key in ("original_test_loss", "original_test_accuracy", "shuffled_test_loss",
+                "shuffled_test_accuracy"):
+        assert 0 <= last[key] < 10, key
+    with pytest.raises(ValueError, match="label_noise"):
+        savant.train_on("original", data=DATA, train_limit=LIMIT, label_noise=1.5)
+
+
 def test_training_does_not_depend_on_threads_and_is_deterministic(small):
     kw = dict(hidden=32, epochs=1, seed=1)
     one = savant.train(small.train_images, small.train_labels, threads=1, **kw)

@@ -122,7 +122,7 @@ const std::vector<OptionSpec>& own_options() {
   static const std::vector<OptionSpec> options = {
       {"--mode", "shuffle", kShuffle, "", nullptr, 0, 0, 0, {}, false, "--shuffle"},
       {"--train-on", "train_on", kTrain | kSweep,
-       "which training images: original, shuffled, mixed:P or fresh (docs/SWEEPS.md)",
+       "which training images: original, shuffled, mixed:P, fresh or gaussian (docs/SWEEPS.md)",
        [](CliParams& p, const std::string& v) { p.train_on = v; }, kTrain, kSweep},
       {"--seeds", "seeds", kSweep,
        "number of seeds per configuration (seeds first-seed .. first-seed+N-1)", nullptr, 0,

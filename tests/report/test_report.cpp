@@ -135,10 +135,17 @@ TEST_F(ReportRun, PageIsSelfContained) {
 
 TEST_F(ReportRun, DataHoldsEverySection) {
   const nlohmann::json data = report_data(run_dir());
-  for (const char* key :
-       {"accuracy", "article", "history", "confusion", "grid_signature", "timing_seconds", "config",
-        "machine", "adjacent", "pairs", "correlation", "gallery", "units", "hidden_units"}) {
+  for (const char* key : {"accuracy", "article", "history", "epochs_to_fit", "confusion",
+                          "grid_signature", "timing_seconds", "config", "machine", "adjacent",
+                          "pairs", "correlation", "gallery", "units", "hidden_units"}) {
     EXPECT_TRUE(data.contains(key)) << key;
+  }
+  // The training chart's test curves: each epoch's loss and accuracy on both test sets.
+  for (const char* m : {"original_model", "shuffled_model"}) {
+    for (const char* curve : {"original_test_loss", "original_test_accuracy", "shuffled_test_loss",
+                              "shuffled_test_accuracy"}) {
+      EXPECT_TRUE(data["history"][m].back()[curve].is_number()) << m << " " << curve;
+    }
   }
   // Each unit's receptive field, one byte a weight (base64), and its outgoing weights.
   for (const char* m : {"original_model", "shuffled_model"}) {

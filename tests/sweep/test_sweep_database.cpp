@@ -164,6 +164,26 @@ TEST(SweepDb, ResultsViewHasOneRowPerJobWithEveryNumberAndTheTypedLearningRate) 
     EXPECT_TRUE(near(row[11], j.result.history.back().loss));
     EXPECT_EQ(row[12], "0.001");
   }
+  // Each epoch's test curves, and the last one's is the job's final evaluation.
+  for (const StoredJob& j : jobs) {
+    const EpochRecord& last = j.result.history.back();
+    EXPECT_EQ(last.original_test_accuracy, j.result.original_test.accuracy());
+    EXPECT_TRUE(std::isfinite(last.original_test_loss));
+    // An original job's model serves every grid: no shuffled curve (job.cpp).
+    if (j.config.train_on.kind == RegimeKind::kOriginal) {
+      EXPECT_TRUE(std::isnan(last.shuffled_test_accuracy));
+    } else {
+      EXPECT_EQ(last.shuffled_test_accuracy, j.result.shuffled_test.accuracy());
+      EXPECT_TRUE(std::isfinite(last.shuffled_test_loss));
+    }
+    // epochs_to_fit: the first epoch at 99% training accuracy, or none.
+    const auto fit = epochs_to_fit(j.result.history, 0.99);
+    const std::string sql = fmt::format(
+        "SELECT epochs_to_fit, fit_threshold FROM results WHERE job_key = '{}'", job_key(j.config));
+    const auto row = query(db, sql.c_str());
+    EXPECT_EQ(row[0][0], fit ? std::to_string(*fit) : "NULL");
+    EXPECT_EQ(row[0][1], "0.99");
+  }
   // The learning rate is stored as typed: a query with the number the user gave finds every row.
   EXPECT_EQ(query(db, "SELECT count(*) FROM results WHERE learning_rate = 0.001")[0][0], "8");
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE learning_rate = 0.001")[0][0], "8");
@@ -212,12 +232,16 @@ TEST(SweepDb, AVersion1FileIsReadAsItIsAndMigratedByAWriter) {
     EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "1");
   }
   { SweepDb writer(db, SweepDb::Mode::kWrite); }
-  EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "2");
+  EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "3");
   const auto rows = query(db,
-                          "SELECT shuffled_test, specialisation, cka_original, final_loss FROM "
-                          "results");
+                          "SELECT shuffled_test, specialisation, cka_original, final_loss, "
+                          "epochs_to_fit FROM results");
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"0.7", "NULL", "NULL", "0.9"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"0.7", "NULL", "NULL", "0.9", "NULL"}));
+  // Its epochs have no test curves: read as not measured.
+  const auto jobs = SweepDb(db, SweepDb::Mode::kReadOnly).read_all();
+  ASSERT_EQ(jobs[0].result.history.size(), 1u);
+  EXPECT_TRUE(std::isnan(jobs[0].result.history[0].original_test_accuracy));
   EXPECT_EQ(SweepDb(db, SweepDb::Mode::kReadOnly).done_keys().size(), 1u);
 }
 
@@ -360,7 +384,8 @@ TEST(SweepSummary, CsvHasOneHeaderAndEveryNumberInPercentWhereAFraction) {
   EXPECT_EQ(row["invariance_pct_mean"], "25");
   EXPECT_EQ(row["specialisation_n"], "0");
   EXPECT_EQ(row["specialisation_mean"], "");  // undefined: empty
-  EXPECT_EQ(header.size(), 12u + 11u * 5u);
+  EXPECT_EQ(row["label_noise"], "0");
+  EXPECT_EQ(header.size(), 13u + 11u * 5u);  // label_noise: a setting of a job's identity
 }
 
 }  // namespace

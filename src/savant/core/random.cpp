@@ -1,5 +1,8 @@
 #include "savant/core/random.hpp"
 
+#include <cmath>
+#include <numbers>
+
 namespace savant {
 namespace {
 
@@ -58,6 +61,13 @@ std::uint32_t CounterRng::uniform_below(std::uint32_t n) {
 
 float CounterRng::uniform_float() {
   return static_cast<float>(next_u32() >> 8) * (1.0f / 16777216.0f);
+}
+
+double CounterRng::normal() {
+  // u1 in (0, 1], so that log(u1) is finite; u2 in [0, 1).
+  const double u1 = (static_cast<double>(next_u32()) + 1.0) / 4294967296.0;
+  const double u2 = static_cast<double>(next_u32()) / 4294967296.0;
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
 }  // namespace savant

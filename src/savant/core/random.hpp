@@ -20,6 +20,8 @@ enum class Stream : std::uint32_t {
   kMix = 6,           // which training images a `mixed:P` regime shuffles
   kFresh = 7,         // per-epoch permutations of the `fresh` regime, index = epoch * n + k
   kInvariance = 8,    // the K derangements of test image k in the puzzle-invariance analysis
+  kLabelNoise = 9,    // whether training label k is replaced, and by which class
+  kGaussian = 10,     // the Gaussian noise image that replaces training image k
 };
 
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter,
@@ -34,6 +36,8 @@ class CounterRng {
   std::uint32_t uniform_below(std::uint32_t n);
   // Uniform on [0, 1) with 24 random bits.
   float uniform_float();
+  // Standard normal (Box-Muller on two 32-bit uniforms; two u32 draws per call).
+  double normal();
 
   // Fisher-Yates: a uniformly random permutation written into `out` (0 .. size-1).
   template <typename T>

@@ -11,6 +11,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/core/parallel.hpp"
+#include "savant/data/named_dataset.hpp"
 
 namespace savant {
 namespace {
@@ -49,10 +50,35 @@ std::filesystem::path default_data_dir() {
   return std::filesystem::path(kDefaultDataDir);
 }
 
+std::optional<std::filesystem::path> named_data_dir(std::string_view name) {
+  for (const NamedDataset& set : kNamedDatasets) {
+    if (set.name != name) continue;
+    if (const char* env = std::getenv("SAVANT_DATASETS"); env != nullptr && *env != '\0') {
+      return std::filesystem::path(env) / set.name;
+    }
+    return std::filesystem::path(set.dir);
+  }
+  return std::nullopt;
+}
+
+const NamedDataset* named_dataset_at(const std::filesystem::path& dir) {
+  for (const NamedDataset& set : kNamedDatasets) {
+    if (named_data_dir(set.name) == dir) return &set;
+  }
+  return nullptr;
+}
+
 std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::string_view stem) {
   std::error_code ec;
+  const NamedDataset* named = named_dataset_at(dir);
   if (!std::filesystem::is_directory(dir, ec)) {
     const int code = std::filesystem::exists(dir, ec) ? ENOTDIR : ENOENT;
+    if (named != nullptr) {
+      throw SystemError(
+          fmt::format("the data set '{}' is not installed: '{}' {}; {}", named->name, dir.string(),
+                      code == ENOENT ? "does not exist" : "is not a directory", named->install),
+          code, dir.string());
+    }
     throw SystemError(
         fmt::format("data directory '{}' does not exist or is not a directory (choose "
                     "another data directory, set SAVANT_DATA, or run scripts/setup to "
@@ -67,8 +93,11 @@ std::filesystem::path find_idx_file(const std::filesystem::path& dir, std::strin
   throw SystemError(
       fmt::format("data directory '{}' has no '{}' nor '{}.gz'; an IDX data set needs "
                   "train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-                  "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)",
-                  dir.string(), stem, stem),
+                  "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz){}",
+                  dir.string(), stem, stem,
+                  named != nullptr
+                      ? fmt::format("; to install '{}', {}", named->name, named->install)
+                      : std::string()),
       ENOENT, raw.string());
 }
 

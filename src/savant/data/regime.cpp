@@ -1,6 +1,8 @@
 #include "savant/data/regime.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -12,6 +14,7 @@ Regime parse_regime(std::string_view text) {
   if (text == "original") return {RegimeKind::kOriginal, 0};
   if (text == "shuffled") return {RegimeKind::kShuffled, 0};
   if (text == "fresh") return {RegimeKind::kFresh, 0};
+  if (text == "gaussian") return {RegimeKind::kGaussian, 0};
   if (text.starts_with("mixed:")) {
     const std::string_view p_text = text.substr(6);
     double p = 0;
@@ -25,7 +28,7 @@ Regime parse_regime(std::string_view text) {
   }
   throw InvalidSetting("train_on", std::string(text),
                        "unknown training regime; expected original, shuffled, mixed:P "
-                       "(0 <= P <= 1) or fresh");
+                       "(0 <= P <= 1), fresh or gaussian");
 }
 
 std::string to_string(RegimeKind kind) {
@@ -38,6 +41,8 @@ std::string to_string(RegimeKind kind) {
       return "mixed";
     case RegimeKind::kFresh:
       return "fresh";
+    case RegimeKind::kGaussian:
+      return "gaussian";
   }
   return "?";
 }
@@ -56,6 +61,38 @@ ImageSet mixed_images(const ImageSet& images, int grid, ShuffleMode mode, std::u
     if (!(static_cast<double>(coin.uniform_float()) < p)) continue;
     const BlockPermutation perm = block_permutation(mode, grid, seed, Stream::kShuffleTrain, k);
     apply_block_permutation(images.image(k), out.image(k), images.rows, images.cols, grid, perm);
+  }
+  return out;
+}
+
+ImageSet gaussian_images(const ImageSet& images, std::uint64_t seed) {
+  double sum = 0, sum_squares = 0;
+  for (const std::uint8_t v : images.pixels) {
+    sum += v;
+    sum_squares += static_cast<double>(v) * v;
+  }
+  const double n = static_cast<double>(std::max<std::size_t>(images.pixels.size(), 1));
+  const double mean = sum / n;
+  const double sd = std::sqrt(std::max(0.0, sum_squares / n - mean * mean));
+  ImageSet out = images;
+  for (std::size_t k = 0; k < images.count; ++k) {
+    CounterRng rng(seed, Stream::kGaussian, k);
+    for (std::uint8_t& v : out.image(k)) {
+      const double x = std::round(mean + sd * rng.normal());
+      v = static_cast<std::uint8_t>(std::clamp(x, 0.0, 255.0));
+    }
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> noisy_labels(std::span<const std::uint8_t> labels, std::size_t classes,
+                                       std::uint64_t seed, double p) {
+  std::vector<std::uint8_t> out(labels.begin(), labels.end());
+  if (p <= 0 || classes == 0) return out;
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    CounterRng rng(seed, Stream::kLabelNoise, k);
+    if (!(static_cast<double>(rng.uniform_float()) < p)) continue;
+    out[k] = static_cast<std::uint8_t>(rng.uniform_below(static_cast<std::uint32_t>(classes)));
   }
   return out;
 }
@@ -87,11 +124,15 @@ TrainingImages::TrainingImages(const ImageSet& original, Regime regime, int grid
     case RegimeKind::kMixed:
       made_ = mixed_images(original, grid, mode, seed, regime.mix);
       break;
+    case RegimeKind::kGaussian:
+      made_ = gaussian_images(original, seed);
+      break;
   }
 }
 
 const ImageSet& TrainingImages::images() const {
-  const bool own = regime_.kind == RegimeKind::kShuffled || regime_.kind == RegimeKind::kMixed;
+  const bool own = regime_.kind == RegimeKind::kShuffled || regime_.kind == RegimeKind::kMixed ||
+                   regime_.kind == RegimeKind::kGaussian;
   return own ? made_ : original_;
 }
 

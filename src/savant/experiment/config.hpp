@@ -31,6 +31,14 @@ struct ExperimentConfig {
   // The training engine: "auto", "portable" or "avx512" (model/engine_choice.hpp). Results do
   // not depend on it beyond rounding; files name the engine that trained, not this choice.
   std::string engine = "auto";
+  // The fraction of training labels replaced by a class drawn at random (noisy_labels,
+  // data/regime.hpp); 1 gives random labels. The test labels are never touched.
+  float label_noise = 0.0f;
+  // Which curves each epoch adds to the history: "test" (loss and accuracy on the original and
+  // the shuffled test images) or "none" (the training curves only, for speed).
+  std::string epoch_eval = "test";
+  // The training accuracy at which a model counts as fitted (epochs_to_fit).
+  float fit_threshold = 0.99f;
   bool operator==(const ExperimentConfig&) const = default;
 };
 

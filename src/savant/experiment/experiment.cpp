@@ -45,7 +45,7 @@ ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& con
 
 void train_model(ModelReport& model, const ExperimentConfig& config, TrainingImages& images,
                  std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
-                 int threads) {
+                 int threads, const EpochTests& tests) {
   const auto start = Clock::now();
   model.network = Network(dense_layout(images.images().pixels_per_image(), config.hidden,
                                        config.layers, static_cast<std::size_t>(classes)));
@@ -60,9 +60,31 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
       return images.epoch(epoch);
     };
   }
-  model.history =
-      train_network(model.network, images.images(), labels,
-                    train_config(config, model.name, threads), progress, images_for_epoch);
+  // Zhang et al.'s corrupted labels: the model trains on, and is scored against, these.
+  std::vector<std::uint8_t> noisy;
+  if (config.label_noise > 0) {
+    noisy = noisy_labels(labels, static_cast<std::size_t>(classes), config.seed,
+                         static_cast<double>(config.label_noise));
+    labels = noisy;
+  }
+  EpochEndFn after_epoch;
+  if (config.epoch_eval == "test" && (tests.test != nullptr || tests.shuffled != nullptr)) {
+    after_epoch = [&tests](const Network& net, EpochRecord& e) {
+      if (tests.test != nullptr) {
+        const Score s = score(net, tests.test->images, tests.test->labels);
+        e.original_test_loss = s.loss;
+        e.original_test_accuracy = s.accuracy;
+      }
+      if (tests.shuffled != nullptr && tests.test != nullptr) {
+        const Score s = score(net, *tests.shuffled, tests.test->labels);
+        e.shuffled_test_loss = s.loss;
+        e.shuffled_test_accuracy = s.accuracy;
+      }
+    };
+  }
+  model.history = train_network(model.network, images.images(), labels,
+                                train_config(config, model.name, threads), progress,
+                                images_for_epoch, after_epoch);
   model.train_seconds = seconds_since(start);
   model.warnings = training_warnings(model.name, model.history, static_cast<std::size_t>(classes));
 }
@@ -98,11 +120,18 @@ TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
   t = Clock::now();
   TrainingImages images(data.train.images, train_on, config.grid, config.shuffle, config.seed,
                         config.threads);
+
+  ImageSet shuffled_test;
+  EpochTests tests;
+  if (config.epoch_eval == "test") {
+    shuffled_test = shuffle_test_images(data.test.images, config);
+    tests = {&data.test, &shuffled_test};
+  }
   result.shuffle_seconds = seconds_since(t);
 
   result.model.name = model_name(train_on);
   train_model(result.model, config, images, data.train.labels, data.classes, progress,
-              config.threads);
+              config.threads, tests);
   result.provenance.engine = result.model.engine;
   return result;
 }
@@ -152,9 +181,11 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
     ModelUnitPart units_part;
   };
   AfterTraining after_original, after_shuffled;
+  const EpochTests epoch_tests{&data.test, &test_shuffled};  // train_model honours epoch_eval
   auto model_steps = [&](ModelReport& model, TrainingImages& images, bool shuffled_model,
                          AfterTraining& after) {
-    train_model(model, config, images, data.train.labels, data.classes, progress, threads);
+    train_model(model, config, images, data.train.labels, data.classes, progress, threads,
+                epoch_tests);
     auto step = Clock::now();
     evaluate_model(model, data.test, test_shuffled);
     after.evaluate = seconds_since(step);

@@ -109,9 +109,17 @@ ImageSet shuffle_test_images(const ImageSet& images, const ExperimentConfig& con
 // initialisation: every model of a seed starts from the same weights and sees the images in
 // the same order. Fills the report's network, history and train_seconds. `threads` is this
 // model's share of the cores (the result does not depend on it).
+// The labels are the training split's; config.label_noise replaces some of them
+// (noisy_labels) before training, and the history's training accuracy is measured against those
+// replaced. With config.epoch_eval "test", each epoch of the history also records the loss and
+// accuracy on `tests` (where given).
+struct EpochTests {
+  const Split* test = nullptr;         // the original test images and their labels
+  const ImageSet* shuffled = nullptr;  // their shuffled copy (shuffle_test_images)
+};
 void train_model(ModelReport& model, const ExperimentConfig& config, TrainingImages& images,
                  std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
-                 int threads);
+                 int threads, const EpochTests& tests = {});
 
 // The model's accuracy on the original test images and on their shuffled copy
 // (shuffle_test_images).

@@ -7,6 +7,7 @@
 
 #include "savant/core/error.hpp"
 #include "savant/core/json_input.hpp"
+#include "savant/core/typed_number.hpp"
 #include "savant/core/version.hpp"
 
 namespace savant {
@@ -25,7 +26,11 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
     out.push_back({{"epoch", e.epoch},
                    {"loss", number_or_null(e.loss)},
                    {"train_accuracy", e.train_accuracy},
-                   {"seconds", e.seconds}});
+                   {"seconds", e.seconds},
+                   {"original_test_loss", number_or_null(e.original_test_loss)},
+                   {"original_test_accuracy", number_or_null(e.original_test_accuracy)},
+                   {"shuffled_test_loss", number_or_null(e.shuffled_test_loss)},
+                   {"shuffled_test_accuracy", number_or_null(e.shuffled_test_accuracy)}});
   }
   return out;
 }
@@ -149,6 +154,9 @@ nlohmann::json results_json(const ReproduceResult& r) {
     j["grid_signature"][m->name] = signature_json(m->signature);
     j["adjacent_correlation"][m->name] = matrix_json(m->adjacent, r.rows, r.cols);
     j["history"][m->name] = history_json(m->history);
+    const std::optional<std::size_t> fit =
+        epochs_to_fit(m->history, as_typed(r.config.fit_threshold));
+    j["epochs_to_fit"][m->name] = fit ? nlohmann::json(*fit) : nlohmann::json(nullptr);
     j["confusion"][m->name] = {{"original_test", m->on_original_test.confusion_rows()},
                                {"shuffled_test", m->on_shuffled_test.confusion_rows()}};
     j["evaluation"][m->name] = {{"original_test", evaluation_json(m->on_original_test)},

@@ -107,6 +107,15 @@ inline constexpr Key kResultsKeys[] = {
     {"/history/{m}/*/loss", Kind::kNumberOrNull},
     {"/history/{m}/*/train_accuracy", Kind::kNumber},
     {"/history/{m}/*/seconds", Kind::kNumber, kIfPresent},
+    // Files of savant 0.9 and earlier have no test curves; null where a run skipped them
+    // (epoch_eval none).
+    {"/history/{m}/*/original_test_loss", Kind::kNumberOrNull, kIfPresent},
+    {"/history/{m}/*/original_test_accuracy", Kind::kNumberOrNull, kIfPresent},
+    {"/history/{m}/*/shuffled_test_loss", Kind::kNumberOrNull, kIfPresent},
+    {"/history/{m}/*/shuffled_test_accuracy", Kind::kNumberOrNull, kIfPresent},
+    // The first epoch whose training accuracy reached config.fit_threshold; null: not reached.
+    {"/epochs_to_fit", Kind::kObject, kIfPresent},
+    {"/epochs_to_fit/{m}", Kind::kNumberOrNull},
     {"/units", Kind::kObject, kIfPresent},
     {"/units/test_images", Kind::kUnsigned},
     {"/units/puzzles", Kind::kUnsigned},

@@ -209,7 +209,7 @@ RunResults run_results_of(const json& results) {
   r.data = fs::path(config.at("data").get<std::string>());
   for (const char* key :
        {"savant_version", "config", "data", "accuracy", "article", "confusion", "grid_signature",
-        "history", "timing_seconds", "run", "units", "warnings"}) {
+        "history", "epochs_to_fit", "timing_seconds", "run", "units", "warnings"}) {
     if (results.contains(key)) r.page[key] = results.at(key);
   }
   if (results.contains("machine")) r.machine = results.at("machine");

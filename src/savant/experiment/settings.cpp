@@ -11,6 +11,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/typed_number.hpp"
+#include "savant/data/named_dataset.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/model/train.hpp"
 
@@ -131,6 +132,20 @@ Setting float_number(std::string name, std::string old_name, std::string help, u
   return s;
 }
 
+// A fraction in [0, 1], or in (0, 1] when not `zero`.
+Setting fraction(std::string name, std::string help, unsigned uses, float ExperimentConfig::*field,
+                 bool zero) {
+  Setting s = float_number(name, "", std::move(help), uses, field);
+  s.check = [name, field, zero](const ExperimentConfig& c) {
+    const float v = c.*field;
+    if (v <= 1.0f && (zero ? v >= 0.0f : v > 0.0f)) return;
+    throw InvalidSetting(name, fmt::format("{}", v),
+                         zero ? "must be a fraction from 0 to 1 (e.g. 0.5)"
+                              : "must be a fraction above 0 and at most 1 (e.g. 0.99)");
+  };
+  return s;
+}
+
 // A choice stored as an enum or a string: `to_text` and `from_text` convert (from_text throws
 // InvalidSetting naming the setting for a word it does not take).
 template <typename T>
@@ -166,11 +181,15 @@ Setting choice(std::string name, std::string help, unsigned uses, std::vector<st
 Setting data_setting() {
   Setting s =
       make("data",
-           "directory with the four IDX files, raw or .gz ($SAVANT_DATA, else Debian's "
-           "Fashion-MNIST)",
+           "directory with the four IDX files, raw or .gz, or a data set by name: fashion-mnist "
+           "or mnist (default: $SAVANT_DATA, else Debian's Fashion-MNIST)",
            SettingType::kPath,
            kTrains | kShufflesTest | kNamesData | kSweepOnce | kRecorded | kFromFirstVersion);
-  s.parse = [](ExperimentConfig& c, std::string_view text) { c.data = std::string(text); };
+  // A name is the directory it is installed in (data/named_dataset.hpp), which files record.
+  s.parse = [](ExperimentConfig& c, std::string_view text) {
+    const std::optional<std::filesystem::path> named = named_data_dir(text);
+    c.data = named ? *named : std::filesystem::path(std::string(text));
+  };
   s.check = [](const ExperimentConfig&) {};  // validate() checks the path's text
   // Absolute, so that a results file read from another directory still names the data.
   s.to_json = [](const ExperimentConfig& c) {
@@ -238,6 +257,24 @@ std::vector<Setting> declared() {
         return std::string(text);
       },
       [](const std::string& s) { return s; }));
+  table.push_back(fraction("label_noise",
+                           "fraction of training labels replaced by a random class (1: random "
+                           "labels); the test labels stay true",
+                           kTrains | kSweepAxis | kIdentity | kRecorded,
+                           &ExperimentConfig::label_noise, true));
+  table.push_back(choice<std::string>(
+      "epoch_eval",
+      "per-epoch curves on the test images: test (original and shuffled test loss and "
+      "accuracy after every epoch) or none (faster)",
+      kTrains | kSweepOnce | kRecorded, {"test", "none"}, &ExperimentConfig::epoch_eval,
+      [](std::string_view t) {
+        if (t == "test" || t == "none") return std::string(t);
+        throw InvalidSetting("epoch_eval", fmt::format("'{}'", t), "expected test or none");
+      },
+      [](const std::string& s) { return s; }));
+  table.push_back(fraction(
+      "fit_threshold", "training accuracy at which a model counts as fitted (epochs_to_fit)",
+      kTrains | kSweepOnce | kRecorded, &ExperimentConfig::fit_threshold, false));
   return table;
 }
 

@@ -29,29 +29,56 @@ std::vector<std::vector<std::int64_t>> Evaluation::confusion_rows() const {
   return rows;
 }
 
-std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
+namespace {
+
+// Calls `row(k, z)` with the logits z (`classes` of them) of every image k, in order.
+template <typename RowFn>
+void for_each_logits(const Network& net, const ImageSet& images, RowFn row) {
   constexpr std::size_t kChunk = 500;
   const std::size_t classes = net.layout.sizes().back();
   Workspace ws(net.layout, kChunk);
   std::vector<float> inputs(kChunk * images.pixels_per_image());
   std::vector<std::uint32_t> indices(kChunk);
-  std::vector<Prediction> out;
-  out.reserve(images.count);
   for (std::size_t begin = 0; begin < images.count; begin += kChunk) {
     const std::size_t rows = std::min(kChunk, images.count - begin);
     std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(rows),
               static_cast<std::uint32_t>(begin));
     gather_batch(images, std::span(indices.data(), rows), inputs.data());
     std::span<const float> logits = forward(net, inputs.data(), rows, ws);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float* z = logits.data() + r * classes;
-      const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + classes) - z);
-      float sum = 0.0f;
-      for (std::size_t k = 0; k < classes; ++k) sum += std::exp(z[k] - z[best]);
-      out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
-    }
+    for (std::size_t r = 0; r < rows; ++r) row(begin + r, logits.data() + r * classes);
   }
+}
+
+}  // namespace
+
+std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
+  const std::size_t classes = net.layout.sizes().back();
+  std::vector<Prediction> out;
+  out.reserve(images.count);
+  for_each_logits(net, images, [&](std::size_t, const float* z) {
+    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + classes) - z);
+    float sum = 0.0f;
+    for (std::size_t k = 0; k < classes; ++k) sum += std::exp(z[k] - z[best]);
+    out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
+  });
   return out;
+}
+
+Score score(const Network& net, const ImageSet& images, std::span<const std::uint8_t> labels) {
+  const std::size_t classes = net.layout.sizes().back();
+  double loss = 0;
+  std::size_t correct = 0;
+  for_each_logits(net, images, [&](std::size_t k, const float* z) {
+    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + classes) - z);
+    double sum = 0;
+    for (std::size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
+    // -log softmax(z)[label], shifted by the largest logit so that exp cannot overflow.
+    loss += std::log(sum) - static_cast<double>(z[labels[k]] - z[best]);
+    correct += best == labels[k] ? 1 : 0;
+  });
+  const double n = static_cast<double>(images.count);
+  if (images.count == 0) return {};
+  return {loss / n, static_cast<double>(correct) / n};
 }
 
 Evaluation evaluate(const Network& net, const ImageSet& images,

@@ -33,6 +33,14 @@ struct Prediction {
 };
 std::vector<Prediction> predict(const Network& net, const ImageSet& images);
 
+// The mean cross-entropy and the accuracy of a network on labelled images: the test curves of
+// each epoch (EpochRecord), from predict's forward pass.
+struct Score {
+  double loss = 0;
+  double accuracy = 0;
+};
+Score score(const Network& net, const ImageSet& images, std::span<const std::uint8_t> labels);
+
 Evaluation evaluate(const Network& net, const ImageSet& images,
                     std::span<const std::uint8_t> labels);
 

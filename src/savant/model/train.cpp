@@ -35,7 +35,8 @@ std::vector<std::uint32_t> epoch_order(std::uint64_t seed, std::size_t epoch, st
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
                                        const TrainConfig& config, const ProgressFn& progress,
-                                       const EpochImagesFn& images_for_epoch) {
+                                       const EpochImagesFn& images_for_epoch,
+                                       const EpochEndFn& after_epoch) {
   if (config.batch == 0) throw UsageError("batch size must be at least 1");
   if (images.count == 0) throw InputError(fmt::format("{}: no training images", config.name));
   if (net.layout.in(0) != images.pixels_per_image()) {
@@ -94,8 +95,17 @@ std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
     history.push_back({epoch, loss_sum / static_cast<double>(seen),
                        static_cast<double>(correct) / static_cast<double>(seen),
                        seconds_since(epoch_start)});
+    if (after_epoch) after_epoch(net, history.back());
   }
   return history;
+}
+
+std::optional<std::size_t> epochs_to_fit(const std::vector<EpochRecord>& history,
+                                         double threshold) {
+  for (const EpochRecord& e : history) {
+    if (e.train_accuracy >= threshold) return e.epoch;
+  }
+  return std::nullopt;
 }
 
 }  // namespace savant

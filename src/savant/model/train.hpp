@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,8 +37,21 @@ struct EpochRecord {
   std::size_t epoch = 0;  // 1-based
   double loss = 0;        // mean cross-entropy over the epoch's images
   double train_accuracy = 0;
-  double seconds = 0;
+  double seconds = 0;  // the epoch's training, without the test curves
+  // Mean cross-entropy and accuracy on the original and on the shuffled test images after the
+  // epoch, as Keras' val_loss and val_accuracy; NaN where they were not measured.
+  double original_test_loss = std::numeric_limits<double>::quiet_NaN();
+  double original_test_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double shuffled_test_loss = std::numeric_limits<double>::quiet_NaN();
+  double shuffled_test_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
+
+// Called after each epoch with the network as trained so far, to fill in the epoch's test
+// curves.
+using EpochEndFn = std::function<void(const Network&, EpochRecord&)>;
+
+// The first epoch (1-based) whose training accuracy reaches `threshold`; nothing when none does.
+std::optional<std::size_t> epochs_to_fit(const std::vector<EpochRecord>& history, double threshold);
 
 // One report of a model's training, a value: the receiver may keep it (a display redraws the
 // last report of each model) after the training that sent it, and the name with it, has ended.
@@ -60,11 +75,13 @@ using EpochImagesFn = std::function<const ImageSet&(std::size_t epoch)>;
 // Trains `net` in place, with subnormals flushed to zero (FlushDenormals), on config.threads
 // threads; bitwise the same result for any count. Throws savant::Error naming the model, epoch
 // and step when the loss or the weights stop being finite (a learning rate that is far too
-// large, say). `images_for_epoch`, when set, gives the images of each epoch (regime `fresh`).
+// large, say). `images_for_epoch`, when set, gives the images of each epoch (regime `fresh`);
+// `after_epoch`, when set, is called at the end of each epoch (test curves).
 std::vector<EpochRecord> train_network(Network& net, const ImageSet& images,
                                        std::span<const std::uint8_t> labels,
                                        const TrainConfig& config, const ProgressFn& progress = {},
-                                       const EpochImagesFn& images_for_epoch = {});
+                                       const EpochImagesFn& images_for_epoch = {},
+                                       const EpochEndFn& after_epoch = {});
 
 // What says that a model named `name` did not learn, from its history over `classes` classes:
 // a last epoch's loss that is not finite, above that of guessing every class alike (ln classes)

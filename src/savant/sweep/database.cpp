@@ -115,6 +115,39 @@ LEFT JOIN signatures g ON g.job_key = r.job_key
 LEFT JOIN units u ON u.job_key = r.job_key;
 )sql";
 
+// Version 3: each epoch's loss and accuracy on the original and the shuffled test images (NULL
+// where not measured, and for jobs of earlier versions), the accuracy at which a job counts as
+// fitted, and the results view with epochs_to_fit (the first epoch whose training accuracy
+// reached it; NULL: not reached).
+constexpr const char* kSchemaVersion3 = R"sql(
+ALTER TABLE history ADD COLUMN original_test_loss REAL;
+ALTER TABLE history ADD COLUMN original_test_accuracy REAL;
+ALTER TABLE history ADD COLUMN shuffled_test_loss REAL;
+ALTER TABLE history ADD COLUMN shuffled_test_accuracy REAL;
+ALTER TABLE runs ADD COLUMN fit_threshold REAL;
+DROP VIEW IF EXISTS results;
+CREATE VIEW results AS
+SELECT r.job_key, r.grid, r.shuffle, r.train_on, r.regime, r.mix, r.hidden, r.layers, r.epochs,
+       r.batch, r.learning_rate, r.train_limit, r.data_digest, r.seed, r.status, r.error,
+       o.accuracy AS original_test, s.accuracy AS shuffled_test, o.total AS test_images,
+       g.within, g.across, g.contrast,
+       u.specialisation, u.specialisation_change, u.border_discontinuity, u.lesion_spread,
+       u.invariance, u.invariance_accuracy, u.cka_original,
+       (SELECT loss FROM history h WHERE h.job_key = r.job_key ORDER BY epoch DESC LIMIT 1)
+         AS final_loss,
+       (SELECT train_accuracy FROM history h WHERE h.job_key = r.job_key ORDER BY epoch DESC
+        LIMIT 1) AS final_train_accuracy,
+       r.fit_threshold,
+       (SELECT MIN(epoch) FROM history h WHERE h.job_key = r.job_key
+          AND h.train_accuracy >= r.fit_threshold) AS epochs_to_fit,
+       r.train_seconds, r.started_at, r.finished_at, r.savant_version, r.host
+FROM runs r
+LEFT JOIN accuracies o ON o.job_key = r.job_key AND o.test = 'original_test'
+LEFT JOIN accuracies s ON s.job_key = r.job_key AND s.test = 'shuffled_test'
+LEFT JOIN signatures g ON g.job_key = r.job_key
+LEFT JOIN units u ON u.job_key = r.job_key;
+)sql";
+
 }  // namespace
 
 std::vector<const Setting*> setting_columns() {
@@ -267,6 +300,7 @@ SweepDb::SweepDb(const std::filesystem::path& path, Mode mode) : path_(path), mo
           exec(fmt::format("PRAGMA application_id = {}", kSweepApplicationId).c_str());
         }
         exec(kSchemaVersion2);
+        if (user_version < 3) exec(kSchemaVersion3);
         exec(fmt::format("PRAGMA user_version = {}", kSweepSchemaVersion).c_str());
         commit();
         user_version = kSweepSchemaVersion;

@@ -22,7 +22,7 @@ namespace savant {
 inline constexpr std::int32_t kSweepApplicationId = 0x53564E54;
 // PRAGMA user_version. 2 added the units and claims tables and the results view; a writer
 // migrates a version 1 file, readers read it as it is (no units).
-inline constexpr int kSweepSchemaVersion = 2;
+inline constexpr int kSweepSchemaVersion = 3;
 // How many bytes the longest file SQLite keeps beside a database adds to its name ("-journal";
 // "-wal" and "-shm" are shorter), for check_output_path.
 inline constexpr std::size_t kBesideDatabase = 8;

@@ -72,10 +72,17 @@ std::vector<StoredJob> SweepDb::read_all() {
       settings.push_back(s);
       select += ", " + s->name;
     }
+    // Version 3's fit_threshold: files of earlier versions read as its default.
+    const bool threshold = run_columns_.contains("fit_threshold");
+    if (threshold) select += ", fit_threshold";
     Statement q(db_, (select + " FROM runs ORDER BY rowid").c_str(), path_);
+    const int threshold_column = kFirstSettingColumn + static_cast<int>(settings.size());
     while (q.step()) {
       index[q.text(0)] = jobs.size();
       jobs.push_back(read_run(q, settings));
+      if (threshold && !q.is_null(threshold_column)) {
+        jobs.back().config.fit_threshold = static_cast<float>(q.real(threshold_column));
+      }
     }
   }
   Statement acc(db_, "SELECT job_key, test, correct, total FROM accuracies", path_);
@@ -111,15 +118,28 @@ std::vector<StoredJob> SweepDb::read_all() {
         jobs[it->second].result.units.*u.field = units.real(column++);
     }
   }
+  // Version 3 added the test curves: a file of an earlier version has none (NaN).
+  const bool curves = schema_version_ >= 3;
   Statement hist(db_,
-                 "SELECT job_key, epoch, loss, train_accuracy, seconds FROM history ORDER BY "
-                 "job_key, epoch",
+                 curves
+                     ? "SELECT job_key, epoch, loss, train_accuracy, seconds, original_test_loss, "
+                       "original_test_accuracy, shuffled_test_loss, shuffled_test_accuracy "
+                       "FROM history ORDER BY job_key, epoch"
+                     : "SELECT job_key, epoch, loss, train_accuracy, seconds FROM history "
+                       "ORDER BY job_key, epoch",
                  path_);
   while (hist.step()) {
     auto it = index.find(hist.text(0));
     if (it == index.end()) continue;
-    jobs[it->second].result.history.push_back(
-        {static_cast<std::size_t>(hist.integer(1)), hist.real(2), hist.real(3), hist.real(4)});
+    EpochRecord e{static_cast<std::size_t>(hist.integer(1)), hist.real(2), hist.real(3),
+                  hist.real(4)};
+    if (curves) {
+      e.original_test_loss = hist.real(5);
+      e.original_test_accuracy = hist.real(6);
+      e.shuffled_test_loss = hist.real(7);
+      e.shuffled_test_accuracy = hist.real(8);
+    }
+    jobs[it->second].result.history.push_back(e);
   }
   return jobs;
 }
@@ -151,7 +171,9 @@ bool same_results(const StoredJob& a, const StoredJob& b) {
   if (x.history.size() != y.history.size()) return false;
   for (std::size_t i = 0; i < x.history.size(); ++i) {
     if (x.history[i].epoch != y.history[i].epoch || !same(x.history[i].loss, y.history[i].loss) ||
-        !same(x.history[i].train_accuracy, y.history[i].train_accuracy)) {
+        !same(x.history[i].train_accuracy, y.history[i].train_accuracy) ||
+        !same(x.history[i].original_test_accuracy, y.history[i].original_test_accuracy) ||
+        !same(x.history[i].shuffled_test_accuracy, y.history[i].shuffled_test_accuracy)) {
       return false;
     }
   }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "savant/core/typed_number.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/sqlite_statement.hpp"
 
@@ -26,12 +27,12 @@ void SweepDb::record(const StoredJob& job) {
     // The fixed columns, then one per setting (setting_columns), each bound as its JSON value.
     std::string columns =
         "job_key, train_on, regime, mix, data_digest, status, error, started_at, finished_at, "
-        "train_seconds, savant_version, host";
-    std::string places = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12";
+        "train_seconds, savant_version, host, fit_threshold";
+    std::string places = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13";
     const std::vector<const Setting*> settings = setting_columns();
     for (std::size_t i = 0; i < settings.size(); ++i) {
       columns += ", " + settings[i]->name;
-      places += fmt::format(", ?{}", 13 + i);
+      places += fmt::format(", ?{}", 14 + i);
     }
     Statement run(db_, fmt::format("INSERT INTO runs ({}) VALUES ({})", columns, places).c_str(),
                   path_);
@@ -51,9 +52,10 @@ void SweepDb::record(const StoredJob& job) {
         .bind(9, r.finished_at)
         .bind(10, r.train_seconds)
         .bind(11, job.savant_version)
-        .bind(12, job.host);
+        .bind(12, job.host)
+        .bind(13, as_typed(c.fit_threshold));
     for (std::size_t i = 0; i < settings.size(); ++i) {
-      const int column = static_cast<int>(13 + i);
+      const int column = static_cast<int>(14 + i);
       const nlohmann::json value = settings[i]->to_json(c);
       if (value.is_number_unsigned()) {
         // A seed of 2^63 or more is stored as the int64 of its bits, read back alike.
@@ -103,8 +105,9 @@ void SweepDb::record(const StoredJob& job) {
       for (const UnitColumn& u : kUnitColumns) units.bind(column++, r.units.*u.field);
       units.run();
       Statement hist(db_,
-                     "INSERT INTO history (job_key, epoch, loss, train_accuracy, seconds) VALUES "
-                     "(?1, ?2, ?3, ?4, ?5)",
+                     "INSERT INTO history (job_key, epoch, loss, train_accuracy, seconds, "
+                     "original_test_loss, original_test_accuracy, shuffled_test_loss, "
+                     "shuffled_test_accuracy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                      path_);
       for (const EpochRecord& e : r.history) {
         hist.bind(1, key)
@@ -112,6 +115,10 @@ void SweepDb::record(const StoredJob& job) {
             .bind(3, e.loss)
             .bind(4, e.train_accuracy)
             .bind(5, e.seconds)
+            .bind(6, e.original_test_loss)  // NaN (not measured) is stored as NULL
+            .bind(7, e.original_test_accuracy)
+            .bind(8, e.shuffled_test_loss)
+            .bind(9, e.shuffled_test_accuracy)
             .run();
       }
     }

@@ -139,7 +139,15 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
 
   ExperimentConfig config = job;
   config.threads = 1;
+  // Before training: every epoch's test curves use it. The original model is trained once for
+  // the jobs of every grid and shuffle (it does not depend on them), so its history has the
+  // original test curve only: a shuffled one would be of the grid of whichever job trained it.
+  const ImageSet shuffled_test = shuffle_test_images(sweep.data.test.images, config);
+  const Regime original_regime{RegimeKind::kOriginal, 0};
+  const EpochTests tests{&sweep.data.test, &shuffled_test};
   auto train_in = [&](const Regime& regime) {
+    const EpochTests curves =
+        regime == original_regime ? EpochTests{&sweep.data.test, nullptr} : tests;
     ModelReport model;
     model.name = job_key(job);
     TrainingImages images(train.images, regime, config.grid, config.shuffle, config.seed,
@@ -151,10 +159,9 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
       };
     }
     train_model(model, config, images, train.labels, sweep.data.classes, stop_when_cancelled,
-                config.threads);
+                config.threads, curves);
     return model;
   };
-  const Regime original_regime{RegimeKind::kOriginal, 0};
   auto original_model = [&] {
     if (originals != nullptr) return originals->get(job, [&] { return train_in(original_regime); });
     return std::make_shared<const ModelReport>(train_in(original_regime));
@@ -169,7 +176,6 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
     model = train_in(job.train_on);
     original = original_model();
   }
-  const ImageSet shuffled_test = shuffle_test_images(sweep.data.test.images, config);
   evaluate_model(model, sweep.data.test, shuffled_test);
   analyze_model(model, train.images.rows, train.images.cols, config.grid);
   result.units = measure_units(model.network, original->network, config, job.train_on.kind,

@@ -45,7 +45,9 @@ std::string outcome_to_json(const JobOutcome& o) {
   const JobResult& r = o.result;
   nlohmann::json history = nlohmann::json::array();
   for (const EpochRecord& e : r.history) {
-    history.push_back({e.epoch, real(e.loss), real(e.train_accuracy), real(e.seconds)});
+    history.push_back({e.epoch, real(e.loss), real(e.train_accuracy), real(e.seconds),
+                       real(e.original_test_loss), real(e.original_test_accuracy),
+                       real(e.shuffled_test_loss), real(e.shuffled_test_accuracy)});
   }
   nlohmann::json units = nlohmann::json::object();
   for (const UnitColumn& u : kUnitColumns) units[u.name] = real(r.units.*u.field);
@@ -83,7 +85,12 @@ JobOutcome outcome_from_json(const std::string& text, const JobConfig& job) {
   r.signature = {real(s[0]), real(s[1]), real(s[2]), s[3].get<std::size_t>(),
                  s[4].get<std::size_t>()};
   for (const auto& e : j.at("history")) {
-    r.history.push_back({e[0].get<std::size_t>(), real(e[1]), real(e[2]), real(e[3])});
+    EpochRecord record{e[0].get<std::size_t>(), real(e[1]), real(e[2]), real(e[3])};
+    record.original_test_loss = real(e[4]);
+    record.original_test_accuracy = real(e[5]);
+    record.shuffled_test_loss = real(e[6]);
+    record.shuffled_test_accuracy = real(e[7]);
+    r.history.push_back(record);
   }
   for (const UnitColumn& u : kUnitColumns) r.units.*u.field = real(j.at("units").at(u.name));
   r.train_seconds = real(j.at("train_seconds"));
