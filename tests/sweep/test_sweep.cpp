@@ -392,14 +392,15 @@ TEST(SweepReport, EmbedsOneVegaLiteSpecPerChart) {
   std::vector<StoredJob> jobs = {sample_job(0, 800), sample_job(1, 810)};
   const auto specs = sweep_report_specs(jobs);
   // Accuracy and contrast against grid size, accuracy against P (the jobs are mixed:0.5), and a
-  // training curve per per-epoch series; no width-and-depth chart when neither varies.
-  EXPECT_EQ(specs.size(), 3u + epoch_series().size());
+  // training curve per per-epoch series these jobs measured (loss and training accuracy, not the
+  // test curves); no width-and-depth chart when neither varies.
+  EXPECT_EQ(specs.size(), 3u + 2u);
   for (const auto& spec : specs) {
     EXPECT_EQ(spec.dump().find("original_test"), std::string::npos) << "a raw key in the page";
   }
   std::vector<StoredJob> unmixed = jobs;
   for (StoredJob& job : unmixed) job.config.train_on = parse_regime("original");
-  EXPECT_EQ(sweep_report_specs(unmixed).size(), 2u + epoch_series().size())
+  EXPECT_EQ(sweep_report_specs(unmixed).size(), 2u + 2u)
       << "a mixing-P chart with no mixed:P models";
   const std::string html = render_sweep_report(jobs);
   EXPECT_NE(html.find("vegaEmbed"), std::string::npos);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,8 +34,8 @@ StoredJob job(int grid, const char* regime, std::uint64_t seed, std::size_t corr
   j.result.original_test = counts(correct, 1000);
   j.result.shuffled_test = counts(300, 1000);
   j.result.signature = {0.25, 0.125, 0.125, 10, 20};
-  j.result.history = {{1, 1.0 + 0.25 * static_cast<double>(seed), 0.5, 1.0},
-                      {2, 0.5 + 0.25 * static_cast<double>(seed), 0.75, 1.0}};
+  j.result.history = {{1, 1.0 + 0.25 * static_cast<double>(seed), 0.5, 1.0, 0.9, 0.6, 1.5, 0.3},
+                      {2, 0.5 + 0.25 * static_cast<double>(seed), 0.75, 1.0, 0.8, 0.7, 1.4, 0.35}};
   return j;
 }
 
@@ -180,6 +181,20 @@ TEST(SweepReport, DrawsTheTrainingCurvesOfTheHistoryTable) {
     EXPECT_TRUE(drawn) << series.field;
   }
   EXPECT_TRUE(titles.contains("Training loss per epoch"));
+  EXPECT_TRUE(titles.contains("Accuracy on the shuffled test images per epoch"));
+}
+
+// A series that no job measured (the test curves skipped, or a database older than them) is
+// not drawn as an empty chart.
+TEST(SweepReport, LeavesOutCurvesNoJobMeasured) {
+  std::vector<StoredJob> jobs = sweep();
+  const std::size_t all = sweep_report_specs(jobs).size();
+  for (StoredJob& job : jobs) {
+    for (EpochRecord& e : job.result.history) {
+      e.original_test_accuracy = e.shuffled_test_accuracy = std::nan("");
+    }
+  }
+  EXPECT_EQ(sweep_report_specs(jobs).size(), all - 2);
 }
 
 // Models are Okabe-Ito (the original one blue, the shuffled one orange); grid sizes take

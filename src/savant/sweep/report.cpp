@@ -1,5 +1,6 @@
 #include "savant/sweep/report.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
@@ -297,7 +298,11 @@ std::vector<nlohmann::json> sweep_report_specs(const std::vector<StoredJob>& job
   std::set<std::size_t> epoch_numbers;
   for (const json& row : epochs) epoch_numbers.insert(row["epoch"].get<std::size_t>());
   for (const EpochSeries& series : epoch_series()) {
-    if (epochs.empty()) break;
+    // A series no job measured (test curves skipped, or a database older than them) gets no chart.
+    const bool measured = std::any_of(epochs.begin(), epochs.end(), [&](const json& row) {
+      return !row[series.field].is_null();
+    });
+    if (!measured) continue;
     BandChart curve;
     curve.title = fmt::format("{} per epoch", series.title.substr(0, series.title.find(" (")));
     curve.title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(curve.title[0])));

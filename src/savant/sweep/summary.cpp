@@ -117,6 +117,10 @@ const std::vector<EpochSeries>& epoch_series() {
   static const std::vector<EpochSeries> series = {
       {"loss", "training loss (mean cross-entropy)", false, &EpochRecord::loss},
       {"train_accuracy", "training accuracy (%)", true, &EpochRecord::train_accuracy},
+      {"test_original_accuracy", "accuracy on the original test images (%)", true,
+       &EpochRecord::original_test_accuracy},
+      {"test_shuffled_accuracy", "accuracy on the shuffled test images (%)", true,
+       &EpochRecord::shuffled_test_accuracy},
   };
   return series;
 }
