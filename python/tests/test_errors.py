@@ -108,5 +108,5 @@ def test_a_model_other_than_mlp_is_refused_before_training(tiny):
         savant.train_on("original", data=tiny, model="cnn", epochs=1)
     with pytest.raises(savant.UsageError, match="with model mixer is not supported yet"):
         savant.reproduce(data=tiny, model="mixer", epochs=1)
-    with pytest.raises(savant.SettingError, match="did you mean 'local'"):
+    with pytest.raises(ValueError, match="did you mean 'local'"):
         savant.train_on("original", data=tiny, model="locl")
