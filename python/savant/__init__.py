@@ -392,20 +392,22 @@ class Reproduction:
         return pathlib.Path(out)
 
 
-def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", hidden: int = 128,
-              layers: int = 1, epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3,
-              seed: int = 0, threads: Optional[int] = None, train_limit: int = 0,
-              engine: str = "auto", label_noise: float = 0, epoch_eval: str = "test",
-              fit_threshold: float = 0.99, out=None, report: bool = True,
+def reproduce(*, data=None, grid: int = 4, shuffle: str = "derange", model: str = "mlp",
+              hidden: int = 128, layers: int = 1, epochs: int = 5, batch: int = 32,
+              learning_rate: float = 1e-3, seed: int = 0, threads: Optional[int] = None,
+              train_limit: int = 0, engine: str = "auto", label_noise: float = 0,
+              epoch_eval: str = "test", fit_threshold: float = 0.99, out=None,
+              report: bool = True,
               progress: Progress = None) -> Reproduction:
     """The article's experiment, `savant reproduce`: two models trained (original and shuffled
     images), cross-evaluated and analysed. With `out`, the run directory is written too. The
     settings are the library's (savant.settings() lists them, with their defaults). `progress`
     as train's; a model that did not learn gives a NotLearningWarning."""
-    settings = dict(data=_data_dir(data), grid=grid, shuffle=shuffle, hidden=hidden,
-                    layers=layers, epochs=epochs, batch=batch, learning_rate=learning_rate,
-                    seed=seed, threads=threads, train_limit=train_limit, engine=engine,
-                    label_noise=label_noise, epoch_eval=epoch_eval, fit_threshold=fit_threshold)
+    settings = dict(data=_data_dir(data), grid=grid, shuffle=shuffle, model=model,
+                    hidden=hidden, layers=layers, epochs=epochs, batch=batch,
+                    learning_rate=learning_rate, seed=seed, threads=threads,
+                    train_limit=train_limit, engine=engine, label_noise=label_noise,
+                    epoch_eval=epoch_eval, fit_threshold=fit_threshold)
     result = Reproduction(_train(lambda fn: _savant.reproduce(settings, fn), progress))
     _warn_if_not_learned(result.original_model, result.shuffled_model)
     if out is not None:

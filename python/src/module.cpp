@@ -68,8 +68,18 @@ struct Model {
   std::vector<std::string> warnings = {};
 };
 
+// savant.Model holds a dense network: a cnn, local or mixer model is the command line's only
+// so far (issue 23).
+void refuse_architecture(std::string_view what, Architecture arch) {
+  throw UsageError(fmt::format(
+      "{} is a {} model: savant's Python module holds mlp models only so far; train, save and "
+      "evaluate a {} model with the savant command",
+      what, architecture_name(arch), architecture_name(arch)));
+}
+
 Model trained_model(const ModelReport& report, std::map<std::string, std::string> metadata,
                     std::uint64_t seed) {
+  if (report.arch) refuse_architecture(report.name, report.arch->layout.arch);
   return Model{report.name,   report.network, std::move(metadata), report.history,
                report.engine, seed,           report.warnings};
 }
@@ -217,6 +227,7 @@ py::array_t<std::uint8_t> shuffle(const py::object& images, int grid, const std:
 Model train(const py::object& images, const py::object& labels, const py::dict& settings,
             int classes, const std::string& name, const py::object& callback) {
   ExperimentConfig config = experiment_config(settings);
+  if (config.model != Architecture::mlp) refuse_architecture("the model", config.model);
   classes_setting(classes);
   const ImagesArg in(images, "images");
   if (in.get().count == 0) throw py::value_error("images holds no image to train on");
@@ -238,6 +249,7 @@ Model train(const py::object& images, const py::object& labels, const py::dict& 
 Model train_on(const std::string& train_on, const py::dict& settings, const py::object& callback) {
   const ExperimentConfig config = experiment_config(settings);
   const Regime which = parse_regime(train_on);
+  if (config.model != Architecture::mlp) refuse_architecture("the model", config.model);
   TrainResult result;
   {
     const Progress progress(callback);
@@ -419,6 +431,7 @@ py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
 // load_saved_model checks savant's metadata against the tensors and keeps every metadata key.
 Model read_model(const std::filesystem::path& path) {
   SavedModel saved = load_saved_model(path);
+  if (saved.arch) refuse_architecture(path.string(), saved.arch->layout.arch);
   std::string name = saved.provenance ? model_name(saved.provenance->train_on) : "model";
   Model model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
   if (saved.provenance) {

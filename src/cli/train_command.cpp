@@ -8,6 +8,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/output_set.hpp"
 #include "savant/experiment/results_file.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/formats/model_file.hpp"
 
 namespace savant::cli {
@@ -33,7 +34,9 @@ std::string summary(const TrainResult& r, const std::filesystem::path& out) {
   }
   text += fmt::format("Training data: {} (crc32 {:08x})\nModel: {} ({}, {} parameters)\n",
                       c.data.string(), p.train_crc32, out.string(),
-                      layer_sizes(r.model.network.layout), r.model.network.params.size());
+                      r.model.arch ? std::string(architecture_name(r.model.arch->layout.arch))
+                                   : layer_sizes(r.model.network.layout),
+                      r.model.arch ? r.model.arch->params.size() : r.model.network.params.size());
   return text;
 }
 
@@ -69,7 +72,11 @@ Runner add_train_command(CLI::App& app) {
       result = run_train(config, train_on, progress.callback());
     }
     print_warnings(result.model.warnings);
-    save_model(out, result.model.network, model_metadata(result.provenance));
+    if (result.model.arch) {
+      save_arch_model(out, *result.model.arch, model_metadata(result.provenance));
+    } else {
+      save_model(out, result.model.network, model_metadata(result.provenance));
+    }
     if (!params->quiet) print_text(stdout, summary(result, out));
     return 0;
   };

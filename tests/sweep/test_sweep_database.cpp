@@ -380,12 +380,14 @@ TEST(SweepSummary, CsvHasOneHeaderAndEveryNumberInPercentWhereAFraction) {
   EXPECT_EQ(row["test"], "original_test");
   EXPECT_EQ(row["seeds"], "2");
   EXPECT_EQ(row["learning_rate"], "0.001");
+  EXPECT_EQ(row["model"], "mlp");
   EXPECT_EQ(row["accuracy_pct_mean"], "80.5");
   EXPECT_EQ(row["invariance_pct_mean"], "25");
   EXPECT_EQ(row["specialisation_n"], "0");
   EXPECT_EQ(row["specialisation_mean"], "");  // undefined: empty
   EXPECT_EQ(row["label_noise"], "0");
-  EXPECT_EQ(header.size(), 13u + 11u * 5u);  // label_noise: a setting of a job's identity
+  // 14 key columns: label_noise and model are settings of a job's identity.
+  EXPECT_EQ(header.size(), 14u + 11u * 5u);
 }
 
 }  // namespace

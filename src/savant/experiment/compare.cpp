@@ -73,6 +73,11 @@ void check_comparable(const SavedModel& a, const SavedModel& b) {
 }
 
 CompareReport run_compare(const SavedModel& a, const SavedModel& b, const CompareOptions& options) {
+  for (const SavedModel* model : {&a, &b}) {
+    require_dense(*model,
+                  "compare measures the linear CKA of dense hidden layers, which only mlp models "
+                  "have; comparing other models is not supported yet");
+  }
   check_comparable(a, b);
   CompareReport report;
   ExperimentConfig& test = report.test;

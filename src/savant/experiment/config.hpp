@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "savant/data/shuffle.hpp"
+#include "savant/model/architecture.hpp"
 
 namespace savant {
 
@@ -19,6 +20,9 @@ struct ExperimentConfig {
   std::filesystem::path data;
   int grid = 4;
   ShuffleMode shuffle = ShuffleMode::kDerange;
+  // Which network: mlp (the dense one of `hidden` and `layers`), cnn, local or mixer
+  // (model/architecture.hpp).
+  Architecture model = Architecture::mlp;
   std::size_t hidden = 128;
   std::size_t layers = 1;  // hidden layers
   std::size_t epochs = 5;

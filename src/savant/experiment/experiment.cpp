@@ -12,10 +12,35 @@
 #include "savant/core/parallel.hpp"
 #include "savant/core/stopwatch.hpp"
 #include "savant/core/version.hpp"
+#include "savant/model/arch_train.hpp"
 #include "savant/model/engine_choice.hpp"
 
 namespace savant {
-namespace {}  // namespace
+namespace {
+
+// train_model for a cnn, local or mixer model (model/arch_train.hpp): the same seed, epochs,
+// batches and order of images as the dense network's.
+void train_architecture_model(ModelReport& model, const ExperimentConfig& config,
+                              TrainingImages& images, std::span<const std::uint8_t> labels,
+                              int classes, const ProgressFn& progress, int threads) {
+  if (images.changes_every_epoch()) {
+    throw UsageError(fmt::format(
+        "the {} model trains on one set of images for every epoch; the fresh regime draws new "
+        "ones each epoch, which only the mlp model takes",
+        architecture_name(config.model)));
+  }
+  const ImageSet& train = images.images();
+  ArchNetwork net(architecture_layout(config.model, train.rows, train.cols,
+                                      static_cast<std::size_t>(config.grid),
+                                      static_cast<std::size_t>(classes)));
+  glorot_uniform_init(net, config.seed);
+  model.engine = "arch";  // model/arch_train.hpp, whatever the engine setting
+  model.history =
+      train_architecture(net, train, labels, train_config(config, model.name, threads), progress);
+  model.arch = std::move(net);
+}
+
+}  // namespace
 
 TrainConfig train_config(const ExperimentConfig& config, std::string name, int threads) {
   TrainConfig tc;
@@ -47,6 +72,20 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
                  std::span<const std::uint8_t> labels, int classes, const ProgressFn& progress,
                  int threads, const EpochTests& tests) {
   const auto start = Clock::now();
+  // Zhang et al.'s corrupted labels: the model trains on, and is scored against, these.
+  std::vector<std::uint8_t> noisy;
+  if (config.label_noise > 0) {
+    noisy = noisy_labels(labels, static_cast<std::size_t>(classes), config.seed,
+                         static_cast<double>(config.label_noise));
+    labels = noisy;
+  }
+  if (config.model != Architecture::mlp) {
+    train_architecture_model(model, config, images, labels, classes, progress, threads);
+    model.train_seconds = seconds_since(start);
+    model.warnings =
+        training_warnings(model.name, model.history, static_cast<std::size_t>(classes));
+    return;
+  }
   model.network = Network(dense_layout(images.images().pixels_per_image(), config.hidden,
                                        config.layers, static_cast<std::size_t>(classes)));
   glorot_uniform_init(model.network, config.seed);
@@ -59,13 +98,6 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
     images_for_epoch = [&images](std::size_t epoch) -> const ImageSet& {
       return images.epoch(epoch);
     };
-  }
-  // Zhang et al.'s corrupted labels: the model trains on, and is scored against, these.
-  std::vector<std::uint8_t> noisy;
-  if (config.label_noise > 0) {
-    noisy = noisy_labels(labels, static_cast<std::size_t>(classes), config.seed,
-                         static_cast<double>(config.label_noise));
-    labels = noisy;
   }
   EpochEndFn after_epoch;
   if (config.epoch_eval == "test" && (tests.test != nullptr || tests.shuffled != nullptr)) {
@@ -90,6 +122,11 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
 }
 
 void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test) {
+  if (model.arch) {
+    model.on_original_test = evaluate(*model.arch, test.images, test.labels, 1);
+    model.on_shuffled_test = evaluate(*model.arch, shuffled_test, test.labels, 1);
+    return;
+  }
   model.on_original_test = evaluate(model.network, test.images, test.labels);
   model.on_shuffled_test = evaluate(model.network, shuffled_test, test.labels);
 }
@@ -138,6 +175,13 @@ TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
 
 ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& progress) {
   validate(config);
+  if (config.model != Architecture::mlp) {
+    throw UsageError(fmt::format(
+        "the whole experiment with model {} is not supported yet: its analysis of pixel "
+        "correlations and hidden units needs a dense first layer (model mlp); train and "
+        "evaluate the {} model on its own",
+        architecture_name(config.model), architecture_name(config.model)));
+  }
   const auto start = Clock::now();
   ReproduceResult result;
   result.config = config;

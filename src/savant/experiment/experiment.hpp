@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,8 +44,9 @@ struct ModelProvenance {
 
 // Everything measured about one trained model.
 struct ModelReport {
-  std::string name;  // "original_model" or "shuffled_model"
-  Network network;
+  std::string name;                 // "original_model" or "shuffled_model"
+  Network network;                  // an mlp model's (config.model); empty for the others
+  std::optional<ArchNetwork> arch;  // a cnn, local or mixer model's
   std::vector<EpochRecord> history;
   std::vector<std::string> warnings;  // training_warnings of its history: it did not learn
   Evaluation on_original_test, on_shuffled_test;

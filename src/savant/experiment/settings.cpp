@@ -224,9 +224,17 @@ std::vector<Setting> declared() {
       "shuffle", "block shuffling: derange, permute, fixed or none", kModel | kShufflesTest,
       {"derange", "permute", "fixed", "none"}, &ExperimentConfig::shuffle, parse_shuffle_mode,
       [](const ShuffleMode& m) { return to_string(m); }));
-  table.push_back(whole<std::size_t>("hidden", "width of each hidden layer", kModel,
+  // Added after the first version: files and sweep databases without it hold mlp models.
+  table.push_back(choice<Architecture>(
+      "model",
+      "network: mlp (dense: hidden, layers), cnn, local (a bag of local features) or mixer "
+      "(patches = the grid's blocks)",
+      kTrains | kSweepAxis | kIdentity | kRecorded, {"mlp", "cnn", "local", "mixer"},
+      &ExperimentConfig::model, parse_architecture,
+      [](const Architecture& a) { return std::string(architecture_name(a)); }));
+  table.push_back(whole<std::size_t>("hidden", "width of each hidden layer (mlp)", kModel,
                                      &ExperimentConfig::hidden, 1, 65536));
-  table.push_back(whole<std::size_t>("layers", "number of hidden layers", kModel,
+  table.push_back(whole<std::size_t>("layers", "number of hidden layers (mlp)", kModel,
                                      &ExperimentConfig::layers, 1, 16));
   table.push_back(whole<std::size_t>("epochs", "passes over the training set", kModel,
                                      &ExperimentConfig::epochs, 1, 10000));

@@ -10,7 +10,9 @@
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/figures/plot.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/formats/model_file.hpp"
+#include "savant/model/arch_train.hpp"
 
 namespace savant {
 
@@ -89,35 +91,6 @@ nlohmann::json trained_json(const SavedModel& model) {
           {"savant_version", p.savant_version}};
 }
 
-SavedModel saved_model(const std::filesystem::path& source, Network network,
-                       std::map<std::string, std::string> metadata) {
-  std::optional<ModelProvenance> provenance = provenance_from_metadata(metadata, source.string());
-  SavedModel model{source, std::move(network), std::move(provenance), std::move(metadata)};
-  const ParameterLayout& layout = model.network.layout;
-  if (model.provenance) {
-    const ModelProvenance& p = *model.provenance;
-    if (p.rows > layout.in(0) / p.cols || p.rows * p.cols != layout.in(0)) {
-      throw InputError(fmt::format(
-          "{}: __metadata__ says the model reads {}x{} images, but dense1.kernel takes {} "
-          "inputs",
-          source.string(), p.rows, p.cols, layout.in(0)));
-    }
-    if (p.config.layers + 1 != layout.layers() || p.config.hidden != layout.out(0)) {
-      throw InputError(fmt::format(
-          "{}: __metadata__ describes {} hidden layer(s) of width {}, but the tensors hold {} "
-          "hidden layer(s) of width {}",
-          source.string(), p.config.layers, p.config.hidden, layout.layers() - 1, layout.out(0)));
-    }
-  }
-  return model;
-}
-
-SavedModel load_saved_model(const std::filesystem::path& path) {
-  check_file_in_run(path);  // a model of a run directory must be that run's (run_set.hpp)
-  ModelFile file = load_model(path);
-  return saved_model(path, std::move(file.network), std::move(file.metadata));
-}
-
 EvalOptions eval_options(const ExperimentConfig& config,
                          const std::function<bool(std::string_view)>& given) {
   EvalOptions options;
@@ -160,11 +133,20 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
     }
   }
 
-  const int classes = static_cast<int>(model.network.layout.sizes().back());
+  const int classes = static_cast<int>(model.arch ? model.arch->layout.classes
+                                                  : model.network.layout.sizes().back());
   const Dataset data = load_experiment_data(test, classes);
   report.rows = data.test.images.rows;
   report.cols = data.test.images.cols;
-  if (report.rows * report.cols != model.network.layout.in(0)) {
+  if (model.arch &&
+      (report.rows != model.arch->layout.rows || report.cols != model.arch->layout.cols)) {
+    throw InputError(fmt::format(
+        "{}: the {} model takes {}x{} images but the images in '{}' are "
+        "{}x{}",
+        model.path.string(), architecture_name(model.arch->layout.arch), model.arch->layout.rows,
+        model.arch->layout.cols, options.data.string(), report.rows, report.cols));
+  }
+  if (!model.arch && report.rows * report.cols != model.network.layout.in(0)) {
     throw InputError(fmt::format("{}: the model takes {} inputs but the images in '{}' are {}x{}",
                                  model.path.string(), model.network.layout.in(0),
                                  options.data.string(), report.rows, report.cols));
@@ -196,13 +178,13 @@ EvalReport run_eval(const SavedModel& model, const EvalOptions& options) {
         crc_text(model.provenance->train_crc32)));
   }
 
-  if (options.original_test) {
-    report.original_test = evaluate(model.network, data.test.images, data.test.labels);
-  }
-  if (options.shuffled_test) {
-    const ImageSet shuffled = shuffle_test_images(data.test.images, test);
-    report.shuffled_test = evaluate(model.network, shuffled, data.test.labels);
-  }
+  auto evaluate_on = [&](const ImageSet& images) {
+    return model.arch ? evaluate(*model.arch, images, data.test.labels, options.threads)
+                      : evaluate(model.network, images, data.test.labels);
+  };
+  if (options.original_test) report.original_test = evaluate_on(data.test.images);
+  if (options.shuffled_test)
+    report.shuffled_test = evaluate_on(shuffle_test_images(data.test.images, test));
   return report;
 }
 
@@ -228,6 +210,9 @@ nlohmann::json eval_json(const SavedModel& model, const EvalReport& report) {
 }
 
 AnalyzeReport run_analyze(const SavedModel& model, std::optional<int> grid) {
+  require_dense(model,
+                "the pixel-correlation map and the unit analysis need a dense first layer (one "
+                "weight per pixel and hidden unit), which only mlp models have");
   AnalyzeReport report;
   std::tie(report.rows, report.cols) = image_size(model);
   if (grid) {

@@ -25,7 +25,8 @@ namespace savant {
 // savant did not write).
 struct SavedModel {
   std::filesystem::path path;
-  Network network;
+  Network network;                  // an mlp model's; empty for the others
+  std::optional<ArchNetwork> arch;  // a cnn, local or mixer model's (its metadata's "model")
   std::optional<ModelProvenance> provenance;
   std::map<std::string, std::string> metadata;  // every key of the file's __metadata__
 };
@@ -33,6 +34,9 @@ struct SavedModel {
 // Reads and validates the file (safetensors layout, chain of dense layers, finite weights,
 // metadata that agrees with the tensors); throws Error naming the file.
 SavedModel load_saved_model(const std::filesystem::path& path);
+// Throws UsageError "<file> is a cnn model: <reason>" when the model is not a dense network
+// (mlp); `reason` says what needs one, as "the pixel-correlation map needs a dense first layer".
+void require_dense(const SavedModel& model, std::string_view reason);
 // A network and its metadata as load_saved_model checks them; `source` names it in errors.
 SavedModel saved_model(const std::filesystem::path& source, Network network,
                        std::map<std::string, std::string> metadata);

@@ -178,4 +178,23 @@ std::vector<float> arch_predict(const ArchNetwork& net, const ImageSet& images, 
   return logits;
 }
 
+Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,
+                    std::span<const std::uint8_t> labels, int threads) {
+  const std::size_t K = net.layout.classes;
+  const std::vector<float> logits = arch_predict(net, images, threads);
+  Evaluation result;
+  result.classes = K;
+  result.total = images.count;
+  result.confusion.assign(K * K, 0);
+  result.predicted.reserve(images.count);
+  for (std::size_t k = 0; k < images.count; ++k) {
+    const float* row = logits.data() + k * K;
+    const auto label = static_cast<std::uint8_t>(std::max_element(row, row + K) - row);
+    result.predicted.push_back(label);
+    ++result.confusion[labels[k] * K + label];
+    result.correct += label == labels[k] ? 1 : 0;
+  }
+  return result;
+}
+
 }  // namespace savant

@@ -15,6 +15,7 @@
 #include "savant/kernels/adam.hpp"
 #include "savant/model/arch_passes.hpp"
 #include "savant/model/architecture.hpp"
+#include "savant/model/evaluate.hpp"
 #include "savant/model/train.hpp"
 
 namespace savant {
@@ -57,5 +58,10 @@ std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& im
 // `width` its width (model/arch_passes.hpp, arch_hidden).
 std::vector<float> arch_predict(const ArchNetwork& net, const ImageSet& images, int threads,
                                 std::vector<float>* hidden = nullptr, std::size_t* width = nullptr);
+
+// Accuracy and confusion of the model on `images` (model/evaluate.hpp's for the dense
+// network): the class of the largest logit, the first of equal ones.
+Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,
+                    std::span<const std::uint8_t> labels, int threads);
 
 }  // namespace savant

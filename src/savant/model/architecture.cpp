@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/names.hpp"
 #include "savant/core/random.hpp"
 
 namespace savant {
@@ -29,7 +30,11 @@ Architecture parse_architecture(std::string_view name) {
        {Architecture::mlp, Architecture::cnn, Architecture::local, Architecture::mixer}) {
     if (architecture_name(a) == name) return a;
   }
-  throw InvalidSetting("model", std::string(name), "expected mlp, cnn, local or mixer");
+  const std::string guess = closest_name(name, {"mlp", "cnn", "local", "mixer"});
+  throw InvalidSetting(
+      "model", fmt::format("'{}'", name),
+      fmt::format("not a model; {}expected mlp, cnn, local or mixer",
+                  guess.empty() ? std::string() : fmt::format("did you mean '{}'? ", guess)));
 }
 
 const TensorSpec& ArchLayout::tensor(std::string_view name) const {

@@ -307,6 +307,15 @@ void validate(const SweepSpec& spec) {
     }
   }
   for_each_configuration(spec, [](const JobConfig& job) { validate_combination(job); });
+  for (const std::string& model : spec.values("model")) {
+    if (model != "mlp") {
+      throw UsageError(fmt::format(
+          "a sweep over model {} is not supported yet: a sweep job analyses the first layer's "
+          "pixel correlations and hidden units, which need a dense first layer (model mlp); "
+          "train and evaluate a {} model on its own",
+          model, model));
+    }
+  }
 }
 
 std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_digest) {
