@@ -12,49 +12,12 @@
 #include "savant/core/output_path.hpp"
 #include "savant/core/typed_number.hpp"
 #include "savant/data/named_dataset.hpp"
+#include "savant/experiment/setting_values.hpp"
 #include "savant/model/engine_choice.hpp"
 #include "savant/model/train.hpp"
 
 namespace savant {
 namespace {
-
-template <typename T>
-T parse_whole(const std::string& name, std::string_view text) {
-  T value{};
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (!text.empty() && ec == std::errc::result_out_of_range) {
-    throw InvalidSetting(name, fmt::format("'{}'", text),
-                         fmt::format("not a whole number from {} to {}",
-                                     std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
-  }
-  if (text.empty() || ec != std::errc() || ptr != end) {
-    throw InvalidSetting(
-        name, fmt::format("'{}'", text),
-        std::is_signed_v<T> ? "not a whole number" : "not a whole number of 0 or more");
-  }
-  return value;
-}
-
-// A float: "nan" and "inf" parse (check says why they are no learning rate); a number beyond
-// the float's range does not.
-float parse_float(const std::string& name, std::string_view text) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) {
-    throw InvalidSetting(name, fmt::format("'{}'", text), "not a number (e.g. 0.001)");
-  }
-  if (std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) {
-    throw InvalidSetting(name, fmt::format("'{}'", text),
-                         "beyond the range of a float (e.g. 0.001)");
-  }
-  if (value != 0 && static_cast<float>(value) == 0) {
-    throw InvalidSetting(name, fmt::format("'{}'", text),
-                         "closer to 0 than a float can hold, so it would be 0 (e.g. 0.001)");
-  }
-  return static_cast<float>(value);
-}
 
 Setting make(std::string name, std::string help, SettingType type, unsigned uses) {
   Setting s;
