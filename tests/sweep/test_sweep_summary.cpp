@@ -171,8 +171,9 @@ TEST(SweepReport, DrawsTheTrainingCurvesOfTheHistoryTable) {
   for (const EpochSeries& series : epoch_series()) {
     bool drawn = false;
     for (const auto& spec : specs) {
-      if (spec["spec"].is_object() &&
-          spec["spec"]["layer"][1]["encoding"]["y"]["field"] == series.field) {
+      // value() with a pointer: a const json's operator[] on a missing key is undefined.
+      const nlohmann::json::json_pointer y_field("/spec/layer/1/encoding/y/field");
+      if (spec.value(y_field, std::string()) == series.field) {
         drawn = true;
         EXPECT_EQ(spec["usermeta"]["panels"], 3);  // a panel per grid
         EXPECT_EQ(spec["data"]["values"].size(), 12u);
