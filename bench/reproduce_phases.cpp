@@ -22,6 +22,8 @@
 
 #include <zlib.h>
 
+#include <sys/resource.h>
+
 #include <ctime>
 
 #include <fmt/format.h>
@@ -73,6 +75,38 @@ class Phases {
   std::map<std::string, std::vector<double>> times_;
 };
 
+// CPU seconds of the whole process, all its threads.
+double process_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// The steps of run_reproduce before its trainings, each once, as a fresh process meets them
+// (memory never touched before: repeats in one process reuse freed memory and hide the cost of
+// first touching it). Prints each step's wall and CPU seconds (all threads) and the page faults.
+void first_steps(const ExperimentConfig& config) {
+  auto step = [](const char* name, auto&& body) {
+    const auto s = Clock::now();
+    const double cpu = process_cpu_seconds();
+    rusage before{};
+    ::getrusage(RUSAGE_SELF, &before);
+    body();
+    rusage after{};
+    ::getrusage(RUSAGE_SELF, &after);
+    fmt::print("  {:<36} wall {:.4f} s, CPU {:.4f} s, {} page faults\n", name, since(s),
+               process_cpu_seconds() - cpu, after.ru_minflt - before.ru_minflt);
+  };
+  Dataset data;
+  step("load (load_experiment_data)", [&] { data = load_experiment_data(config); });
+  step("digest (split_digest)", [&] { (void)split_digest(data.train); });
+  step("shuffle training images", [&] {
+    TrainingImages shuffled(data.train.images, {RegimeKind::kShuffled, 0}, config.grid,
+                            config.shuffle, config.seed, config.threads);
+  });
+  step("shuffle test images", [&] { (void)shuffle_test_images(data.test.images, config); });
+}
+
 double thread_cpu_seconds() {
   timespec t{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -120,12 +154,22 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--epochs", epochs, "epochs per model")->capture_default_str();
+  bool first = false;
+  app.add_flag("--first", first,
+               "only the steps before training, once, in this fresh process, with their CPU "
+               "seconds and page faults (run it several times)");
   CLI11_PARSE(app, argc, argv);
 
   ExperimentConfig config;
   config.data = std::filesystem::absolute(data_dir);
   config.threads = threads;
   config.epochs = epochs;
+  if (first) {
+    fmt::print("reproduce_phases --first: {} thread(s), load average {}\n", threads,
+               load_average());
+    first_steps(config);
+    return 0;
+  }
   const std::filesystem::path out =
       std::filesystem::temp_directory_path() / fmt::format("reproduce_phases.{}", ::getpid());
   std::filesystem::create_directories(out);

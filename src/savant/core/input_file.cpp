@@ -12,6 +12,7 @@
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/huge_pages.hpp"
 
 namespace savant {
 namespace {
@@ -97,6 +98,7 @@ std::string InputFile::read_all(std::uint64_t max_bytes) {
   if (size_ > max_bytes) throw too_large(size_);
   std::string bytes;
   bytes.reserve(static_cast<std::size_t>(size_));
+  if (size_ >= (std::uint64_t{4} << 20)) advise_huge_pages(bytes.data(), bytes.capacity());
   std::array<char, 1 << 16> buffer{};
   while (const std::size_t n = read(buffer.data(), buffer.size())) {
     // A file that grows while it is read (or one whose size says nothing, as in /proc).

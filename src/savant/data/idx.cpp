@@ -12,6 +12,7 @@
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/huge_pages.hpp"
 #include "savant/core/input_file.hpp"
 #include "savant/data/image_limits.hpp"
 
@@ -95,10 +96,11 @@ class IdxInput {
     // the claim allows).
     const std::size_t most = std::min(room, stored_.size() * 1040 + 64);
     const std::size_t trailer = content_size_in_trailer();
-    std::vector<std::uint8_t> out(std::min(most, std::max<std::size_t>(trailer + 1, 1 << 16)));
+    std::vector<std::uint8_t> out = zeroed_big_buffer<std::vector<std::uint8_t>>(
+        std::min(most, std::max<std::size_t>(trailer + 1, 1 << 16)));
     std::size_t produced = inflate_into(out);
     if (produced == out.size() && out.size() < most) {
-      out = std::vector<std::uint8_t>(most);
+      out = zeroed_big_buffer<std::vector<std::uint8_t>>(most);
       produced = inflate_into(out);
     }
     if (produced <= offset) return {};

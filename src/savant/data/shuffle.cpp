@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "savant/core/error.hpp"
+#include "savant/core/huge_pages.hpp"
 #include "savant/core/parallel.hpp"
 
 namespace savant {
@@ -99,7 +100,7 @@ ImageSet shuffle_images(const ImageSet& images, int grid, ShuffleMode mode, std:
                         Stream stream, int threads) {
   validate_grid(grid, images.rows, images.cols, mode);
   ImageSet out{images.count, images.rows, images.cols,
-               std::vector<std::uint8_t>(images.pixels.size())};
+               zeroed_big_buffer<std::vector<std::uint8_t>>(images.pixels.size())};
   const BlockPermutation fixed = mode == ShuffleMode::kFixed
                                      ? block_permutation(mode, grid, seed, stream, 0)
                                      : BlockPermutation{};
