@@ -1,6 +1,6 @@
 #include "savant/data/dataset.hpp"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -140,35 +140,22 @@ std::vector<std::string> class_names(const std::filesystem::path& dir, int class
   return names;
 }
 
-namespace {
-
-// CRC-32 (zlib) of `bytes` continued from `crc`, in pieces zlib's uInt can hold.
-uLong crc_update(uLong crc, std::span<const std::uint8_t> bytes) {
-  const std::uint8_t* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
-    crc = crc32(crc, p, n);
-    p += n;
-    left -= n;
-  }
-  return crc;
-}
-
-}  // namespace
-
+// CRC-32 (gzip's and zlib's) by libdeflate, which folds with carry-less multiplications: on
+// the 47 MB of Fashion-MNIST's training images it takes a fraction of zlib's crc32 time.
 std::uint32_t split_digest(const Split& split) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc_update(crc, split.images.pixels);
-  crc = crc_update(crc, split.labels);
-  return static_cast<std::uint32_t>(crc);
+  std::uint32_t crc = libdeflate_crc32(0, split.images.pixels.data(), split.images.pixels.size());
+  return libdeflate_crc32(crc, split.labels.data(), split.labels.size());
 }
 
 std::uint32_t data_digest(const Dataset& data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->images.pixels);
-  for (const Split* split : {&data.train, &data.test}) crc = crc_update(crc, split->labels);
-  return static_cast<std::uint32_t>(crc);
+  std::uint32_t crc = 0;
+  for (const Split* split : {&data.train, &data.test}) {
+    crc = libdeflate_crc32(crc, split->images.pixels.data(), split->images.pixels.size());
+  }
+  for (const Split* split : {&data.train, &data.test}) {
+    crc = libdeflate_crc32(crc, split->labels.data(), split->labels.size());
+  }
+  return crc;
 }
 
 }  // namespace savant

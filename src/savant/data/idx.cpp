@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "savant/core/error.hpp"
 #include "savant/core/huge_pages.hpp"
 #include "savant/core/input_file.hpp"
+#include "savant/data/idx_cache.hpp"
 #include "savant/data/image_limits.hpp"
 
 namespace savant {
@@ -31,7 +33,8 @@ constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 // inflated to the end.
 class IdxInput {
  public:
-  explicit IdxInput(const std::filesystem::path& path) : path_(path) {
+  // `head_size`: the IDX header's size, which head() will be asked for.
+  IdxInput(const std::filesystem::path& path, std::size_t head_size) : path_(path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
       throw SystemError(
@@ -40,9 +43,19 @@ class IdxInput {
                       path.string()),
           ENOENT, path.string());
     }
+    InputFile file(path, "an IDX file");
+    // A big gzip file read before: its content from the cache (data/idx_cache.hpp), checked
+    // against the file's gzip trailer; else the file is read and inflated as below, and its
+    // content cached.
+    if (const std::optional<GzipIdentity> id = gzip_identity(file.fd())) {
+      cache_dir_ = idx_cache_dir();
+      if (cache_dir_) cached_ = read_cached_content(*cache_dir_, *id, head_size);
+      if (cached_) return;
+      identity_ = id;
+    }
     // A gzip file of kMaxIdxPayload incompressible bytes is a little larger than that (stored
     // blocks cost 5 bytes in 64 KiB); anything much larger cannot be an IDX file savant reads.
-    stored_ = InputFile(path, "an IDX file").read_all(kMaxIdxPayload + kMaxIdxPayload / 8);
+    stored_ = file.read_all(kMaxIdxPayload + kMaxIdxPayload / 8);
     gzip_ = stored_.size() >= 2 && static_cast<std::uint8_t>(stored_[0]) == 0x1f &&
             static_cast<std::uint8_t>(stored_[1]) == 0x8b;
   }
@@ -52,6 +65,7 @@ class IdxInput {
   // otherwise be judged (its counts) before the damage is seen, as zlib's gzread, which fills
   // a buffer of that size, did not.
   std::string head(std::size_t size) {
+    if (cached_) return cached_->head.substr(0, size);
     if (!gzip_) return stored_.substr(0, size);
     std::string out(std::max<std::size_t>(size, std::size_t{1} << 17), '\0');
     z_stream stream{};
@@ -83,6 +97,11 @@ class IdxInput {
   // on past that, the result holds one byte more (and no more is inflated).
   std::vector<std::uint8_t> body(std::size_t offset, std::uint64_t size) {
     const std::size_t room = offset + static_cast<std::size_t>(size) + 1;
+    if (cached_ && offset == cached_->head.size()) {
+      std::vector<std::uint8_t> rest = std::move(cached_->rest);
+      if (rest.size() > room - offset) rest.resize(room - offset);
+      return rest;
+    }
     if (!gzip_) {
       const std::size_t end = std::min(stored_.size(), room);
       return std::vector<std::uint8_t>(stored_.begin() + static_cast<std::ptrdiff_t>(offset),
@@ -102,6 +121,11 @@ class IdxInput {
     if (produced == out.size() && out.size() < most) {
       out = zeroed_big_buffer<std::vector<std::uint8_t>>(most);
       produced = inflate_into(out);
+    }
+    // The whole content of a file of one member, as its trailer says: worth caching.
+    if (identity_ && cache_dir_ && members_ == 1 && produced < out.size() &&
+        (produced & 0xFFFFFFFFu) == identity_->content_size) {
+      (void)store_cached_content(*cache_dir_, *identity_, std::span(out.data(), produced));
     }
     if (produced <= offset) return {};
     out.resize(produced);
@@ -138,6 +162,7 @@ class IdxInput {
       throw ResourceError(fmt::format("{}: cannot decompress: out of memory", path_.string()));
     }
     std::size_t in = 0, produced = 0;
+    members_ = 0;
     while (in < stored_.size() && produced < out.size()) {
       std::size_t member_in = 0, member_out = 0;
       const libdeflate_result rc = libdeflate_gzip_decompress_ex(
@@ -147,6 +172,7 @@ class IdxInput {
       if (rc != LIBDEFLATE_SUCCESS) throw_corrupt("invalid compressed data");
       in += member_in;
       produced += member_out;
+      ++members_;
     }
     return produced;
   }
@@ -154,6 +180,10 @@ class IdxInput {
   std::filesystem::path path_;
   std::string stored_;  // the file's bytes
   bool gzip_ = false;
+  std::size_t members_ = 0;  // gzip members inflated
+  std::optional<std::filesystem::path> cache_dir_;
+  std::optional<GzipIdentity> identity_;  // of a gzip file to cache once inflated
+  std::optional<CachedContent> cached_;   // its content, read from the cache
 };
 
 std::uint32_t big_endian_u32(const std::uint8_t* p) {
@@ -281,7 +311,7 @@ std::uint32_t checked_u32(std::size_t value, const std::filesystem::path& path) 
 }  // namespace
 
 ImageSet read_idx_images(const std::filesystem::path& path) {
-  IdxInput in(path);
+  IdxInput in(path, 4 + 4 * 3);
   std::vector<std::uint32_t> dims = read_header(in, 3);
   ImageSet images;
   images.count = dims[0];
@@ -292,7 +322,7 @@ ImageSet read_idx_images(const std::filesystem::path& path) {
 }
 
 std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path) {
-  IdxInput in(path);
+  IdxInput in(path, 4 + 4 * 1);
   std::vector<std::uint32_t> dims = read_header(in, 1);
   return read_payload(in, 1, dims[0]);
 }
