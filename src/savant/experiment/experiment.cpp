@@ -101,14 +101,29 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
   }
   EpochEndFn after_epoch;
   if (config.epoch_eval == "test" && (tests.test != nullptr || tests.shuffled != nullptr)) {
-    after_epoch = [&tests](const Network& net, EpochRecord& e) {
+    // After the last epoch, with both test sets, one pass over each gives the curves' last
+    // points and the model's evaluation (evaluate_model keeps it).
+    after_epoch = [&tests, &model, epochs = config.epochs](const Network& net, EpochRecord& e) {
+      const bool evaluate_too = e.epoch == epochs && tests.test != nullptr && tests.shuffled;
       if (tests.test != nullptr) {
-        const Score s = score(net, tests.test->images, tests.test->labels);
+        Score s;
+        if (evaluate_too) {
+          model.on_original_test = evaluate(net, tests.test->images, tests.test->labels, &s);
+          model.evaluated_on_original = &tests.test->images;
+        } else {
+          s = score(net, tests.test->images, tests.test->labels);
+        }
         e.original_test_loss = s.loss;
         e.original_test_accuracy = s.accuracy;
       }
       if (tests.shuffled != nullptr && tests.test != nullptr) {
-        const Score s = score(net, *tests.shuffled, tests.test->labels);
+        Score s;
+        if (evaluate_too) {
+          model.on_shuffled_test = evaluate(net, *tests.shuffled, tests.test->labels, &s);
+          model.evaluated_on_shuffled = tests.shuffled;
+        } else {
+          s = score(net, *tests.shuffled, tests.test->labels);
+        }
         e.shuffled_test_loss = s.loss;
         e.shuffled_test_accuracy = s.accuracy;
       }
@@ -122,6 +137,8 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
 }
 
 void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test) {
+  if (model.evaluated_on_original == &test.images && model.evaluated_on_shuffled == &shuffled_test)
+    return;  // train_model did, after its last epoch
   if (model.arch) {
     model.on_original_test = evaluate(*model.arch, test.images, test.labels, 1);
     model.on_shuffled_test = evaluate(*model.arch, shuffled_test, test.labels, 1);

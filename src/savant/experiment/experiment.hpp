@@ -50,6 +50,10 @@ struct ModelReport {
   std::vector<EpochRecord> history;
   std::vector<std::string> warnings;  // training_warnings of its history: it did not learn
   Evaluation on_original_test, on_shuffled_test;
+  // The test images train_model evaluated it on with its last epoch's test curves (both set
+  // only then): evaluate_model, given the same ones, has nothing left to do.
+  const ImageSet* evaluated_on_original = nullptr;
+  const ImageSet* evaluated_on_shuffled = nullptr;
   std::vector<double> correlation;  // R (pixels, pixels)
   std::vector<double> adjacent;     // A (rows, cols)
   GridSignature signature;

@@ -64,16 +64,28 @@ std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
   return out;
 }
 
+namespace {
+
+// The index of the largest of the `classes` logits z, and the cross-entropy -log softmax(z)[label],
+// shifted by the largest logit so that exp cannot overflow.
+std::size_t best_class(const float* z, std::size_t classes) {
+  return static_cast<std::size_t>(std::max_element(z, z + classes) - z);
+}
+double cross_entropy(const float* z, std::size_t classes, std::size_t best, std::uint8_t label) {
+  double sum = 0;
+  for (std::size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
+  return std::log(sum) - static_cast<double>(z[label] - z[best]);
+}
+
+}  // namespace
+
 Score score(const Network& net, const ImageSet& images, std::span<const std::uint8_t> labels) {
   const std::size_t classes = net.layout.sizes().back();
   double loss = 0;
   std::size_t correct = 0;
   for_each_logits(net, images, [&](std::size_t k, const float* z) {
-    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + classes) - z);
-    double sum = 0;
-    for (std::size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
-    // -log softmax(z)[label], shifted by the largest logit so that exp cannot overflow.
-    loss += std::log(sum) - static_cast<double>(z[labels[k]] - z[best]);
+    const std::size_t best = best_class(z, classes);
+    loss += cross_entropy(z, classes, best, labels[k]);
     correct += best == labels[k] ? 1 : 0;
   });
   const double n = static_cast<double>(images.count);
@@ -82,18 +94,24 @@ Score score(const Network& net, const ImageSet& images, std::span<const std::uin
 }
 
 Evaluation evaluate(const Network& net, const ImageSet& images,
-                    std::span<const std::uint8_t> labels) {
+                    std::span<const std::uint8_t> labels, Score* score) {
   Evaluation result;
   result.classes = net.layout.sizes().back();
   result.confusion.assign(result.classes * result.classes, 0);
-  const std::vector<Prediction> predictions = predict(net, images);
-  result.predicted.reserve(predictions.size());
-  for (std::size_t k = 0; k < predictions.size(); ++k) {
-    result.predicted.push_back(predictions[k].label);
-    ++result.confusion[labels[k] * result.classes + predictions[k].label];
-    result.correct += predictions[k].label == labels[k] ? 1 : 0;
+  result.predicted.reserve(images.count);
+  double loss = 0;
+  for_each_logits(net, images, [&](std::size_t k, const float* z) {
+    const std::size_t best = best_class(z, result.classes);
+    if (score != nullptr) loss += cross_entropy(z, result.classes, best, labels[k]);
+    result.predicted.push_back(static_cast<std::uint8_t>(best));
+    ++result.confusion[labels[k] * result.classes + best];
+    result.correct += best == labels[k] ? 1 : 0;
+  });
+  result.total = images.count;
+  if (score != nullptr) {
+    *score = images.count == 0 ? Score{}
+                               : Score{loss / static_cast<double>(images.count), result.accuracy()};
   }
-  result.total = predictions.size();
   return result;
 }
 

@@ -41,7 +41,10 @@ struct Score {
 };
 Score score(const Network& net, const ImageSet& images, std::span<const std::uint8_t> labels);
 
+// The predicted classes, confusion and accuracy on labelled images; with `score`, also score()'s
+// numbers, from the same forward pass (the last epoch's test curves and the final evaluation in
+// one pass over the test images).
 Evaluation evaluate(const Network& net, const ImageSet& images,
-                    std::span<const std::uint8_t> labels);
+                    std::span<const std::uint8_t> labels, Score* score = nullptr);
 
 }  // namespace savant
