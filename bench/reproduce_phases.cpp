@@ -31,6 +31,7 @@
 
 #include "savant/core/atomic_file.hpp"
 #include "savant/core/checksum.hpp"
+#include "savant/core/huge_pages.hpp"
 #include "savant/core/parallel.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/idx.hpp"
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
                "only the steps before training, once, in this fresh process, with their CPU "
                "seconds and page faults (run it several times)");
   CLI11_PARSE(app, argc, argv);
+  keep_freed_memory();  // as savant's main does
 
   ExperimentConfig config;
   config.data = std::filesystem::absolute(data_dir);

@@ -22,6 +22,7 @@
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "savant/core/error.hpp"
+#include "savant/core/huge_pages.hpp"
 #include "savant/core/version.hpp"
 
 namespace {
@@ -135,6 +136,8 @@ int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) the kernel would kill us with SIGXFSZ, leaving no
   // message; ignored, the write fails with EFBIG and becomes an ordinary error naming the file.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Freed memory is reused, not unmapped and faulted in again (core/huge_pages.hpp).
+  savant::keep_freed_memory();
   savant::cli::command_line().assign(argv, argv + argc);
 
   CLI::App app{fmt::format(

@@ -5,6 +5,9 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace savant {
 
@@ -19,6 +22,13 @@ void advise_huge_pages(void* data, std::size_t size) {
 #else
   (void)data;
   (void)size;
+#endif
+}
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  (void)::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  (void)::mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
 

@@ -15,6 +15,14 @@ namespace savant {
 // Only a hint: a failure is ignored.
 void advise_huge_pages(void* data, std::size_t size);
 
+// For a program (savant's main): malloc keeps the memory it is given back instead of returning
+// it to the kernel, and serves allocations under 64 MiB from its heaps rather than from a
+// mapping of their own that free() unmaps. A buffer freed and allocated again (the unit
+// analyses' per-chunk buffers, the figures' surfaces, the evaluations' workspaces) then reuses
+// pages already touched: a default reproduction takes about half the page faults (mallopt
+// M_MMAP_THRESHOLD and M_TRIM_THRESHOLD; docs/PERFORMANCE.md). Without glibc, nothing.
+void keep_freed_memory();
+
 // A vector (or string) of `n` zero elements whose memory was advised for huge pages before the
 // zeros were written. Below 4 MiB it is a plain vector of n zeros.
 template <typename Vector>
