@@ -246,6 +246,17 @@ TEST(LayerGradients, MaxPool) {
   expect_gradient(inp, dinp, loss, "max pooling input");
 }
 
+// A ReLU's output has many tied maxima (zeros, and -0 beside 0): the gradient goes to the first
+// of the block's equal maxima in row-major order, once, and every other entry is zero.
+TEST(LayerGradients, MaxPoolTiesGoToTheFirst) {
+  const std::size_t C = 2;  // one 2 x 2 block, two channels
+  const std::vector<float> inp{0.0f, 1.0f, -0.0f, 3.0f, 0.0f, 2.0f, -1.0f, 3.0f};
+  const std::vector<float> dout{5.0f, 7.0f};
+  std::vector<float> dinp(inp.size(), 9.0f);
+  maxpool2_backward(dinp.data(), dout.data(), inp.data(), 1, 2, 2, C);
+  EXPECT_EQ(dinp, (std::vector<float>{5.0f, 0.0f, 0.0f, 7.0f, 0.0f, 0.0f, 0.0f, 0.0f}));
+}
+
 TEST(LayerGradients, GlobalAveragePooling) {
   const std::size_t B = 2, N = 5, C = 3;
   auto inp = random_values(B * N * C, 40, 0.0f);

@@ -15,6 +15,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "savant/kernels/pool.hpp"
+
 namespace savant {
 
 namespace {
@@ -236,11 +238,7 @@ void conv2d_backward_onednn(float* dinp, float* dkernel, float* dbias, const flo
                        {DNNL_ARG_SCRATCHPAD, at(p.data_pd.scratchpad_desc(), scratch)}});
   }
   s.wait();
-  if (dinp != nullptr && activation != nullptr) {
-    for (std::size_t i = 0; i < B * H * W * C; ++i) {
-      if (!(activation[i] > 0.0f)) dinp[i] = 0.0f;
-    }
-  }
+  if (dinp != nullptr && activation != nullptr) relu_backward(dinp, activation, B * H * W * C);
 }
 
 std::string conv2d_onednn_implementations(std::size_t B, std::size_t H, std::size_t W,
