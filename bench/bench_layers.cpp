@@ -14,10 +14,12 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "savant/core/random.hpp"
 #include "savant/kernels/conv.hpp"
+#include "savant/kernels/conv_onednn.hpp"
 #include "savant/kernels/dense.hpp"
 
 #ifdef SAVANT_BENCH_DNNL
@@ -35,12 +37,14 @@ struct Layer {
   const char* name;
   std::size_t H, C, OC, K;
 };
-// The convolutions of docs/ARCHITECTURE.md's models, at batch 32.
-constexpr std::size_t kB = 32;
+// The convolutions of docs/ARCHITECTURE.md's models, at batch 32 (the libraries alone) or at
+// the models' chunk of 8 images (savant's two fast versions, as a training step calls them).
+constexpr std::size_t kB = 32, kChunk = 8;
 const Layer kLayers[] = {{"cnn.conv1", 28, 1, 16, 3},
                          {"cnn.conv2", 14, 16, 32, 3},
                          {"local.conv2", 28, 32, 32, 3},
-                         {"local.conv3", 28, 32, 10, 1}};
+                         {"local.conv3", 28, 32, 10, 1},
+                         {"local.conv1", 28, 1, 32, 3}};
 
 std::vector<float> random_floats(std::size_t n, std::uint64_t index, float zero_share) {
   CounterRng rng(42, Stream::kInit, index);
@@ -54,11 +58,12 @@ std::vector<float> random_floats(std::size_t n, std::uint64_t index, float zero_
 
 struct Buffers {
   const Layer& l;
-  std::size_t pixels, rows;
+  std::size_t B, pixels, rows;
   std::vector<float> inp, kernel, bias, out, dout, dinp, dkernel, dbias, cols, dcols;
-  explicit Buffers(const Layer& layer)
+  explicit Buffers(const Layer& layer, std::size_t batch = kB)
       : l(layer),
-        pixels(kB * layer.H * layer.H),
+        B(batch),
+        pixels(batch * layer.H * layer.H),
         rows(layer.K * layer.K * layer.C),
         inp(random_floats(pixels * layer.C, 1, 0.5f)),
         kernel(random_floats(rows * layer.OC, 2, 0.0f)),
@@ -68,30 +73,43 @@ struct Buffers {
         dinp(pixels * layer.C),
         dkernel(rows * layer.OC),
         dbias(layer.OC),
-        cols(pixels * rows),
+        cols(std::max(pixels * rows, conv2d_workspace_floats(batch, layer.H, layer.H, layer.C,
+                                                             layer.OC, layer.K))),
         dcols(pixels * rows) {}
 };
 
-void set_counters(benchmark::State& state, const Layer& l) {
+void set_counters(benchmark::State& state, const Layer& l, std::size_t B = kB) {
   state.SetLabel(l.name);
   // Multiply-adds of one pass; a training step makes three (forward, kernel, input gradients).
-  state.counters["MFLOP"] =
-      2.0 * static_cast<double>(kB * l.H * l.H * l.K * l.K * l.C * l.OC) / 1e6;
+  state.counters["MFLOP"] = 2.0 * static_cast<double>(B * l.H * l.H * l.K * l.K * l.C * l.OC) / 1e6;
 }
 
-void BM_conv_step_savant(benchmark::State& state) {
-  Buffers b(kLayers[state.range(0)]);
-  const Layer& l = b.l;
-  for (auto _ : state) {
-    conv2d_forward_fast(b.out.data(), b.inp.data(), b.kernel.data(), b.bias.data(), b.cols.data(),
-                        kB, l.H, l.H, l.C, l.OC, l.K, true);
-    conv2d_backward_fast(b.dinp.data(), b.dkernel.data(), b.dbias.data(), b.dout.data(),
-                         b.inp.data(), b.kernel.data(), b.inp.data(), b.cols.data(), kB, l.H, l.H,
-                         l.C, l.OC, l.K);
-    benchmark::DoNotOptimize(b.dinp.data());
+// savant's fast versions as a model's step calls them: forward with ReLU, both gradients
+// (the first layers, C = 1, without the input's). Arguments: layer, batch.
+template <auto Forward, auto Backward>
+void BM_conv_step(benchmark::State& state) {
+  if (Forward == &conv2d_forward_onednn && !conv2d_onednn_built()) {
+    state.SkipWithError("this build has no oneDNN");
+    return;
   }
-  set_counters(state, l);
+  Buffers b(kLayers[state.range(0)], static_cast<std::size_t>(state.range(1)));
+  const Layer& l = b.l;
+  float* dinp = l.C == 1 ? nullptr : b.dinp.data();
+  for (auto _ : state) {
+    Forward(b.out.data(), b.inp.data(), b.kernel.data(), b.bias.data(), b.cols.data(), b.B, l.H,
+            l.H, l.C, l.OC, l.K, true);
+    Backward(dinp, b.dkernel.data(), b.dbias.data(), b.dout.data(), b.inp.data(), b.kernel.data(),
+             b.inp.data(), b.cols.data(), b.B, l.H, l.H, l.C, l.OC, l.K);
+    benchmark::DoNotOptimize(b.dkernel.data());
+  }
+  set_counters(state, l, b.B);
 }
+BENCHMARK(BM_conv_step<conv2d_forward_im2col, conv2d_backward_im2col>)
+    ->Name("BM_conv_step_im2col")
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {8, 32}});
+BENCHMARK(BM_conv_step<conv2d_forward_onednn, conv2d_backward_onednn>)
+    ->Name("BM_conv_step_savant_onednn")
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {8, 32}});
 
 void BM_conv_step_openblas(benchmark::State& state) {
   openblas_set_num_threads(1);
@@ -130,8 +148,8 @@ void BM_conv_forward_savant(benchmark::State& state) {
   Buffers b(kLayers[state.range(0)]);
   const Layer& l = b.l;
   for (auto _ : state) {
-    conv2d_forward_fast(b.out.data(), b.inp.data(), b.kernel.data(), b.bias.data(), b.cols.data(),
-                        kB, l.H, l.H, l.C, l.OC, l.K, true);
+    conv2d_forward_im2col(b.out.data(), b.inp.data(), b.kernel.data(), b.bias.data(), b.cols.data(),
+                          kB, l.H, l.H, l.C, l.OC, l.K, true);
     benchmark::DoNotOptimize(b.out.data());
   }
   set_counters(state, l);
@@ -282,7 +300,6 @@ void BM_conv_forward_onednn(benchmark::State& state) {
 BENCHMARK(BM_conv_forward_onednn)->DenseRange(0, 3);
 #endif
 
-BENCHMARK(BM_conv_step_savant)->DenseRange(0, 3);
 BENCHMARK(BM_conv_step_openblas)->DenseRange(0, 3);
 BENCHMARK(BM_conv_forward_savant)->DenseRange(0, 3);
 BENCHMARK(BM_conv_forward_openblas)->DenseRange(0, 3);

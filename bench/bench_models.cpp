@@ -1,6 +1,8 @@
 // bench_models: seconds for one epoch (the 60,000 training images, batch 32, Adam) of each of
 // the models of model/architecture.hpp, on N threads, with the process's peak memory; the
-// numbers docs/PERFORMANCE.md sets beside bench/pytorch_peer.py --model NAME.
+// numbers docs/PERFORMANCE.md sets beside bench/pytorch_peer.py --model NAME (bench/
+// compare_models runs both). `mlp` is the article's model trained by its own engine
+// (model/train.hpp); --save and --puzzle apply to the other models.
 //
 //   build/release/bench/bench_models [--data DIR] [--threads 2] [--epochs 1] [--images N]
 //                                    [--save DIR] [cnn local mixer]
@@ -18,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +33,8 @@
 #include "savant/formats/arch_model_file.hpp"
 #include "savant/model/arch_train.hpp"
 #include "savant/model/architecture.hpp"
+#include "savant/model/network.hpp"
+#include "savant/model/train.hpp"
 
 namespace {
 
@@ -43,6 +48,16 @@ double accuracy(const savant::ArchNetwork& net, const savant::ImageSet& images,
     correct += static_cast<std::size_t>(std::max_element(row, row + K) - row) == labels[i] ? 1 : 0;
   }
   return static_cast<double>(correct) / static_cast<double>(images.count);
+}
+
+// User and system CPU seconds of the whole process so far.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace
@@ -72,25 +87,39 @@ int main(int argc, char** argv) {
     data.train.labels.resize(data.train.images.count);
   }
   for (const std::string& name : models) {
-    ArchNetwork net(architecture_layout(parse_architecture(name), data.train.images.rows,
-                                        data.train.images.cols, grid, 10));
-    glorot_uniform_init(net, 0);
+    const Architecture arch = parse_architecture(name);
     TrainConfig config;
     config.epochs = epochs;
     config.batch = 32;
     config.threads = threads;
     config.name = name;
+    const double cpu_start = cpu_seconds();
     const auto start = Clock::now();
-    const auto history = train_architecture(net, data.train.images, data.train.labels, config);
-    const double seconds = seconds_since(start);
+    std::vector<EpochRecord> history;
+    std::optional<ArchNetwork> trained;
+    if (arch == Architecture::mlp) {  // 784-128-10 by its engine, as `savant reproduce` trains it
+      Network mlp(dense_layout(data.train.images.pixels_per_image(), 128, 1, 10));
+      glorot_uniform_init(mlp, 0);
+      history = train_network(mlp, data.train.images, data.train.labels, config);
+    } else {
+      trained.emplace(
+          architecture_layout(arch, data.train.images.rows, data.train.images.cols, grid, 10));
+      glorot_uniform_init(*trained, 0);
+      history = train_architecture(*trained, data.train.images, data.train.labels, config);
+    }
+    const double seconds = seconds_since(start), cpu = cpu_seconds() - cpu_start;
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
+    // The CPU time (all threads, user and system) moves less than the wall time on a busy
+    // machine: on one thread it is the time the training would take alone on its core.
     std::printf(
-        "%-6s %zu epoch(s) of %zu images, %d thread(s): %.2f s (%.2f s/epoch), loss %.4f, "
-        "training accuracy %.4f, peak RSS %ld MB\n",
+        "%-6s %zu epoch(s) of %zu images, %d thread(s): %.3f s (%.3f s/epoch), CPU %.3f s, "
+        "loss %.4f, training accuracy %.4f, peak RSS %ld MB\n",
         name.c_str(), epochs, data.train.images.count, threads, seconds,
-        seconds / static_cast<double>(epochs), history.back().loss, history.back().train_accuracy,
-        usage.ru_maxrss / 1024);
+        seconds / static_cast<double>(epochs), cpu, history.back().loss,
+        history.back().train_accuracy, usage.ru_maxrss / 1024);
+    if (!trained) continue;
+    const ArchNetwork& net = *trained;
     if (!save_dir.empty()) {
       const std::filesystem::path file = save_dir / (name + ".safetensors");
       save_arch_model(file, net, {});

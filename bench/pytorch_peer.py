@@ -15,7 +15,8 @@ difference does not show.
     bench/pytorch_peer.py --model cnn --load cnn.safetensors   (a model savant trained:
         bench/bench_models --save DIR; prints the test accuracy PyTorch computes with it)
 
-Prints the times of the runs and `peer_train_seconds=MEDIAN` on the last line.
+Prints the times of the runs (wall, and CPU time of the process: all its threads), then
+`peer_cpu_seconds=MEDIAN` and `peer_train_seconds=MEDIAN` on the last line.
 """
 import argparse
 import gzip
@@ -131,7 +132,7 @@ def train_once(x, y, epochs, seed, name="mlp", grid=4):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = x.shape[0]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         order = torch.randperm(n)
         correct = 0
@@ -144,8 +145,8 @@ def train_once(x, y, epochs, seed, name="mlp", grid=4):
             loss.backward()
             opt.step()
             correct += (logits.argmax(1) == yb).sum().item()
-    seconds = time.perf_counter() - start
-    return seconds, correct / n
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return seconds, cpu, correct / n
 
 
 def main():
@@ -181,13 +182,15 @@ def main():
     y = torch.from_numpy(labels.astype(np.int64))
     print(f"pytorch {torch.__version__}, model {args.model}, {torch.get_num_threads()} thread(s), "
           f"BLAS: {'OpenBLAS' if 'openblas' in torch.__config__.show().lower() else 'see torch.__config__'}")
-    times = []
+    times, cpus = [], []
     for r in range(args.repeats):
-        seconds, accuracy = train_once(x, y, args.epochs, seed=r, name=args.model,
-                                       grid=args.grid)
+        seconds, cpu, accuracy = train_once(x, y, args.epochs, seed=r, name=args.model,
+                                            grid=args.grid)
         times.append(seconds)
-        print(f"run {r + 1}: {seconds:.3f} s, last-epoch training accuracy {accuracy:.4f}",
-              flush=True)
+        cpus.append(cpu)
+        print(f"run {r + 1}: {seconds:.3f} s, CPU {cpu:.3f} s, last-epoch training accuracy "
+              f"{accuracy:.4f}", flush=True)
+    print(f"peer_cpu_seconds={statistics.median(cpus):.4f}")
     print(f"peer_train_seconds={statistics.median(times):.4f}")
 
 

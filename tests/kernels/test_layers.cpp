@@ -8,10 +8,12 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "savant/core/random.hpp"
 #include "savant/kernels/conv.hpp"
+#include "savant/kernels/conv_onednn.hpp"
 #include "savant/kernels/isa.hpp"
 #include "savant/kernels/pool.hpp"
 #include "savant/kernels/tokens.hpp"
@@ -91,7 +93,15 @@ const ConvShape kConvShapes[] = {{2, 5, 6, 3, 17, 3},
                                  {2, 7, 7, 16, 32, 3},
                                  {1, 1, 1, 2, 3, 3}};
 
-TEST_P(LayerKernels, ConvFastMatchesReference) {
+// A fast convolution's forward and backward passes (kernels/conv.hpp's signatures).
+struct ConvImpl {
+  decltype(&conv2d_forward_im2col) forward;
+  decltype(&conv2d_backward_im2col) backward;
+};
+
+// impl against the reference on every shape, with and without ReLU, with and without the
+// input's gradient and its mask; `workspace` sized by conv2d_workspace_floats.
+void expect_conv_matches_reference(const ConvImpl& impl) {
   for (const ConvShape& s : kConvShapes) {
     const std::size_t in = s.B * s.H * s.W * s.C, out = s.B * s.H * s.W * s.OC;
     const std::size_t weights = s.K * s.K * s.C * s.OC;
@@ -99,27 +109,85 @@ TEST_P(LayerKernels, ConvFastMatchesReference) {
     const auto kernel = random_values(weights, 2, 0.0f);
     const auto bias = random_values(s.OC, 3, 0.0f);
     const auto dout = random_values(out, 4, 0.3f);
-    std::vector<float> workspace(conv2d_workspace_floats(s.B, s.H, s.W, s.C, s.K) + 1, 9.0f);
+    std::vector<float> workspace(conv2d_workspace_floats(s.B, s.H, s.W, s.C, s.OC, s.K) + 1, 9.0f);
     for (bool relu : {false, true}) {
       std::vector<float> fast(out, -5.0f), ref(out, 5.0f);
-      conv2d_forward_fast(fast.data(), inp.data(), kernel.data(), bias.data(), workspace.data(),
-                          s.B, s.H, s.W, s.C, s.OC, s.K, relu);
+      impl.forward(fast.data(), inp.data(), kernel.data(), bias.data(), workspace.data(), s.B, s.H,
+                   s.W, s.C, s.OC, s.K, relu);
       conv2d_forward_reference(ref.data(), inp.data(), kernel.data(), bias.data(), s.B, s.H, s.W,
                                s.C, s.OC, s.K, relu);
       expect_close(fast, ref, "conv forward");
     }
+    std::vector<float> ref(out, 5.0f), fast(out, -5.0f);  // no bias
+    conv2d_forward_reference(ref.data(), inp.data(), kernel.data(), nullptr, s.B, s.H, s.W, s.C,
+                             s.OC, s.K, false);
+    impl.forward(fast.data(), inp.data(), kernel.data(), nullptr, workspace.data(), s.B, s.H, s.W,
+                 s.C, s.OC, s.K, false);
+    expect_close(fast, ref, "conv forward without bias");
     for (bool through_relu : {false, true}) {
       const float* act = through_relu ? inp.data() : nullptr;
       std::vector<float> fdin(in, 1.0f), fdk(weights, 1.0f), fdb(s.OC, 1.0f);
       std::vector<float> rdin(in, 2.0f), rdk(weights, 2.0f), rdb(s.OC, 2.0f);
-      conv2d_backward_fast(fdin.data(), fdk.data(), fdb.data(), dout.data(), inp.data(),
-                           kernel.data(), act, workspace.data(), s.B, s.H, s.W, s.C, s.OC, s.K);
+      impl.backward(fdin.data(), fdk.data(), fdb.data(), dout.data(), inp.data(), kernel.data(),
+                    act, workspace.data(), s.B, s.H, s.W, s.C, s.OC, s.K);
       conv2d_backward_reference(rdin.data(), rdk.data(), rdb.data(), dout.data(), inp.data(),
                                 kernel.data(), act, s.B, s.H, s.W, s.C, s.OC, s.K);
       expect_close(fdin, rdin, "conv dinput");
       expect_close(fdk, rdk, "conv dkernel");
       expect_close(fdb, rdb, "conv dbias");
+      // The first layer's pass: no input gradient, no bias gradient wanted.
+      std::vector<float> only(weights, 3.0f);
+      impl.backward(nullptr, only.data(), nullptr, dout.data(), inp.data(), kernel.data(), act,
+                    workspace.data(), s.B, s.H, s.W, s.C, s.OC, s.K);
+      expect_close(only, rdk, "conv dkernel alone");
     }
+  }
+}
+
+TEST_P(LayerKernels, ConvIm2colMatchesReference) {
+  expect_conv_matches_reference({conv2d_forward_im2col, conv2d_backward_im2col});
+}
+
+TEST(LayerKernelsOnednn, ConvMatchesReference) {
+  if (!conv2d_onednn_built()) GTEST_SKIP() << "this build has no oneDNN";
+  expect_conv_matches_reference({conv2d_forward_onednn, conv2d_backward_onednn});
+}
+
+// The fixed-chunk reduction keeps training independent of the thread count only if a chunk's
+// result does not depend on the thread that computes it: the same convolution on 1 and on 3
+// threads at once (each with its own workspace) gives the same bits, on the models' shapes.
+TEST(LayerKernelsOnednn, SameBitsOnAnyThread) {
+  if (!conv2d_onednn_built()) GTEST_SKIP() << "this build has no oneDNN";
+  const ConvShape shapes[] = {{8, 28, 28, 1, 16, 3},
+                              {8, 14, 14, 16, 32, 3},
+                              {8, 28, 28, 32, 32, 3},
+                              {8, 28, 28, 32, 10, 1}};
+  for (const ConvShape& s : shapes) {
+    const std::size_t in = s.B * s.H * s.W * s.C, out = s.B * s.H * s.W * s.OC;
+    const auto inp = random_values(in, 5, 0.5f);
+    const auto kernel = random_values(s.K * s.K * s.C * s.OC, 6, 0.0f);
+    const auto bias = random_values(s.OC, 7, 0.0f);
+    const auto dout = random_values(out, 8, 0.5f);
+    const std::size_t ws = conv2d_workspace_floats(s.B, s.H, s.W, s.C, s.OC, s.K);
+    const auto run = [&] {
+      std::vector<float> workspace(ws), y(out), dinp(in), dk(kernel.size()), db(s.OC);
+      conv2d_forward_onednn(y.data(), inp.data(), kernel.data(), bias.data(), workspace.data(), s.B,
+                            s.H, s.W, s.C, s.OC, s.K, true);
+      conv2d_backward_onednn(dinp.data(), dk.data(), db.data(), dout.data(), inp.data(),
+                             kernel.data(), inp.data(), workspace.data(), s.B, s.H, s.W, s.C, s.OC,
+                             s.K);
+      y.insert(y.end(), dinp.begin(), dinp.end());
+      y.insert(y.end(), dk.begin(), dk.end());
+      y.insert(y.end(), db.begin(), db.end());
+      return y;
+    };
+    const std::vector<float> alone = run();
+    std::vector<std::vector<float>> together(3);
+    {
+      std::vector<std::jthread> threads;
+      for (auto& result : together) threads.emplace_back([&result, &run] { result = run(); });
+    }
+    for (const auto& result : together) EXPECT_EQ(result, alone) << s.H << "x" << s.C;
   }
 }
 
@@ -176,6 +244,17 @@ TEST(LayerGradients, MaxPool) {
     return weighted_sum(out, r);
   };
   expect_gradient(inp, dinp, loss, "max pooling input");
+}
+
+// A ReLU's output has many tied maxima (zeros, and -0 beside 0): the gradient goes to the first
+// of the block's equal maxima in row-major order, once, and every other entry is zero.
+TEST(LayerGradients, MaxPoolTiesGoToTheFirst) {
+  const std::size_t C = 2;  // one 2 x 2 block, two channels
+  const std::vector<float> inp{0.0f, 1.0f, -0.0f, 3.0f, 0.0f, 2.0f, -1.0f, 3.0f};
+  const std::vector<float> dout{5.0f, 7.0f};
+  std::vector<float> dinp(inp.size(), 9.0f);
+  maxpool2_backward(dinp.data(), dout.data(), inp.data(), 1, 2, 2, C);
+  EXPECT_EQ(dinp, (std::vector<float>{5.0f, 0.0f, 0.0f, 7.0f, 0.0f, 0.0f, 0.0f, 0.0f}));
 }
 
 TEST(LayerGradients, GlobalAveragePooling) {

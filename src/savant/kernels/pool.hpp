@@ -1,8 +1,8 @@
 #pragma once
 // Pooling and the residual sum of the convolutional and mixer models, channels-last like
 // kernels/conv.hpp. Each is one pass over its buffers with no multiply-add to speed up: the
-// plain loop is the only version (GCC vectorises it), and tests/kernels/test_layers.cpp checks
-// its gradient against finite differences.
+// plain loop, written without branches, is the only version (GCC vectorises it), and
+// tests/kernels/test_layers.cpp checks its gradient against finite differences.
 
 #include <cstddef>
 

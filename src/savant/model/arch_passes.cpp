@@ -122,14 +122,16 @@ ArchWorkspace::ArchWorkspace(const ArchLayout& l, std::size_t R) : rows(R) {
       a1.resize(pixels * 16), p1.resize(pixels / 4 * 16), a2.resize(pixels / 4 * 32);
       p2.resize(pixels / 16 * 32), flat.resize(pixels / 16 * 32), hidden.resize(R * 128);
       da1 = a1, dp1 = p1, da2 = a2, dp2 = p2, dflat = flat, dhidden = hidden;
-      cols.resize(std::max(conv2d_workspace_floats(R, H, W, 1, 3),
-                           conv2d_workspace_floats(R, H / 2, W / 2, 16, 3)));
+      cols.resize(std::max(conv2d_workspace_floats(R, H, W, 1, 16, 3),
+                           conv2d_workspace_floats(R, H / 2, W / 2, 16, 32, 3)));
       break;
     case Architecture::local:
       a1.resize(pixels * 32), a2.resize(pixels * 32), a3.resize(pixels * l.classes);
       hidden.resize(R * 32);
       da1 = a1, da2 = a2, da3 = a3;
-      cols.resize(conv2d_workspace_floats(R, H, W, 32, 3));
+      cols.resize(std::max({conv2d_workspace_floats(R, H, W, 1, 32, 3),
+                            conv2d_workspace_floats(R, H, W, 32, 32, 3),
+                            conv2d_workspace_floats(R, H, W, 32, l.classes, 1)}));
       break;
     case Architecture::mixer: {
       const std::size_t T = tokens(l);
