@@ -53,7 +53,7 @@ std::string summary(const ReproduceResult& r, const std::filesystem::path& out,
     figures = fmt::format("heatmap_*.{}, units_*.{}, samples.{}", ext, ext, ext);
   } else {
     text +=
-        fmt::format("{}\nThe report shows instead {} of each model.\n",
+        fmt::format("{}\nThe report shows each model's first layer instead: {}.\n",
                     pixel_map_reason(r.config.model), first_layer_pictures(*r.original.arch).what);
     figures = fmt::format("samples.{}", ext);
   }
