@@ -71,7 +71,9 @@ TEST_P(ArchThreads, OneTwoAndFourThreadsGiveTheSameBits) {
 INSTANTIATE_TEST_SUITE_P(Models, ArchThreads,
                          ::testing::Values(Architecture::cnn, Architecture::local,
                                            Architecture::mixer),
-                         [](const auto& info) { return std::string(architecture_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(architecture_name(info.param));
+                         });
 
 // reproduce trains its two models side by side, each on half the threads: the same numbers as one
 // after the other on one thread.
@@ -86,8 +88,8 @@ TEST(ArchThreads, ReproduceGivesTheSameNumbersOnOneAndFourThreads) {
   const ReproduceResult one = run_reproduce(config);
   config.threads = 4;
   const ReproduceResult four = run_reproduce(config);
-  for (const auto& [a, b] : {std::pair{&one.original, &four.original},
-                             std::pair{&one.shuffled, &four.shuffled}}) {
+  for (const auto& [a, b] :
+       {std::pair{&one.original, &four.original}, std::pair{&one.shuffled, &four.shuffled}}) {
     SCOPED_TRACE(a->name);
     ASSERT_TRUE(a->arch && b->arch);
     EXPECT_EQ(a->arch->params, b->arch->params);
