@@ -138,7 +138,25 @@
 
   // --- header ------------------------------------------------------------------------------
 
+  // A run of a model without a dense first layer (cnn, local, mixer) has D.first_layer and no
+  // pixel map: its sections marked data-pixels are hidden, the first layer is shown instead.
+  const PIXEL_MAP = !D.first_layer;
+  for (const node of document.querySelectorAll('[data-pixels]')) node.hidden = !PIXEL_MAP;
+  for (const node of document.querySelectorAll('[data-first-layer]')) node.hidden = PIXEL_MAP;
+  // Without the pixel-map sections, the sections shown are numbered again in order.
+  if (!PIXEL_MAP) {
+    let number = 0;
+    for (const section of document.querySelectorAll('main > section')) {
+      const h2 = section.querySelector('h2');
+      if (section.hidden || !h2) continue;
+      h2.textContent = h2.textContent.replace(/^\d+\./, ++number + '.');
+    }
+  }
   const fills = {
+    network: PIXEL_MAP ? 'A dense network (input → ' + D.config.hidden + ' ReLU → ' + CLASSES.length + ')'
+                       : 'A ' + D.config.model + ' network',
+    'first-layer-what': PIXEL_MAP ? '' : D.first_layer.what,
+    'first-layer-tensor': PIXEL_MAP ? '' : D.first_layer.tensor,
     hidden: String(D.config.hidden),
     classes: String(CLASSES.length),
     'grid-text': GRID + ' × ' + GRID,
@@ -255,9 +273,38 @@
     }
   }
 
+  // --- 3. the first layer, for a model without a dense one ----------------------------------
+
+  if (!PIXEL_MAP) {
+    const F = D.first_layer;
+    document.getElementById('first-layer-reason').textContent = F.reason;
+    const holder = document.getElementById('first-layer-models');
+    const size = F.rows * F.cols;
+    for (const m of MODELS) {
+      const values = F[m];
+      const top = values.reduce((a, w) => Math.max(a, Math.abs(w)), 0) || 1;
+      const grid = el('div', {class: 'first-layer-grid'});
+      for (let k = 0; k < F.count; ++k) {
+        const canvas = el('canvas', {width: F.cols, height: F.rows});
+        const context = canvas.getContext('2d');
+        const image = context.createImageData(F.cols, F.rows);
+        for (let i = 0; i < size; ++i) {
+          // White at zero, full red (positive) or blue (negative) at the model's largest |w|.
+          const t = Math.min(1, Math.abs(values[k * size + i]) / top);
+          const fade = Math.round(255 * (1 - t));
+          image.data.set(values[k * size + i] >= 0 ? [255, fade, fade, 255] : [fade, fade, 255, 255], 4 * i);
+        }
+        context.putImageData(image, 0, 0);
+        grid.append(el('div', {class: 'first-layer-tile', title: F.tensor + '[' + k + ']'}, canvas, String(k)));
+      }
+      holder.append(el('div', {class: 'first-layer-model'},
+          el('h3', {}, NAME[m] + ' (largest |weight| ' + top.toFixed(3) + ')'), grid));
+    }
+  }
+
   // --- 3. adjacent-correlation heat maps ---------------------------------------------------
 
-  {
+  if (PIXEL_MAP) {
     const values = [];
     let lo = Infinity;
     let hi = -Infinity;
@@ -320,13 +367,13 @@
 
   // --- 4. pixel explorer -------------------------------------------------------------------
 
-  const PIXELS = D.correlation.pixels;
+  const PIXELS = PIXEL_MAP ? D.correlation.pixels : 0;
   const packed = {};
-  for (const m of MODELS) packed[m] = bytesFromBase64(D.correlation[m]);
+  if (PIXEL_MAP) for (const m of MODELS) packed[m] = bytesFromBase64(D.correlation[m]);
 
   // The explorer's colour scale: symmetric, up to the 99.9th percentile of |R| off the diagonal
   // (both models), so that the weak correlations of a dense layer are not washed out by R(p, p) = 1.
-  const explorerExtent = (() => {
+  const explorerExtent = !PIXEL_MAP ? 1 : (() => {
     const histogram = new Float64Array(128);
     let total = 0;
     for (const m of MODELS) {
@@ -425,7 +472,7 @@
     document.getElementById('explorer-status').textContent = lines.join('\n');
   }
 
-  for (const m of MODELS) {
+  for (const m of PIXEL_MAP ? MODELS : []) {
     chart(explorerIds[m], (width) => explorerSpec(m, width), (view) => {
       view.addEventListener('mouseover', (event, item) => {
         if (!pinned && item && item.datum && item.datum.row !== undefined) showPixel(item.datum.row, item.datum.col);
@@ -559,7 +606,7 @@
 
   // --- 7. grid signature -------------------------------------------------------------------
 
-  {
+  if (PIXEL_MAP) {
     const rows = [];
     const means = [];
     for (const m of MODELS) {
@@ -661,7 +708,7 @@
     // and comes last.
     const CONFIG_LABELS = {
       data: 'data set', grid: 'grid (g × g blocks)', shuffle: 'shuffle mode', hidden: 'hidden units',
-      layers: 'hidden layers', epochs: 'epochs', batch: 'batch size', learning_rate: 'learning rate',
+      model: 'model', layers: 'hidden layers', epochs: 'epochs', batch: 'batch size', learning_rate: 'learning rate',
       seed: 'seed', threads: 'threads', train_limit: 'training images used', engine: 'training engine',
     };
     const LABELS = {
@@ -705,7 +752,7 @@
         engine: D.config.engine || '–',
       }, ['started', 'command_line', 'engine']);
     }
-    keyValues('configuration', D.config, ['data', 'grid', 'shuffle', 'hidden', 'layers', 'epochs', 'batch',
+    keyValues('configuration', D.config, ['data', 'model', 'grid', 'shuffle', 'hidden', 'layers', 'epochs', 'batch',
                                           'learning_rate', 'seed', 'train_limit', 'threads'], null, CONFIG_LABELS);
     keyValues('timings (seconds)', D.timing_seconds, TIMING_ORDER, (k, v) => Number(v).toFixed(3));
     keyValues('data', {
@@ -727,6 +774,7 @@
   // Drawn once now, and again (each chart whose container changed width) after a resize.
   // The explorer's maps are made for the starting pixel: show the one chosen before.
   const reshowPixel = () => {
+    if (!PIXEL_MAP) return;
     const pixel = savant.explorerPixel || start;
     savant.explorerPixel = null;
     showPixel(pixel.row, pixel.col);

@@ -154,12 +154,14 @@ def block_permutation(grid: int, mode: str = "derange", seed: int = 0, split: st
                                      _whole("index", index))
 
 
-def train(images: np.ndarray, labels: np.ndarray, *, hidden: int = 128, layers: int = 1,
-          epochs: int = 5, batch: int = 32, learning_rate: float = 1e-3, seed: int = 0,
-          threads: Optional[int] = None, engine: str = "auto", classes: int = 10,
-          name: str = "model", progress: Progress = None) -> Model:
-    """A dense network (pixels-hidden...-classes, ReLU) trained with Adam from the seed's Glorot
-    initialisation, as `savant train` trains it (bitwise the same for the same images and
+def train(images: np.ndarray, labels: np.ndarray, *, model: str = "mlp", hidden: int = 128,
+          layers: int = 1, grid: int = 4, epochs: int = 5, batch: int = 32,
+          learning_rate: float = 1e-3, seed: int = 0, threads: Optional[int] = None,
+          engine: str = "auto", classes: int = 10, name: str = "model",
+          progress: Progress = None) -> Model:
+    """A network trained with Adam from the seed's Glorot initialisation: `model` "mlp" (dense,
+    pixels-hidden...-classes, ReLU), "cnn", "local" or "mixer" (whose tokens are the blocks of a
+    `grid` x `grid` grid; docs/ARCHITECTURE.md), as `savant train` trains it (bitwise the same for the same images and
     settings, whatever `threads`). Images: uint8 pixels, or floats in [0, 1] (pixels / 255, taken
     as round(x * 255));
 labels : any whole - number dtype.The GIL is released while it trains;
@@ -168,8 +170,9 @@ Ctrl - C stops it(KeyboardInterrupt). `progress`: None shows a text bar in a not
 a callable is called with a dict (name, epoch, epochs,
     step, steps, loss, accuracy, elapsed_seconds) about 100 times an epoch. A model that did not
     learn gives a NotLearningWarning."""
-    settings = dict(hidden=hidden, layers=layers, epochs=epochs, batch=batch,
-                    learning_rate=learning_rate, seed=seed, threads=threads, engine=engine)
+    settings = dict(model=model, hidden=hidden, layers=layers, grid=grid, epochs=epochs,
+                    batch=batch, learning_rate=learning_rate, seed=seed, threads=threads,
+                    engine=engine)
     model = _train(lambda fn: _savant.train(images, labels, settings, classes, name, fn),
                    progress)
     _warn_if_not_learned(model)
@@ -236,14 +239,72 @@ def _model_predict(self: Model, images: np.ndarray):
 
 
 def _model_save(self: Model, path) -> None:
-    """savant.save_model(self, path): a safetensors file, written atomically."""
+    """savant.save_model(self, path): a safetensors file, written atomically (a cnn, local or
+    mixer model's under PyTorch's state_dict names, which load_state_dict takes)."""
     save_model(self, path)
+
+
+# How each architecture's forward pass uses its modules (the ReLUs and poolings hold no
+# weights, so print(model) in PyTorch does not show them either).
+_FORWARD = {
+    "cnn": "conv1, ReLU, max-pool 2; conv2, ReLU, max-pool 2; flatten; fc1, ReLU; fc2",
+    "local": "conv1, ReLU; conv2, ReLU; conv3; mean over the image = logits",
+    "mixer": "embed each block; h += token_mlp (over blocks); h += channel_mlp; mean over "
+             "blocks; head",
+}
+
+
+def _module_line(name: str, shape: tuple, indent: str) -> str:
+    """One module as print(model) shows it in PyTorch, from its weight's shape."""
+    if len(shape) == 4:
+        out, inp, kh, kw = shape
+        pad = f", padding=({kh // 2}, {kw // 2})" if kh > 1 else ""
+        return (f"{indent}({name}): Conv2d({inp}, {out}, kernel_size=({kh}, {kw}), "
+                f"stride=(1, 1){pad})")
+    out, inp = shape
+    return f"{indent}({name}): Linear(in_features={inp}, out_features={out}, bias=True)"
+
+
+def _architecture_lines(model: Model) -> list:
+    """The modules of a cnn, local or mixer model as print(model) in PyTorch lists them."""
+    modules = {}
+    for key, value in model.state_dict.items():
+        if key.endswith(".weight"):
+            modules[key[: -len(".weight")]] = value.shape
+    lines = [f"{model.architecture.capitalize()}("]
+    open_block = None
+    for name, shape in modules.items():
+        parts = name.split(".")
+        if len(parts) == 2:  # a Sequential's layer: (0) Linear, (1) ReLU, (2) Linear
+            if open_block != parts[0]:
+                if open_block is not None:
+                    lines.append("  )")
+                lines.append(f"  ({parts[0]}): Sequential(")
+                open_block = parts[0]
+            else:
+                lines.append(f"    ({int(parts[1]) - 1}): ReLU()")
+            lines.append(_module_line(parts[1], shape, "    "))
+            continue
+        if open_block is not None:
+            lines.append("  )")
+            open_block = None
+        lines.append(_module_line(name, shape, "  "))
+    if open_block is not None:
+        lines.append("  )")
+    lines.append(")")
+    lines.append(_wrap(f"forward: {_FORWARD[model.architecture]}"))
+    return lines
 
 
 def _model_repr(self: Model) -> str:
     """Architecture, how it was trained (regime, grid, seed, epochs, engine) and its last
-    epoch's training accuracy, as far as they are known."""
-    lines = [f"savant.Model {self.name!r}: dense {'-'.join(map(str, self.sizes))} (ReLU)"]
+    epoch's training accuracy, as far as they are known. A cnn, local or mixer model lists its
+    modules as print(model) does in PyTorch."""
+    if self.architecture == "mlp":
+        lines = [f"savant.Model {self.name!r}: dense {'-'.join(map(str, self.sizes))} (ReLU)"]
+    else:
+        lines = [f"savant.Model {self.name!r}: {self.architecture}, "
+                 f"{self.parameters:,} parameters"] + _architecture_lines(self)
     meta = self.metadata
     config = {}
     try:
@@ -373,16 +434,23 @@ class Reproduction:
 
     @property
     def signature(self) -> Table:
-        """Each model's grid signature: within, across, contrast."""
+        """Each model's grid signature: within, across, contrast (an mlp run's: the other
+        models have no dense first layer, so no pixel map)."""
+        if "grid_signature" not in self.results:
+            raise UsageError(f"a {self.results['config']['model']} run has no grid signature: "
+                             "its pixel map is not defined (see its report)")
         s = self.results["grid_signature"]
         columns = ["within", "across", "contrast"]
         return Table(MODELS, columns, [[s[m][c] for c in columns] for m in MODELS], _fixed)
 
     def __repr__(self) -> str:
         c = self.results["config"]
-        sizes = "-".join(map(str, self.original_model.sizes))
+        if self.original_model.architecture == "mlp":
+            network = "dense " + "-".join(map(str, self.original_model.sizes))
+        else:
+            network = self.original_model.architecture
         head = (f"savant.Reproduction: grid {c['grid']} ({c['shuffle']}), seed {c['seed']}, "
-                f"dense {sizes}, {c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}")
+                f"{network}, {c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}")
         return head + "\n" + repr(self.accuracy)
 
     def write(self, out, report: bool = True) -> pathlib.Path:

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iterator>
 #include <limits>
@@ -35,13 +36,16 @@
 #include "savant/data/shuffle.hpp"
 #include "savant/experiment/compare.hpp"
 #include "savant/experiment/experiment.hpp"
+#include "savant/experiment/first_layer.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/experiment/results_schema.hpp"
 #include "savant/experiment/run_set.hpp"
 #include "savant/experiment/settings.hpp"
 #include "savant/experiment/steps.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/formats/model_file.hpp"
+#include "savant/model/arch_train.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/store/run_store.hpp"
 #include "savant/sweep/database.hpp"
@@ -60,7 +64,8 @@ namespace {
 // and what says that it did not learn (training_warnings).
 struct Model {
   std::string name = "model";
-  Network network;
+  Network network;                  // an mlp model's; empty for the others
+  std::optional<ArchNetwork> arch;  // a cnn, local or mixer model's (model/architecture.hpp)
   std::map<std::string, std::string> metadata;
   std::vector<EpochRecord> history;
   std::string engine = {};
@@ -68,20 +73,50 @@ struct Model {
   std::vector<std::string> warnings = {};
 };
 
-// savant.Model holds a dense network: a cnn, local or mixer model is the command line's only
-// so far (issue 23).
-void refuse_architecture(std::string_view what, Architecture arch) {
-  throw UsageError(fmt::format(
-      "{} is a {} model: savant's Python module holds mlp models only so far; train, save and "
-      "evaluate a {} model with the savant command",
-      what, architecture_name(arch), architecture_name(arch)));
+// What needs a dense network (an mlp model): `what` says what, for the message.
+void require_dense(const Model& model, std::string_view what) {
+  if (!model.arch) return;
+  throw UsageError(fmt::format("{} is a {} model: {} needs a dense network (an mlp model)",
+                               model.name, architecture_name(model.arch->layout.arch), what));
 }
 
 Model trained_model(const ModelReport& report, std::map<std::string, std::string> metadata,
                     std::uint64_t seed) {
-  if (report.arch) refuse_architecture(report.name, report.arch->layout.arch);
-  return Model{report.name,   report.network, std::move(metadata), report.history,
-               report.engine, seed,           report.warnings};
+  return Model{report.name,    report.network, report.arch, std::move(metadata),
+               report.history, report.engine,  seed,        report.warnings};
+}
+
+// A cnn, local or mixer model's tensors under PyTorch's names, in PyTorch's layout and shapes
+// (copies): what load_state_dict takes.
+py::dict state_dict(const Model& m) {
+  if (!m.arch) {
+    throw UsageError(fmt::format(
+        "{} is an mlp model: its weights are Model.weights (Keras' layout, kernel (in, out))",
+        m.name));
+  }
+  py::dict out;
+  for (const TensorSpec& t : m.arch->layout.tensors) {
+    std::vector<py::ssize_t> shape(t.shape.begin(), t.shape.end());
+    out[py::str(t.name)] = to_numpy(torch_layout(t, m.arch->params), shape);
+  }
+  return out;
+}
+
+// The image size a model takes, and a message when `images` are not of it.
+void check_image_size(const Model& model, const ImageSet& images) {
+  if (model.arch) {
+    const ArchLayout& l = model.arch->layout;
+    if (images.rows != l.rows || images.cols != l.cols) {
+      throw py::value_error(fmt::format("the {} model takes {}x{} images but the images are {}x{}",
+                                        architecture_name(l.arch), l.rows, l.cols, images.rows,
+                                        images.cols));
+    }
+    return;
+  }
+  if (images.rows * images.cols != model.network.layout.in(0)) {
+    throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
+                                      model.network.layout.in(0), images.rows, images.cols));
+  }
 }
 
 py::list history_list(const std::vector<EpochRecord>& history) {
@@ -100,6 +135,7 @@ py::list history_list(const std::vector<EpochRecord>& history) {
 // The network's parameters as NumPy views into the model (no copy), in Keras' order.
 py::list weight_views(py::object self) {
   Model& m = self.cast<Model&>();
+  require_dense(m, "weights (Keras' layout; its tensors are Model.state_dict)");
   py::list out;
   for (std::size_t l = 0; l < m.network.layout.layers(); ++l) {
     const auto in = static_cast<py::ssize_t>(m.network.layout.in(l));
@@ -227,7 +263,6 @@ py::array_t<std::uint8_t> shuffle(const py::object& images, int grid, const std:
 Model train(const py::object& images, const py::object& labels, const py::dict& settings,
             int classes, const std::string& name, const py::object& callback) {
   ExperimentConfig config = experiment_config(settings);
-  if (config.model != Architecture::mlp) refuse_architecture("the model", config.model);
   classes_setting(classes);
   const ImagesArg in(images, "images");
   if (in.get().count == 0) throw py::value_error("images holds no image to train on");
@@ -249,7 +284,6 @@ Model train(const py::object& images, const py::object& labels, const py::dict& 
 Model train_on(const std::string& train_on, const py::dict& settings, const py::object& callback) {
   const ExperimentConfig config = experiment_config(settings);
   const Regime which = parse_regime(train_on);
-  if (config.model != Architecture::mlp) refuse_architecture("the model", config.model);
   TrainResult result;
   {
     const Progress progress(callback);
@@ -273,6 +307,17 @@ py::dict evaluation_dict(Evaluation&& e) {
 // given class 0, numbers that look like results and mean nothing. Model() and load_model refuse
 // such weights; this catches those written into Model.weights since.
 void check_finite(const Model& model) {
+  if (model.arch) {
+    for (std::size_t i = 0; i < model.arch->params.size(); ++i) {
+      if (!std::isfinite(model.arch->params[i])) {
+        throw py::value_error(fmt::format(
+            "{}: parameter {} is {}: the model's weights are not finite, so its predictions "
+            "would mean nothing",
+            model.name, i, model.arch->params[i]));
+      }
+    }
+    return;
+  }
   if (const std::string bad = first_non_finite(model.network); !bad.empty()) {
     throw py::value_error(fmt::format(
         "{}: {}: the model's weights are not finite, so its predictions would mean nothing",
@@ -286,16 +331,16 @@ py::dict evaluate_arrays(const Model& model, const py::object& images, const py:
   if (in.get().count == 0) {
     throw py::value_error("images holds no image: an accuracy over no images is not defined");
   }
-  if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
-    throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
-                                      model.network.layout.in(0), in.get().rows, in.get().cols));
-  }
-  const std::size_t classes = model.network.layout.sizes().back();
+  check_image_size(model, in.get());
+  const std::size_t classes =
+      model.arch ? model.arch->layout.classes : model.network.layout.sizes().back();
   const LabelsArg y(labels, in.get().count, classes, "labels");
+  const int threads = threads_setting(std::nullopt);
   Evaluation e;
   {
     py::gil_scoped_release release;
-    e = evaluate(model.network, in.get(), y.get());
+    e = model.arch ? evaluate(*model.arch, in.get(), y.get(), threads)
+                   : evaluate(model.network, in.get(), y.get());
   }
   return evaluation_dict(std::move(e));
 }
@@ -303,14 +348,13 @@ py::dict evaluate_arrays(const Model& model, const py::object& images, const py:
 py::tuple predict_model(const Model& model, const py::object& images) {
   check_finite(model);
   const ImagesArg in(images, "images");
-  if (in.get().rows * in.get().cols != model.network.layout.in(0)) {
-    throw py::value_error(fmt::format("the model takes {} inputs but the images have {}x{} pixels",
-                                      model.network.layout.in(0), in.get().rows, in.get().cols));
-  }
+  check_image_size(model, in.get());
+  const int threads = threads_setting(std::nullopt);
   std::vector<Prediction> predictions;
   {
     py::gil_scoped_release release;
-    predictions = predict(model.network, in.get());
+    predictions =
+        model.arch ? predict(*model.arch, in.get(), threads) : predict(model.network, in.get());
   }
   std::vector<std::uint8_t> labels(predictions.size());
   std::vector<float> confidence(predictions.size());
@@ -419,6 +463,9 @@ Model report_model(const Reproduction& r, const Regime& which) {
 py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
   const Reproduction& r = self.cast<const Reproduction&>();
   const ModelReport& m = shuffled ? r.result.shuffled : r.result.original;
+  if (!has_dense_first_layer(r.result.config.model)) {
+    throw UsageError(pixel_map_reason(r.result.config.model));
+  }
   const auto rows = static_cast<py::ssize_t>(r.result.rows);
   const auto cols = static_cast<py::ssize_t>(r.result.cols);
   py::array_t<double> view =
@@ -431,9 +478,12 @@ py::array_t<double> matrix_view(py::object self, bool shuffled, bool full) {
 // load_saved_model checks savant's metadata against the tensors and keeps every metadata key.
 Model read_model(const std::filesystem::path& path) {
   SavedModel saved = load_saved_model(path);
-  if (saved.arch) refuse_architecture(path.string(), saved.arch->layout.arch);
   std::string name = saved.provenance ? model_name(saved.provenance->train_on) : "model";
-  Model model{std::move(name), std::move(saved.network), std::move(saved.metadata), {}};
+  Model model{std::move(name),
+              std::move(saved.network),
+              std::move(saved.arch),
+              std::move(saved.metadata),
+              {}};
   if (saved.provenance) {
     model.engine = saved.provenance->engine;
     model.seed = saved.provenance->config.seed;
@@ -446,6 +496,8 @@ std::string compare(const Model& a, const Model& b, const std::filesystem::path&
                     bool all_images, std::optional<int> threads) {
   check_finite(a);
   check_finite(b);
+  require_dense(a, "compare");
+  require_dense(b, "compare");
   const int workers = threads_setting(threads);
   // Their metadata checked against their weights, as load_model checks a file's.
   const SavedModel sa = saved_model(a.name, a.network, a.metadata);
@@ -459,7 +511,11 @@ std::string compare(const Model& a, const Model& b, const std::filesystem::path&
 
 void write_model(const Model& model, const std::filesystem::path& path) {
   check_output_path(path, kBesideFile);  // UTF-8 and within the system's limits
-  save_model(path, model.network, model.metadata);
+  if (model.arch) {
+    save_arch_model(path, *model.arch, model.metadata);  // PyTorch's names and layout
+  } else {
+    save_model(path, model.network, model.metadata);
+  }
 }
 
 std::string read_results(const std::filesystem::path& path) {
@@ -674,14 +730,31 @@ PYBIND11_MODULE(_savant, module) {
   py::class_<Model>(module, "Model")
       .def(py::init([](const py::sequence& weights, std::map<std::string, std::string> metadata,
                        std::string name) {
-             Model model{std::move(name), network_from_weights(weights), std::move(metadata), {}};
+             Model model{std::move(name),
+                         network_from_weights(weights),
+                         std::nullopt,
+                         std::move(metadata),
+                         {}};
              check_finite(model);
              return model;
            }),
            "weights"_a, "metadata"_a = std::map<std::string, std::string>{}, "name"_a = "model")
       .def_readonly("name", &Model::name)
       .def_readonly("metadata", &Model::metadata)
-      .def_property_readonly("sizes", [](const Model& m) { return m.network.layout.sizes(); })
+      .def_property_readonly("sizes",
+                             [](const Model& m) {
+                               require_dense(m, "sizes (the dense layers' widths)");
+                               return m.network.layout.sizes();
+                             })
+      .def_property_readonly(
+          "architecture",
+          [](const Model& m) {
+            return std::string(architecture_name(m.arch ? m.arch->layout.arch : Architecture::mlp));
+          })
+      .def_property_readonly("state_dict", &state_dict)
+      .def_property_readonly(
+          "parameters",
+          [](const Model& m) { return m.arch ? m.arch->params.size() : m.network.params.size(); })
       .def_property_readonly("history", [](const Model& m) { return history_list(m.history); })
       .def_property_readonly("weights", &weight_views)
       .def_property_readonly("engine",

@@ -102,11 +102,6 @@ def test_a_file_of_another_kind_is_an_input_error(tmp_path):
         savant.read_results(tmp_path / "results.json")
 
 
-def test_a_model_other_than_mlp_is_refused_before_training(tiny):
-    # savant.Model holds a dense network: a cnn is the command line's only so far (issue 23).
-    with pytest.raises(savant.UsageError, match="Python module holds mlp models only"):
-        savant.train_on("original", data=tiny, model="cnn", epochs=1)
-    with pytest.raises(savant.UsageError, match="with model mixer is not supported yet"):
-        savant.reproduce(data=tiny, model="mixer", epochs=1)
+def test_a_model_name_with_a_typo_gets_did_you_mean(tiny):
     with pytest.raises(ValueError, match="did you mean 'local'"):
         savant.train_on("original", data=tiny, model="locl")

@@ -5,6 +5,7 @@
 #include "cli/progress.hpp"
 #include "cli/terminal.hpp"
 #include "savant/core/output_set.hpp"
+#include "savant/experiment/first_layer.hpp"
 #include "savant/experiment/outputs.hpp"
 #include "savant/store/run_store.hpp"
 
@@ -20,6 +21,20 @@ std::string extensions(const std::vector<FigureFormat>& formats) {
   return fmt::format("{{{}}}", fmt::join(names, ","));
 }
 
+// The grid signature of both models (a model with a dense first layer).
+std::string grid_signature_table(const ReproduceResult& r) {
+  std::string text = fmt::format(
+      "Grid signature (mean R of adjacent pixel pairs, g = {})\n\n"
+      "                  within block   across border   contrast\n",
+      r.config.grid);
+  for (const ModelReport* m : {&r.original, &r.shuffled}) {
+    text += fmt::format("{:<16} {:>13.4f} {:>15.4f} {:>10.4f}\n",
+                        m == &r.original ? "original model" : "shuffled model", m->signature.within,
+                        m->signature.across, m->signature.contrast);
+  }
+  return text;
+}
+
 std::string summary(const ReproduceResult& r, const std::filesystem::path& out,
                     const std::vector<FigureFormat>& formats) {
   std::string text = fmt::format(
@@ -31,23 +46,22 @@ std::string summary(const ReproduceResult& r, const std::filesystem::path& out,
       percent(r.original.on_shuffled_test.accuracy()),
       percent(r.shuffled.on_original_test.accuracy()),
       percent(r.shuffled.on_shuffled_test.accuracy()));
-  text += fmt::format(
-      "Grid signature (mean R of adjacent pixel pairs, g = {})\n\n"
-      "                  within block   across border   contrast\n",
-      r.config.grid);
-  for (const ModelReport* m : {&r.original, &r.shuffled}) {
-    text += fmt::format("{:<16} {:>13.4f} {:>15.4f} {:>10.4f}\n",
-                        m == &r.original ? "original model" : "shuffled model", m->signature.within,
-                        m->signature.across, m->signature.contrast);
-  }
   const std::string ext = extensions(formats);
+  std::string figures;
+  if (has_dense_first_layer(r.config.model)) {
+    text += grid_signature_table(r);
+    figures = fmt::format("heatmap_*.{}, units_*.{}, samples.{}", ext, ext, ext);
+  } else {
+    text +=
+        fmt::format("{}\nThe report shows each model's first layer instead: {}.\n",
+                    pixel_map_reason(r.config.model), first_layer_pictures(*r.original.arch).what);
+    figures = fmt::format("samples.{}", ext);
+  }
   text += fmt::format(
       "\nTime: {:.2f} s in all (training {:.2f} s and {:.2f} s, on {} thread(s), engine {})\n"
-      "Files: {}/ (results.json, predictions.csv, heatmap_*.{}, units_*.{}, samples.{}, "
-      "*.safetensors)\nReport: {}\n",
+      "Files: {}/ (results.json, predictions.csv, {}, *.safetensors)\nReport: {}\n",
       r.timings.total, r.timings.train_original_model, r.timings.train_shuffled_model,
-      r.config.threads, r.original.engine, out.string(), ext, ext, ext,
-      (out / "report.html").string());
+      r.config.threads, r.original.engine, out.string(), figures, (out / "report.html").string());
   return text;
 }
 

@@ -10,7 +10,8 @@
 // page that scrolls sideways or a chart wider than its container, a unit gallery whose detail
 // does not follow the pointer or the keyboard, axis labels that touch or overlap, a legend
 // entry of the article without a visible symbol, and (with --savant) a page of a results.json
-// without "units" that shows the unit sections or fails. Skips (exit 77, CTest's
+// without "units" that shows the unit sections or fails, or a cnn run's page without its first
+// layer. Skips (exit 77, CTest's
 // SKIP_RETURN_CODE) when the data set is not installed. Leaves full-page screenshots in DIR:
 // report.png (1280 px), report-800.png, report-1400.png and sweep-report.png, and of the unit
 // sections at 1280 px: report-units.png (the gallery) and report-unit-measures.png.
@@ -108,6 +109,17 @@ function makeReportWithoutUnits(savant, report, work) {
   const page = path.join(old, 'report.html');
   execFileSync(savant, ['report', old, '--out', page], {stdio: ['ignore', 'ignore', 'inherit']});
   return page;
+}
+
+// A run of a model without a dense first layer (a cnn on 1000 images, one epoch): its page has
+// no pixel map and shows the first layer instead.
+function makeArchReport(savant, work) {
+  const run = path.join(work, 'run-cnn');
+  fs.rmSync(run, {recursive: true, force: true});
+  execFileSync(savant, ['reproduce', '--model', 'cnn', '--train-limit', '1000', '--epochs', '1',
+                        '--epoch-eval', 'none', '--quiet', '--out', run],
+               {stdio: ['ignore', 'ignore', 'inherit']});
+  return path.join(run, 'report.html');
 }
 
 // Runs in the page: the number of items, per chart, of the marks that draw data (role "mark"),
@@ -323,6 +335,7 @@ async function main() {
     if (report) await checkRunReport(page, report, args.work, problems);
     if (report && args.savant) {
       await checkReportWithoutUnits(context, makeReportWithoutUnits(args.savant, report, args.work), problems);
+      await checkArchReport(context, makeArchReport(args.savant, args.work), args.work, problems);
     }
     if (sweepReport) await checkSweepReport(context, sweepReport, args.work, problems);
 
@@ -476,6 +489,38 @@ async function checkUnits(page, work, problems) {
 }
 
 // A results.json without "units" (earlier versions): the page draws, the unit sections stay hidden.
+// The page of a cnn run: every chart it draws has marks, the pixel-map and unit sections are
+// hidden, the first layer shows 16 filters per model and the reason line, and the sections
+// shown are numbered 1, 2, 3, ... in order.
+async function checkArchReport(context, file, work, problems) {
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  if (!(await loadReport(page, file))) problems.push('cnn report: a chart failed to draw');
+  const charts = ['chart-accuracy', 'chart-training', 'chart-confusion'];
+  const marks = await page.evaluate(countDataMarks, charts);
+  for (const id of charts) {
+    if (!marks[id] || marks[id].scenegraph === 0) problems.push(`cnn report: ${id} has no rendered marks`);
+  }
+  for (const id of ['heatmaps', 'explorer', 'signature'].concat(kUnitSections)) {
+    if (await page.locator(`#${id}`).isVisible()) problems.push(`cnn report: #${id} is shown`);
+  }
+  if (!(await page.locator('#first-layer').isVisible())) problems.push('cnn report: #first-layer is hidden');
+  const tiles = await page.locator('#first-layer .first-layer-tile canvas').count();
+  if (tiles !== 32) problems.push(`cnn report: ${tiles} filter pictures, expected 2 x 16`);
+  const reason = await page.locator('#first-layer-reason').textContent();
+  if (!reason.includes('not defined for the cnn model')) problems.push(`cnn report: reason line "${reason}"`);
+  const numbers = await page.evaluate(() => Array.from(
+      document.querySelectorAll('main > section:not([hidden]) > h2'), (h) => parseInt(h.textContent, 10)));
+  if (numbers.join() !== numbers.map((_, i) => i + 1).join()) {
+    problems.push(`cnn report: sections numbered ${numbers.join()}`);
+  }
+  const shot = path.join(work, 'report-cnn.png');
+  await page.screenshot({path: shot, fullPage: true});
+  console.log(`browser_test: cnn report: first layer shown; screenshot ${shot}`);
+  if (errors.length) problems.push(`cnn report: console errors:\n  ${errors.join('\n  ')}`);
+  await page.close();
+}
+
 async function checkReportWithoutUnits(context, file, problems) {
   const page = await context.newPage();
   const errors = collectErrors(page);

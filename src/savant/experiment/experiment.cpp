@@ -12,6 +12,7 @@
 #include "savant/core/parallel.hpp"
 #include "savant/core/stopwatch.hpp"
 #include "savant/core/version.hpp"
+#include "savant/experiment/first_layer.hpp"
 #include "savant/model/arch_train.hpp"
 #include "savant/model/engine_choice.hpp"
 
@@ -22,7 +23,8 @@ namespace {
 // batches and order of images as the dense network's.
 void train_architecture_model(ModelReport& model, const ExperimentConfig& config,
                               TrainingImages& images, std::span<const std::uint8_t> labels,
-                              int classes, const ProgressFn& progress, int threads) {
+                              int classes, const ProgressFn& progress, int threads,
+                              const EpochTests& tests) {
   if (images.changes_every_epoch()) {
     throw UsageError(fmt::format(
         "the {} model trains on one set of images for every epoch; the fresh regime draws new "
@@ -35,8 +37,21 @@ void train_architecture_model(ModelReport& model, const ExperimentConfig& config
                                       static_cast<std::size_t>(classes)));
   glorot_uniform_init(net, config.seed);
   model.engine = "arch";  // model/arch_train.hpp, whatever the engine setting
-  model.history =
-      train_architecture(net, train, labels, train_config(config, model.name, threads), progress);
+  ArchEpochEndFn after_epoch;
+  if (config.epoch_eval == "test" && tests.test != nullptr) {
+    after_epoch = [&tests, threads](const ArchNetwork& trained, EpochRecord& e) {
+      const Score s = score(trained, tests.test->images, tests.test->labels, threads);
+      e.original_test_loss = s.loss;
+      e.original_test_accuracy = s.accuracy;
+      if (tests.shuffled != nullptr) {
+        const Score t = score(trained, *tests.shuffled, tests.test->labels, threads);
+        e.shuffled_test_loss = t.loss;
+        e.shuffled_test_accuracy = t.accuracy;
+      }
+    };
+  }
+  model.history = train_architecture(net, train, labels, train_config(config, model.name, threads),
+                                     progress, after_epoch);
   model.arch = std::move(net);
 }
 
@@ -80,7 +95,7 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
     labels = noisy;
   }
   if (config.model != Architecture::mlp) {
-    train_architecture_model(model, config, images, labels, classes, progress, threads);
+    train_architecture_model(model, config, images, labels, classes, progress, threads, tests);
     model.train_seconds = seconds_since(start);
     model.warnings =
         training_warnings(model.name, model.history, static_cast<std::size_t>(classes));
@@ -136,12 +151,13 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
   model.warnings = training_warnings(model.name, model.history, static_cast<std::size_t>(classes));
 }
 
-void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test) {
+void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test,
+                    int threads) {
   if (model.evaluated_on_original == &test.images && model.evaluated_on_shuffled == &shuffled_test)
     return;  // train_model did, after its last epoch
   if (model.arch) {
-    model.on_original_test = evaluate(*model.arch, test.images, test.labels, 1);
-    model.on_shuffled_test = evaluate(*model.arch, shuffled_test, test.labels, 1);
+    model.on_original_test = evaluate(*model.arch, test.images, test.labels, threads);
+    model.on_shuffled_test = evaluate(*model.arch, shuffled_test, test.labels, threads);
     return;
   }
   model.on_original_test = evaluate(model.network, test.images, test.labels);
@@ -192,13 +208,6 @@ TrainResult run_train(const ExperimentConfig& config, const Regime& train_on,
 
 ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& progress) {
   validate(config);
-  if (config.model != Architecture::mlp) {
-    throw UsageError(fmt::format(
-        "the whole experiment with model {} is not supported yet: its analysis of pixel "
-        "correlations and hidden units needs a dense first layer (model mlp); train and "
-        "evaluate the {} model on its own",
-        architecture_name(config.model), architecture_name(config.model)));
-  }
   const auto start = Clock::now();
   ReproduceResult result;
   result.config = config;
@@ -232,7 +241,9 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
   // images; 5. the correlations of its pixels' weight vectors; 6. its hidden units. With two
   // threads or more the models train at the same time, each on half of them, and a model that
   // finishes first goes on to its own steps at once; the numbers do not depend on how many
-  // threads a model gets.
+  // threads a model gets. Steps 5 and 6 read a dense first layer: a cnn, local or mixer model
+  // has none, and its run shows the first layer itself instead (first_layer.hpp).
+  const bool dense = has_dense_first_layer(config.model);
   result.original.name = model_name({RegimeKind::kOriginal, 0});
   result.shuffled.name = model_name({RegimeKind::kShuffled, 0});
   const bool together = config.threads >= 2;
@@ -248,8 +259,9 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
     train_model(model, config, images, data.train.labels, data.classes, progress, threads,
                 epoch_tests);
     auto step = Clock::now();
-    evaluate_model(model, data.test, test_shuffled);
+    evaluate_model(model, data.test, test_shuffled, threads);
     after.evaluate = seconds_since(step);
+    if (!dense) return;
     step = Clock::now();
     analyze_model(model, result.rows, result.cols, config.grid);
     after.analyze = seconds_since(step);
@@ -272,8 +284,10 @@ ReproduceResult run_reproduce(const ExperimentConfig& config, const ProgressFn& 
 
   // 6, both models: how alike their hidden layers are.
   t = Clock::now();
-  result.units = combine_unit_parts(std::move(after_original.units_part),
-                                    std::move(after_shuffled.units_part));
+  if (dense) {
+    result.units = combine_unit_parts(std::move(after_original.units_part),
+                                      std::move(after_shuffled.units_part));
+  }
   result.timings.units = std::max(after_original.units, after_shuffled.units) + seconds_since(t);
 
   result.shown_original = first_images(data.test.images, kShownTestImages);

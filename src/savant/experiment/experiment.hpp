@@ -128,8 +128,10 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
                  int threads, const EpochTests& tests = {});
 
 // The model's accuracy on the original test images and on their shuffled copy
-// (shuffle_test_images).
-void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test);
+// (shuffle_test_images). A cnn, local or mixer model is evaluated on `threads` threads (the
+// numbers do not depend on them).
+void evaluate_model(ModelReport& model, const Split& test, const ImageSet& shuffled_test,
+                    int threads = 1);
 
 // R, the adjacent map A and the grid signature of the model's first layer.
 void analyze_model(ModelReport& model, std::size_t rows, std::size_t cols, int grid);

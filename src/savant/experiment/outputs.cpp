@@ -5,17 +5,22 @@
 
 #include <fmt/format.h>
 
+#include "savant/experiment/first_layer.hpp"
 #include "savant/experiment/results_file.hpp"
 #include "savant/figures/plot.hpp"
 #include "savant/figures/unit_gallery.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/formats/model_file.hpp"
 
 namespace savant {
 namespace {
 
-// The figures of a run, without their extension, in the order they are written.
+// The figures of a run, without their extension, in the order they are written. A run of a
+// model without a dense first layer has no heat maps or unit galleries (first_layer.hpp): its
+// report shows the first layer instead.
 constexpr const char* kFigureStems[] = {"heatmap_original_model", "heatmap_shuffled_model",
                                         "units_original_model", "units_shuffled_model", "samples"};
+constexpr const char* kArchFigureStems[] = {"samples"};
 
 std::string figure_name(std::string_view stem, FigureFormat format) {
   return fmt::format("{}.{}", stem, extension_of(format));
@@ -42,28 +47,9 @@ std::string predictions_csv(const ReproduceResult& r) {
   return csv;
 }
 
-}  // namespace
-
-std::vector<std::string> run_output_names(std::span<const FigureFormat> formats) {
-  std::vector<std::string> names;
-  for (const char* stem : kFigureStems) {
-    for (FigureFormat format : formats) names.push_back(figure_name(stem, format));
-  }
-  for (const char* name : {"original_model.safetensors", "shuffled_model.safetensors",
-                           "predictions.csv", "results.json", "report.html"}) {
-    names.emplace_back(name);
-  }
-  return names;
-}
-
-OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentConfig& config) {
-  const CommandInput inputs[] = {{config.data, "data set"}};
-  return OutputSet(out, run_output_names(kAllFigureFormats), inputs);
-}
-
-std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const FigureFormat> formats,
-                               bool block_grid, FigureSize size) {
-  std::vector<RunFile> files;
+// heatmap_<model>.<format> and units_<model>.<format>: the figures of a dense first layer.
+void dense_figures(const ReproduceResult& result, std::span<const FigureFormat> formats,
+                   bool block_grid, FigureSize size, std::vector<RunFile>& files) {
   const ModelReport* models[] = {&result.original, &result.shuffled};
   const ColourScale scale = colour_scale_of({result.original.adjacent, result.shuffled.adjacent});
   for (const ModelReport* model : models) {
@@ -94,6 +80,38 @@ std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const Fi
            }});
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> run_output_names(std::span<const FigureFormat> formats,
+                                          Architecture model) {
+  std::vector<std::string> names;
+  const std::span<const char* const> stems = has_dense_first_layer(model)
+                                                 ? std::span<const char* const>(kFigureStems)
+                                                 : std::span<const char* const>(kArchFigureStems);
+  for (const char* stem : stems) {
+    for (FigureFormat format : formats) names.push_back(figure_name(stem, format));
+  }
+  for (const char* name : {"original_model.safetensors", "shuffled_model.safetensors",
+                           "predictions.csv", "results.json", "report.html"}) {
+    names.emplace_back(name);
+  }
+  return names;
+}
+
+OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentConfig& config) {
+  const CommandInput inputs[] = {{config.data, "data set"}};
+  return OutputSet(out, run_output_names(kAllFigureFormats), inputs);
+}
+
+std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const FigureFormat> formats,
+                               bool block_grid, FigureSize size) {
+  std::vector<RunFile> files;
+  const ModelReport* models[] = {&result.original, &result.shuffled};
+  if (has_dense_first_layer(result.config.model)) {
+    dense_figures(result, formats, block_grid, size, files);
+  }
   for (FigureFormat format : formats) {
     files.push_back({figure_name("samples", format), [&result, format, size] {
                        std::vector<SampleRow> samples;
@@ -109,13 +127,15 @@ std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const Fi
   }
   for (const ModelReport* model : models) {
     const std::string name = fmt::format("{}.safetensors", model->name);
-    files.push_back({name, [&result, model, name] {
-                       const Regime regime{model == &result.original ? RegimeKind::kOriginal
-                                                                     : RegimeKind::kShuffled,
-                                           0};
-                       return model_file_bytes(name, model->network,
-                                               model_metadata(provenance_of(result, regime)));
-                     }});
+    files.push_back(
+        {name, [&result, model, name] {
+           const Regime regime{
+               model == &result.original ? RegimeKind::kOriginal : RegimeKind::kShuffled, 0};
+           std::map<std::string, std::string> metadata =
+               model_metadata(provenance_of(result, regime));
+           return model->arch ? arch_model_file_bytes(name, *model->arch, std::move(metadata))
+                              : model_file_bytes(name, model->network, std::move(metadata));
+         }});
   }
   files.push_back({"predictions.csv", [&result] { return predictions_csv(result); }});
   return files;

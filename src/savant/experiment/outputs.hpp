@@ -17,8 +17,11 @@ namespace savant {
 // each figure once per format of `formats` (heatmap_original_model.png, .svg, ...):
 // the figures, both models, predictions.csv (per test image: its label and each model's
 // prediction on the original and the shuffled test set), results.json and, last, report.html
-// (written by whoever asks for the report, after the others).
-std::vector<std::string> run_output_names(std::span<const FigureFormat> formats);
+// (written by whoever asks for the report, after the others). A run of `model` without a dense
+// first layer (first_layer.hpp) writes the samples only of the figures; with the mlp default,
+// the names are every name a run may write.
+std::vector<std::string> run_output_names(std::span<const FigureFormat> formats,
+                                          Architecture model = Architecture::mlp);
 // Every format a figure may be written in: with run_output_names, every name a run may write,
 // what may be replaced when a run is written over an earlier one (core/output_set.hpp).
 inline constexpr FigureFormat kAllFigureFormats[] = {FigureFormat::kPng, FigureFormat::kSvg,

@@ -9,6 +9,7 @@
 #include "savant/core/json_input.hpp"
 #include "savant/core/typed_number.hpp"
 #include "savant/core/version.hpp"
+#include "savant/experiment/first_layer.hpp"
 
 namespace savant {
 namespace {
@@ -148,11 +149,15 @@ nlohmann::json results_json(const ReproduceResult& r) {
                {"test_images", r.test_count},
                {"train_crc32", fmt::format("{:08x}", r.train_crc32)},
                {"class_names", r.class_names}};
+  // The pixel-correlation analysis and the units need a dense first layer (first_layer.hpp).
+  const bool dense = has_dense_first_layer(r.config.model);
   for (const ModelReport* m : {&r.original, &r.shuffled}) {
     j["accuracy"][m->name] = {{"original_test", m->on_original_test.accuracy()},
                               {"shuffled_test", m->on_shuffled_test.accuracy()}};
-    j["grid_signature"][m->name] = signature_json(m->signature);
-    j["adjacent_correlation"][m->name] = matrix_json(m->adjacent, r.rows, r.cols);
+    if (dense) {
+      j["grid_signature"][m->name] = signature_json(m->signature);
+      j["adjacent_correlation"][m->name] = matrix_json(m->adjacent, r.rows, r.cols);
+    }
     j["history"][m->name] = history_json(m->history);
     const std::optional<std::size_t> fit =
         epochs_to_fit(m->history, as_typed(r.config.fit_threshold));
@@ -164,7 +169,7 @@ nlohmann::json results_json(const ReproduceResult& r) {
   }
   j["article"] = {{"original_model", {{"original_test", 0.87}, {"shuffled_test", 0.11}}},
                   {"shuffled_model", {{"original_test", 0.32}, {"shuffled_test", 0.63}}}};
-  j["units"] = units_json(r.units, r.config.grid);
+  if (dense) j["units"] = units_json(r.units, r.config.grid);
   j["samples"] = r.sample_indices;
   j["timing_seconds"] = {{"load", r.timings.load},
                          {"shuffle", r.timings.shuffle},

@@ -93,6 +93,9 @@ inline constexpr Key kResultsKeys[] = {
     {"/evaluation/{m}/{t}/confusion", Kind::kArray, kRequired, Length::kClasses},
     {"/evaluation/{m}/{t}/confusion/*", Kind::kArray, kRequired, Length::kClasses},
     {"/evaluation/{m}/{t}/confusion/*/*", Kind::kUnsigned},
+    // Runs of a model without a dense first layer (cnn, local, mixer) have no grid signature,
+    // adjacent correlation or units (experiment/first_layer.hpp).
+    {"/grid_signature", Kind::kObject, kIfPresent},
     {"/grid_signature/{m}/within", Kind::kNumberOrNull},
     {"/grid_signature/{m}/across", Kind::kNumberOrNull},
     {"/grid_signature/{m}/contrast", Kind::kNumberOrNull},

@@ -187,6 +187,17 @@ void check_results_json(const json& results, const fs::path& path) {
   for (const Key& key : kResultsKeys) checker.check(results, key);
   // results.json of earlier versions call the learning rate "lr".
   const json& config = results["config"];
+  if (config.contains("model")) {
+    try {
+      if (!config["model"].is_string()) throw InvalidSetting("model", config["model"].dump(), "");
+      parse_architecture(config["model"].get<std::string>());
+    } catch (const InvalidSetting&) {
+      throw Error(
+          fmt::format("{}: the key '/config/model' is {}, expected mlp, cnn, local or "
+                      "mixer; {}",
+                      path.string(), config["model"].dump(), kKeyHint));
+    }
+  }
   const char* rate = config.contains("lr") ? "lr" : kLearningRateSetting;
   if (!config.contains(rate) || !config[rate].is_number()) {
     throw Error(fmt::format(
@@ -207,6 +218,7 @@ RunResults run_results_of(const json& results) {
   r.mode = parse_shuffle_mode(config.at("shuffle").get<std::string>());
   r.seed = config.at("seed").get<std::uint64_t>();
   r.data = fs::path(config.at("data").get<std::string>());
+  if (config.contains("model")) r.model = parse_architecture(config.at("model").get<std::string>());
   for (const char* key :
        {"savant_version", "config", "data", "accuracy", "article", "confusion", "grid_signature",
         "history", "epochs_to_fit", "timing_seconds", "run", "units", "warnings"}) {

@@ -17,6 +17,7 @@
 
 #include "savant/data/shuffle.hpp"
 #include "savant/experiment/results_keys.hpp"
+#include "savant/model/architecture.hpp"
 
 namespace savant {
 
@@ -32,8 +33,9 @@ struct RunResults {
   int grid = 0;
   ShuffleMode mode = ShuffleMode::kDerange;
   std::uint64_t seed = 0;
-  std::filesystem::path data;  // config.data: the data set on the machine it ran on
-  nlohmann::json machine;      // /machine when recorded, else null
+  Architecture model = Architecture::mlp;  // config.model; files of earlier versions: mlp
+  std::filesystem::path data;              // config.data: the data set on the machine it ran on
+  nlohmann::json machine;                  // /machine when recorded, else null
   // /run and /manifest, what check_manifest reads (experiment/run_set.hpp); null in files of
   // versions that wrote no manifest.
   nlohmann::json run_set;

@@ -93,8 +93,8 @@ ArchModelFile arch_from_tensors(TensorFile file, std::string_view source) {
   return {std::move(net), std::move(file.metadata)};
 }
 
-void save_arch_model(const std::filesystem::path& path, const ArchNetwork& net,
-                     std::map<std::string, std::string> metadata) {
+std::string arch_model_file_bytes(const std::filesystem::path& path, const ArchNetwork& net,
+                                  std::map<std::string, std::string> metadata) {
   for (std::size_t i = 0; i < net.params.size(); ++i) {
     if (!std::isfinite(net.params[i])) {
       throw InputError(
@@ -103,7 +103,12 @@ void save_arch_model(const std::filesystem::path& path, const ArchNetwork& net,
                       path.string(), i, net.params[i]));
     }
   }
-  write_file_atomically(path, encode_safetensors(arch_to_tensors(net, std::move(metadata))));
+  return encode_safetensors(arch_to_tensors(net, std::move(metadata)));
+}
+
+void save_arch_model(const std::filesystem::path& path, const ArchNetwork& net,
+                     std::map<std::string, std::string> metadata) {
+  write_file_atomically(path, arch_model_file_bytes(path, net, std::move(metadata)));
 }
 
 ArchModelFile load_arch_model(const std::filesystem::path& path) {

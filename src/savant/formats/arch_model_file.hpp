@@ -28,7 +28,11 @@ TensorFile arch_to_tensors(const ArchNetwork& net, std::map<std::string, std::st
 // for a missing key or tensor, a shape that does not fit, or a value that is not finite.
 ArchModelFile arch_from_tensors(TensorFile file, std::string_view source);
 
-// arch_to_tensors' file written atomically to `path`; refuses non-finite weights.
+// The bytes of arch_to_tensors' file; `path` names it in errors. Throws InputError when a
+// weight is not finite.
+std::string arch_model_file_bytes(const std::filesystem::path& path, const ArchNetwork& net,
+                                  std::map<std::string, std::string> metadata);
+// arch_model_file_bytes written atomically to `path`.
 void save_arch_model(const std::filesystem::path& path, const ArchNetwork& net,
                      std::map<std::string, std::string> metadata);
 ArchModelFile load_arch_model(const std::filesystem::path& path);

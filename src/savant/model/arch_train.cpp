@@ -1,6 +1,7 @@
 #include "savant/model/arch_train.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <thread>
 
@@ -96,7 +97,8 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
 
 std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& images,
                                             std::span<const std::uint8_t> labels,
-                                            const TrainConfig& config, const ProgressFn& progress) {
+                                            const TrainConfig& config, const ProgressFn& progress,
+                                            const ArchEpochEndFn& after_epoch) {
   if (config.batch == 0) throw UsageError("batch size must be at least 1");
   if (images.count == 0) throw InputError(fmt::format("{}: no training images", config.name));
   if (images.rows != net.layout.rows || images.cols != net.layout.cols) {
@@ -141,6 +143,7 @@ std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& im
     history.push_back({epoch, loss_sum / static_cast<double>(seen),
                        static_cast<double>(correct) / static_cast<double>(seen),
                        seconds_since(epoch_start)});
+    if (after_epoch) after_epoch(trainer.network(), history.back());
   }
   net.params = trainer.network().params;
   return history;
@@ -176,6 +179,41 @@ std::vector<float> arch_predict(const ArchNetwork& net, const ImageSet& images, 
     }
   });
   return logits;
+}
+
+std::vector<Prediction> predict(const ArchNetwork& net, const ImageSet& images, int threads) {
+  const std::size_t K = net.layout.classes;
+  const std::vector<float> logits = arch_predict(net, images, threads);
+  std::vector<Prediction> out;
+  out.reserve(images.count);
+  for (std::size_t k = 0; k < images.count; ++k) {
+    const float* z = logits.data() + k * K;
+    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + K) - z);
+    float sum = 0.0f;
+    for (std::size_t c = 0; c < K; ++c) sum += std::exp(z[c] - z[best]);
+    out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
+  }
+  return out;
+}
+
+Score score(const ArchNetwork& net, const ImageSet& images, std::span<const std::uint8_t> labels,
+            int threads) {
+  const std::size_t K = net.layout.classes;
+  const std::vector<float> logits = arch_predict(net, images, threads);
+  double loss = 0;
+  std::size_t correct = 0;
+  for (std::size_t k = 0; k < images.count; ++k) {
+    const float* z = logits.data() + k * K;
+    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + K) - z);
+    double sum = 0;
+    for (std::size_t c = 0; c < K; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
+    // -log softmax(z)[label], as score() of model/evaluate.cpp takes it.
+    loss += std::log(sum) - static_cast<double>(z[labels[k]] - z[best]);
+    correct += best == labels[k] ? 1 : 0;
+  }
+  const double n = static_cast<double>(images.count);
+  if (images.count == 0) return {};
+  return {loss / n, static_cast<double>(correct) / n};
 }
 
 Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -46,12 +47,18 @@ class ArchTrainer {
   std::vector<std::uint8_t> batch_labels_;
 };
 
+// Called after each epoch with the model as trained so far, to fill in the epoch's test curves
+// (EpochEndFn of model/train.hpp for the dense network).
+using ArchEpochEndFn = std::function<void(const ArchNetwork&, EpochRecord&)>;
+
 // Trains `net` in place as train_network does the dense one (epochs, batches, seed, threads of
-// `config`); throws TrainingError when the loss or the weights stop being finite.
+// `config`); throws TrainingError when the loss or the weights stop being finite. `after_epoch`,
+// when set, is called at the end of each epoch, outside the epoch's time.
 std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& images,
                                             std::span<const std::uint8_t> labels,
                                             const TrainConfig& config,
-                                            const ProgressFn& progress = {});
+                                            const ProgressFn& progress = {},
+                                            const ArchEpochEndFn& after_epoch = {});
 
 // The logits (images.count, classes) of every image, in chunks on `threads` threads; when
 // `hidden` is not null it receives the last hidden representation (images.count, width) and
@@ -63,5 +70,13 @@ std::vector<float> arch_predict(const ArchNetwork& net, const ImageSet& images, 
 // network): the class of the largest logit, the first of equal ones.
 Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,
                     std::span<const std::uint8_t> labels, int threads);
+
+// The predicted class of every image and its softmax probability (predict of
+// model/evaluate.hpp for the dense network).
+std::vector<Prediction> predict(const ArchNetwork& net, const ImageSet& images, int threads);
+
+// The mean cross-entropy and the accuracy on labelled images (score of model/evaluate.hpp).
+Score score(const ArchNetwork& net, const ImageSet& images, std::span<const std::uint8_t> labels,
+            int threads);
 
 }  // namespace savant

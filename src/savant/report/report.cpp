@@ -9,6 +9,8 @@
 #include "savant/core/machine.hpp"
 #include "savant/core/output_path.hpp"
 #include "savant/core/version.hpp"
+#include "savant/experiment/first_layer.hpp"
+#include "savant/model/arch_train.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/report/assets.hpp"
 #include "savant/report/page_encoding.hpp"
@@ -63,8 +65,10 @@ json gallery_json(const RunPage& run) {
   }
   for (std::size_t m = 0; m < run.networks.size(); ++m) {
     for (const auto& [key, images] : {std::pair{"original", &original}, {"shuffled", &shuffled}}) {
-      const std::vector<Prediction> predictions =
-          predict(*run.networks[m], first_images(*images, n));
+      const ImageSet shown = first_images(*images, n);
+      const std::vector<Prediction> predictions = run.arch[m] != nullptr
+                                                      ? predict(*run.arch[m], shown, 1)
+                                                      : predict(*run.networks[m], shown);
       for (std::size_t k = 0; k < n; ++k) {
         gallery[k]["predictions"][kRunModels[m]][key] = {
             {"label", predictions[k].label},
@@ -75,12 +79,61 @@ json gallery_json(const RunPage& run) {
   return gallery;
 }
 
+// The first layer of a cnn, local or mixer model as pictures, and why the page shows no pixel
+// map for it: {"reason", "tensor", "what", "count", "rows", "cols", "<model>": [weights of each
+// picture, row-major, picture after picture]}.
+json first_layer_json(const RunPage& run) {
+  json out;
+  out["reason"] = pixel_map_reason(run.arch[0]->layout.arch);
+  for (std::size_t m = 0; m < run.arch.size(); ++m) {
+    const FirstLayerPictures pictures = first_layer_pictures(*run.arch[m]);
+    out["tensor"] = pictures.tensor;
+    out["what"] = pictures.what;
+    out["count"] = pictures.count;
+    out["rows"] = pictures.rows;
+    out["cols"] = pictures.cols;
+    json values = json::array();
+    for (float w : pictures.values) values.push_back(rounded(static_cast<double>(w), 1e5));
+    out[kRunModels[m]] = std::move(values);
+  }
+  return out;
+}
+
+// R of both dense models, the adjacent map and the pairs of the grid signature.
+void pixel_map_json(const RunPage& run, json& data) {
+  const std::size_t rows = run.results.rows, cols = run.results.cols;
+  const std::size_t pixels = rows * cols;
+  data["correlation"]["pixels"] = pixels;
+  data["correlation"]["encoding"] =
+      "base64 of the upper triangle of R with its diagonal, row by row; byte b is R = b / 127 - 1, "
+      "255 is NaN";
+  for (std::size_t m = 0; m < run.networks.size(); ++m) {
+    const std::span<const double> R = run.correlations[m];
+    data["correlation"][kRunModels[m]] = base64_encode(quantise_upper_triangle(R, pixels));
+    json adjacent = json::array();
+    for (double a : adjacent_correlation(R, rows, cols)) adjacent.push_back(rounded_or_null(a));
+    data["adjacent"][kRunModels[m]] = std::move(adjacent);
+    const AdjacentPairs pairs = adjacent_pairs(R, rows, cols, run.results.grid);
+    for (const auto& [key, values] :
+         {std::pair{"within", &pairs.within}, std::pair{"across", &pairs.across}}) {
+      json list = json::array();
+      for (double r : *values) {
+        if (std::isfinite(r)) list.push_back(rounded(r));
+      }
+      data["pairs"][kRunModels[m]][key] = std::move(list);
+    }
+  }
+}
+
 }  // namespace
 
 RunPage run_page(const ReproduceResult& result, const json& results, const fs::path& run_dir) {
   RunPage page;
   page.results = run_results_of(results);
   page.networks = {&result.original.network, &result.shuffled.network};
+  if (result.original.arch && result.shuffled.arch) {
+    page.arch = {&*result.original.arch, &*result.shuffled.arch};
+  }
   page.correlations = {std::span<const double>(result.original.correlation),
                        std::span<const double>(result.shuffled.correlation)};
   page.shown_original = &result.shown_original;
@@ -94,31 +147,15 @@ json report_data(const RunPage& run) {
   const std::size_t rows = run.results.rows, cols = run.results.cols;
   const int grid = run.results.grid;
   json data = run.results.page;
-  const std::size_t pixels = rows * cols;
   data["report_savant_version"] = kVersion;
   data["run_dir"] = kernel_path(run.run_dir).string();
   data["machine"] = machine_json(run.results.machine);
   data["models"] = kRunModels;
   data["tests"] = kRunTests;
-  data["correlation"]["pixels"] = pixels;
-  data["correlation"]["encoding"] =
-      "base64 of the upper triangle of R with its diagonal, row by row; byte b is R = b / 127 - 1, "
-      "255 is NaN";
-  for (std::size_t m = 0; m < run.networks.size(); ++m) {
-    const std::span<const double> R = run.correlations[m];
-    data["correlation"][kRunModels[m]] = base64_encode(quantise_upper_triangle(R, pixels));
-    json adjacent = json::array();
-    for (double a : adjacent_correlation(R, rows, cols)) adjacent.push_back(rounded_or_null(a));
-    data["adjacent"][kRunModels[m]] = std::move(adjacent);
-    const AdjacentPairs pairs = adjacent_pairs(R, rows, cols, grid);
-    for (const auto& [key, values] :
-         {std::pair{"within", &pairs.within}, std::pair{"across", &pairs.across}}) {
-      json list = json::array();
-      for (double r : *values) {
-        if (std::isfinite(r)) list.push_back(rounded(r));
-      }
-      data["pairs"][kRunModels[m]][key] = std::move(list);
-    }
+  if (run.arch[0] != nullptr) {
+    data["first_layer"] = first_layer_json(run);
+  } else {
+    pixel_map_json(run, data);
   }
   data["gallery"] = gallery_json(run);
   // Each hidden unit, for the unit sections; only for a run that measured its units.

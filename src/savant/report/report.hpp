@@ -26,9 +26,13 @@ inline constexpr std::size_t kReportGalleryImages = kShownTestImages;
 // Everything the page is drawn from, in memory. The pointers and spans refer to what the caller
 // keeps alive while report_data runs.
 struct RunPage {
-  RunResults results;                                   // results.json as the page reads it
-  std::array<const Network*, 2> networks{};             // of kRunModels
-  std::array<std::span<const double>, 2> correlations;  // their R (pixels, pixels)
+  RunResults results;  // results.json as the page reads it
+  // The models of kRunModels: dense networks (mlp) with their R (pixels, pixels), or a cnn,
+  // local or mixer model's networks (`arch`, null for mlp), whose first layer the page shows
+  // instead of R (experiment/first_layer.hpp).
+  std::array<const Network*, 2> networks{};
+  std::array<std::span<const double>, 2> correlations;
+  std::array<const ArchNetwork*, 2> arch{};
   // The first test images (at most kReportGalleryImages), as the run shuffled them, and the
   // test labels (at least as many).
   const ImageSet* shown_original = nullptr;

@@ -11,7 +11,9 @@
 #include "savant/data/dataset.hpp"
 #include "savant/data/idx.hpp"
 #include "savant/data/shuffle.hpp"
+#include "savant/experiment/first_layer.hpp"
 #include "savant/experiment/run_set.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/formats/model_file.hpp"
 
 namespace savant {
@@ -42,6 +44,22 @@ Network load_checked_model(const fs::path& path, std::size_t pixels, std::size_t
         path.string(), layout.in(0), layout.sizes().back(), pixels, classes, kRunDirectoryHint));
   }
   return network;
+}
+
+// A cnn, local or mixer model of the run, checked against results.json.
+ArchNetwork load_checked_arch_model(const fs::path& path, const RunResults& run) {
+  ArchNetwork net = load_arch_model(path).network;
+  const ArchLayout& layout = net.layout;
+  if (layout.arch != run.model || layout.rows != run.rows || layout.cols != run.cols ||
+      layout.classes != run.classes) {
+    throw Error(fmt::format(
+        "{}: a {} model of {}x{} images and {} classes, but results.json describes a {} model of "
+        "{}x{} images and {} classes; the model files and results.json are from different runs; "
+        "{}",
+        path.string(), architecture_name(layout.arch), layout.rows, layout.cols, layout.classes,
+        architecture_name(run.model), run.rows, run.cols, run.classes, kRunDirectoryHint));
+  }
+  return net;
 }
 
 // The run's test set, checked against what results.json says about it.
@@ -87,8 +105,12 @@ StoredRun read_run(const fs::path& run_dir, const fs::path& data_dir) {
   const RunResults& r = run.results;
   const std::size_t pixels = r.rows * r.cols;
   for (std::size_t m = 0; m < kRunModels.size(); ++m) {
-    run.networks[m] =
-        load_checked_model(run_dir / (kRunModels[m] + ".safetensors"), pixels, r.classes);
+    const fs::path file = run_dir / (kRunModels[m] + ".safetensors");
+    if (!has_dense_first_layer(r.model)) {
+      run.arch[m] = load_checked_arch_model(file, r);
+      continue;
+    }
+    run.networks[m] = load_checked_model(file, pixels, r.classes);
     run.correlations[m] =
         weight_correlation(run.networks[m].kernel(0), pixels, run.networks[m].layout.out(0));
   }
@@ -107,6 +129,7 @@ RunPage run_page(const StoredRun& run) {
   page.networks = {&run.networks[0], &run.networks[1]};
   page.correlations = {std::span<const double>(run.correlations[0]),
                        std::span<const double>(run.correlations[1])};
+  if (run.arch[0] && run.arch[1]) page.arch = {&*run.arch[0], &*run.arch[1]};
   page.shown_original = &run.shown_original;
   page.shown_shuffled = &run.shown_shuffled;
   page.test_labels = run.test_labels;

@@ -7,12 +7,14 @@
 
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "savant/data/image_set.hpp"
 #include "savant/experiment/results_schema.hpp"
+#include "savant/model/architecture.hpp"
 #include "savant/model/network.hpp"
 #include "savant/report/report.hpp"
 
@@ -21,9 +23,12 @@ namespace savant {
 struct StoredRun {
   std::filesystem::path dir;
   RunResults results;
-  std::array<Network, 2> networks;                  // of kRunModels
-  std::array<std::vector<double>, 2> correlations;  // their R (pixels, pixels)
-  ImageSet shown_original, shown_shuffled;          // the first kReportGalleryImages
+  // The models of kRunModels: dense networks (mlp) and their R (pixels, pixels), or a cnn,
+  // local or mixer run's (results.model, config.model) models, whose R is not defined.
+  std::array<Network, 2> networks;
+  std::array<std::vector<double>, 2> correlations;
+  std::array<std::optional<ArchNetwork>, 2> arch;
+  ImageSet shown_original, shown_shuffled;  // the first kReportGalleryImages
   std::vector<std::uint8_t> test_labels;
   std::filesystem::path data;  // the data set read: `data_dir`, else results.json's config.data
 };

@@ -37,7 +37,7 @@ void commit_run(ReproduceResult& result, OutputSet& set, std::span<const FigureF
   // results.json after the others: its manifest lists them (all but itself and report.html).
   nlohmann::json results = results_json(result);
   std::vector<std::string> listed;
-  for (const std::string& name : run_output_names(formats)) {
+  for (const std::string& name : run_output_names(formats, result.config.model)) {
     if (name != "results.json" && name != "report.html") listed.push_back(name);
   }
   results["manifest"] = files.manifest(listed);
