@@ -14,6 +14,7 @@
 #include "savant/formats/arch_model_file.hpp"
 #include "savant/sweep/database.hpp"
 #include "savant/sweep/driver.hpp"
+#include "savant/sweep/report.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {
@@ -153,6 +154,16 @@ TEST_F(SweepModels, EveryModelRunsAndResumesWithTheSameNumbers) {
   }
   EXPECT_EQ(rows_per_model,
             (std::map<std::string, int>{{"cnn", 8}, {"local", 8}, {"mixer", 8}, {"mlp", 8}}));
+
+  // The sweep's page colours the accuracy chart by model, and its PNG draws a line per model
+  // and regime (sweep/plot.cpp).
+  const std::vector<nlohmann::json> specs = sweep_report_specs(resumed);
+  ASSERT_FALSE(specs.empty());
+  EXPECT_NE(specs[0].dump().find(R"("field":"architecture")"), std::string::npos);
+  r = savant(fmt::format("report --db {} --out {} --png {}", db.string(),
+                         (dir_ / "report.html").string(), (dir_ / "chart.png").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(std::filesystem::file_size(dir_ / "chart.png"), 1000u);
 }
 
 TEST_F(SweepModels, CombinationsAModelCannotTrainAreRefusedBeforeAnyWork) {

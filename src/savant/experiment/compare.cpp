@@ -125,15 +125,14 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
   const int classes = static_cast<int>(classes_of(a));
   const Dataset data = load_experiment_data(test, classes);
   const ImageSet& images = data.test.images;
-  for (const SavedModel* m : {&a, &b}) {
-    const bool fits =
-        m->arch ? m->arch->layout.rows == images.rows && m->arch->layout.cols == images.cols
-                : images.pixels_per_image() == inputs_of(*m);
-    if (!fits) {
-      throw InputError(fmt::format("{} takes {} inputs but the images in '{}' are {}x{}",
-                                   m->path.string(), inputs_of(*m), options.data.string(),
-                                   images.rows, images.cols));
-    }
+  // check_comparable made both take as many inputs (and, for two arch models, one size).
+  const auto fits = [&images](const SavedModel& m) {
+    return m.arch ? m.arch->layout.rows == images.rows && m.arch->layout.cols == images.cols
+                  : images.pixels_per_image() == inputs_of(m);
+  };
+  if (!fits(a) || !fits(b)) {
+    throw InputError(fmt::format("the models take {} inputs but the images in '{}' are {}x{}",
+                                 inputs_of(a), options.data.string(), images.rows, images.cols));
   }
   if (!a.provenance) {
     test.grid = default_grid(images.rows, images.cols);
