@@ -33,6 +33,7 @@ std::string report_text(const SavedModel& a, const SavedModel& b, const CompareR
   }
   text += fmt::format("; shuffled with grid {}, {}, seed {} (model A's)\n", r.test.grid,
                       to_string(r.test.shuffle), r.test.seed);
+  text += fmt::format("CKA of A's {}\n   and B's {}\n", r.representation_a, r.representation_b);
   const TestSetComparison &o = r.original_test, &s = r.shuffled_test;
   text += "\n                      original test   shuffled test\n";
   text += fmt::format("  linear CKA        {:>15} {:>15}\n", cka_text(o.models.cka),
@@ -44,7 +45,7 @@ std::string report_text(const SavedModel& a, const SavedModel& b, const CompareR
   text += fmt::format("  accuracy of B     {:>15} {:>15}\n", percent(o.accuracy_b),
                       percent(s.accuracy_b));
   text +=
-      "\nLinear CKA: 1 when the two hidden layers hold the same information up to a rotation or\n"
+      "\nLinear CKA: 1 when the two representations hold the same information up to a rotation or\n"
       "a scale, near 0 when they are unrelated (docs/SPEC.md, section 10.6).\n";
   return text;
 }

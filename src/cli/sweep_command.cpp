@@ -22,9 +22,16 @@
 namespace savant::cli {
 namespace {
 
+// The model in a few words: the dense network's width and depth ("h=128 l=1"), or the other
+// architecture's name ("cnn"), which has neither.
+std::string model_words(const JobConfig& c) {
+  if (c.model != Architecture::mlp) return std::string(architecture_name(c.model));
+  return fmt::format("h={} l={}", c.hidden, c.layers);
+}
+
 std::string short_label(const JobConfig& c) {
-  return fmt::format("g={} {} {} h={} l={} e={} seed={}", c.grid, to_string(c.shuffle),
-                     to_string(c.train_on), c.hidden, c.layers, c.epochs, c.seed);
+  return fmt::format("g={} {} {} {} e={} seed={}", c.grid, to_string(c.shuffle),
+                     to_string(c.train_on), model_words(c), c.epochs, c.seed);
 }
 
 int run_sweep(const CliParams& params, const MpiSession& mpi) {
@@ -137,8 +144,8 @@ std::string interval(const Summary& s, bool percent, int digits) {
 }
 
 std::string config_label(const JobConfig& c) {
-  return fmt::format("g={} {} {} h={} l={} e={}{}", c.grid, to_string(c.shuffle),
-                     to_string(c.train_on), c.hidden, c.layers, c.epochs,
+  return fmt::format("g={} {} {} {} e={}{}", c.grid, to_string(c.shuffle), to_string(c.train_on),
+                     model_words(c), c.epochs,
                      c.train_limit ? fmt::format(" train_limit={}", c.train_limit) : "");
 }
 

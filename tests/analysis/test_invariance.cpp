@@ -5,6 +5,7 @@
 #include "savant/core/random.hpp"
 #include "savant/data/grid.hpp"
 #include "savant/data/shuffle.hpp"
+#include "savant/model/arch_train.hpp"
 #include "savant/model/evaluate.hpp"
 #include "support/test_support.hpp"
 
@@ -68,6 +69,46 @@ TEST(Invariance, PuzzlesComeFromTheirOwnStream) {
   const PuzzleInvariance b = puzzle_invariance(net, data.images, data.labels, 4, 77, 4, 3);
   EXPECT_EQ(a.accuracy, b.accuracy);
   EXPECT_EQ(a.consistent, b.consistent);
+}
+
+// The cnn, local and mixer models (model/arch_train.hpp) see the same puzzles as the mlp.
+TEST(Invariance, ArchitecturesSeeTheSamePuzzles) {
+  const Split data = testing::random_split(120, 28, 28, 10, 5);
+  ImageSet shuffled = data.images;
+  for (std::size_t k = 0; k < data.images.count; ++k) {
+    CounterRng rng(77, Stream::kInvariance, k);
+    const BlockPermutation perm = random_derangement(rng, 16);
+    apply_block_permutation(data.images.image(k), shuffled.image(k), 28, 28, 4, perm);
+  }
+  for (Architecture arch : {Architecture::cnn, Architecture::local, Architecture::mixer}) {
+    ArchNetwork net(architecture_layout(arch, 28, 28, 4, 10));
+    glorot_uniform_init(net, 1);
+    const std::vector<std::uint8_t> labels = evaluate(net, shuffled, data.labels, 1).predicted;
+    const PuzzleInvariance inv = puzzle_invariance(net, data.images, labels, 4, 77, 1, 2);
+    EXPECT_DOUBLE_EQ(inv.accuracy, 1.0) << architecture_name(arch);
+    EXPECT_DOUBLE_EQ(inv.consistent, 1.0) << architecture_name(arch);
+    const PuzzleInvariance a = puzzle_invariance(net, data.images, data.labels, 4, 77, 3, 1);
+    const PuzzleInvariance b = puzzle_invariance(net, data.images, data.labels, 4, 77, 3, 3);
+    EXPECT_EQ(a.accuracy, b.accuracy) << architecture_name(arch);
+    EXPECT_EQ(a.consistent, b.consistent) << architecture_name(arch);
+  }
+}
+
+// A mixer without token mixing (its second token layer zero) embeds each block alone, adds a
+// per-token MLP and averages the tokens: it does not see where a block is, so every puzzle of
+// an image gets one class (up to the rounding of the sum's order).
+TEST(Invariance, AMixerWithoutTokenMixingIsInvariantAndARandomCnnIsNot) {
+  const Split data = testing::random_split(200, 28, 28, 10, 8);
+  ArchNetwork mixer(architecture_layout(Architecture::mixer, 28, 28, 4, 10));
+  glorot_uniform_init(mixer, 3);
+  for (const char* name : {"token_mlp.2.weight", "token_mlp.2.bias"}) {
+    const TensorSpec& t = mixer.layout.tensor(name);
+    std::fill_n(mixer.params.begin() + static_cast<long>(t.offset), t.size, 0.0f);
+  }
+  EXPECT_GT(puzzle_invariance(mixer, data.images, data.labels, 4, 5, 10).consistent, 0.99);
+  ArchNetwork cnn(architecture_layout(Architecture::cnn, 28, 28, 4, 10));
+  glorot_uniform_init(cnn, 3);
+  EXPECT_LT(puzzle_invariance(cnn, data.images, data.labels, 4, 5, 10).consistent, 0.9);
 }
 
 TEST(Invariance, SettingsAreChecked) {

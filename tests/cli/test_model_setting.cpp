@@ -1,7 +1,8 @@
 // The `model` setting at the command line (issue 23): `savant train --model mixer` trains the
 // mixer with model/arch_train.hpp and writes its PyTorch-named file, `savant eval` reads it back,
 // `savant reproduce --model M` runs the whole experiment with a report that shows the first
-// layer, and the commands that need a dense first layer refuse it with a usage error saying why.
+// layer, the commands that need a dense first layer refuse it with a usage error saying why, and
+// compare measures it on its last hidden representation.
 
 #include <filesystem>
 #include <ostream>
@@ -68,7 +69,7 @@ TEST(ModelSetting, TrainsAndEvaluatesAMixer) {
   EXPECT_EQ(j.at("confusion").at("original_test").size(), 10u);
 }
 
-TEST(ModelSetting, AnalyzeAndCompareRefuseAConvolutionalModel) {
+TEST(ModelSetting, AnalyzeRefusesAConvolutionalModelAndCompareMeasuresIt) {
   REQUIRE_REAL_DATA();
   TempDir dir;
   const auto file = dir.path() / "cnn.safetensors";
@@ -87,13 +88,34 @@ TEST(ModelSetting, AnalyzeAndCompareRefuseAConvolutionalModel) {
       << analyze.output;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "analysis" / "analysis.json"));
 
-  const testing::CommandResult compare =
-      run_command(fmt::format("{} compare {} {} --data {}", savant_binary(), file.string(),
-                              file.string(), testing::real_data_dir().string()));
-  EXPECT_EQ(compare.exit_code, 2) << compare.output;
-  EXPECT_NE(compare.output.find("is a cnn model: compare measures the linear CKA"),
-            std::string::npos)
-      << compare.output;
+  // compare: a model against itself agrees everywhere and has a CKA of 1; against a model of
+  // another architecture (the local one), less, on its own hidden representation.
+  const auto local = dir.path() / "local.safetensors";
+  const testing::CommandResult trained_local = train("local", 300, local);
+  ASSERT_EQ(trained_local.exit_code, 0) << trained_local.output;
+  const auto compare = [&](const std::filesystem::path& b) {
+    const testing::CommandResult r =
+        run_command(fmt::format("{} compare {} {} --data {} --json", savant_binary(), file.string(),
+                                b.string(), testing::real_data_dir().string()));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return nlohmann::json::parse(r.output);
+  };
+  const nlohmann::json self = compare(file);
+  EXPECT_EQ(self.at("model_a").at("model"), "cnn");
+  EXPECT_NE(self.at("model_a").at("representation").get<std::string>().find("fc1"),
+            std::string::npos);
+  for (const char* test : {"original_test", "shuffled_test"}) {
+    EXPECT_NEAR(self.at("comparison").at(test).at("cka").get<double>(), 1.0, 1e-5) << test;
+    EXPECT_EQ(self.at("comparison").at(test).at("agreement").get<double>(), 1.0) << test;
+  }
+  const nlohmann::json other = compare(local);
+  EXPECT_EQ(other.at("model_b").at("model"), "local");
+  EXPECT_NE(other.at("model_b").at("representation").get<std::string>().find("conv2"),
+            std::string::npos);
+  const double cka = other.at("comparison").at("original_test").at("cka").get<double>();
+  EXPECT_GT(cka, 0.0);
+  EXPECT_LT(cka, 0.999);
+  EXPECT_LT(other.at("comparison").at("original_test").at("agreement").get<double>(), 1.0);
 }
 
 TEST(ModelSetting, ATypoGetsDidYouMean) {
@@ -229,12 +251,18 @@ TEST_P(ReproduceArch, RunsEndToEndWithAReport) {
   EXPECT_EQ(redrawn.at("first_layer"), written.at("first_layer"));
   EXPECT_EQ(redrawn.at("gallery"), written.at("gallery"));
 
-  // compare does not take these models yet: a usage error that says so, no crash.
+  // compare takes the run's two models, each on its last hidden representation.
   const testing::CommandResult compare = run_command(fmt::format(
-      "{} compare {} {} --data {}", savant_binary(), (out / "original_model.safetensors").string(),
-      (out / "shuffled_model.safetensors").string(), testing::real_data_dir().string()));
-  EXPECT_EQ(compare.exit_code, 2) << compare.output;
-  EXPECT_NE(compare.output.find("is a " + c.model + " model"), std::string::npos) << compare.output;
+      "{} compare {} {} --data {} --json", savant_binary(),
+      (out / "original_model.safetensors").string(), (out / "shuffled_model.safetensors").string(),
+      testing::real_data_dir().string()));
+  ASSERT_EQ(compare.exit_code, 0) << compare.output;
+  const nlohmann::json compared = nlohmann::json::parse(compare.output);
+  EXPECT_EQ(compared.at("model_a").at("model"), c.model);
+  EXPECT_EQ(compared.at("model_b").at("model"), c.model);
+  const double agreement = compared.at("comparison").at("original_test").at("agreement");
+  EXPECT_GE(agreement, 0.0);
+  EXPECT_LE(agreement, 1.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ReproduceArch,

@@ -10,6 +10,7 @@
 #include "savant/analysis/forward_parts.hpp"
 #include "savant/core/error.hpp"
 #include "savant/kernels/dense.hpp"
+#include "savant/model/arch_train.hpp"
 
 namespace savant {
 
@@ -31,6 +32,19 @@ HiddenActivations hidden_activations(const Network& net, const ImageSet& images,
                        true);
     tail.classify(h, rows, out.predicted.data() + begin);
   });
+  return out;
+}
+
+HiddenActivations hidden_activations(const ArchNetwork& net, const ImageSet& images, int threads) {
+  HiddenActivations out;
+  out.images = images.count;
+  const std::vector<float> logits = arch_predict(net, images, threads, &out.values, &out.units);
+  const std::size_t K = net.layout.classes;
+  out.predicted.resize(images.count);
+  for (std::size_t k = 0; k < images.count; ++k) {
+    const float* row = logits.data() + k * K;
+    out.predicted[k] = static_cast<std::uint8_t>(std::max_element(row, row + K) - row);
+  }
   return out;
 }
 

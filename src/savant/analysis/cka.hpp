@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "savant/data/image_set.hpp"
+#include "savant/model/architecture.hpp"
 #include "savant/model/network.hpp"
 
 namespace savant {
@@ -19,6 +20,11 @@ struct HiddenActivations {
   std::vector<std::uint8_t> predicted;  // (images): the predicted class, as predict's
 };
 HiddenActivations hidden_activations(const Network& net, const ImageSet& images, int threads = 1);
+// A cnn, local or mixer model's last hidden representation instead (model/arch_passes.hpp,
+// arch_hidden): cnn the 128 units of fc1 after ReLU, local the means over the image of conv2's 32
+// maps after ReLU, mixer the mean of its 64-wide tokens after the channel MLP (no ReLU).
+HiddenActivations hidden_activations(const ArchNetwork& net, const ImageSet& images,
+                                     int threads = 1);
 
 // Linear CKA of x (n, dx) and y (n, dy), rows the same n examples: with both centred over the
 // examples, ||y^T x||_F^2 / (||x^T x||_F ||y^T y||_F), in [0, 1]. The centred values and their

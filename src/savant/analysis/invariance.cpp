@@ -1,13 +1,17 @@
 #include "savant/analysis/invariance.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "savant/analysis/forward_parts.hpp"
 #include "savant/core/error.hpp"
 #include "savant/core/random.hpp"
 #include "savant/data/shuffle.hpp"
 #include "savant/kernels/dense.hpp"
+#include "savant/model/arch_train.hpp"
 
 namespace savant {
 
@@ -55,6 +59,50 @@ PuzzleInvariance puzzle_invariance(const Network& net, const ImageSet& images,
   if (images.count > 0) {
     out.consistent = static_cast<double>(n_consistent) / static_cast<double>(images.count);
     out.accuracy = static_cast<double>(n_correct) / static_cast<double>(images.count * puzzles);
+  }
+  return out;
+}
+
+PuzzleInvariance puzzle_invariance(const ArchNetwork& net, const ImageSet& images,
+                                   std::span<const std::uint8_t> labels, int grid,
+                                   std::uint64_t seed, std::size_t puzzles, int threads) {
+  if (labels.size() < images.count) {
+    throw InputError(
+        fmt::format("puzzle_invariance: {} images but {} labels", images.count, labels.size()));
+  }
+  const Grid geometry = validate_grid(grid, images.rows, images.cols, ShuffleMode::kDerange);
+  if (puzzles == 0) throw InvalidSetting("puzzles", "0", "needs at least one puzzle per image");
+  const std::size_t n = images.count, K = net.layout.classes;
+  // Image k's puzzles come from its own stream, one derangement after another, as above.
+  std::vector<CounterRng> rng;
+  rng.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) rng.emplace_back(seed, Stream::kInvariance, k);
+  ImageSet puzzled{n, images.rows, images.cols, std::vector<std::uint8_t>(images.pixels.size())};
+  std::vector<std::uint8_t> first(n);
+  std::vector<bool> same(n, true);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < puzzles; ++i) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const BlockPermutation perm = random_derangement(rng[k], geometry.blocks());
+      apply_block_permutation(images.image(k), puzzled.image(k), images.rows, images.cols, grid,
+                              perm);
+    }
+    const std::vector<float> logits = arch_predict(net, puzzled, threads);
+    for (std::size_t k = 0; k < n; ++k) {
+      const float* row = logits.data() + k * K;
+      const auto predicted = static_cast<std::uint8_t>(std::max_element(row, row + K) - row);
+      if (i == 0) first[k] = predicted;
+      same[k] = same[k] && predicted == first[k];
+      correct += predicted == labels[k];
+    }
+  }
+  PuzzleInvariance out;
+  out.images = n;
+  out.puzzles = puzzles;
+  if (n > 0) {
+    out.consistent =
+        static_cast<double>(std::count(same.begin(), same.end(), true)) / static_cast<double>(n);
+    out.accuracy = static_cast<double>(correct) / static_cast<double>(n * puzzles);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "savant/data/image_set.hpp"
+#include "savant/model/architecture.hpp"
 #include "savant/model/network.hpp"
 
 namespace savant {
@@ -22,6 +23,11 @@ struct PuzzleInvariance {
 // puzzle is classified. Throws InvalidSetting("grid", ...) unless g >= 2 divides the image,
 // InvalidSetting("puzzles", ...) when K = 0.
 PuzzleInvariance puzzle_invariance(const Network& net, const ImageSet& images,
+                                   std::span<const std::uint8_t> labels, int grid,
+                                   std::uint64_t seed, std::size_t puzzles = 10, int threads = 1);
+// The same for a cnn, local or mixer model (model/arch_train.hpp's arch_predict): the same
+// puzzles of each image, so the numbers of two models of one seed are on the same images.
+PuzzleInvariance puzzle_invariance(const ArchNetwork& net, const ImageSet& images,
                                    std::span<const std::uint8_t> labels, int grid,
                                    std::uint64_t seed, std::size_t puzzles = 10, int threads = 1);
 

@@ -18,10 +18,23 @@ double accuracy(const HiddenActivations& h, std::span<const std::uint8_t> labels
   return h.images > 0 ? static_cast<double>(correct) / static_cast<double>(h.images) : 0.0;
 }
 
+HiddenActivations hidden_of(const SavedModel& m, const ImageSet& images, int threads) {
+  return m.arch ? hidden_activations(*m.arch, images, threads)
+                : hidden_activations(m.network, images, threads);
+}
+
+// The pixels per image the model takes, and its classes.
+std::size_t inputs_of(const SavedModel& m) {
+  return m.arch ? m.arch->layout.rows * m.arch->layout.cols : m.network.layout.in(0);
+}
+std::size_t classes_of(const SavedModel& m) {
+  return m.arch ? m.arch->layout.classes : m.network.layout.sizes().back();
+}
+
 TestSetComparison compare_on(const SavedModel& a, const SavedModel& b, const ImageSet& images,
                              std::span<const std::uint8_t> labels, int threads) {
-  const HiddenActivations ha = hidden_activations(a.network, images, threads);
-  const HiddenActivations hb = hidden_activations(b.network, images, threads);
+  const HiddenActivations ha = hidden_of(a, images, threads);
+  const HiddenActivations hb = hidden_of(b, images, threads);
   return {compare_models(ha, hb), accuracy(ha, labels), accuracy(hb, labels)};
 }
 
@@ -48,36 +61,55 @@ void warn_about_shuffles(const SavedModel& a, const SavedModel& b, const Experim
 
 }  // namespace
 
+std::string representation(const SavedModel& model) {
+  if (!model.arch) {
+    return fmt::format("first hidden layer ({} units, after ReLU)", model.network.layout.out(0));
+  }
+  switch (model.arch->layout.arch) {
+    case Architecture::cnn:
+      return "fc1, the dense layer before the classes (128 units, after ReLU)";
+    case Architecture::local:
+      return "conv2's 32 maps after ReLU, each averaged over the image (32 values)";
+    case Architecture::mixer:
+      return "the mean of the tokens after the channel MLP (64 values)";
+    case Architecture::mlp:
+      break;
+  }
+  return "";
+}
+
 void check_comparable(const SavedModel& a, const SavedModel& b) {
-  const ParameterLayout &la = a.network.layout, &lb = b.network.layout;
   for (const SavedModel* m : {&a, &b}) {
-    if (m->network.layout.layers() < 2) {
+    if (!m->arch && m->network.layout.layers() < 2) {
       throw InputError(fmt::format(
           "{} has no hidden layer (a single dense layer from its inputs to its classes): "
-          "compare measures the first hidden layers of two models",
+          "compare measures the hidden representations of two models",
           m->path.string()));
     }
   }
-  if (la.in(0) != lb.in(0)) {
+  if (a.arch && b.arch &&
+      (a.arch->layout.rows != b.arch->layout.rows || a.arch->layout.cols != b.arch->layout.cols)) {
+    throw InputError(fmt::format(
+        "{} takes {}x{} images but {} takes {}x{}: models of different image sizes cannot be "
+        "compared on one test set",
+        a.path.string(), a.arch->layout.rows, a.arch->layout.cols, b.path.string(),
+        b.arch->layout.rows, b.arch->layout.cols));
+  }
+  if (inputs_of(a) != inputs_of(b)) {
     throw InputError(fmt::format(
         "{} takes {} inputs but {} takes {}: models of different image sizes cannot be compared "
         "on one test set",
-        a.path.string(), la.in(0), b.path.string(), lb.in(0)));
+        a.path.string(), inputs_of(a), b.path.string(), inputs_of(b)));
   }
-  if (la.sizes().back() != lb.sizes().back()) {
+  if (classes_of(a) != classes_of(b)) {
     throw InputError(fmt::format(
         "{} has {} classes but {} has {}: their predictions cannot be compared; compare models "
         "trained on the same labels",
-        a.path.string(), la.sizes().back(), b.path.string(), lb.sizes().back()));
+        a.path.string(), classes_of(a), b.path.string(), classes_of(b)));
   }
 }
 
 CompareReport run_compare(const SavedModel& a, const SavedModel& b, const CompareOptions& options) {
-  for (const SavedModel* model : {&a, &b}) {
-    require_dense(*model,
-                  "compare measures the linear CKA of dense hidden layers, which only mlp models "
-                  "have; comparing other models is not supported yet");
-  }
   check_comparable(a, b);
   CompareReport report;
   ExperimentConfig& test = report.test;
@@ -90,13 +122,17 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
     validate(used);
   }
 
-  const int classes = static_cast<int>(a.network.layout.sizes().back());
+  const int classes = static_cast<int>(classes_of(a));
   const Dataset data = load_experiment_data(test, classes);
   const ImageSet& images = data.test.images;
-  if (images.pixels_per_image() != a.network.layout.in(0)) {
+  // check_comparable made both take as many inputs (and, for two arch models, one size).
+  const auto fits = [&images](const SavedModel& m) {
+    return m.arch ? m.arch->layout.rows == images.rows && m.arch->layout.cols == images.cols
+                  : images.pixels_per_image() == inputs_of(m);
+  };
+  if (!fits(a) || !fits(b)) {
     throw InputError(fmt::format("the models take {} inputs but the images in '{}' are {}x{}",
-                                 a.network.layout.in(0), options.data.string(), images.rows,
-                                 images.cols));
+                                 inputs_of(a), options.data.string(), images.rows, images.cols));
   }
   if (!a.provenance) {
     test.grid = default_grid(images.rows, images.cols);
@@ -121,6 +157,8 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
         crc_text(m->provenance->train_crc32)));
   }
 
+  report.representation_a = representation(a);
+  report.representation_b = representation(b);
   report.test_count = images.count;
   report.images = options.all_images ? images.count : std::min(kUnitTestImages, images.count);
   const ImageSet plain = first_images(images, report.images);
@@ -134,8 +172,15 @@ CompareReport run_compare(const SavedModel& a, const SavedModel& b, const Compar
 nlohmann::json compare_json(const SavedModel& a, const SavedModel& b, const CompareReport& report) {
   const TestSetComparison& o = report.original_test;
   const TestSetComparison& s = report.shuffled_test;
-  return {{"model_a", {{"path", a.path.string()}, {"trained", trained_json(a)}}},
-          {"model_b", {{"path", b.path.string()}, {"trained", trained_json(b)}}},
+  auto model_json = [](const SavedModel& m, const std::string& representation) {
+    const Architecture arch = m.arch ? m.arch->layout.arch : Architecture::mlp;
+    return nlohmann::json{{"path", m.path.string()},
+                          {"trained", trained_json(m)},
+                          {"model", architecture_name(arch)},
+                          {"representation", representation}};
+  };
+  return {{"model_a", model_json(a, report.representation_a)},
+          {"model_b", model_json(b, report.representation_b)},
           {"test",
            {{"data", report.test.data.string()},
             {"grid", report.test.grid},

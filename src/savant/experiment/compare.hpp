@@ -1,6 +1,7 @@
 #pragma once
 // `savant compare`: two saved models side by side on one data set's test images (docs/SPEC.md,
-// section 10.6): the linear CKA of their first hidden layers and how often they give the same
+// section 10.6): the linear CKA of their hidden representations (an mlp's first hidden layer; a
+// cnn, local or mixer model's last one, representation()) and how often they give the same
 // class, on the original test images and on their shuffled copy, and each model's accuracy on
 // the same images.
 
@@ -35,10 +36,15 @@ struct CompareReport {
   // Reasons to distrust the numbers: B trained on images shuffled otherwise than the test
   // images are, A without metadata, other training data than a model's.
   std::vector<std::string> warnings;
+  std::string representation_a, representation_b;  // representation() of each model
 };
 
-// Throws Error when the two models cannot be compared: either has no hidden layer, or they
-// differ in input size or number of classes.
+// Which hidden representation compare measures in the model, in words: "first hidden layer
+// (128 units, after ReLU)" for an mlp; for the others their last one (analysis/cka.hpp).
+std::string representation(const SavedModel& model);
+
+// Throws Error when the two models cannot be compared: an mlp without a hidden layer, or they
+// differ in image size or number of classes. Models of different architectures can be.
 void check_comparable(const SavedModel& a, const SavedModel& b);
 
 // The shuffled test images are those of model A's grid, shuffle and seed (its metadata's; the
@@ -49,7 +55,8 @@ void check_comparable(const SavedModel& a, const SavedModel& b);
 // under units/comparison for its two models.
 CompareReport run_compare(const SavedModel& a, const SavedModel& b, const CompareOptions& options);
 
-// {"model_a": {"path", "trained"}, "model_b", "test": {"data", "grid", "shuffle", "seed",
+// {"model_a": {"path", "trained", "model", "representation"}, "model_b", "test": {"data", "grid",
+// "shuffle", "seed",
 //  "test_images", "test_count"}, "comparison": {"original_test", "shuffled_test"}: {"cka",
 //  "agreement"}, "accuracy": {"model_a", "model_b"}: {"original_test", "shuffled_test"},
 //  "warnings"}; cka is null when undefined.

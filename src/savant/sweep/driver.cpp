@@ -99,9 +99,12 @@ SweepTally run_sweep(const SweepSpec& spec, const SweepPlace& place, const Sweep
   auto commit = [&](JobOutcome&& outcome) {
     const StoredJob stored = stored_job(std::move(outcome), host);
     // The model first: a job recorded is a job whose model is there.
-    if (spec.keep_models && stored.status == "done" && stored.result.model != nullptr) {
-      save_model(kept_model_path(place.db, stored.config), stored.result.model->network,
-                 stored.result.model->metadata);
+    if (spec.keep_models && stored.status == "done") {
+      if (const auto& m = stored.result.model) {
+        save_model(kept_model_path(place.db, stored.config), m->network, m->metadata);
+      } else if (const auto& a = stored.result.arch_model) {
+        save_arch_model(kept_model_path(place.db, stored.config), a->network, a->metadata);
+      }
     }
     {
       std::lock_guard lock(db_mutex);

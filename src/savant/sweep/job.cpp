@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -75,9 +76,10 @@ SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_li
 }
 
 std::string original_model_key(const JobConfig& job) {
-  // The original model does not depend on the grid or the shuffle mode.
+  // The original model does not depend on the shuffle mode, nor on the grid unless its tokens
+  // are the grid's blocks (the mixer).
   JobConfig original = job;
-  original.grid = ExperimentConfig{}.grid;
+  if (job.model != Architecture::mixer) original.grid = ExperimentConfig{}.grid;
   original.shuffle = ExperimentConfig{}.shuffle;
   original.train_on = Regime{RegimeKind::kOriginal, 0};
   return job_key(original);
@@ -177,10 +179,6 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
     original = original_model();
   }
   evaluate_model(model, sweep.data.test, shuffled_test);
-  analyze_model(model, train.images.rows, train.images.cols, config.grid);
-  result.units = measure_units(model.network, original->network, config, job.train_on.kind,
-                               sweep.data.test, shuffled_test);
-
   ModelProvenance provenance{config,
                              job.train_on,
                              train.images.rows,
@@ -188,8 +186,20 @@ JobResult run_job(const JobConfig& job, const SweepData& sweep, OriginalModels* 
                              split_digest(train),
                              std::string(kVersion)};
   provenance.engine = model.engine;
-  result.model = std::make_shared<const ModelFile>(
-      ModelFile{std::move(model.network), model_metadata(provenance)});
+  if (model.arch) {
+    // No dense first layer: no pixel correlations, no grid signature (NULL in the database).
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    model.signature = {kNaN, kNaN, kNaN, 0, 0};
+    result.units = measure_units(*model.arch, *original->arch, config, sweep.data.test);
+    result.arch_model = std::make_shared<const ArchModelFile>(
+        ArchModelFile{std::move(*model.arch), model_metadata(provenance)});
+  } else {
+    analyze_model(model, train.images.rows, train.images.cols, config.grid);
+    result.units = measure_units(model.network, original->network, config, job.train_on.kind,
+                                 sweep.data.test, shuffled_test);
+    result.model = std::make_shared<const ModelFile>(
+        ModelFile{std::move(model.network), model_metadata(provenance)});
+  }
   result.original_test = std::move(model.on_original_test);
   result.shuffled_test = std::move(model.on_shuffled_test);
   result.signature = model.signature;

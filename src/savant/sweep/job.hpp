@@ -22,6 +22,7 @@
 #include "savant/experiment/config.hpp"
 #include "savant/experiment/experiment.hpp"
 #include "savant/experiment/settings.hpp"
+#include "savant/formats/arch_model_file.hpp"
 #include "savant/formats/model_file.hpp"
 #include "savant/model/evaluate.hpp"
 #include "savant/model/train.hpp"
@@ -59,12 +60,15 @@ nlohmann::json config_json(const JobConfig& job);
 struct JobResult {
   // Counts only (correct, total): the database keeps no confusion matrix.
   Evaluation original_test, shuffled_test;
-  GridSignature signature;  // at the job's grid
+  // At the job's grid; NaN (NULL in the database) for a cnn, local or mixer model, which has
+  // no dense first layer whose pixel correlations it reads.
+  GridSignature signature;
   std::vector<EpochRecord> history;
   JobUnits units;  // the hidden units' measures (job_units.hpp)
   // The trained model and its file's metadata (model_metadata, as `savant train` writes it), for
   // a sweep that keeps its models (keep_models); not in the database, null when read from it.
   std::shared_ptr<const ModelFile> model;
+  std::shared_ptr<const ArchModelFile> arch_model;  // a cnn, local or mixer model's instead
   double train_seconds = 0;
   std::string started_at, finished_at;  // ISO 8601, UTC
 };
@@ -86,8 +90,9 @@ struct SweepData {
 SweepData load_sweep_data(const std::filesystem::path& dir, std::size_t train_limit);
 
 // The original model of each seed and settings, which cka_original compares a job's model
-// with. The original model does not depend on the grid or the shuffle mode, so one training
-// serves every job of the seed and settings: the first job that asks trains it (on its own
+// with. The original model does not depend on the shuffle mode, nor on the grid but for the
+// mixer (whose tokens are the grid's blocks), so one training serves every job of the seed and
+// settings: the first job that asks trains it (on its own
 // thread), jobs that ask meanwhile wait for it, later ones reuse it, and it is forgotten once
 // every job of the list given at construction that needs it has asked (or been skipped).
 class OriginalModels {
@@ -106,7 +111,8 @@ class OriginalModels {
   std::map<std::string, std::shared_future<Model>> models_;
 };
 
-// The identity of a job's original model: its key without grid, shuffle mode and regime.
+// The identity of a job's original model: its key without shuffle mode and regime, and without
+// the grid unless the model is a mixer.
 std::string original_model_key(const JobConfig& job);
 
 // Trains and measures one model, single-threaded: the result depends on the job alone. The

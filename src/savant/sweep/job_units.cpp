@@ -50,4 +50,20 @@ JobUnits measure_units(const Network& net, const Network& original, const Experi
   return out;
 }
 
+JobUnits measure_units(const ArchNetwork& net, const ArchNetwork& original,
+                       const ExperimentConfig& config, const Split& test) {
+  const ImageSet plain = first_images(test.images, kUnitTestImages);
+  const std::span<const std::uint8_t> labels(test.labels.data(), plain.count);
+  JobUnits out;
+  if (config.grid >= 2) {
+    const PuzzleInvariance invariance =
+        puzzle_invariance(net, plain, labels, config.grid, config.seed, kUnitPuzzles);
+    out.invariance = invariance.consistent;
+    out.invariance_accuracy = invariance.accuracy;
+  }
+  out.cka_original =
+      compare_models(hidden_activations(net, plain), hidden_activations(original, plain)).cka;
+  return out;
+}
+
 }  // namespace savant

@@ -9,6 +9,7 @@
 #include "savant/data/dataset.hpp"
 #include "savant/data/regime.hpp"
 #include "savant/experiment/config.hpp"
+#include "savant/model/architecture.hpp"
 #include "savant/model/network.hpp"
 
 namespace savant {
@@ -56,5 +57,11 @@ inline constexpr std::array<UnitColumn, 7> kUnitColumns{{
 // copy), on one thread.
 JobUnits measure_units(const Network& net, const Network& original, const ExperimentConfig& config,
                        RegimeKind regime, const Split& test, const ImageSet& shuffled_test);
+
+// The measures of a cnn, local or mixer model: the puzzle invariance (as above, through the
+// model's predictions) and cka_original (of the last hidden representations, model/arch_passes.hpp
+// arch_hidden). The others look at a dense first layer's weights or lesion it: undefined.
+JobUnits measure_units(const ArchNetwork& net, const ArchNetwork& original,
+                       const ExperimentConfig& config, const Split& test);
 
 }  // namespace savant

@@ -1,6 +1,7 @@
 #include "savant/sweep/plot.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -10,6 +11,54 @@
 #include "savant/core/error.hpp"
 
 namespace savant {
+namespace {
+
+// A sweep over the model setting: the accuracy on the shuffled test images, a colour per
+// architecture, solid for the model trained on shuffled images and dashed for the one trained
+// on originals.
+std::string architectures_figure(const std::vector<StatsEntry>& entries,
+                                 const std::function<bool(const JobConfig&)>& chosen,
+                                 FigureFormat format, FigureSize size) {
+  // Okabe-Ito: the mlp black, the others in colours the run report does not give a model.
+  const std::map<Architecture, std::array<std::uint8_t, 3>> colours = {
+      {Architecture::mlp, {0, 0, 0}},
+      {Architecture::cnn, {213, 94, 0}},
+      {Architecture::local, {0, 158, 115}},
+      {Architecture::mixer, {204, 121, 167}}};
+  std::map<std::pair<Architecture, bool>, ChartSeries> series;
+  std::size_t seeds = 0, epochs = 0, limit = 0;
+  for (const StatsEntry& e : entries) {
+    if (!chosen(e.config) || e.test != "shuffled_test") continue;
+    const bool original_model = e.config.train_on.kind == RegimeKind::kOriginal;
+    ChartSeries& s = series[{e.config.model, original_model}];
+    if (s.label.empty()) {
+      s.label = fmt::format("{}, trained on {}", architecture_name(e.config.model),
+                            original_model ? "originals" : "puzzles");
+      s.colour = colours.at(e.config.model);
+      s.dashed = original_model;
+    }
+    s.points.push_back({static_cast<double>(e.config.grid), e.accuracy.mean, e.accuracy.ci95_low,
+                        e.accuracy.ci95_high});
+    seeds = std::max(seeds, e.accuracy.n);
+    epochs = e.config.epochs;
+    limit = e.config.train_limit;
+  }
+  std::vector<ChartSeries> lines;
+  for (auto& [key, s] : series) {
+    std::sort(s.points.begin(), s.points.end(),
+              [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+    lines.push_back(std::move(s));
+  }
+  const std::string images =
+      limit ? fmt::format("first {} training images", limit) : "all training images";
+  return line_chart_figure(
+      fmt::format("Accuracy on shuffled test images against grid size\n{} seed{}, {} epoch{}, {}",
+                  seeds, seeds == 1 ? "" : "s", epochs, epochs == 1 ? "" : "s", images),
+      "grid size g (image cut into g x g blocks, log scale)", "test accuracy", lines, 0.0, 1.0,
+      format, size);
+}
+
+}  // namespace
 
 std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format,
                                  FigureSize size) {
@@ -37,6 +86,15 @@ std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureF
   const Shape best = std::max_element(grids.begin(), grids.end(), [](const auto& a, const auto& b) {
                        return a.second.size() < b.second.size();
                      })->first;
+  std::set<Architecture> architectures;
+  for (const StatsEntry& e : entries) {
+    if (eligible(e.config) && shape_of(e.config) == best) architectures.insert(e.config.model);
+  }
+  if (architectures.size() > 1) {
+    return architectures_figure(
+        entries, [&](const JobConfig& c) { return eligible(c) && shape_of(c) == best; }, format,
+        size);
+  }
   // Okabe-Ito blue and orange, the run report's colours of the two models (docs/REPORT.md).
   const std::array<std::uint8_t, 3> blue{0, 114, 178}, orange{230, 159, 0};
   std::vector<ChartSeries> series = {

@@ -15,7 +15,9 @@ namespace savant {
 // Accuracy against grid size for the `original` and `shuffled` regimes (mode derange; of the
 // widths and depths present, the configuration with the most grid sizes). Throws savant::Error
 // when the sweep has no such jobs.
-// The title names the seeds, epochs, shape and training images of that configuration.
+// The title names the seeds, epochs, shape and training images of that configuration. When that
+// configuration was swept over several models (mlp, cnn, local, mixer), the chart shows the
+// accuracy on the shuffled test images instead, a line per model and regime.
 std::string grid_accuracy_figure(const std::vector<StatsEntry>& entries, FigureFormat format,
                                  FigureSize size = FigureSize::kScreen);
 

@@ -27,7 +27,7 @@ std::string test_label(const std::string& test) {
 // What varies in the sweep besides the grid, to tell its lines apart.
 struct Varying {
   std::set<std::size_t> hidden, layers, epochs;
-  std::set<std::string> shuffle;
+  std::set<std::string> shuffle, architecture;
   std::set<int> grid;
   bool mixed = false;
 };
@@ -39,6 +39,7 @@ Varying varying_of(const std::vector<StatsEntry>& entries) {
     v.layers.insert(e.config.layers);
     v.epochs.insert(e.config.epochs);
     v.shuffle.insert(to_string(e.config.shuffle));
+    v.architecture.insert(std::string(architecture_name(e.config.model)));
     v.grid.insert(e.config.grid);
     v.mixed = v.mixed || e.config.train_on.kind == RegimeKind::kMixed;
   }
@@ -49,6 +50,7 @@ Varying varying_of(const std::vector<StatsEntry>& entries) {
 // settings that vary in the sweep, in words ("derange, width 64"); empty when none does.
 std::string variant_of(const JobConfig& c, const Varying& v) {
   std::string extra;
+  if (v.architecture.size() > 1) extra += fmt::format(", {}", architecture_name(c.model));
   if (v.shuffle.size() > 1) extra += fmt::format(", {}", to_string(c.shuffle));
   if (v.hidden.size() > 1) extra += fmt::format(", width {}", c.hidden);
   if (v.layers.size() > 1) extra += fmt::format(", depth {}", c.layers);
@@ -71,6 +73,7 @@ json summary_rows(const std::vector<StatsEntry>& entries, const Varying& v) {
     rows.push_back({{"grid", c.grid},
                     {"shuffle", to_string(c.shuffle)},
                     {"model", model},
+                    {"architecture", std::string(architecture_name(c.model))},
                     {"regime", to_string(c.train_on.kind)},
                     {"mix", p},
                     {"hidden", c.hidden},
@@ -260,6 +263,14 @@ std::vector<nlohmann::json> sweep_report_specs(const std::vector<StoredJob>& job
   accuracy.percent = true;
   accuracy.panel = "datum.test";
   accuracy.panels = tests.size();
+  if (v.architecture.size() > 1) {
+    // A line per architecture (colour) and training regime (dashes); anything else that varies
+    // makes more lines of the same colour and dashes (its series).
+    accuracy.colour = "architecture";
+    accuracy.colour_title = "model";
+    accuracy.dash = "model";
+    accuracy.dash_title = "trained on";
+  }
   specs.push_back(band_chart(accuracy, rows));
 
   BandChart contrast;

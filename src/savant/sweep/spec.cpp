@@ -306,16 +306,20 @@ void validate(const SweepSpec& spec) {
       s.check(c);
     }
   }
-  for_each_configuration(spec, [](const JobConfig& job) { validate_combination(job); });
-  for (const std::string& model : spec.values("model")) {
-    if (model != "mlp") {
-      throw UsageError(fmt::format(
-          "a sweep over model {} is not supported yet: a sweep job analyses the first layer's "
-          "pixel correlations and hidden units, which need a dense first layer (model mlp); "
-          "train and evaluate a {} model on its own",
-          model, model));
+  for_each_configuration(spec, [](const JobConfig& job) {
+    validate_combination(job);
+    if (job.model != Architecture::mlp && job.train_on.kind == RegimeKind::kFresh) {
+      throw InvalidSetting("train_on", "fresh",
+                           fmt::format("draws new training images every epoch, which only the "
+                                       "mlp model takes, not the {} model; sweep fresh apart",
+                                       architecture_name(job.model)));
     }
-  }
+    if (job.model == Architecture::mixer && job.grid < 2) {
+      throw InvalidSetting("grid", std::to_string(job.grid),
+                           "the mixer's tokens are the grid's blocks: it needs a grid of 2 or "
+                           "more; sweep the mixer over grids of 2 or more, apart from the others");
+    }
+  });
 }
 
 std::vector<JobConfig> expand_jobs(const SweepSpec& spec, std::uint32_t data_digest) {
