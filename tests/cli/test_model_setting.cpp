@@ -269,7 +269,7 @@ INSTANTIATE_TEST_SUITE_P(Models, ReproduceArch,
                          ::testing::Values(ArchCase{"cnn", 16, 3, "test"},
                                            ArchCase{"local", 32, 3, "none"},
                                            ArchCase{"mixer", 64, 7, "test"}),
-                         [](const auto& info) { return info.param.model; });
+                         [](const ::testing::TestParamInfo<ArchCase>& p) { return p.param.model; });
 
 }  // namespace
 }  // namespace savant

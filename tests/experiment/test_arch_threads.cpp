@@ -71,8 +71,8 @@ TEST_P(ArchThreads, OneTwoAndFourThreadsGiveTheSameBits) {
 INSTANTIATE_TEST_SUITE_P(Models, ArchThreads,
                          ::testing::Values(Architecture::cnn, Architecture::local,
                                            Architecture::mixer),
-                         [](const auto& info) {
-                           return std::string(architecture_name(info.param));
+                         [](const ::testing::TestParamInfo<Architecture>& p) {
+                           return std::string(architecture_name(p.param));
                          });
 
 // reproduce trains its two models side by side, each on half the threads: the same numbers as one
