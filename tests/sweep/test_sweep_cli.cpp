@@ -66,11 +66,12 @@ void expect_same_jobs(const std::vector<StoredJob>& actual,
   }
 }
 
-// The first column of the first row `sql` gives on `db`, as text.
+// The first column of the first row `sql` gives on `db`, as text. Opened as the next sweep
+// opens it (for writing), so that SQLite rolls back the hot journal a killed writer may leave.
 std::string query_text(const std::filesystem::path& db, const char* sql) {
   sqlite3* raw = nullptr;
   std::string result = "cannot open";
-  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(raw, sql, -1, &stmt, nullptr) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
