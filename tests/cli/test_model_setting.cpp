@@ -24,11 +24,6 @@ using testing::run_command;
 using testing::savant_binary;
 using testing::TempDir;
 
-#define REQUIRE_REAL_DATA()                                                                    \
-  if (testing::real_data_dir().empty())                                                        \
-  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist, or " \
-                  "set SAVANT_DATA); skipping the end-to-end test"
-
 // Trains a model of `model` on the first `images` training images for one epoch into `file`.
 testing::CommandResult train(const std::string& model, std::size_t images,
                              const std::filesystem::path& file) {

@@ -13,11 +13,6 @@
 namespace savant {
 namespace {
 
-#define REQUIRE_REAL_DATA()                                                                    \
-  if (testing::real_data_dir().empty())                                                        \
-  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist, or " \
-                  "set SAVANT_DATA); skipping the end-to-end test"
-
 class ArchThreads : public ::testing::TestWithParam<Architecture> {};
 
 }  // namespace

@@ -19,11 +19,6 @@ using testing::run_command;
 using testing::savant_binary;
 using testing::TempDir;
 
-#define REQUIRE_REAL_DATA()                                                                    \
-  if (testing::real_data_dir().empty())                                                        \
-  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist, or " \
-                  "set SAVANT_DATA); skipping the end-to-end test"
-
 ExperimentConfig slice_config() {
   ExperimentConfig config;
   config.data = testing::real_data_dir();

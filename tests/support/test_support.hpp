@@ -41,6 +41,12 @@ void write_dataset(const std::filesystem::path& dir, const Split& train, const S
 // The installed Fashion-MNIST (or $SAVANT_DATA), or empty when it is not there.
 std::filesystem::path real_data_dir();
 
+// The first line of a test body that needs the real data: skips the test, saying why, without it.
+#define REQUIRE_REAL_DATA()                                                                    \
+  if (::savant::testing::real_data_dir().empty())                                              \
+  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist, or " \
+                  "set SAVANT_DATA); skipping the end-to-end test"
+
 // Runs a shell command; returns its exit status and what it printed (stdout and stderr).
 struct CommandResult {
   int exit_code;

@@ -11,6 +11,7 @@
 #include "savant/core/error.hpp"
 #include "savant/kernels/dense.hpp"
 #include "savant/model/arch_train.hpp"
+#include "savant/model/evaluate.hpp"
 
 namespace savant {
 
@@ -42,8 +43,7 @@ HiddenActivations hidden_activations(const ArchNetwork& net, const ImageSet& ima
   const std::size_t K = net.layout.classes;
   out.predicted.resize(images.count);
   for (std::size_t k = 0; k < images.count; ++k) {
-    const float* row = logits.data() + k * K;
-    out.predicted[k] = static_cast<std::uint8_t>(std::max_element(row, row + K) - row);
+    out.predicted[k] = static_cast<std::uint8_t>(best_class(logits.data() + k * K, K));
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include "savant/data/shuffle.hpp"
 #include "savant/kernels/dense.hpp"
 #include "savant/model/arch_train.hpp"
+#include "savant/model/evaluate.hpp"
 
 namespace savant {
 
@@ -89,8 +90,7 @@ PuzzleInvariance puzzle_invariance(const ArchNetwork& net, const ImageSet& image
     }
     const std::vector<float> logits = arch_predict(net, puzzled, threads);
     for (std::size_t k = 0; k < n; ++k) {
-      const float* row = logits.data() + k * K;
-      const auto predicted = static_cast<std::uint8_t>(std::max_element(row, row + K) - row);
+      const auto predicted = static_cast<std::uint8_t>(best_class(logits.data() + k * K, K));
       if (i == 0) first[k] = predicted;
       same[k] = same[k] && predicted == first[k];
       correct += predicted == labels[k];

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <span>
 #include <thread>
 
@@ -18,6 +19,34 @@
 
 namespace savant {
 namespace {
+
+// The test curves of every epoch (EpochRecord): the loss and accuracy on the test images and on
+// their shuffled copy. After the last epoch, with both test sets, the same pass is also the
+// model's evaluation, which evaluate_model then keeps. `evaluate_on(net, images, labels, score)`
+// is the model's evaluate (model/evaluate.hpp, model/arch_train.hpp).
+template <class Net, class Evaluate>
+std::function<void(const Net&, EpochRecord&)> test_curves(ModelReport& model,
+                                                          const ExperimentConfig& config,
+                                                          const EpochTests& tests,
+                                                          Evaluate evaluate_on) {
+  if (config.epoch_eval != "test" || tests.test == nullptr) return {};
+  return [&model, &tests, evaluate_on, epochs = config.epochs](const Net& net, EpochRecord& e) {
+    const bool last = e.epoch == epochs && tests.shuffled != nullptr;
+    Score s;
+    Evaluation on_original = evaluate_on(net, tests.test->images, tests.test->labels, &s);
+    e.original_test_loss = s.loss;
+    e.original_test_accuracy = s.accuracy;
+    if (tests.shuffled == nullptr) return;
+    Evaluation on_shuffled = evaluate_on(net, *tests.shuffled, tests.test->labels, &s);
+    e.shuffled_test_loss = s.loss;
+    e.shuffled_test_accuracy = s.accuracy;
+    if (!last) return;
+    model.on_original_test = std::move(on_original);
+    model.evaluated_on_original = &tests.test->images;
+    model.on_shuffled_test = std::move(on_shuffled);
+    model.evaluated_on_shuffled = tests.shuffled;
+  };
+}
 
 // train_model for a cnn, local or mixer model (model/arch_train.hpp): the same seed, epochs,
 // batches and order of images as the dense network's.
@@ -37,19 +66,12 @@ void train_architecture_model(ModelReport& model, const ExperimentConfig& config
                                       static_cast<std::size_t>(classes)));
   glorot_uniform_init(net, config.seed);
   model.engine = "arch";  // model/arch_train.hpp, whatever the engine setting
-  ArchEpochEndFn after_epoch;
-  if (config.epoch_eval == "test" && tests.test != nullptr) {
-    after_epoch = [&tests, threads](const ArchNetwork& trained, EpochRecord& e) {
-      const Score s = score(trained, tests.test->images, tests.test->labels, threads);
-      e.original_test_loss = s.loss;
-      e.original_test_accuracy = s.accuracy;
-      if (tests.shuffled != nullptr) {
-        const Score t = score(trained, *tests.shuffled, tests.test->labels, threads);
-        e.shuffled_test_loss = t.loss;
-        e.shuffled_test_accuracy = t.accuracy;
-      }
-    };
-  }
+  const ArchEpochEndFn after_epoch =
+      test_curves<ArchNetwork>(model, config, tests,
+                               [threads](const ArchNetwork& trained, const ImageSet& set,
+                                         std::span<const std::uint8_t> truth, Score* score) {
+                                 return evaluate(trained, set, truth, threads, score);
+                               });
   model.history = train_architecture(net, train, labels, train_config(config, model.name, threads),
                                      progress, after_epoch);
   model.arch = std::move(net);
@@ -114,36 +136,10 @@ void train_model(ModelReport& model, const ExperimentConfig& config, TrainingIma
       return images.epoch(epoch);
     };
   }
-  EpochEndFn after_epoch;
-  if (config.epoch_eval == "test" && (tests.test != nullptr || tests.shuffled != nullptr)) {
-    // After the last epoch, with both test sets, one pass over each gives the curves' last
-    // points and the model's evaluation (evaluate_model keeps it).
-    after_epoch = [&tests, &model, epochs = config.epochs](const Network& net, EpochRecord& e) {
-      const bool evaluate_too = e.epoch == epochs && tests.test != nullptr && tests.shuffled;
-      if (tests.test != nullptr) {
-        Score s;
-        if (evaluate_too) {
-          model.on_original_test = evaluate(net, tests.test->images, tests.test->labels, &s);
-          model.evaluated_on_original = &tests.test->images;
-        } else {
-          s = score(net, tests.test->images, tests.test->labels);
-        }
-        e.original_test_loss = s.loss;
-        e.original_test_accuracy = s.accuracy;
-      }
-      if (tests.shuffled != nullptr && tests.test != nullptr) {
-        Score s;
-        if (evaluate_too) {
-          model.on_shuffled_test = evaluate(net, *tests.shuffled, tests.test->labels, &s);
-          model.evaluated_on_shuffled = tests.shuffled;
-        } else {
-          s = score(net, *tests.shuffled, tests.test->labels);
-        }
-        e.shuffled_test_loss = s.loss;
-        e.shuffled_test_accuracy = s.accuracy;
-      }
-    };
-  }
+  const EpochEndFn after_epoch = test_curves<Network>(
+      model, config, tests,
+      [](const Network& trained, const ImageSet& set, std::span<const std::uint8_t> truth,
+         Score* score) { return evaluate(trained, set, truth, score); });
   model.history = train_network(model.network, images.images(), labels,
                                 train_config(config, model.name, threads), progress,
                                 images_for_epoch, after_epoch);

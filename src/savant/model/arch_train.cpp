@@ -188,7 +188,7 @@ std::vector<Prediction> predict(const ArchNetwork& net, const ImageSet& images, 
   out.reserve(images.count);
   for (std::size_t k = 0; k < images.count; ++k) {
     const float* z = logits.data() + k * K;
-    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + K) - z);
+    const std::size_t best = best_class(z, K);
     float sum = 0.0f;
     for (std::size_t c = 0; c < K; ++c) sum += std::exp(z[c] - z[best]);
     out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
@@ -198,26 +198,13 @@ std::vector<Prediction> predict(const ArchNetwork& net, const ImageSet& images, 
 
 Score score(const ArchNetwork& net, const ImageSet& images, std::span<const std::uint8_t> labels,
             int threads) {
-  const std::size_t K = net.layout.classes;
-  const std::vector<float> logits = arch_predict(net, images, threads);
-  double loss = 0;
-  std::size_t correct = 0;
-  for (std::size_t k = 0; k < images.count; ++k) {
-    const float* z = logits.data() + k * K;
-    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + K) - z);
-    double sum = 0;
-    for (std::size_t c = 0; c < K; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
-    // -log softmax(z)[label], as score() of model/evaluate.cpp takes it.
-    loss += std::log(sum) - static_cast<double>(z[labels[k]] - z[best]);
-    correct += best == labels[k] ? 1 : 0;
-  }
-  const double n = static_cast<double>(images.count);
-  if (images.count == 0) return {};
-  return {loss / n, static_cast<double>(correct) / n};
+  Score s;
+  evaluate(net, images, labels, threads, &s);
+  return s;
 }
 
 Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,
-                    std::span<const std::uint8_t> labels, int threads) {
+                    std::span<const std::uint8_t> labels, int threads, Score* score) {
   const std::size_t K = net.layout.classes;
   const std::vector<float> logits = arch_predict(net, images, threads);
   Evaluation result;
@@ -225,12 +212,18 @@ Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,
   result.total = images.count;
   result.confusion.assign(K * K, 0);
   result.predicted.reserve(images.count);
+  double loss = 0;
   for (std::size_t k = 0; k < images.count; ++k) {
-    const float* row = logits.data() + k * K;
-    const auto label = static_cast<std::uint8_t>(std::max_element(row, row + K) - row);
-    result.predicted.push_back(label);
-    ++result.confusion[labels[k] * K + label];
-    result.correct += label == labels[k] ? 1 : 0;
+    const float* z = logits.data() + k * K;
+    const std::size_t best = best_class(z, K);
+    if (score != nullptr) loss += cross_entropy(z, K, best, labels[k]);
+    result.predicted.push_back(static_cast<std::uint8_t>(best));
+    ++result.confusion[labels[k] * K + best];
+    result.correct += best == labels[k] ? 1 : 0;
+  }
+  if (score != nullptr) {
+    *score = images.count == 0 ? Score{}
+                               : Score{loss / static_cast<double>(images.count), result.accuracy()};
   }
   return result;
 }

@@ -67,9 +67,10 @@ std::vector<float> arch_predict(const ArchNetwork& net, const ImageSet& images, 
                                 std::vector<float>* hidden = nullptr, std::size_t* width = nullptr);
 
 // Accuracy and confusion of the model on `images` (model/evaluate.hpp's for the dense
-// network): the class of the largest logit, the first of equal ones.
+// network): the class of the largest logit, the first of equal ones. With `score`, also
+// score()'s numbers from the same forward pass.
 Evaluation evaluate(const ArchNetwork& net, const ImageSet& images,
-                    std::span<const std::uint8_t> labels, int threads);
+                    std::span<const std::uint8_t> labels, int threads, Score* score = nullptr);
 
 // The predicted class of every image and its softmax probability (predict of
 // model/evaluate.hpp for the dense network).

@@ -51,12 +51,16 @@ void for_each_logits(const Network& net, const ImageSet& images, RowFn row) {
 
 }  // namespace
 
+std::size_t best_class(const float* z, std::size_t classes) {
+  return static_cast<std::size_t>(std::max_element(z, z + classes) - z);
+}
+
 std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
   const std::size_t classes = net.layout.sizes().back();
   std::vector<Prediction> out;
   out.reserve(images.count);
   for_each_logits(net, images, [&](std::size_t, const float* z) {
-    const std::size_t best = static_cast<std::size_t>(std::max_element(z, z + classes) - z);
+    const std::size_t best = best_class(z, classes);
     float sum = 0.0f;
     for (std::size_t k = 0; k < classes; ++k) sum += std::exp(z[k] - z[best]);
     out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
@@ -64,20 +68,11 @@ std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
   return out;
 }
 
-namespace {
-
-// The index of the largest of the `classes` logits z, and the cross-entropy -log softmax(z)[label],
-// shifted by the largest logit so that exp cannot overflow.
-std::size_t best_class(const float* z, std::size_t classes) {
-  return static_cast<std::size_t>(std::max_element(z, z + classes) - z);
-}
 double cross_entropy(const float* z, std::size_t classes, std::size_t best, std::uint8_t label) {
   double sum = 0;
   for (std::size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
   return std::log(sum) - static_cast<double>(z[label] - z[best]);
 }
-
-}  // namespace
 
 Score score(const Network& net, const ImageSet& images, std::span<const std::uint8_t> labels) {
   const std::size_t classes = net.layout.sizes().back();

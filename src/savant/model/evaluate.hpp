@@ -26,6 +26,12 @@ struct Evaluation {
   std::vector<std::vector<std::int64_t>> confusion_rows() const;
 };
 
+// The index of the largest of `classes` logits z (the first on a tie), and the cross-entropy
+// -log softmax(z)[label], shifted by z[best] so that exp cannot overflow. Every model's
+// predictions, scores and evaluations are made of these two.
+std::size_t best_class(const float* z, std::size_t classes);
+double cross_entropy(const float* z, std::size_t classes, std::size_t best, std::uint8_t label);
+
 // The predicted class of every image, and the softmax probability of that class.
 struct Prediction {
   std::uint8_t label;

@@ -19,6 +19,22 @@ double population_std(const std::vector<double>& values) {
   return std::sqrt(squares / static_cast<double>(values.size()));
 }
 
+// What every model has, whatever its first layer: puzzle invariance on `plain` (from a grid of
+// 2) and the CKA of its last hidden representation with the original model's.
+template <class Net>
+void measure_behaviour(JobUnits& out, const Net& net, const Net& original,
+                       const ExperimentConfig& config, const ImageSet& plain,
+                       std::span<const std::uint8_t> labels) {
+  if (config.grid >= 2) {
+    const PuzzleInvariance invariance =
+        puzzle_invariance(net, plain, labels, config.grid, config.seed, kUnitPuzzles);
+    out.invariance = invariance.consistent;
+    out.invariance_accuracy = invariance.accuracy;
+  }
+  out.cka_original =
+      compare_models(hidden_activations(net, plain), hidden_activations(original, plain)).cka;
+}
+
 }  // namespace
 
 JobUnits measure_units(const Network& net, const Network& original, const ExperimentConfig& config,
@@ -40,13 +56,8 @@ JobUnits measure_units(const Network& net, const Network& original, const Experi
     const LesionMap lesions =
         block_lesions(net, on_original ? plain : puzzled, labels, config.grid);
     out.lesion_spread = population_std(lesions.lost);
-    const PuzzleInvariance invariance =
-        puzzle_invariance(net, plain, labels, config.grid, config.seed, kUnitPuzzles);
-    out.invariance = invariance.consistent;
-    out.invariance_accuracy = invariance.accuracy;
   }
-  out.cka_original =
-      compare_models(hidden_activations(net, plain), hidden_activations(original, plain)).cka;
+  measure_behaviour(out, net, original, config, plain, labels);
   return out;
 }
 
@@ -55,14 +66,7 @@ JobUnits measure_units(const ArchNetwork& net, const ArchNetwork& original,
   const ImageSet plain = first_images(test.images, kUnitTestImages);
   const std::span<const std::uint8_t> labels(test.labels.data(), plain.count);
   JobUnits out;
-  if (config.grid >= 2) {
-    const PuzzleInvariance invariance =
-        puzzle_invariance(net, plain, labels, config.grid, config.seed, kUnitPuzzles);
-    out.invariance = invariance.consistent;
-    out.invariance_accuracy = invariance.accuracy;
-  }
-  out.cka_original =
-      compare_models(hidden_activations(net, plain), hidden_activations(original, plain)).cka;
+  measure_behaviour(out, net, original, config, plain, labels);
   return out;
 }
 
