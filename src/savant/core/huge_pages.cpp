@@ -46,8 +46,8 @@ void keep_freed_memory() {
   if (first == nullptr) return;
   void* end = ::sbrk(0);
   if (end != reinterpret_cast<void*>(-1) && end > first) {
-    advise_huge_pages(first, static_cast<std::size_t>(static_cast<char*>(end) -
-                                                      static_cast<char*>(first)));
+    advise_huge_pages(
+        first, static_cast<std::size_t>(static_cast<char*>(end) - static_cast<char*>(first)));
   }
   std::free(first);
   (void)::mallopt(M_TOP_PAD, 0);
