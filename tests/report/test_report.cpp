@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -60,6 +61,34 @@ TEST(QuantiseUpperTriangle, PacksRowByRowWithNaNMarked) {
   EXPECT_EQ(q, want);
   // The page decodes b / 127 - 1: within half a step of the value.
   EXPECT_NEAR(q[4] / 127.0 - 1.0, 0.5, 0.5 / 127.0);
+}
+
+TEST(QuantiseUpperTriangle, RoundsHalvesAwayFromZeroAsLround) {
+  // x = (r + 1) * 127 for each r, then the byte lround(x) gives, for every r on a fine grid
+  // and at the halves' neighbours.
+  std::vector<double> values;
+  for (int k = -2540; k <= 2540; ++k) values.push_back(k / 2540.0);
+  for (int b = 0; b < 254; ++b) {
+    const double half = (b + 0.5) / 127.0 - 1.0;
+    values.push_back(std::nextafter(half, -2.0));
+    values.push_back(half);
+    values.push_back(std::nextafter(half, 2.0));
+  }
+  for (double r : values) {
+    const std::vector<double> R = {r};
+    const std::uint8_t want =
+        static_cast<std::uint8_t>(std::lround((std::clamp(r, -1.0, 1.0) + 1.0) * 127.0));
+    EXPECT_EQ(quantise_upper_triangle(R, 1)[0], want) << r;
+  }
+}
+
+TEST(EscapeEndTag, EscapesTheTagInAnyCaseAndNothingElse) {
+  EXPECT_EQ(escape_end_tag("a</script>b</SCRIPT>", "script"), "a<\\/script>b<\\/SCRIPT>");
+  EXPECT_EQ(escape_end_tag("</scrip", "script"), "</scrip");  // too short to be the tag
+  EXPECT_EQ(escape_end_tag("</script", "script"), "<\\/script");
+  EXPECT_EQ(escape_end_tag("x</style></scriptx", "style"), "x<\\/style></scriptx");
+  EXPECT_EQ(escape_end_tag("<</script", "script"), "<<\\/script");
+  EXPECT_EQ(escape_end_tag("", "script"), "");
 }
 
 TEST(RenderReport, DataCannotCloseItsScriptElement) {

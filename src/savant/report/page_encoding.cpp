@@ -16,17 +16,19 @@ namespace savant {
 std::string escape_end_tag(std::string_view text, std::string_view tag) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '<' && i + 1 + tag.size() < text.size() && text[i + 1] == '/' &&
+  std::size_t from = 0;
+  for (std::size_t at = text.find("</"); at != std::string_view::npos;
+       at = text.find("</", at + 2)) {
+    if (at + 1 + tag.size() < text.size() &&
         std::equal(
-            tag.begin(), tag.end(), text.begin() + static_cast<std::ptrdiff_t>(i + 2),
+            tag.begin(), tag.end(), text.begin() + static_cast<std::ptrdiff_t>(at + 2),
             [](char a, char b) { return std::tolower(static_cast<unsigned char>(b)) == a; })) {
+      out.append(text, from, at - from);
       out += "<\\/";
-      ++i;
-    } else {
-      out += text[i];
+      from = at + 2;
     }
   }
+  out.append(text, from, std::string_view::npos);
   return out;
 }
 
@@ -36,13 +38,13 @@ std::string json_script_text(const nlohmann::json& data) {
   const std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    if (c == '<') {
-      out += "\\u003c";
-    } else {
-      out += c;
-    }
+  std::size_t from = 0;
+  for (std::size_t at = text.find('<'); at != std::string::npos; at = text.find('<', from)) {
+    out.append(text, from, at - from);
+    out += "\\u003c";
+    from = at + 1;
   }
+  out.append(text, from, std::string::npos);
   return out;
 }
 
@@ -72,9 +74,12 @@ std::vector<std::uint8_t> quantise_upper_triangle(std::span<const double> R, std
   for (std::size_t p = 0; p < pixels; ++p) {
     for (std::size_t q = p; q < pixels; ++q) {
       const double r = R[p * pixels + q];
-      out.push_back(std::isfinite(r) ? static_cast<std::uint8_t>(
-                                           std::lround((std::clamp(r, -1.0, 1.0) + 1.0) * 127.0))
-                                     : kQuantisedNaN);
+      // lround of x in [0, 254]: x + 0.5 truncated, but below 0.5, where the sum may round up
+      // to 1 (x = 0.49999999999999994).
+      const double x = (std::clamp(r, -1.0, 1.0) + 1.0) * 127.0;
+      out.push_back(!std::isfinite(r) ? kQuantisedNaN
+                    : x < 0.5         ? std::uint8_t{0}
+                                      : static_cast<std::uint8_t>(x + 0.5));
     }
   }
   return out;
