@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+
+#include <Eigen/Core>
 
 #include "savant/analysis/weight_correlation.hpp"
 #include "savant/core/error.hpp"
@@ -101,6 +104,32 @@ TEST(Analysis, PearsonMatchesTheDefinition) {
       }
       EXPECT_NEAR(R[p * 6 + q], num / std::sqrt(sp * sq), 1e-12);
     }
+  }
+}
+
+// R from the upper triangle's rank update holds, bit for bit, what Eigen's full product z z^T
+// gave (the numbers of results.json do not move), for the article's layer and wider ones.
+TEST(Analysis, CorrelationHasTheBitsOfTheFullProduct) {
+  using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  for (const auto& [pixels, hidden] :
+       {std::pair<std::size_t, std::size_t>{784, 128}, {784, 512}, {60, 1000}, {200, 3}}) {
+    CounterRng rng(7, Stream::kInit, hidden);
+    std::vector<float> kernel(pixels * hidden);
+    for (float& w : kernel) w = rng.uniform_float() - 0.5f;
+    const std::vector<double> R = weight_correlation(kernel, pixels, hidden);
+    const auto P = static_cast<Eigen::Index>(pixels), H = static_cast<Eigen::Index>(hidden);
+    Matrix z =
+        Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            kernel.data(), P, H)
+            .cast<double>();
+    for (Eigen::Index p = 0; p < P; ++p) {
+      z.row(p).array() -= z.row(p).mean();
+      z.row(p) /= z.row(p).norm();
+    }
+    Matrix full = z * z.transpose();
+    for (Eigen::Index p = 0; p < P; ++p) full(p, p) = 1.0;
+    EXPECT_EQ(std::memcmp(R.data(), full.data(), R.size() * sizeof(double)), 0)
+        << pixels << " pixels, " << hidden << " hidden units";
   }
 }
 
