@@ -1,4 +1,5 @@
 #include "savant/report/report.hpp"
+#include "savant/core/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "savant/analysis/weight_correlation.hpp"
 #include "savant/core/machine.hpp"
 #include "savant/core/output_path.hpp"
+#include "savant/core/parallel.hpp"
 #include "savant/core/version.hpp"
 #include "savant/experiment/first_layer.hpp"
 #include "savant/model/arch_train.hpp"
@@ -143,7 +145,7 @@ RunPage run_page(const ReproduceResult& result, const json& results, const fs::p
   return page;
 }
 
-json report_data(const RunPage& run) {
+json report_data(const RunPage& run, int threads) {
   const std::size_t rows = run.results.rows, cols = run.results.cols;
   const int grid = run.results.grid;
   json data = run.results.page;
@@ -152,18 +154,30 @@ json report_data(const RunPage& run) {
   data["machine"] = machine_json(run.results.machine);
   data["models"] = kRunModels;
   data["tests"] = kRunTests;
-  if (run.arch[0] != nullptr) {
-    data["first_layer"] = first_layer_json(run);
-  } else {
-    pixel_map_json(run, data);
-  }
-  data["gallery"] = gallery_json(run);
-  // Each hidden unit, for the unit sections; only for a run that measured its units.
-  if (data.contains("units")) {
-    for (std::size_t m = 0; m < run.networks.size(); ++m) {
-      data["hidden_units"][kRunModels[m]] =
-          unit_page_json(*run.networks[m], rows, cols, grid, run.results.seed);
-    }
+  // The first layer or the pixel maps on one thread, the gallery and the hidden units on the
+  // other: each part its own object, moved into the page's data after.
+  json layer = json::object(), rest = json::object();
+  const bool units = data.contains("units");
+  run_both(
+      threads >= 2,
+      [&] {
+        if (run.arch[0] != nullptr) {
+          layer["first_layer"] = first_layer_json(run);
+        } else {
+          pixel_map_json(run, layer);
+        }
+      },
+      [&] {
+        rest["gallery"] = gallery_json(run);
+        // Each hidden unit, for the unit sections; only for a run that measured its units.
+        if (!units) return;
+        for (std::size_t m = 0; m < run.networks.size(); ++m) {
+          rest["hidden_units"][kRunModels[m]] =
+              unit_page_json(*run.networks[m], rows, cols, grid, run.results.seed);
+        }
+      });
+  for (json* part : {&layer, &rest}) {
+    for (auto& [key, value] : part->items()) data[key] = std::move(value);
   }
   return data;
 }

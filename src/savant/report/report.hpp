@@ -45,8 +45,9 @@ struct RunPage {
 RunPage run_page(const ReproduceResult& result, const nlohmann::json& results,
                  const std::filesystem::path& run_dir);
 
-// Everything the page shows, as the JSON object its script reads.
-nlohmann::json report_data(const RunPage& run);
+// Everything the page shows, as the JSON object its script reads; with `threads` of 2 or more,
+// its two biggest parts are made at the same time (the same object).
+nlohmann::json report_data(const RunPage& run, int threads = 1);
 
 // The page itself: the template with styles, libraries, data and script inlined.
 std::string render_report(const nlohmann::json& data);

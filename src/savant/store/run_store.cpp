@@ -41,10 +41,16 @@ void commit_run(ReproduceResult& result, OutputSet& set, std::span<const FigureF
     if (name != "results.json" && name != "report.html") listed.push_back(name);
   }
   results["manifest"] = files.manifest(listed);
-  files.write("results.json", results.dump(2) + "\n");
-  if (page) {
-    files.write("report.html", render_report(report_data(run_page(result, results, set.target()))));
-  }
+  // The page is drawn while results.json is written.
+  const int threads = result.config.threads;
+  std::string html;
+  run_both(
+      page && threads >= 2, [&] { files.write("results.json", results.dump(2) + "\n"); },
+      [&] {
+        if (page)
+          html = render_report(report_data(run_page(result, results, set.target()), threads));
+      });
+  if (page) files.write("report.html", html);
   set.commit();
 }
 
