@@ -15,6 +15,7 @@
 
 #include "savant/experiment/outputs.hpp"
 #include "savant/formats/arch_model_file.hpp"
+#include "savant/model/arch_train.hpp"
 #include "support/test_support.hpp"
 
 namespace savant {
@@ -202,6 +203,13 @@ TEST_P(ReproduceArch, RunsEndToEndWithAReport) {
 
   const nlohmann::json results = testing::read_json_file(out / "results.json");
   EXPECT_EQ(results.at("config").at("model"), c.model);
+  // What trained it, as the numbers depend on it: the dense kernels' instruction set and, with
+  // 3x3 convolutions, their backend (SAVANT_CONV).
+  const std::string engine = results.at("config").at("engine").get<std::string>();
+  EXPECT_EQ(engine, arch_engine_name(parse_architecture(c.model)));
+  EXPECT_EQ(engine.rfind("arch-", 0), 0u) << engine;
+  const bool convolutions = c.model != "mixer";
+  EXPECT_EQ(engine.ends_with("-onednn") || engine.ends_with("-im2col"), convolutions) << engine;
   EXPECT_FALSE(results.contains("grid_signature"));
   EXPECT_FALSE(results.contains("units"));
   for (const char* m : {"original_model", "shuffled_model"}) {

@@ -65,7 +65,7 @@ void train_architecture_model(ModelReport& model, const ExperimentConfig& config
                                       static_cast<std::size_t>(config.grid),
                                       static_cast<std::size_t>(classes)));
   glorot_uniform_init(net, config.seed);
-  model.engine = "arch";  // model/arch_train.hpp, whatever the engine setting
+  model.engine = arch_engine_name(config.model);  // whatever the engine setting
   const ArchEpochEndFn after_epoch =
       test_curves<ArchNetwork>(model, config, tests,
                                [threads](const ArchNetwork& trained, const ImageSet& set,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -11,7 +12,9 @@
 #include "savant/core/error.hpp"
 #include "savant/core/parallel.hpp"
 #include "savant/core/stopwatch.hpp"
+#include "savant/kernels/conv.hpp"
 #include "savant/kernels/gather.hpp"
+#include "savant/kernels/isa.hpp"
 
 namespace savant {
 
@@ -93,6 +96,13 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
     sum.correct += results_[c].correct;
   }
   return sum;
+}
+
+std::string arch_engine_name(Architecture arch) {
+  const bool convolutions = arch == Architecture::cnn || arch == Architecture::local;
+  if (!convolutions) return fmt::format("arch-{}", isa_name(active_isa()));
+  return fmt::format("arch-{}-{}", isa_name(active_isa()),
+                     conv_backend_name(active_conv_backend()));
 }
 
 std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& images,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "savant/data/image_set.hpp"
@@ -46,6 +47,12 @@ class ArchTrainer {
   std::vector<float> grad_, inputs_;
   std::vector<std::uint8_t> batch_labels_;
 };
+
+// What trains a cnn, local or mixer model, as results.json, the model file and the sweep
+// database record it: "arch-" and the instruction set of the dense kernels, and for a model with
+// 3x3 convolutions the convolutions' backend (kernels/conv.hpp), e.g. "arch-avx512-onednn". The
+// numbers depend on both (their sums are ordered differently), not on the threads.
+std::string arch_engine_name(Architecture arch);
 
 // Called after each epoch with the model as trained so far, to fill in the epoch's test curves
 // (EpochEndFn of model/train.hpp for the dense network).
