@@ -43,6 +43,7 @@ Runner add_analyze_command(CLI::App& app) {
   add_options(*cmd, kAnalyze, *params);
   return [params]() {
     const CliParams& p = *params;
+    check_model_file(p.model);
     check_path_is_utf8(p.model, "model");  // analysis.json names it
     // Written whole or not at all (core/output_set.hpp), never over the model it reads nor into
     // its run's directory; opened first, so that an output that cannot be written fails at once.

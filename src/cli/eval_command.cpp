@@ -67,6 +67,7 @@ Runner add_eval_command(CLI::App& app) {
     eval.original_test = p.test_on != "shuffled";
     eval.shuffled_test = p.test_on != "original";
     // Both are named in --json's output, which is UTF-8.
+    check_model_file(p.model);
     check_path_is_utf8(p.model, "model");
     check_path_is_utf8(p.config.data, "data set");
     const SavedModel model = load_saved_model(p.model);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "savant/core/machine.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/experiment/unit_analysis.hpp"
+#include "savant/model/architecture.hpp"
 
 namespace savant::cli {
 namespace {
@@ -128,7 +130,8 @@ const std::vector<OptionSpec>& own_options() {
        "number of seeds per configuration (seeds first-seed .. first-seed+N-1)", nullptr, 0,
        kSweep},
       {"--first-seed", "first_seed", kSweep, "the first seed", nullptr, 0, kSweep},
-      {"--model", "model", kEval | kAnalyze, "a model file written by savant (.safetensors)",
+      // Not the library's "model" setting (the architecture), whose default it would show.
+      {"--model", "model_file", kEval | kAnalyze, "a model file written by savant (.safetensors)",
        [](CliParams& p, const std::string& v) { set_path(p.model, v); }, kEval | kAnalyze},
       {"MODEL_A", "model_a", kCompare,
        "a model file written by savant; its grid, shuffle and seed shuffle the test images",
@@ -383,6 +386,20 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
       if (library_setting->type == SettingType::kPath) shown = absolute_path(shown).string();
       option->default_str(shown);
     }
+  }
+}
+
+void check_model_file(const std::filesystem::path& model) {
+  std::error_code error;
+  if (std::filesystem::exists(model, error) || error) return;
+  for (Architecture arch :
+       {Architecture::mlp, Architecture::cnn, Architecture::local, Architecture::mixer}) {
+    if (model.native() != architecture_name(arch)) continue;
+    throw UsageError(fmt::format(
+        "--model {0}: this command takes a model file (.safetensors), not an architecture, and "
+        "there is no file named '{0}'; train one with 'savant train --model {0} --train-on "
+        "original --out MODEL.safetensors' (the file records its architecture)",
+        architecture_name(arch)));
   }
 }
 

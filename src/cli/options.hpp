@@ -73,4 +73,8 @@ std::string flag_of(std::string_view setting);
 // The flag of a library setting's name: "--" and the name with '-' for '_'.
 std::string flag_for(std::string_view name);
 
+// eval's and analyze's --model names a model file: a missing file named like an architecture
+// (train's --model) is a usage error that says so.
+void check_model_file(const std::filesystem::path& model);
+
 }  // namespace savant::cli

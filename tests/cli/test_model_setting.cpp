@@ -125,6 +125,29 @@ TEST(ModelSetting, ATypoGetsDidYouMean) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "m.safetensors"));
 }
 
+// eval's and analyze's --model is a model file, which train's --model (an architecture) is
+// easily taken for: the help shows no architecture as its default, and a missing file named
+// like an architecture is a usage error that says which command makes one.
+TEST(ModelSetting, EvalAndAnalyzeSayTheirModelIsAFile) {
+  TempDir dir;
+  for (const char* command : {"eval", "analyze"}) {
+    SCOPED_TRACE(command);
+    const testing::CommandResult help =
+        run_command(fmt::format("{} {} --help", savant_binary(), command));
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_EQ(help.output.find("--model=mlp"), std::string::npos) << help.output;
+    const std::string out =
+        std::string(command) == "analyze" ? " --out " + (dir.path() / "out").string() : "";
+    const testing::CommandResult named = run_command(fmt::format(
+        "cd {} && {} {} --model cnn{}", dir.path().string(), savant_binary(), command, out));
+    EXPECT_EQ(named.exit_code, 2) << named.output;
+    EXPECT_NE(named.output.find("takes a model file (.safetensors), not an architecture"),
+              std::string::npos)
+        << named.output;
+    EXPECT_NE(named.output.find("savant train --model cnn"), std::string::npos) << named.output;
+  }
+}
+
 // The report's data blob (report/report.cpp), as the page carries it.
 nlohmann::json page_data(const std::string& page) {
   const std::string open = "<script type=\"application/json\" id=\"savant-data\">";
