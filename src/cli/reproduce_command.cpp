@@ -52,10 +52,11 @@ std::string summary(const ReproduceResult& r, const std::filesystem::path& out,
     text += grid_signature_table(r);
     figures = fmt::format("heatmap_*.{}, units_*.{}, samples.{}", ext, ext, ext);
   } else {
-    text +=
-        fmt::format("{}\nThe report shows each model's first layer instead: {}.\n",
-                    pixel_map_reason(r.config.model), first_layer_pictures(*r.original.arch).what);
-    figures = fmt::format("samples.{}", ext);
+    text += fmt::format(
+        "{}\nThe figures first_layer_*.{} and the report show each model's first layer instead: "
+        "{}.\n",
+        pixel_map_reason(r.config.model), ext, first_layer_pictures(*r.original.arch).what);
+    figures = fmt::format("first_layer_*.{}, samples.{}", ext, ext);
   }
   text += fmt::format(
       "\nTime: {:.2f} s in all (training {:.2f} s and {:.2f} s, on {} thread(s), engine {})\n"

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "savant/experiment/outputs.hpp"
@@ -223,6 +225,13 @@ TEST_P(ReproduceArch, RunsEndToEndWithAReport) {
     have.insert(entry.path().filename().string());
   }
   EXPECT_EQ(have, want);
+  // The first layer of each model as a figure, beside the report's pictures of it.
+  for (const char* m : {"original_model", "shuffled_model"}) {
+    std::ifstream png(out / fmt::format("first_layer_{}.png", m), std::ios::binary);
+    std::string signature(8, '\0');
+    png.read(signature.data(), 8);
+    EXPECT_EQ(signature, "\x89PNG\r\n\x1a\n") << m;
+  }
 
   const nlohmann::json results = testing::read_json_file(out / "results.json");
   EXPECT_EQ(results.at("config").at("model"), c.model);

@@ -204,4 +204,36 @@ TEST(Figures, SamplesAreFramedAndShowBlockBorders) {
 }
 
 }  // namespace
+// A model's first layer (experiment/first_layer.hpp): each picture on its own scale, so a
+// picture of positive weights is all red, one of negative weights all blue, a zero one white, in
+// the layer's order from the left; a print size has its width; a wrong count is an error.
+TEST(Figures, FirstLayerPicturesEachOnTheirOwnScale) {
+  std::vector<float> values;
+  for (float w : {0.25f, -3.0f, 0.0f}) values.insert(values.end(), 9, w);
+  const Picture picture = decode_png(
+      first_layer_figure(values, 3, 3, 3, "a layer", FigureFormat::kPng, FigureSize::kScreen));
+  const auto red = diverging(1.0), blue = diverging(0.0);
+  std::size_t reds = 0, blues = 0;
+  double red_x = 0, blue_x = 0;
+  const int height = cairo_image_surface_get_height(picture.surface.get());
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < picture.width(); ++x) {
+      const auto rgb = picture.at(x, y);
+      if (rgb == red) ++reds, red_x += x;
+      if (rgb == blue) ++blues, blue_x += x;
+    }
+  }
+  // A picture of 3 x 3 weights is 48 x 48 pixels on the screen, its frame drawn over its edge.
+  EXPECT_GT(reds, 40u * 40u);
+  EXPECT_LE(reds, 48u * 48u);
+  EXPECT_GT(blues, 40u * 40u);
+  EXPECT_LE(blues, 48u * 48u);
+  EXPECT_LT(red_x / static_cast<double>(reds), blue_x / static_cast<double>(blues));
+
+  const Picture column = decode_png(
+      first_layer_figure(values, 3, 3, 3, "a layer", FigureFormat::kPng, FigureSize::kColumn));
+  EXPECT_EQ(column.width(), static_cast<int>(std::lround(3.3 * kPrintDpi)));
+  EXPECT_THROW(first_layer_figure(values, 4, 3, 3, "a layer", FigureFormat::kPng), Error);
+}
+
 }  // namespace savant

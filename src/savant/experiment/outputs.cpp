@@ -1,5 +1,6 @@
 #include "savant/experiment/outputs.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ namespace {
 // report shows the first layer instead.
 constexpr const char* kFigureStems[] = {"heatmap_original_model", "heatmap_shuffled_model",
                                         "units_original_model", "units_shuffled_model", "samples"};
-constexpr const char* kArchFigureStems[] = {"samples"};
+constexpr const char* kArchFigureStems[] = {"first_layer_original_model",
+                                            "first_layer_shuffled_model", "samples"};
 
 std::string figure_name(std::string_view stem, FigureFormat format) {
   return fmt::format("{}.{}", stem, extension_of(format));
@@ -82,6 +84,24 @@ void dense_figures(const ReproduceResult& result, std::span<const FigureFormat> 
   }
 }
 
+// first_layer_<model>.<format>: what a model without a dense first layer shows instead of the
+// heat map and the unit gallery (first_layer.hpp).
+void first_layer_figures(const ReproduceResult& result, std::span<const FigureFormat> formats,
+                         FigureSize size, std::vector<RunFile>& files) {
+  for (const ModelReport* model : {&result.original, &result.shuffled}) {
+    for (FigureFormat format : formats) {
+      files.push_back(
+          {figure_name("first_layer_" + model->name, format), [&result, model, format, size] {
+             const FirstLayerPictures layer = first_layer_pictures(*model->arch);
+             const std::string title = fmt::format(
+                 "{} model: {}", model == &result.original ? "original" : "shuffled", layer.what);
+             return first_layer_figure(layer.values, layer.count, layer.rows, layer.cols, title,
+                                       format, size);
+           }});
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> run_output_names(std::span<const FigureFormat> formats,
@@ -100,9 +120,17 @@ std::vector<std::string> run_output_names(std::span<const FigureFormat> formats,
   return names;
 }
 
+std::vector<std::string> every_run_output_name() {
+  std::vector<std::string> names = run_output_names(kAllFigureFormats, Architecture::mlp);
+  for (const std::string& name : run_output_names(kAllFigureFormats, Architecture::cnn)) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
 OutputSet open_run_directory(const std::filesystem::path& out, const ExperimentConfig& config) {
   const CommandInput inputs[] = {{config.data, "data set"}};
-  return OutputSet(out, run_output_names(kAllFigureFormats), inputs);
+  return OutputSet(out, every_run_output_name(), inputs);
 }
 
 std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const FigureFormat> formats,
@@ -111,6 +139,8 @@ std::vector<RunFile> run_files(const ReproduceResult& result, std::span<const Fi
   const ModelReport* models[] = {&result.original, &result.shuffled};
   if (has_dense_first_layer(result.config.model)) {
     dense_figures(result, formats, block_grid, size, files);
+  } else {
+    first_layer_figures(result, formats, size, files);
   }
   for (FigureFormat format : formats) {
     files.push_back({figure_name("samples", format), [&result, format, size] {

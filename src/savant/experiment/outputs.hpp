@@ -18,12 +18,14 @@ namespace savant {
 // the figures, both models, predictions.csv (per test image: its label and each model's
 // prediction on the original and the shuffled test set), results.json and, last, report.html
 // (written by whoever asks for the report, after the others). A run of `model` without a dense
-// first layer (first_layer.hpp) writes the samples only of the figures; with the mlp default,
-// the names are every name a run may write.
+// first layer (first_layer.hpp) writes its first layer's pictures (first_layer_<model>) and the
+// samples instead of the heat maps and unit galleries.
 std::vector<std::string> run_output_names(std::span<const FigureFormat> formats,
                                           Architecture model = Architecture::mlp);
-// Every format a figure may be written in: with run_output_names, every name a run may write,
-// what may be replaced when a run is written over an earlier one (core/output_set.hpp).
+// Every name a run of any model may write in any format: what may be replaced when a run is
+// written over an earlier one (core/output_set.hpp).
+std::vector<std::string> every_run_output_name();
+// Every format a figure may be written in.
 inline constexpr FigureFormat kAllFigureFormats[] = {FigureFormat::kPng, FigureFormat::kSvg,
                                                      FigureFormat::kPdf};
 

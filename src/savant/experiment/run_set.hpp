@@ -21,7 +21,7 @@
 namespace savant {
 
 // Every name `analyze` may write into its directory, whatever its options: what may be replaced
-// when it is written over an earlier one (OutputSet). run_output_names (outputs.hpp) is
+// when it is written over an earlier one (OutputSet). every_run_output_name (outputs.hpp) is
 // `reproduce`'s.
 std::vector<std::string> analyze_file_names();
 // The same for `shuffle`.

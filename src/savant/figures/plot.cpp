@@ -4,9 +4,11 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <string>
 
 #include <fmt/format.h>
 
+#include "savant/core/error.hpp"
 #include "savant/figures/figure_canvas.hpp"
 
 namespace savant {
@@ -220,6 +222,84 @@ std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t ro
         cairo_stroke(cr);
       }
     }
+  }
+  return canvas.finish();
+}
+
+std::string first_layer_figure(std::span<const float> values, std::size_t count, std::size_t rows,
+                               std::size_t cols, const std::string& title, FigureFormat format,
+                               FigureSize size) {
+  if (count == 0 || rows == 0 || cols == 0 || values.size() != count * rows * cols) {
+    throw Error(fmt::format("a first layer of {} pictures of {} x {} weights given {} values",
+                            count, rows, cols, values.size()));
+  }
+  const FigureType type = figure_type(size);
+  const double u = type.tick / 11;
+  const double margin = type.print() ? 6 : 12 * u, gap = 8 * u, caption_h = type.note * 1.6;
+  const std::size_t most = size == FigureSize::kColumn ? 8 : 16;
+  const std::size_t columns = std::min(count, most);
+  const std::size_t lines = (count + columns - 1) / columns;
+  const std::size_t side = std::max(rows, cols);
+  // A weight's square: a picture about 48 points on the screen; in print, the width filled.
+  const double pixel = type.print()
+                           ? (type.width - 2 * margin - static_cast<double>(columns - 1) * gap) /
+                                 static_cast<double>(columns * side)
+                           : std::max(3.0, std::round(48.0 / static_cast<double>(side)));
+  const double tile_w = static_cast<double>(cols) * pixel,
+               tile_h = static_cast<double>(rows) * pixel;
+  const double pitch = static_cast<double>(side) * pixel;
+  const double width =
+      type.print()
+          ? type.width
+          : std::max(2 * margin + static_cast<double>(columns) * (pitch + gap) - gap, 320 * u);
+  TextRuler ruler;
+  const std::vector<std::string> title_lines =
+      wrap_text(ruler.cr(), title, type.title, width - 2 * margin);
+  const std::vector<std::string> note_lines = wrap_text(
+      ruler.cr(),
+      "Each picture on its own scale: blue negative, white zero, red positive (its largest "
+      "magnitude at the ends).",
+      type.note, width - 2 * margin);
+  const double top = margin + static_cast<double>(title_lines.size()) * type.title * 1.2 +
+                     static_cast<double>(note_lines.size()) * type.note * 1.3 + 6 * u;
+  const double line_h = tile_h + caption_h + gap;
+  const double height = top + static_cast<double>(lines) * line_h - gap + margin;
+  FigureCanvas canvas(format, type.print() ? width : std::ceil(width),
+                      type.print() ? height : std::ceil(height), type.pixels_per_point);
+  cairo_t* cr = canvas.cr();
+
+  double y = margin;
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  for (const std::string& line : title_lines) {
+    y += type.title;
+    draw_text(cr, margin, y, line, type.title);
+    y += type.title * 0.2;
+  }
+  cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+  for (const std::string& line : note_lines) {
+    y += type.note * 1.3;
+    draw_text(cr, margin, y, line, type.note);
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::span<const float> picture = values.subspan(k * rows * cols, rows * cols);
+    float largest = 0;
+    for (float w : picture) largest = std::max(largest, std::abs(w));
+    const double x =
+        margin + static_cast<double>(k % columns) * (pitch + gap) + (pitch - tile_w) / 2;
+    const double y0 = top + static_cast<double>(k / columns) * line_h;
+    paint_cells(
+        cr, rows, cols,
+        [&](std::size_t r, std::size_t c) {
+          const double w = picture[r * cols + c];
+          return diverging(largest > 0 ? 0.5 + 0.5 * w / static_cast<double>(largest) : 0.5);
+        },
+        x, y0, pixel, pixel);
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+    cairo_set_line_width(cr, 0.75 * u);
+    cairo_rectangle(cr, x - 0.5 * u, y0 - 0.5 * u, tile_w + u, tile_h + u);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    draw_text(cr, x + tile_w / 2, y0 + tile_h + type.note * 1.3, std::to_string(k), type.note, 0.5);
   }
   return canvas.finish();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The run's figures, drawn with cairo to PNG, SVG or PDF (io/figure.hpp): heat maps of a pixel
-// map with pixel axes and a labelled colour bar (viridis), and a framed grid of sample images.
+// map with pixel axes and a labelled colour bar (viridis), a framed grid of sample images, and
+// the first layer of a model without a dense one as a gallery of small pictures.
 
 #include <cstdint>
 #include <initializer_list>
@@ -53,5 +54,14 @@ struct SampleRow {
 std::string samples_figure(const std::vector<SampleRow>& samples, std::size_t rows,
                            std::size_t cols, int grid, FigureFormat format, int scale = 4,
                            FigureSize size = FigureSize::kScreen);
+
+// The first layer of a cnn, local or mixer model (experiment/first_layer.hpp): `count` pictures
+// of rows x cols weights in `values`, picture after picture, row-major, numbered from 0 under
+// each, at most 16 to a row (8 in a column); each on its own symmetric scale of the diverging
+// map (blue negative, white zero, red positive, the ends its largest magnitude), which a line
+// under the title says. A print size makes the figure its width.
+std::string first_layer_figure(std::span<const float> values, std::size_t count, std::size_t rows,
+                               std::size_t cols, const std::string& title, FigureFormat format,
+                               FigureSize size = FigureSize::kScreen);
 
 }  // namespace savant
