@@ -50,7 +50,7 @@ void keep_freed_memory() {
         first, static_cast<std::size_t>(static_cast<char*>(end) - static_cast<char*>(first)));
   }
   std::free(first);
-  (void)::mallopt(M_TOP_PAD, 0);
+  (void)::mallopt(M_TOP_PAD, 128 << 10);  // mallopt(3)'s default again
 #endif
 }
 

@@ -18,7 +18,7 @@ namespace {
 
 // The figures of a run, without their extension, in the order they are written. A run of a
 // model without a dense first layer has no heat maps or unit galleries (first_layer.hpp): its
-// report shows the first layer instead.
+// figures and its report show the first layer instead.
 constexpr const char* kFigureStems[] = {"heatmap_original_model", "heatmap_shuffled_model",
                                         "units_original_model", "units_shuffled_model", "samples"};
 constexpr const char* kArchFigureStems[] = {"first_layer_original_model",

@@ -1,5 +1,4 @@
 #include "savant/report/report.hpp"
-#include "savant/core/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>
