@@ -392,15 +392,17 @@ void add_options(CLI::App& cmd, Command command, CliParams& params) {
 void check_model_file(const std::filesystem::path& model) {
   std::error_code error;
   if (std::filesystem::exists(model, error) || error) return;
-  for (Architecture arch :
-       {Architecture::mlp, Architecture::cnn, Architecture::local, Architecture::mixer}) {
-    if (model.native() != architecture_name(arch)) continue;
-    throw UsageError(fmt::format(
-        "--model {0}: this command takes a model file (.safetensors), not an architecture, and "
-        "there is no file named '{0}'; train one with 'savant train --model {0} --train-on "
-        "original --out MODEL.safetensors' (the file records its architecture)",
-        architecture_name(arch)));
+  Architecture arch{};
+  try {
+    arch = parse_architecture(model.native());
+  } catch (const InvalidSetting&) {
+    return;  // not an architecture's name: loading it says the file is not there
   }
+  throw UsageError(fmt::format(
+      "--model {0}: this command takes a model file (.safetensors), not an architecture, and "
+      "there is no file named '{0}'; train one with 'savant train --model {0} --train-on "
+      "original --out MODEL.safetensors' (the file records its architecture)",
+      architecture_name(arch)));
 }
 
 std::string flag_for(std::string_view name) {

@@ -196,13 +196,8 @@ std::vector<Prediction> predict(const ArchNetwork& net, const ImageSet& images, 
   const std::vector<float> logits = arch_predict(net, images, threads);
   std::vector<Prediction> out;
   out.reserve(images.count);
-  for (std::size_t k = 0; k < images.count; ++k) {
-    const float* z = logits.data() + k * K;
-    const std::size_t best = best_class(z, K);
-    float sum = 0.0f;
-    for (std::size_t c = 0; c < K; ++c) sum += std::exp(z[c] - z[best]);
-    out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
-  }
+  for (std::size_t k = 0; k < images.count; ++k)
+    out.push_back(prediction_of(logits.data() + k * K, K));
   return out;
 }
 

@@ -55,16 +55,19 @@ std::size_t best_class(const float* z, std::size_t classes) {
   return static_cast<std::size_t>(std::max_element(z, z + classes) - z);
 }
 
+Prediction prediction_of(const float* z, std::size_t classes) {
+  const std::size_t best = best_class(z, classes);
+  float sum = 0.0f;
+  for (std::size_t k = 0; k < classes; ++k) sum += std::exp(z[k] - z[best]);
+  return {static_cast<std::uint8_t>(best), 1.0f / sum};
+}
+
 std::vector<Prediction> predict(const Network& net, const ImageSet& images) {
   const std::size_t classes = net.layout.sizes().back();
   std::vector<Prediction> out;
   out.reserve(images.count);
-  for_each_logits(net, images, [&](std::size_t, const float* z) {
-    const std::size_t best = best_class(z, classes);
-    float sum = 0.0f;
-    for (std::size_t k = 0; k < classes; ++k) sum += std::exp(z[k] - z[best]);
-    out.push_back({static_cast<std::uint8_t>(best), 1.0f / sum});
-  });
+  for_each_logits(net, images,
+                  [&](std::size_t, const float* z) { out.push_back(prediction_of(z, classes)); });
   return out;
 }
 

@@ -37,6 +37,8 @@ struct Prediction {
   std::uint8_t label;
   float confidence;
 };
+// The prediction of one image from its `classes` logits z.
+Prediction prediction_of(const float* z, std::size_t classes);
 std::vector<Prediction> predict(const Network& net, const ImageSet& images);
 
 // The mean cross-entropy and the accuracy of a network on labelled images: the test curves of
