@@ -15,7 +15,9 @@
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/conv_onednn.hpp"
 #include "savant/kernels/isa.hpp"
+#include "savant/kernels/dense.hpp"
 #include "savant/kernels/pool.hpp"
+#include "savant/kernels/small_gemm.hpp"
 #include "savant/kernels/tokens.hpp"
 
 namespace savant {
@@ -347,7 +349,7 @@ TEST_P(LayerKernels, TokenMixFastMatchesReference) {
     }
     for (bool through_relu : {false, true}) {
       const float* act = through_relu ? inp.data() : nullptr;
-      std::vector<float> workspace(s.TO * s.TI);
+      std::vector<float> workspace(s.TI * (s.D + s.TO), 9.0f);
       std::vector<float> fdin(inp.size(), 1.0f), fdk(kernel.size(), 1.0f), fdb(s.TO, 1.0f);
       std::vector<float> rdin(inp.size(), 2.0f), rdk(kernel.size(), 2.0f), rdb(s.TO, 2.0f);
       token_mix_backward_fast(fdin.data(), fdk.data(), fdb.data(), dout.data(), inp.data(),
@@ -357,6 +359,49 @@ TEST_P(LayerKernels, TokenMixFastMatchesReference) {
       expect_close(fdin, rdin, "token mixing dinput");
       expect_close(fdk, rdk, "token mixing dkernel");
       expect_close(fdb, rdb, "token mixing dbias");
+    }
+  }
+}
+
+// The small products under the mixer's layers, on its shapes and on row counts that leave a
+// tail after the blocks of 64 rows, against the dense layer's references.
+TEST_P(LayerKernels, SmallProductsMatchReference) {
+  struct Shape {
+    std::size_t M, K, N;
+  };
+  for (const Shape s : {Shape{128, 49, 64}, Shape{64, 16, 64}, Shape{16, 64, 64},
+                        Shape{128, 128, 64}, Shape{200, 3, 130}, Shape{1, 1, 1}, Shape{70, 64, 17}}) {
+    const auto a = random_values(s.M * s.K, 90, 0.5f);
+    const auto b = random_values(s.K * s.N, 91, 0.0f);
+    const auto bias = random_values(s.N, 92, 0.0f);
+    const auto dout = random_values(s.M * s.N, 93, 0.3f);
+    for (bool relu : {false, true}) {
+      std::vector<float> fast(s.M * s.N, 3.0f), ref(s.M * s.N, -3.0f);
+      dense_forward_small(fast.data(), a.data(), b.data(), bias.data(), s.M, s.K, s.N, relu);
+      dense_forward_reference(ref.data(), a.data(), b.data(), bias.data(), s.M, s.K, s.N, relu);
+      expect_close(fast, ref, "small dense forward");
+    }
+    // Accumulating: C + A @ B.
+    std::vector<float> acc(s.M * s.N, 0.25f), ref(s.M * s.N);
+    small_gemm(acc.data(), a.data(), b.data(), s.M, s.K, s.N, true);
+    dense_forward_reference(ref.data(), a.data(), b.data(), nullptr, s.M, s.K, s.N, false);
+    for (float& r : ref) r += 0.25f;
+    expect_close(acc, ref, "small product, accumulated");
+    std::vector<float> fdk(s.K * s.N, 1.0f), rdk(s.K * s.N, 2.0f);
+    dense_dkernel_small(fdk.data(), a.data(), dout.data(), s.M, s.K, s.N);
+    dense_dkernel_reference(rdk.data(), a.data(), dout.data(), s.M, s.K, s.N);
+    expect_close(fdk, rdk, "small dense dkernel");
+    for (bool through_relu : {false, true}) {
+      const float* act = through_relu ? a.data() : nullptr;
+      std::vector<float> workspace(s.K * s.N, 9.0f), fdin(s.M * s.K, 1.0f), rdin(s.M * s.K, 2.0f);
+      dense_dinput_small(fdin.data(), dout.data(), b.data(), act, workspace.data(), s.M, s.K, s.N);
+      dense_dinput_reference(rdin.data(), dout.data(), b.data(), act, s.M, s.K, s.N);
+      expect_close(fdin, rdin, "small dense dinput");
+    }
+    std::vector<float> t(s.M * s.K);
+    transpose(t.data(), a.data(), s.M, s.K);
+    for (std::size_t i = 0; i < s.M; ++i) {
+      for (std::size_t j = 0; j < s.K; ++j) ASSERT_EQ(t[j * s.M + i], a[i * s.K + j]);
     }
   }
 }

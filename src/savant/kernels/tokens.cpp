@@ -5,6 +5,7 @@
 
 #include "savant/kernels/dense.hpp"
 #include "savant/kernels/pool.hpp"
+#include "savant/kernels/small_gemm.hpp"
 
 namespace savant {
 
@@ -67,14 +68,14 @@ void patch_embed_forward_fast(float* out, const float* inp, const float* kernel,
                               float* workspace, std::size_t B, std::size_t H, std::size_t W,
                               std::size_t g, std::size_t D) {
   patchify(workspace, inp, B, H, W, g);
-  dense_forward_fast(out, workspace, kernel, bias, B * g * g, (H / g) * (W / g), D, false);
+  dense_forward_small(out, workspace, kernel, bias, B * g * g, (H / g) * (W / g), D, false);
 }
 
 void patch_embed_backward_fast(float* dkernel, float* dbias, const float* dout, const float* inp,
                                float* workspace, std::size_t B, std::size_t H, std::size_t W,
                                std::size_t g, std::size_t D) {
   patchify(workspace, inp, B, H, W, g);
-  dense_dkernel_fast(dkernel, workspace, dout, B * g * g, (H / g) * (W / g), D);
+  dense_dkernel_small(dkernel, workspace, dout, B * g * g, (H / g) * (W / g), D);
   dense_dbias(dbias, dout, B * g * g, D);
 }
 
@@ -147,20 +148,17 @@ float row_sum(const float* x, std::size_t n) {
 
 }  // namespace
 
-// Per image, the dense kernels with the roles of the matrices exchanged: the weight (TO, TI)
-// is the left matrix and the image's tokens (TI, D) the right one.
+// Per image, a small product with the weight (TO, TI) on the left and the image's tokens
+// (TI, D) on the right, added to the bias.
 void token_mix_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
                             std::size_t B, std::size_t TI, std::size_t TO, std::size_t D,
                             bool relu) {
   for (std::size_t b = 0; b < B; ++b) {
     float* o = out + b * TO * D;
-    dense_forward_fast(o, kernel, inp + b * TI * D, nullptr, TO, TI, D, false);
-    for (std::size_t to = 0; to < TO; ++to) {
-      float* row = o + to * D;
-      for (std::size_t d = 0; d < D; ++d) {
-        const float v = row[d] + bias[to];
-        row[d] = relu ? std::max(v, 0.0f) : v;
-      }
+    for (std::size_t to = 0; to < TO; ++to) std::fill(o + to * D, o + (to + 1) * D, bias[to]);
+    small_gemm(o, kernel, inp + b * TI * D, TO, TI, D, true);
+    if (relu) {
+      for (std::size_t k = 0; k < TO * D; ++k) o[k] = std::max(o[k], 0.0f);
     }
   }
 }
@@ -169,23 +167,25 @@ void token_mix_backward_fast(float* dinp, float* dkernel, float* dbias, const fl
                              const float* inp, const float* kernel, const float* activation,
                              float* workspace, std::size_t B, std::size_t TI, std::size_t TO,
                              std::size_t D) {
-  std::fill(dkernel, dkernel + TO * TI, 0.0f);
+  float* inp_t = workspace;              // (D, TI): one image's tokens transposed
+  float* kernel_t = workspace + D * TI;  // (TI, TO)
+  if (dinp != nullptr) transpose(kernel_t, kernel, TO, TI);
   std::fill(dbias, dbias + TO, 0.0f);
   for (std::size_t b = 0; b < B; ++b) {
     const float* d = dout + b * TO * D;
-    const float* i = inp + b * TI * D;
-    // dkernel += dout[b] (TO, D) @ inp[b]^T (D, TI), the dense input gradient's form.
-    dense_dinput_fast(workspace, d, i, nullptr, TO, TI, D);
-    for (std::size_t k = 0; k < TO * TI; ++k) dkernel[k] += workspace[k];
+    // dkernel (TO, TI) += dout[b] (TO, D) @ inp[b]^T (D, TI), the images added in order.
+    transpose(inp_t, inp + b * TI * D, TI, D);
+    small_gemm(dkernel, d, inp_t, TO, D, TI, b > 0);
     for (std::size_t to = 0; to < TO; ++to) dbias[to] += row_sum(d + to * D, D);
-    // dinp[b] (TI, D) = kernel^T (TI, TO) @ dout[b] (TO, D), the dense kernel gradient's form.
+    // dinp[b] (TI, D) = kernel^T (TI, TO) @ dout[b] (TO, D).
     if (dinp != nullptr) {
-      dense_dkernel_fast(dinp + b * TI * D, kernel, d, TO, TI, D);
+      small_gemm(dinp + b * TI * D, kernel_t, d, TI, TO, D, false);
       if (activation != nullptr) {
         relu_backward(dinp + b * TI * D, activation + b * TI * D, TI * D);
       }
     }
   }
+  if (B == 0) std::fill(dkernel, dkernel + TO * TI, 0.0f);
 }
 
 }  // namespace savant

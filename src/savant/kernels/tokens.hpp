@@ -1,7 +1,7 @@
 #pragma once
 // The layers of the mixer model (docs/ARCHITECTURE.md), whose tokens are the blocks of the
 // puzzle's grid: a patch embedding and a token-mixing dense layer, each as a plain reference
-// loop and a fast version built on the dense layer's fast kernels (kernels/dense.hpp).
+// loop and a fast version built on small matrix products (kernels/small_gemm.hpp).
 // tests/kernels/test_layers.cpp compares them and checks the gradients against finite
 // differences. All buffers float32, row-major; like kernels/conv.hpp, each function works on
 // its batch on the calling thread with a fixed order of additions.
@@ -45,8 +45,8 @@ void token_mix_forward_reference(float* out, const float* inp, const float* kern
 void token_mix_backward_reference(float* dinp, float* dkernel, float* dbias, const float* dout,
                                   const float* inp, const float* kernel, const float* activation,
                                   std::size_t B, std::size_t TI, std::size_t TO, std::size_t D);
-// As the references; the backward pass's `workspace` holds TO*TI floats (one image's kernel
-// gradient before it is added to the batch's).
+// As the references; the backward pass's `workspace` holds TI * (D + TO) floats (one image's
+// tokens and the kernel, transposed).
 void token_mix_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
                             std::size_t B, std::size_t TI, std::size_t TO, std::size_t D,
                             bool relu);

@@ -5,6 +5,7 @@
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/dense.hpp"
 #include "savant/kernels/pool.hpp"
+#include "savant/kernels/small_gemm.hpp"
 #include "savant/kernels/tokens.hpp"
 
 namespace savant {
@@ -59,6 +60,27 @@ struct Layers {
     } else {
       dense_dkernel_reference(dk, inp, dout, R, C, OC);
       if (dinp != nullptr) dense_dinput_reference(dinp, dout, k, act, R, C, OC);
+    }
+    dense_dbias(db, dout, R, OC);
+  }
+  // The mixer's channel MLP: a few hundred token rows, the small products' size.
+  void channel_dense(float* out, const float* inp, const float* k, const float* b, std::size_t R,
+                     std::size_t C, std::size_t OC, bool relu) const {
+    if (set == KernelSet::fast) {
+      dense_forward_small(out, inp, k, b, R, C, OC, relu);
+    } else {
+      dense_forward_reference(out, inp, k, b, R, C, OC, relu);
+    }
+  }
+  void channel_dense_back(float* dinp, float* dk, float* db, const float* dout, const float* inp,
+                          const float* k, const float* act, std::size_t R, std::size_t C,
+                          std::size_t OC) const {
+    if (set == KernelSet::fast) {
+      dense_dkernel_small(dk, inp, dout, R, C, OC);
+      dense_dinput_small(dinp, dout, k, act, scratch, R, C, OC);
+    } else {
+      dense_dkernel_reference(dk, inp, dout, R, C, OC);
+      dense_dinput_reference(dinp, dout, k, act, R, C, OC);
     }
     dense_dbias(db, dout, R, OC);
   }
@@ -140,7 +162,10 @@ ArchWorkspace::ArchWorkspace(const ArchLayout& l, std::size_t R) : rows(R) {
       hidden.resize(R * kWidth);
       dh0 = h0, dh1 = h0, dh2 = h0, du = u, dc = c, dhidden = hidden;
       cols.resize(pixels);
-      scratch.resize(T * kTokenHidden);
+      // The largest transposes: one image's tokens and a token-mixing kernel, or a channel
+      // kernel.
+      scratch.resize(std::max({kTokenHidden * (kWidth + T), T * (kWidth + kTokenHidden),
+                               kWidth * kChannelHidden}));
       break;
     }
   }
@@ -190,10 +215,10 @@ std::span<const float> arch_forward(const ArchNetwork& net, const float* x, std:
                   kTokenHidden, T, kWidth, false);
       std::copy(ws.h0.begin(), ws.h0.begin() + static_cast<long>(n), ws.h1.begin());
       residual_add(ws.h1.data(), ws.v.data(), n);
-      f.dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"), p("channel_mlp.0.bias"), R * T,
-              kWidth, kChannelHidden, true);
-      f.dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"), p("channel_mlp.2.bias"), R * T,
-              kChannelHidden, kWidth, false);
+      f.channel_dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"),
+                      p("channel_mlp.0.bias"), R * T, kWidth, kChannelHidden, true);
+      f.channel_dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"),
+                      p("channel_mlp.2.bias"), R * T, kChannelHidden, kWidth, false);
       std::copy(ws.h1.begin(), ws.h1.begin() + static_cast<long>(n), ws.h2.begin());
       residual_add(ws.h2.data(), ws.e.data(), n);
       global_avgpool_forward(ws.hidden.data(), ws.h2.data(), R, T, kWidth);
@@ -270,11 +295,12 @@ StepResult arch_forward_backward(const ArchNetwork& net, const float* x, const s
                    ws.hidden.data(), p("head.weight"), nullptr, R, kWidth, K);
       global_avgpool_backward(ws.dh2.data(), ws.dhidden.data(), R, T, kWidth);
       // h2 = h1 + channel_mlp(h1): dh1 = dh2 + the branch's input gradient.
-      f.dense_back(ws.dc.data(), g("channel_mlp.2.weight"), g("channel_mlp.2.bias"), ws.dh2.data(),
-                   ws.c.data(), p("channel_mlp.2.weight"), ws.c.data(), R * T, kChannelHidden,
-                   kWidth);
-      f.dense_back(ws.dh1.data(), g("channel_mlp.0.weight"), g("channel_mlp.0.bias"), ws.dc.data(),
-                   ws.h1.data(), p("channel_mlp.0.weight"), nullptr, R * T, kWidth, kChannelHidden);
+      f.channel_dense_back(ws.dc.data(), g("channel_mlp.2.weight"), g("channel_mlp.2.bias"),
+                           ws.dh2.data(), ws.c.data(), p("channel_mlp.2.weight"), ws.c.data(),
+                           R * T, kChannelHidden, kWidth);
+      f.channel_dense_back(ws.dh1.data(), g("channel_mlp.0.weight"), g("channel_mlp.0.bias"),
+                           ws.dc.data(), ws.h1.data(), p("channel_mlp.0.weight"), nullptr, R * T,
+                           kWidth, kChannelHidden);
       residual_add(ws.dh1.data(), ws.dh2.data(), n);
       // h1 = h0 + token_mlp(h0): dh0 = dh1 + the branch's input gradient.
       f.token_mix_back(ws.du.data(), g("token_mlp.2.weight"), g("token_mlp.2.bias"), ws.dh1.data(),

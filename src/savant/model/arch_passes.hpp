@@ -31,7 +31,7 @@ struct ArchWorkspace {
   // The gradients of the loss with respect to the buffers of the same name.
   std::vector<float> da1, dp1, da2, dp2, da3, dflat, dhidden, dh0, du, dh1, dc, dh2, dlogits;
   std::vector<float> cols;     // im2col's rows (conv) or the patches (mixer)
-  std::vector<float> scratch;  // one image's token-mixing kernel gradient
+  std::vector<float> scratch;  // the mixer's transposes (kernels/small_gemm.hpp)
 };
 
 // The logits (rows, classes) of `inputs` (rows, H*W, pixels in [0, 1]), a view into ws.

@@ -15,6 +15,7 @@
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/gather.hpp"
 #include "savant/kernels/isa.hpp"
+#include "savant/kernels/small_gemm.hpp"
 
 namespace savant {
 
@@ -99,6 +100,9 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
 }
 
 std::string arch_engine_name(Architecture arch) {
+  if (arch == Architecture::mixer) {
+    return fmt::format("arch-{}-{}", isa_name(active_isa()), small_gemm_backend_name());
+  }
   const bool convolutions = arch == Architecture::cnn || arch == Architecture::local;
   if (!convolutions) return fmt::format("arch-{}", isa_name(active_isa()));
   return fmt::format("arch-{}-{}", isa_name(active_isa()),

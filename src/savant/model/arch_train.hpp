@@ -50,7 +50,8 @@ class ArchTrainer {
 
 // What trains a cnn, local or mixer model, as results.json, the model file and the sweep
 // database record it: "arch-" and the instruction set of the dense kernels, and for a model with
-// 3x3 convolutions the convolutions' backend (kernels/conv.hpp), e.g. "arch-avx512-onednn". The
+// 3x3 convolutions the convolutions' backend (kernels/conv.hpp), e.g. "arch-avx512-onednn",
+// for the mixer its small products' (kernels/small_gemm.hpp), "arch-avx512-libxsmm". The
 // numbers depend on both (their sums are ordered differently), not on the threads.
 std::string arch_engine_name(Architecture arch);
 
