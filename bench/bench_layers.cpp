@@ -8,11 +8,15 @@
 //   - LIBXSMM (libxsmm-dev), when found: its JIT small-matrix multiply on im2col's rows,
 //     forward only (its convolution API of version 1.17 wants blocked layouts).
 // Inputs are random with half zeros (a ReLU's output, or a Fashion-MNIST image).
+// And the mixer's products at a chunk's sizes (8 images, g = 4): the dense layer's fast
+// kernels beside kernels/small_gemm.hpp (LIBXSMM where the build has it), forward and the
+// kernel and input gradients.
 //
 //   OMP_NUM_THREADS=1 build/release/bench/bench_layers --benchmark_min_time=0.2
 
 #include <benchmark/benchmark.h>
 #include <cblas.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <vector>
@@ -21,6 +25,7 @@
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/conv_onednn.hpp"
 #include "savant/kernels/dense.hpp"
+#include "savant/kernels/small_gemm.hpp"
 
 #ifdef SAVANT_BENCH_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
@@ -299,6 +304,59 @@ void BM_conv_forward_onednn(benchmark::State& state) {
 }
 BENCHMARK(BM_conv_forward_onednn)->DenseRange(0, 3);
 #endif
+
+// The mixer's products for a chunk of 8 images at g = 4 (rows, inputs, outputs): the patch
+// embedding, the two token-mixing products of one image, the channel MLP's two.
+struct Product {
+  std::size_t rows, in, out;
+};
+constexpr Product kProducts[] = {
+    {128, 49, 64}, {64, 16, 64}, {16, 64, 64}, {128, 64, 128}, {128, 128, 64}};
+
+struct ProductBuffers {
+  explicit ProductBuffers(const Product& shape)
+      : p(shape),
+        inp(random_floats(shape.rows * shape.in, 1, 0.5f)),
+        kernel(random_floats(shape.in * shape.out, 2, 0.0f)),
+        dout(random_floats(shape.rows * shape.out, 3, 0.0f)),
+        out(shape.rows * shape.out),
+        dk(shape.in * shape.out),
+        din(shape.rows * shape.in),
+        workspace(shape.in * shape.out) {}
+  Product p;
+  std::vector<float> inp, kernel, dout, out, dk, din, workspace;
+};
+
+// Forward, kernel gradient and input gradient of one product.
+template <bool kSmall>
+void BM_mixer_product(benchmark::State& state) {
+  ProductBuffers b(kProducts[state.range(0)]);
+  const Product& p = b.p;
+  for (auto _ : state) {
+    if constexpr (kSmall) {
+      dense_forward_small(b.out.data(), b.inp.data(), b.kernel.data(), nullptr, p.rows, p.in, p.out,
+                          false);
+      dense_dkernel_small(b.dk.data(), b.inp.data(), b.dout.data(), p.rows, p.in, p.out);
+      dense_dinput_small(b.din.data(), b.dout.data(), b.kernel.data(), nullptr, b.workspace.data(),
+                         p.rows, p.in, p.out);
+    } else {
+      dense_forward_fast(b.out.data(), b.inp.data(), b.kernel.data(), nullptr, p.rows, p.in, p.out,
+                         false);
+      dense_dkernel_fast(b.dk.data(), b.inp.data(), b.dout.data(), p.rows, p.in, p.out);
+      dense_dinput_fast(b.din.data(), b.dout.data(), b.kernel.data(), nullptr, p.rows, p.in, p.out);
+    }
+    benchmark::DoNotOptimize(b.out.data());
+    benchmark::DoNotOptimize(b.dk.data());
+    benchmark::DoNotOptimize(b.din.data());
+  }
+  state.counters["GMAC/s"] = benchmark::Counter(3.0 * static_cast<double>(p.rows * p.in * p.out) *
+                                                    static_cast<double>(state.iterations()) / 1e9,
+                                                benchmark::Counter::kIsRate);
+  state.SetLabel(fmt::format("{}x{}x{} {}", p.rows, p.in, p.out,
+                             kSmall ? small_gemm_backend_name() : "dense kernels"));
+}
+BENCHMARK(BM_mixer_product<false>)->DenseRange(0, 4);
+BENCHMARK(BM_mixer_product<true>)->DenseRange(0, 4);
 
 BENCHMARK(BM_conv_step_openblas)->DenseRange(0, 3);
 BENCHMARK(BM_conv_forward_savant)->DenseRange(0, 3);

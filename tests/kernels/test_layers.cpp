@@ -14,8 +14,8 @@
 #include "savant/core/random.hpp"
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/conv_onednn.hpp"
-#include "savant/kernels/isa.hpp"
 #include "savant/kernels/dense.hpp"
+#include "savant/kernels/isa.hpp"
 #include "savant/kernels/pool.hpp"
 #include "savant/kernels/small_gemm.hpp"
 #include "savant/kernels/tokens.hpp"
@@ -369,8 +369,9 @@ TEST_P(LayerKernels, SmallProductsMatchReference) {
   struct Shape {
     std::size_t M, K, N;
   };
-  for (const Shape s : {Shape{128, 49, 64}, Shape{64, 16, 64}, Shape{16, 64, 64},
-                        Shape{128, 128, 64}, Shape{200, 3, 130}, Shape{1, 1, 1}, Shape{70, 64, 17}}) {
+  for (const Shape s :
+       {Shape{128, 49, 64}, Shape{64, 16, 64}, Shape{16, 64, 64}, Shape{128, 128, 64},
+        Shape{200, 3, 130}, Shape{1, 1, 1}, Shape{70, 64, 17}}) {
     const auto a = random_values(s.M * s.K, 90, 0.5f);
     const auto b = random_values(s.K * s.N, 91, 0.0f);
     const auto bias = random_values(s.N, 92, 0.0f);

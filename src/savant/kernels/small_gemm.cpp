@@ -52,9 +52,10 @@ libxsmm_smmfunction kernel_for(std::size_t N, std::size_t K, std::size_t rows, b
   const libxsmm_smmfunction f =
       libxsmm_smmdispatch(n, r, k, &n, &ld, &n, &alpha, &beta, &flags, nullptr);
   if (f == nullptr) {
-    throw Error(fmt::format("LIBXSMM generated no kernel for a {} x {} x {} product; run with a "
-                            "build without LIBXSMM (cmake -DSAVANT_LIBXSMM=OFF)",
-                            rows, K, N));
+    throw Error(
+        fmt::format("LIBXSMM generated no kernel for a {} x {} x {} product; run with a "
+                    "build without LIBXSMM (cmake -DSAVANT_LIBXSMM=OFF)",
+                    rows, K, N));
   }
   cache[next] = {n, k, r, ld, accumulate, transposed, f};
   next = (next + 1) % cache.size();

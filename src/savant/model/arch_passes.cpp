@@ -164,8 +164,8 @@ ArchWorkspace::ArchWorkspace(const ArchLayout& l, std::size_t R) : rows(R) {
       cols.resize(pixels);
       // The largest transposes: one image's tokens and a token-mixing kernel, or a channel
       // kernel.
-      scratch.resize(std::max({kTokenHidden * (kWidth + T), T * (kWidth + kTokenHidden),
-                               kWidth * kChannelHidden}));
+      scratch.resize(std::max(
+          {kTokenHidden * (kWidth + T), T * (kWidth + kTokenHidden), kWidth * kChannelHidden}));
       break;
     }
   }
@@ -215,10 +215,10 @@ std::span<const float> arch_forward(const ArchNetwork& net, const float* x, std:
                   kTokenHidden, T, kWidth, false);
       std::copy(ws.h0.begin(), ws.h0.begin() + static_cast<long>(n), ws.h1.begin());
       residual_add(ws.h1.data(), ws.v.data(), n);
-      f.channel_dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"),
-                      p("channel_mlp.0.bias"), R * T, kWidth, kChannelHidden, true);
-      f.channel_dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"),
-                      p("channel_mlp.2.bias"), R * T, kChannelHidden, kWidth, false);
+      f.channel_dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"), p("channel_mlp.0.bias"),
+                      R * T, kWidth, kChannelHidden, true);
+      f.channel_dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"), p("channel_mlp.2.bias"),
+                      R * T, kChannelHidden, kWidth, false);
       std::copy(ws.h1.begin(), ws.h1.begin() + static_cast<long>(n), ws.h2.begin());
       residual_add(ws.h2.data(), ws.e.data(), n);
       global_avgpool_forward(ws.hidden.data(), ws.h2.data(), R, T, kWidth);
