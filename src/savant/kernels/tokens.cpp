@@ -167,10 +167,14 @@ void token_mix_backward_fast(float* dinp, float* dkernel, float* dbias, const fl
                              const float* inp, const float* kernel, const float* activation,
                              float* workspace, std::size_t B, std::size_t TI, std::size_t TO,
                              std::size_t D) {
+  std::fill(dbias, dbias + TO, 0.0f);
+  if (B == 0) {
+    std::fill(dkernel, dkernel + TO * TI, 0.0f);
+    return;
+  }
   float* inp_t = workspace;              // (D, TI): one image's tokens transposed
   float* kernel_t = workspace + D * TI;  // (TI, TO)
   if (dinp != nullptr) transpose(kernel_t, kernel, TO, TI);
-  std::fill(dbias, dbias + TO, 0.0f);
   for (std::size_t b = 0; b < B; ++b) {
     const float* d = dout + b * TO * D;
     // dkernel (TO, TI) += dout[b] (TO, D) @ inp[b]^T (D, TI), the images added in order.
@@ -185,7 +189,6 @@ void token_mix_backward_fast(float* dinp, float* dkernel, float* dbias, const fl
       }
     }
   }
-  if (B == 0) std::fill(dkernel, dkernel + TO * TI, 0.0f);
 }
 
 }  // namespace savant

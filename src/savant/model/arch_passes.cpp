@@ -18,6 +18,11 @@ std::size_t tokens(const ArchLayout& l) {
   return l.grid * l.grid;
 }
 
+// Which fast kernels a dense layer takes: the dense layer's own, blocked for one large matrix,
+// or the small products (kernels/small_gemm.hpp) for the mixer's channel MLP, a few hundred
+// token rows.
+enum class Product { blocked, small };
+
 // One layer call with the kernel set chosen: the fast version or the reference.
 struct Layers {
   KernelSet set;
@@ -43,8 +48,10 @@ struct Layers {
     }
   }
   void dense(float* out, const float* inp, const float* k, const float* b, std::size_t R,
-             std::size_t C, std::size_t OC, bool relu) const {
-    if (set == KernelSet::fast) {
+             std::size_t C, std::size_t OC, bool relu, Product product = Product::blocked) const {
+    if (set == KernelSet::fast && product == Product::small) {
+      dense_forward_small(out, inp, k, b, R, C, OC, relu);
+    } else if (set == KernelSet::fast) {
       dense_forward_fast(out, inp, k, b, R, C, OC, relu);
     } else {
       dense_forward_reference(out, inp, k, b, R, C, OC, relu);
@@ -52,35 +59,17 @@ struct Layers {
   }
   // dk, db from dout; dinp (masked by act when not null) unless null.
   void dense_back(float* dinp, float* dk, float* db, const float* dout, const float* inp,
-                  const float* k, const float* act, std::size_t R, std::size_t C,
-                  std::size_t OC) const {
-    if (set == KernelSet::fast) {
+                  const float* k, const float* act, std::size_t R, std::size_t C, std::size_t OC,
+                  Product product = Product::blocked) const {
+    if (set == KernelSet::fast && product == Product::small) {
+      dense_dkernel_small(dk, inp, dout, R, C, OC);
+      if (dinp != nullptr) dense_dinput_small(dinp, dout, k, act, scratch, R, C, OC);
+    } else if (set == KernelSet::fast) {
       dense_dkernel_fast(dk, inp, dout, R, C, OC);
       if (dinp != nullptr) dense_dinput_fast(dinp, dout, k, act, R, C, OC);
     } else {
       dense_dkernel_reference(dk, inp, dout, R, C, OC);
       if (dinp != nullptr) dense_dinput_reference(dinp, dout, k, act, R, C, OC);
-    }
-    dense_dbias(db, dout, R, OC);
-  }
-  // The mixer's channel MLP: a few hundred token rows, the small products' size.
-  void channel_dense(float* out, const float* inp, const float* k, const float* b, std::size_t R,
-                     std::size_t C, std::size_t OC, bool relu) const {
-    if (set == KernelSet::fast) {
-      dense_forward_small(out, inp, k, b, R, C, OC, relu);
-    } else {
-      dense_forward_reference(out, inp, k, b, R, C, OC, relu);
-    }
-  }
-  void channel_dense_back(float* dinp, float* dk, float* db, const float* dout, const float* inp,
-                          const float* k, const float* act, std::size_t R, std::size_t C,
-                          std::size_t OC) const {
-    if (set == KernelSet::fast) {
-      dense_dkernel_small(dk, inp, dout, R, C, OC);
-      dense_dinput_small(dinp, dout, k, act, scratch, R, C, OC);
-    } else {
-      dense_dkernel_reference(dk, inp, dout, R, C, OC);
-      dense_dinput_reference(dinp, dout, k, act, R, C, OC);
     }
     dense_dbias(db, dout, R, OC);
   }
@@ -215,10 +204,10 @@ std::span<const float> arch_forward(const ArchNetwork& net, const float* x, std:
                   kTokenHidden, T, kWidth, false);
       std::copy(ws.h0.begin(), ws.h0.begin() + static_cast<long>(n), ws.h1.begin());
       residual_add(ws.h1.data(), ws.v.data(), n);
-      f.channel_dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"), p("channel_mlp.0.bias"),
-                      R * T, kWidth, kChannelHidden, true);
-      f.channel_dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"), p("channel_mlp.2.bias"),
-                      R * T, kChannelHidden, kWidth, false);
+      f.dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"), p("channel_mlp.0.bias"), R * T,
+              kWidth, kChannelHidden, true, Product::small);
+      f.dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"), p("channel_mlp.2.bias"), R * T,
+              kChannelHidden, kWidth, false, Product::small);
       std::copy(ws.h1.begin(), ws.h1.begin() + static_cast<long>(n), ws.h2.begin());
       residual_add(ws.h2.data(), ws.e.data(), n);
       global_avgpool_forward(ws.hidden.data(), ws.h2.data(), R, T, kWidth);
@@ -295,12 +284,12 @@ StepResult arch_forward_backward(const ArchNetwork& net, const float* x, const s
                    ws.hidden.data(), p("head.weight"), nullptr, R, kWidth, K);
       global_avgpool_backward(ws.dh2.data(), ws.dhidden.data(), R, T, kWidth);
       // h2 = h1 + channel_mlp(h1): dh1 = dh2 + the branch's input gradient.
-      f.channel_dense_back(ws.dc.data(), g("channel_mlp.2.weight"), g("channel_mlp.2.bias"),
-                           ws.dh2.data(), ws.c.data(), p("channel_mlp.2.weight"), ws.c.data(),
-                           R * T, kChannelHidden, kWidth);
-      f.channel_dense_back(ws.dh1.data(), g("channel_mlp.0.weight"), g("channel_mlp.0.bias"),
-                           ws.dc.data(), ws.h1.data(), p("channel_mlp.0.weight"), nullptr, R * T,
-                           kWidth, kChannelHidden);
+      f.dense_back(ws.dc.data(), g("channel_mlp.2.weight"), g("channel_mlp.2.bias"), ws.dh2.data(),
+                   ws.c.data(), p("channel_mlp.2.weight"), ws.c.data(), R * T, kChannelHidden,
+                   kWidth, Product::small);
+      f.dense_back(ws.dh1.data(), g("channel_mlp.0.weight"), g("channel_mlp.0.bias"), ws.dc.data(),
+                   ws.h1.data(), p("channel_mlp.0.weight"), nullptr, R * T, kWidth, kChannelHidden,
+                   Product::small);
       residual_add(ws.dh1.data(), ws.dh2.data(), n);
       // h1 = h0 + token_mlp(h0): dh0 = dh1 + the branch's input gradient.
       f.token_mix_back(ws.du.data(), g("token_mlp.2.weight"), g("token_mlp.2.bias"), ws.dh1.data(),
