@@ -10,7 +10,8 @@
 // Inputs are random with half zeros (a ReLU's output, or a Fashion-MNIST image).
 // And the mixer's products at a chunk's sizes (8 images, g = 4): the dense layer's fast
 // kernels beside kernels/small_gemm.hpp (LIBXSMM where the build has it), forward and the
-// kernel and input gradients.
+// kernel and input gradients; and the one-pass kernels (kernels/pool.hpp) the mixer calls on
+// every activation of a chunk, portable loops beside their AVX-512 paths.
 //
 //   OMP_NUM_THREADS=1 build/release/bench/bench_layers --benchmark_min_time=0.2
 
@@ -25,6 +26,8 @@
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/conv_onednn.hpp"
 #include "savant/kernels/dense.hpp"
+#include "savant/kernels/isa.hpp"
+#include "savant/kernels/pool.hpp"
 #include "savant/kernels/small_gemm.hpp"
 
 #ifdef SAVANT_BENCH_DNNL
@@ -357,6 +360,52 @@ void BM_mixer_product(benchmark::State& state) {
 }
 BENCHMARK(BM_mixer_product<false>)->DenseRange(0, 4);
 BENCHMARK(BM_mixer_product<true>)->DenseRange(0, 4);
+
+// The one-pass kernels on a chunk's activations (8 images, g = 4: 8 x 64 x 64 floats, the
+// token-mixing hidden layer), on the instruction set range(1) names (0 portable, 1 avx512).
+void BM_mixer_one_pass(benchmark::State& state) {
+  const Isa isa = state.range(1) == 0 ? Isa::portable : Isa::avx512;
+  if (!isa_available(isa)) {
+    state.SkipWithError("this CPU or build has no AVX-512 kernels");
+    return;
+  }
+  select_isa(isa_name(isa));
+  constexpr std::size_t kRows = 8 * 64, kCols = 64, n = kRows * kCols;
+  const std::vector<float> a = random_floats(n, 4, 0.5f), b = random_floats(n, 5, 0.0f);
+  std::vector<float> out(n), sums(kRows);
+  const char* names[] = {"relu_backward", "residual_sum", "relu_forward",
+                         "add_row_sums",  "dense_dbias",  "broadcast_rows"};
+  const auto kernel = state.range(0);
+  for (auto _ : state) {
+    switch (kernel) {
+      case 0:
+        std::copy(b.begin(), b.end(), out.begin());
+        relu_backward(out.data(), a.data(), n);
+        break;
+      case 1:
+        residual_sum(out.data(), a.data(), b.data(), n);
+        break;
+      case 2:
+        std::copy(b.begin(), b.end(), out.begin());
+        relu_forward(out.data(), n);
+        break;
+      case 3:
+        add_row_sums(sums.data(), a.data(), kRows, kCols);
+        break;
+      case 4:
+        dense_dbias(sums.data(), a.data(), kRows, kCols);
+        break;
+      default:
+        broadcast_rows(out.data(), a.data(), kRows, kCols);
+        break;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::DoNotOptimize(sums.data());
+  }
+  select_isa("auto");
+  state.SetLabel(fmt::format("{} {}", names[kernel], isa_name(isa)));
+}
+BENCHMARK(BM_mixer_one_pass)->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}});
 
 BENCHMARK(BM_conv_step_openblas)->DenseRange(0, 3);
 BENCHMARK(BM_conv_forward_savant)->DenseRange(0, 3);

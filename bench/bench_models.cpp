@@ -27,6 +27,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "savant/core/huge_pages.hpp"
 #include "savant/core/stopwatch.hpp"
 #include "savant/data/dataset.hpp"
 #include "savant/data/shuffle.hpp"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   app.add_option("--save", save_dir, "write each trained model to DIR/NAME.safetensors");
   app.add_option("models", models, "models to train")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  keep_freed_memory();  // as savant's main does: the images on huge pages
 
   Dataset data = load_dataset(data_dir);
   if (images > 0) {

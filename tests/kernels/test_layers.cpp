@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -281,6 +283,129 @@ TEST(LayerGradients, Residual) {
   EXPECT_EQ(h, (std::vector<float>{1.25f, 0.0f, -0.5f}));
 }
 
+// The one-pass kernels' AVX-512 paths give the portable loops' bits: the same values (NaN,
+// both zeros, negatives among them) through both, at lengths around the 16 lanes.
+class OnePassKernels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!isa_available(Isa::avx512)) GTEST_SKIP() << "avx512 not available";
+  }
+  void TearDown() override { select_isa("auto"); }
+
+  // Values with every edge the kernels meet: NaN, -0 and +0, negatives.
+  static std::vector<float> edgy(std::size_t n, std::uint64_t index) {
+    std::vector<float> x = random_values(n, index, 0.2f);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i % 7 == 3) x[i] = -0.0f;
+      if (i % 11 == 5) x[i] = std::numeric_limits<float>::quiet_NaN();
+    }
+    return x;
+  }
+  // out of `run` under each instruction set, compared bit for bit.
+  static void expect_same_bits(const std::function<std::vector<float>()>& run, const char* what,
+                               std::size_t n) {
+    select_isa("portable");
+    const std::vector<float> portable = run();
+    select_isa("avx512");
+    const std::vector<float> avx512 = run();
+    ASSERT_EQ(portable.size(), avx512.size());
+    EXPECT_EQ(std::memcmp(portable.data(), avx512.data(), portable.size() * sizeof(float)), 0)
+        << what << ", n = " << n;
+  }
+};
+
+TEST_F(OnePassKernels, SameBitsAsThePortableLoops) {
+  for (const std::size_t n : {0, 1, 15, 16, 17, 33, 64, 100}) {
+    const auto a = edgy(n, 90), b = edgy(n, 91), c = edgy(n, 92);
+    expect_same_bits(
+        [&] {
+          auto x = a;
+          residual_add(x.data(), b.data(), n);
+          return x;
+        },
+        "residual_add", n);
+    expect_same_bits(
+        [&] {
+          std::vector<float> x(n);
+          residual_sum(x.data(), a.data(), b.data(), n);
+          return x;
+        },
+        "residual_sum", n);
+    expect_same_bits(
+        [&] {
+          auto x = a;
+          relu_forward(x.data(), n);
+          return x;
+        },
+        "relu_forward", n);
+    expect_same_bits(
+        [&] {
+          auto x = a;
+          relu_backward(x.data(), b.data(), n);
+          return x;
+        },
+        "relu_backward", n);
+    for (std::size_t count = 1; count <= 3; ++count) {
+      const float* parts[] = {a.data(), b.data(), c.data()};
+      expect_same_bits(
+          [&] {
+            std::vector<float> x(n);
+            sum_arrays(x.data(), parts, count, n);
+            return x;
+          },
+          "sum_arrays", n);
+    }
+  }
+  for (const std::size_t rows : {1, 3, 15, 16, 17, 40}) {
+    for (const std::size_t cols : {1, 7, 16, 17, 64, 70}) {
+      const auto x = edgy(rows * cols, 93), row = edgy(cols, 94), per_row = edgy(rows, 95);
+      expect_same_bits(
+          [&] {
+            std::vector<float> o(rows * cols);
+            broadcast_rows(o.data(), row.data(), rows, cols);
+            return o;
+          },
+          "broadcast_rows", cols);
+      expect_same_bits(
+          [&] {
+            std::vector<float> o(rows * cols);
+            broadcast_columns(o.data(), per_row.data(), rows, cols);
+            return o;
+          },
+          "broadcast_columns", cols);
+      expect_same_bits(
+          [&] {
+            auto sums = per_row;
+            add_row_sums(sums.data(), x.data(), rows, cols);
+            return sums;
+          },
+          "add_row_sums", cols);
+      expect_same_bits(
+          [&] {
+            std::vector<float> o(cols);
+            dense_dbias(o.data(), x.data(), rows, cols);
+            return o;
+          },
+          "dense_dbias", cols);
+    }
+  }
+}
+
+// The sums' order as documented: 16 running sums (k mod 16), then those and the tail in order.
+TEST(OnePass, RowSumsInTheDocumentedOrder) {
+  std::vector<float> x(40);
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = j % 16 == 0 ? 1e8f : 1.0f;
+  float lanes[16] = {};
+  for (std::size_t j = 0; j < 32; ++j) lanes[j % 16] += x[j];
+  float expected = 0.0f;
+  for (float lane : lanes) expected += lane;
+  for (std::size_t j = 32; j < 40; ++j) expected += x[j];
+  float sum = 0.5f;
+  add_row_sums(&sum, x.data(), 1, x.size());
+  EXPECT_EQ(sum, 0.5f + expected);
+  EXPECT_NE(expected, 2e8f + 38.0f);  // the order is visible: a plain sum gives another value
+}
+
 TEST(Patches, BlocksInGridOrder) {
   // A 4 x 4 image holding 0..15 row by row, cut into 2 x 2 blocks of 2 x 2 pixels.
   std::vector<float> image(16);
@@ -304,8 +429,7 @@ TEST_P(LayerKernels, PatchEmbedFastMatchesReference) {
                                   D);
     expect_close(fast, ref, "patch embedding forward");
     std::vector<float> fdk(P * D), fdb(D), rdk(P * D), rdb(D);
-    patch_embed_backward_fast(fdk.data(), fdb.data(), dout.data(), inp.data(), workspace.data(), B,
-                              H, W, g, D);
+    patch_embed_backward_fast(fdk.data(), fdb.data(), dout.data(), workspace.data(), B, H, W, g, D);
     patch_embed_backward_reference(rdk.data(), rdb.data(), dout.data(), inp.data(), B, H, W, g, D);
     expect_close(fdk, rdk, "patch embedding dkernel");
     expect_close(fdb, rdb, "patch embedding dbias");

@@ -55,6 +55,9 @@ void dense_dinput_reference(float* dinp, const float* dout, const float* kernel,
 }
 
 void dense_dbias(float* dbias, const float* dout, std::size_t B, std::size_t OC) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::dense_dbias(dbias, dout, B, OC);
+#endif
   std::fill(dbias, dbias + OC, 0.0f);
   for (std::size_t b = 0; b < B; ++b) {
     for (std::size_t o = 0; o < OC; ++o) dbias[o] += dout[b * OC + o];

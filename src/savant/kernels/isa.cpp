@@ -9,9 +9,6 @@
 namespace savant {
 namespace {
 
-// -1 until the first use; then the value of an Isa.
-std::atomic<int> g_active{-1};
-
 Isa best_available() {
   return isa_available(Isa::avx512) ? Isa::avx512 : Isa::portable;
 }
@@ -64,21 +61,24 @@ bool isa_available(Isa isa) {
 #endif
 }
 
-Isa active_isa() {
-  int isa = g_active.load(std::memory_order_relaxed);
-  if (isa < 0) {
-    isa = static_cast<int>(parse("auto"));
-    g_active.store(isa, std::memory_order_relaxed);
-  }
-  return static_cast<Isa>(isa);
+namespace detail {
+
+std::atomic<int> g_active_isa{-1};
+
+Isa first_active_isa() {
+  const Isa isa = parse("auto");
+  g_active_isa.store(static_cast<int>(isa), std::memory_order_relaxed);
+  return isa;
 }
+
+}  // namespace detail
 
 void check_isa(std::string_view choice) {
   parse(choice);
 }
 
 void select_isa(std::string_view choice) {
-  g_active.store(static_cast<int>(parse(choice)), std::memory_order_relaxed);
+  detail::g_active_isa.store(static_cast<int>(parse(choice)), std::memory_order_relaxed);
 }
 
 }  // namespace savant

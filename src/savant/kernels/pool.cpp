@@ -4,6 +4,9 @@
 #include <bit>
 #include <cstdint>
 
+#include "savant/kernels/avx512.hpp"
+#include "savant/kernels/isa.hpp"
+
 namespace savant {
 
 void maxpool2_forward(float* out, const float* inp, std::size_t B, std::size_t H, std::size_t W,
@@ -92,11 +95,73 @@ void global_avgpool_backward(float* dinp, const float* dout, std::size_t B, std:
 }
 
 void residual_add(float* out, const float* branch, std::size_t n) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::residual_add(out, branch, n);
+#endif
   for (std::size_t i = 0; i < n; ++i) out[i] += branch[i];
 }
 
+void residual_sum(float* out, const float* a, const float* b, std::size_t n) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::residual_sum(out, a, b, n);
+#endif
+  for (std::size_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+}
+
+void sum_arrays(float* out, const float* const* parts, std::size_t count, std::size_t n) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::sum_arrays(out, parts, count, n);
+#endif
+  std::copy(parts[0], parts[0] + n, out);
+  for (std::size_t p = 1; p < count; ++p) {
+    for (std::size_t i = 0; i < n; ++i) out[i] += parts[p][i];
+  }
+}
+
+void relu_forward(float* x, std::size_t n) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::relu_forward(x, n);
+#endif
+  for (std::size_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
+}
+
 void relu_backward(float* d, const float* activation, std::size_t n) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::relu_backward(d, activation, n);
+#endif
   for (std::size_t i = 0; i < n; ++i) d[i] = activation[i] > 0.0f ? d[i] : 0.0f;
+}
+
+void broadcast_rows(float* out, const float* row, std::size_t rows, std::size_t cols) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::broadcast_rows(out, row, rows, cols);
+#endif
+  for (std::size_t r = 0; r < rows; ++r) std::copy(row, row + cols, out + r * cols);
+}
+
+void broadcast_columns(float* out, const float* values, std::size_t rows, std::size_t cols) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::broadcast_columns(out, values, rows, cols);
+#endif
+  for (std::size_t r = 0; r < rows; ++r) std::fill(out + r * cols, out + (r + 1) * cols, values[r]);
+}
+
+void add_row_sums(float* sums, const float* x, std::size_t rows, std::size_t n) {
+#ifdef SAVANT_HAVE_AVX512
+  if (active_isa() == Isa::avx512) return avx512::add_row_sums(sums, x, rows, n);
+#endif
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * n;
+    float lanes[16] = {};
+    std::size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+      for (std::size_t k = 0; k < 16; ++k) lanes[k] += row[j + k];
+    }
+    float sum = 0.0f;
+    for (float lane : lanes) sum += lane;
+    for (; j < n; ++j) sum += row[j];
+    sums[r] += sum;
+  }
 }
 
 }  // namespace savant

@@ -145,20 +145,22 @@ void transpose(float* out, const float* in, std::size_t rows, std::size_t cols) 
 
 #endif
 
+// Blocks of this many rows, so that each block's bias, product and ReLU meet in the L1 cache.
+constexpr std::size_t kPassRows = 64;
+
 void dense_forward_small(float* out, const float* inp, const float* kernel, const float* bias,
                          std::size_t B, std::size_t C, std::size_t OC, bool relu) {
   // The bias first, then the products added to it, as the reference adds.
-  for (std::size_t b = 0; b < B; ++b) {
-    float* row = out + b * OC;
+  for (std::size_t r = 0; r < B; r += kPassRows) {
+    const std::size_t rows = std::min(kPassRows, B - r);
+    float* block = out + r * OC;
     if (bias != nullptr) {
-      std::copy(bias, bias + OC, row);
+      broadcast_rows(block, bias, rows, OC);
     } else {
-      std::fill(row, row + OC, 0.0f);
+      std::fill(block, block + rows * OC, 0.0f);
     }
-  }
-  small_gemm(out, inp, kernel, B, C, OC, true);
-  if (relu) {
-    for (std::size_t i = 0; i < B * OC; ++i) out[i] = std::max(out[i], 0.0f);
+    small_gemm(block, inp + r * C, kernel, rows, C, OC, true);
+    if (relu) relu_forward(block, rows * OC);
   }
 }
 
@@ -171,8 +173,11 @@ void dense_dinput_small(float* dinp, const float* dout, const float* kernel,
                         const float* activation, float* workspace, std::size_t B, std::size_t C,
                         std::size_t OC) {
   transpose(workspace, kernel, C, OC);
-  small_gemm(dinp, dout, workspace, B, OC, C, false);
-  if (activation != nullptr) relu_backward(dinp, activation, B * C);
+  for (std::size_t r = 0; r < B; r += kPassRows) {
+    const std::size_t rows = std::min(kPassRows, B - r);
+    small_gemm(dinp + r * C, dout + r * OC, workspace, rows, OC, C, false);
+    if (activation != nullptr) relu_backward(dinp + r * C, activation + r * C, rows * C);
+  }
 }
 
 }  // namespace savant

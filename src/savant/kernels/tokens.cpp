@@ -71,11 +71,10 @@ void patch_embed_forward_fast(float* out, const float* inp, const float* kernel,
   dense_forward_small(out, workspace, kernel, bias, B * g * g, (H / g) * (W / g), D, false);
 }
 
-void patch_embed_backward_fast(float* dkernel, float* dbias, const float* dout, const float* inp,
-                               float* workspace, std::size_t B, std::size_t H, std::size_t W,
+void patch_embed_backward_fast(float* dkernel, float* dbias, const float* dout,
+                               const float* patches, std::size_t B, std::size_t H, std::size_t W,
                                std::size_t g, std::size_t D) {
-  patchify(workspace, inp, B, H, W, g);
-  dense_dkernel_small(dkernel, workspace, dout, B * g * g, (H / g) * (W / g), D);
+  dense_dkernel_small(dkernel, patches, dout, B * g * g, (H / g) * (W / g), D);
   dense_dbias(dbias, dout, B * g * g, D);
 }
 
@@ -130,24 +129,6 @@ void token_mix_backward_reference(float* dinp, float* dkernel, float* dbias, con
   }
 }
 
-namespace {
-
-// The sum of x (n) in a fixed order that GCC vectorises: 16 running sums over the entries
-// j = k (mod 16), then the sums and the tail in order.
-float row_sum(const float* x, std::size_t n) {
-  float lanes[16] = {};
-  std::size_t j = 0;
-  for (; j + 16 <= n; j += 16) {
-    for (std::size_t k = 0; k < 16; ++k) lanes[k] += x[j + k];
-  }
-  float sum = 0.0f;
-  for (float lane : lanes) sum += lane;
-  for (; j < n; ++j) sum += x[j];
-  return sum;
-}
-
-}  // namespace
-
 // Per image, a small product with the weight (TO, TI) on the left and the image's tokens
 // (TI, D) on the right, added to the bias.
 void token_mix_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
@@ -155,11 +136,9 @@ void token_mix_forward_fast(float* out, const float* inp, const float* kernel, c
                             bool relu) {
   for (std::size_t b = 0; b < B; ++b) {
     float* o = out + b * TO * D;
-    for (std::size_t to = 0; to < TO; ++to) std::fill(o + to * D, o + (to + 1) * D, bias[to]);
+    broadcast_columns(o, bias, TO, D);
     small_gemm(o, kernel, inp + b * TI * D, TO, TI, D, true);
-    if (relu) {
-      for (std::size_t k = 0; k < TO * D; ++k) o[k] = std::max(o[k], 0.0f);
-    }
+    if (relu) relu_forward(o, TO * D);
   }
 }
 
@@ -180,7 +159,7 @@ void token_mix_backward_fast(float* dinp, float* dkernel, float* dbias, const fl
     // dkernel (TO, TI) += dout[b] (TO, D) @ inp[b]^T (D, TI), the images added in order.
     transpose(inp_t, inp + b * TI * D, TI, D);
     small_gemm(dkernel, d, inp_t, TO, D, TI, b > 0);
-    for (std::size_t to = 0; to < TO; ++to) dbias[to] += row_sum(d + to * D, D);
+    add_row_sums(dbias, d, TO, D);
     // dinp[b] (TI, D) = kernel^T (TI, TO) @ dout[b] (TO, D).
     if (dinp != nullptr) {
       small_gemm(dinp + b * TI * D, kernel_t, d, TI, TO, D, false);

@@ -24,12 +24,14 @@ void patch_embed_forward_reference(float* out, const float* inp, const float* ke
 void patch_embed_backward_reference(float* dkernel, float* dbias, const float* dout,
                                     const float* inp, std::size_t B, std::size_t H, std::size_t W,
                                     std::size_t g, std::size_t D);
-// As the references; `workspace` holds B*H*W floats (the patches).
+// As the references; `workspace` holds B*H*W floats: the forward pass leaves the patches
+// (B, T, P) there, and the backward pass takes them from there (`patches`), as the same images'
+// forward pass left them, instead of cutting the images again.
 void patch_embed_forward_fast(float* out, const float* inp, const float* kernel, const float* bias,
                               float* workspace, std::size_t B, std::size_t H, std::size_t W,
                               std::size_t g, std::size_t D);
-void patch_embed_backward_fast(float* dkernel, float* dbias, const float* dout, const float* inp,
-                               float* workspace, std::size_t B, std::size_t H, std::size_t W,
+void patch_embed_backward_fast(float* dkernel, float* dbias, const float* dout,
+                               const float* patches, std::size_t B, std::size_t H, std::size_t W,
                                std::size_t g, std::size_t D);
 
 // Token mixing, a dense layer across tokens applied to every channel alike:

@@ -150,6 +150,7 @@ ArchWorkspace::ArchWorkspace(const ArchLayout& l, std::size_t R) : rows(R) {
       u.resize(R * kTokenHidden * kWidth), c.resize(R * T * kChannelHidden);
       hidden.resize(R * kWidth);
       dh0 = h0, dh1 = h0, dh2 = h0, du = u, dc = c, dhidden = hidden;
+      dimage.resize(R * (kWidth + kChannelHidden));
       cols.resize(pixels);
       // The largest transposes: one image's tokens and a token-mixing kernel, or a channel
       // kernel.
@@ -202,14 +203,12 @@ std::span<const float> arch_forward(const ArchNetwork& net, const float* x, std:
                   kTokenHidden, kWidth, true);
       f.token_mix(ws.v.data(), ws.u.data(), p("token_mlp.2.weight"), p("token_mlp.2.bias"), R,
                   kTokenHidden, T, kWidth, false);
-      std::copy(ws.h0.begin(), ws.h0.begin() + static_cast<long>(n), ws.h1.begin());
-      residual_add(ws.h1.data(), ws.v.data(), n);
+      residual_sum(ws.h1.data(), ws.h0.data(), ws.v.data(), n);
       f.dense(ws.c.data(), ws.h1.data(), p("channel_mlp.0.weight"), p("channel_mlp.0.bias"), R * T,
               kWidth, kChannelHidden, true, Product::small);
       f.dense(ws.e.data(), ws.c.data(), p("channel_mlp.2.weight"), p("channel_mlp.2.bias"), R * T,
               kChannelHidden, kWidth, false, Product::small);
-      std::copy(ws.h1.begin(), ws.h1.begin() + static_cast<long>(n), ws.h2.begin());
-      residual_add(ws.h2.data(), ws.e.data(), n);
+      residual_sum(ws.h2.data(), ws.h1.data(), ws.e.data(), n);
       global_avgpool_forward(ws.hidden.data(), ws.h2.data(), R, T, kWidth);
       f.dense(ws.logits.data(), ws.hidden.data(), p("head.weight"), p("head.bias"), R, kWidth, K,
               false);
@@ -284,9 +283,30 @@ StepResult arch_forward_backward(const ArchNetwork& net, const float* x, const s
                    ws.hidden.data(), p("head.weight"), nullptr, R, kWidth, K);
       global_avgpool_backward(ws.dh2.data(), ws.dhidden.data(), R, T, kWidth);
       // h2 = h1 + channel_mlp(h1): dh1 = dh2 + the branch's input gradient.
-      f.dense_back(ws.dc.data(), g("channel_mlp.2.weight"), g("channel_mlp.2.bias"), ws.dh2.data(),
-                   ws.c.data(), p("channel_mlp.2.weight"), ws.c.data(), R * T, kChannelHidden,
-                   kWidth, Product::small);
+      if (kernels == KernelSet::fast) {
+        // The mean's gradient is the same at every token of an image: so is the input gradient
+        // of the channel MLP's second layer before its ReLU mask, computed once per image
+        // (a T-th of the product) and given to each token, masked by the token's own ReLU.
+        f.dense_back(nullptr, g("channel_mlp.2.weight"), g("channel_mlp.2.bias"), ws.dh2.data(),
+                     ws.c.data(), p("channel_mlp.2.weight"), nullptr, R * T, kChannelHidden, kWidth,
+                     Product::small);
+        float* dmean = ws.dimage.data();     // (R, 64): dh2 of each image
+        float* dimage = dmean + R * kWidth;  // (R, 128): dc of each image, unmasked
+        for (std::size_t b = 0; b < R; ++b) {
+          std::copy_n(ws.dh2.data() + b * T * kWidth, kWidth, dmean + b * kWidth);
+        }
+        dense_dinput_small(dimage, dmean, p("channel_mlp.2.weight"), nullptr, ws.scratch.data(), R,
+                           kChannelHidden, kWidth);
+        for (std::size_t b = 0; b < R; ++b) {
+          float* dc = ws.dc.data() + b * T * kChannelHidden;
+          broadcast_rows(dc, dimage + b * kChannelHidden, T, kChannelHidden);
+          relu_backward(dc, ws.c.data() + b * T * kChannelHidden, T * kChannelHidden);
+        }
+      } else {
+        f.dense_back(ws.dc.data(), g("channel_mlp.2.weight"), g("channel_mlp.2.bias"),
+                     ws.dh2.data(), ws.c.data(), p("channel_mlp.2.weight"), ws.c.data(), R * T,
+                     kChannelHidden, kWidth);
+      }
       f.dense_back(ws.dh1.data(), g("channel_mlp.0.weight"), g("channel_mlp.0.bias"), ws.dc.data(),
                    ws.h1.data(), p("channel_mlp.0.weight"), nullptr, R * T, kWidth, kChannelHidden,
                    Product::small);
@@ -299,8 +319,9 @@ StepResult arch_forward_backward(const ArchNetwork& net, const float* x, const s
                        ws.h0.data(), p("token_mlp.0.weight"), nullptr, R, T, kTokenHidden, kWidth);
       residual_add(ws.dh0.data(), ws.dh1.data(), n);
       if (kernels == KernelSet::fast) {
-        patch_embed_backward_fast(g("embed.weight"), g("embed.bias"), ws.dh0.data(), x,
-                                  ws.cols.data(), R, H, W, l.grid, kWidth);
+        // The patches arch_forward cut into ws.cols, still there.
+        patch_embed_backward_fast(g("embed.weight"), g("embed.bias"), ws.dh0.data(), ws.cols.data(),
+                                  R, H, W, l.grid, kWidth);
       } else {
         patch_embed_backward_reference(g("embed.weight"), g("embed.bias"), ws.dh0.data(), x, R, H,
                                        W, l.grid, kWidth);

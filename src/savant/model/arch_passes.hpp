@@ -30,6 +30,8 @@ struct ArchWorkspace {
   std::vector<float> logits;  // (R, classes)
   // The gradients of the loss with respect to the buffers of the same name.
   std::vector<float> da1, dp1, da2, dp2, da3, dflat, dhidden, dh0, du, dh1, dc, dh2, dlogits;
+  // mixer, fast kernels: dh2's row (R, 64) and dc's row before its mask (R, 128), per image.
+  std::vector<float> dimage;
   std::vector<float> cols;     // im2col's rows (conv) or the patches (mixer)
   std::vector<float> scratch;  // the mixer's transposes (kernels/small_gemm.hpp)
 };

@@ -15,6 +15,7 @@
 #include "savant/kernels/conv.hpp"
 #include "savant/kernels/gather.hpp"
 #include "savant/kernels/isa.hpp"
+#include "savant/kernels/pool.hpp"
 #include "savant/kernels/small_gemm.hpp"
 
 namespace savant {
@@ -82,11 +83,9 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
   parallel_for(workers_, static_cast<int>(workers_), [&](std::size_t begin, std::size_t end) {
     for (std::size_t w = begin; w < end; ++w) {
       const std::size_t lo = std::min(total, w * step), hi = std::min(total, lo + step);
-      std::copy(grads_[0].begin() + static_cast<long>(lo),
-                grads_[0].begin() + static_cast<long>(hi), grad_.begin() + static_cast<long>(lo));
-      for (std::size_t c = 1; c < chunks; ++c) {
-        for (std::size_t i = lo; i < hi; ++i) grad_[i] += grads_[c][i];
-      }
+      std::vector<const float*> parts(chunks);
+      for (std::size_t c = 0; c < chunks; ++c) parts[c] = grads_[c].data() + lo;
+      sum_arrays(grad_.data() + lo, parts.data(), chunks, hi - lo);
       range_finite[w] = adam_.update(net_.params, grad_, lo, hi, alpha) ? 1 : 0;
     }
   });
@@ -135,6 +134,12 @@ std::vector<EpochRecord> train_architecture(ArchNetwork& net, const ImageSet& im
     std::size_t correct = 0, seen = 0;
     for (std::size_t s = 0; s < steps; ++s) {
       const std::size_t first = s * batch, rows = std::min(batch, images.count - first);
+      // The next batch's images are read from memory while this step computes (their pixels
+      // are scattered over the training set: a cache miss each, otherwise).
+      if (first + rows < images.count) {
+        prefetch_images(images, std::span<const std::uint32_t>(order).subspan(
+                                    first + rows, std::min(batch, images.count - first - rows)));
+      }
       bool finite = true;
       const StepResult r = trainer.step(
           images, std::span<const std::uint32_t>(order).subspan(first, rows), labels, finite);
