@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <optional>
 #include <string>
 #include <thread>
@@ -83,69 +84,75 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   keep_freed_memory();  // as savant's main does: the images on huge pages
 
-  Dataset data = load_dataset(data_dir);
-  if (images > 0) {
-    data.train.images = first_images(data.train.images, images);
-    data.train.labels.resize(data.train.images.count);
-  }
-  for (const std::string& name : models) {
-    const Architecture arch = parse_architecture(name);
-    TrainConfig config;
-    config.epochs = epochs;
-    config.batch = 32;
-    config.threads = threads;
-    config.name = name;
-    const double cpu_start = cpu_seconds();
-    const auto start = Clock::now();
-    std::vector<EpochRecord> history;
-    std::optional<ArchNetwork> trained;
-    if (arch == Architecture::mlp) {  // 784-128-10 by its engine, as `savant reproduce` trains it
-      Network mlp(dense_layout(data.train.images.pixels_per_image(), 128, 1, 10));
-      glorot_uniform_init(mlp, 0);
-      history = train_network(mlp, data.train.images, data.train.labels, config);
-    } else {
-      trained.emplace(
-          architecture_layout(arch, data.train.images.rows, data.train.images.cols, grid, 10));
-      glorot_uniform_init(*trained, 0);
-      history = train_architecture(*trained, data.train.images, data.train.labels, config);
+  try {
+    Dataset data = load_dataset(data_dir);
+    if (images > 0) {
+      data.train.images = first_images(data.train.images, images);
+      data.train.labels.resize(data.train.images.count);
     }
-    const double seconds = seconds_since(start), cpu = cpu_seconds() - cpu_start;
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    // The CPU time (all threads, user and system) moves less than the wall time on a busy
-    // machine: on one thread it is the time the training would take alone on its core.
-    std::printf(
-        "%-6s %zu epoch(s) of %zu images, %d thread(s): %.3f s (%.3f s/epoch), CPU %.3f s, "
-        "loss %.4f, training accuracy %.4f, peak RSS %ld MB\n",
-        name.c_str(), epochs, data.train.images.count, threads, seconds,
-        seconds / static_cast<double>(epochs), cpu, history.back().loss,
-        history.back().train_accuracy, usage.ru_maxrss / 1024);
-    if (!trained) continue;
-    const ArchNetwork& net = *trained;
-    if (!save_dir.empty()) {
-      const std::filesystem::path file = save_dir / (name + ".safetensors");
-      save_arch_model(file, net, {});
-      std::printf("%s: test accuracy %.4f (savant), saved to %s\n", name.c_str(),
-                  accuracy(net, data.test.images, data.test.labels, threads), file.c_str());
-    }
-    if (puzzle > 0) {
-      const ImageSet train_shuffled = shuffle_images(
-          data.train.images, puzzle, ShuffleMode::kDerange, 0, Stream::kShuffleTrain, threads);
-      const ImageSet test_shuffled = shuffle_images(data.test.images, puzzle, ShuffleMode::kDerange,
-                                                    0, Stream::kShuffleTest, threads);
-      ArchNetwork on_shuffled(net.layout);
-      glorot_uniform_init(on_shuffled, 0);
-      config.name = name + " (deranged)";
-      train_architecture(on_shuffled, train_shuffled, data.train.labels, config);
+    for (const std::string& name : models) {
+      const Architecture arch = parse_architecture(name);
+      TrainConfig config;
+      config.epochs = epochs;
+      config.batch = 32;
+      config.threads = threads;
+      config.name = name;
+      const double cpu_start = cpu_seconds();
+      const auto start = Clock::now();
+      std::vector<EpochRecord> history;
+      std::optional<ArchNetwork> trained;
+      if (arch == Architecture::mlp) {  // 784-128-10 by its engine, as `savant reproduce` trains it
+        Network mlp(dense_layout(data.train.images.pixels_per_image(), 128, 1, 10));
+        glorot_uniform_init(mlp, 0);
+        history = train_network(mlp, data.train.images, data.train.labels, config);
+      } else {
+        trained.emplace(
+            architecture_layout(arch, data.train.images.rows, data.train.images.cols, grid, 10));
+        glorot_uniform_init(*trained, 0);
+        history = train_architecture(*trained, data.train.images, data.train.labels, config);
+      }
+      const double seconds = seconds_since(start), cpu = cpu_seconds() - cpu_start;
+      rusage usage{};
+      getrusage(RUSAGE_SELF, &usage);
+      // The CPU time (all threads, user and system) moves less than the wall time on a busy
+      // machine: on one thread it is the time the training would take alone on its core.
       std::printf(
-          "%s, g = %d: trained on original -> test original %.4f, deranged %.4f; "
-          "trained on deranged -> test original %.4f, deranged %.4f\n",
-          name.c_str(), puzzle, accuracy(net, data.test.images, data.test.labels, threads),
-          accuracy(net, test_shuffled, data.test.labels, threads),
-          accuracy(on_shuffled, data.test.images, data.test.labels, threads),
-          accuracy(on_shuffled, test_shuffled, data.test.labels, threads));
+          "%-6s %zu epoch(s) of %zu images, %d thread(s): %.3f s (%.3f s/epoch), CPU %.3f s, "
+          "loss %.4f, training accuracy %.4f, peak RSS %ld MB\n",
+          name.c_str(), epochs, data.train.images.count, threads, seconds,
+          seconds / static_cast<double>(epochs), cpu, history.back().loss,
+          history.back().train_accuracy, usage.ru_maxrss / 1024);
+      if (!trained) continue;
+      const ArchNetwork& net = *trained;
+      if (!save_dir.empty()) {
+        const std::filesystem::path file = save_dir / (name + ".safetensors");
+        save_arch_model(file, net, {});
+        std::printf("%s: test accuracy %.4f (savant), saved to %s\n", name.c_str(),
+                    accuracy(net, data.test.images, data.test.labels, threads), file.c_str());
+      }
+      if (puzzle > 0) {
+        const ImageSet train_shuffled = shuffle_images(
+            data.train.images, puzzle, ShuffleMode::kDerange, 0, Stream::kShuffleTrain, threads);
+        const ImageSet test_shuffled = shuffle_images(
+            data.test.images, puzzle, ShuffleMode::kDerange, 0, Stream::kShuffleTest, threads);
+        ArchNetwork on_shuffled(net.layout);
+        glorot_uniform_init(on_shuffled, 0);
+        config.name = name + " (deranged)";
+        train_architecture(on_shuffled, train_shuffled, data.train.labels, config);
+        std::printf(
+            "%s, g = %d: trained on original -> test original %.4f, deranged %.4f; "
+            "trained on deranged -> test original %.4f, deranged %.4f\n",
+            name.c_str(), puzzle, accuracy(net, data.test.images, data.test.labels, threads),
+            accuracy(net, test_shuffled, data.test.labels, threads),
+            accuracy(on_shuffled, data.test.images, data.test.labels, threads),
+            accuracy(on_shuffled, test_shuffled, data.test.labels, threads));
+      }
+      std::fflush(stdout);
     }
-    std::fflush(stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    // A missing data or --save directory, an unreadable file: said, not an abort.
+    std::fprintf(stderr, "bench_models: error: %s\n", e.what());
+    return 1;
   }
-  return 0;
 }
