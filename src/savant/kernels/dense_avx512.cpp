@@ -91,26 +91,26 @@ void dkernel_chunk(float* dkernel, const float* inp, const float* dout, std::siz
 }
 
 // dinp[:, c0 : c0 + width] from the kernel's rows c0 .. c0 + width, 16 outputs at a time: their
-// columns of the kernel are gathered once into a transposed tile that every batch row reuses.
+// columns of the kernel are transposed once, 16 x 16 at a time in registers, into a tile that
+// every batch row reuses (rows past width and columns past OC are zeros there).
 template <int NV>
 void dinput_panel(float* dinp, const float* dout, const float* kernel, const float* activation,
                   std::size_t B, std::size_t C, std::size_t OC, std::size_t c0, std::size_t width,
                   __mmask16 last) {
   alignas(64) float tile[kLanes][kPanel];
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   for (std::size_t o0 = 0; o0 < OC; o0 += kLanes) {
     const std::size_t on = std::min(kLanes, OC - o0);
-    for (std::size_t o = 0; o < on; ++o) {
-      const float* base = kernel + c0 * OC + o0 + o;
-      for (int v = 0; v < NV; ++v) {
-        const std::size_t rows = std::min(kLanes, width - kLanes * static_cast<std::size_t>(v));
-        const __m512i index = _mm512_mullo_epi32(
-            _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(kLanes) * v)),
-            _mm512_set1_epi32(static_cast<int>(OC)));
-        _mm512_store_ps(
-            &tile[o][kLanes * v],
-            _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes_mask(rows), index, base, 4));
+    const __mmask16 columns = lanes_mask(on);
+    for (int v = 0; v < NV; ++v) {
+      const std::size_t first = kLanes * static_cast<std::size_t>(v);
+      const std::size_t rows = std::min(kLanes, width - first);
+      __m512 block[kLanes];
+      for (std::size_t i = 0; i < kLanes; ++i) {
+        block[i] = i < rows ? _mm512_maskz_loadu_ps(columns, kernel + (c0 + first + i) * OC + o0)
+                            : _mm512_setzero_ps();
       }
+      transpose16(block);
+      for (std::size_t o = 0; o < on; ++o) _mm512_store_ps(&tile[o][first], block[o]);
     }
     const bool final = o0 + on == OC;
     for (std::size_t b = 0; b < B; ++b) {

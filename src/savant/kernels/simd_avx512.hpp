@@ -32,6 +32,34 @@ inline std::uint64_t nonzero_bits(const float* x, std::size_t n) {
   return bits;
 }
 
+// r (16 rows of 16) transposed in place: afterwards r[l] holds lane l of every row, row i in
+// lane i. Pairs of floats, then pairs of pairs, then 128-bit lanes twice.
+inline void transpose16(__m512 (&r)[kLanes]) {
+  __m512 t[kLanes];
+  for (std::size_t i = 0; i < kLanes; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (std::size_t i = 0; i < kLanes; i += 4) {
+    for (std::size_t j = 0; j < 2; ++j) {
+      const __m512d lo = _mm512_castps_pd(t[i + j]), hi = _mm512_castps_pd(t[i + j + 2]);
+      r[i + 2 * j] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo, hi));
+      r[i + 2 * j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo, hi));
+    }
+  }
+  // r[4q + c] now holds column c (mod 4) of rows 4q..4q+3 in each 128-bit lane.
+  for (std::size_t h = 0; h < kLanes; h += 8) {
+    for (std::size_t c = 0; c < 4; ++c) {
+      t[h + c] = _mm512_shuffle_f32x4(r[h + c], r[h + 4 + c], 0x88);
+      t[h + 4 + c] = _mm512_shuffle_f32x4(r[h + c], r[h + 4 + c], 0xdd);
+    }
+  }
+  for (std::size_t c = 0; c < 8; ++c) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[c + 8] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xdd);
+  }
+}
+
 // A panel: NV vectors of 16 columns, the last one `last` lanes wide.
 template <int NV>
 inline void load_panel(__m512 (&acc)[NV], const float* p, __mmask16 last) {
