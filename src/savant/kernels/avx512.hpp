@@ -38,7 +38,6 @@ void dense_dinput(float* dinp, const float* dout, const float* kernel, const flo
 bool adam_update(float* w, float* m, float* v, const float* g, std::size_t n, float alpha,
                  const AdamConfig& config);
 // The one-pass kernels of pool.hpp and dense.hpp (eltwise_avx512.cpp).
-void residual_add(float* out, const float* branch, std::size_t n);
 void residual_sum(float* out, const float* a, const float* b, std::size_t n);
 void sum_arrays(float* out, const float* const* parts, std::size_t count, std::size_t n);
 void relu_forward(float* x, std::size_t n);

@@ -12,15 +12,6 @@ SAVANT_AVX512_BEGIN
 
 namespace savant::avx512 {
 
-void residual_add(float* out, const float* branch, std::size_t n) {
-  for (std::size_t i = 0; i < n; i += kLanes) {
-    const __mmask16 k = lanes_mask(n - i);
-    _mm512_mask_storeu_ps(
-        out + i, k,
-        _mm512_add_ps(_mm512_maskz_loadu_ps(k, out + i), _mm512_maskz_loadu_ps(k, branch + i)));
-  }
-}
-
 void residual_sum(float* out, const float* a, const float* b, std::size_t n) {
   for (std::size_t i = 0; i < n; i += kLanes) {
     const __mmask16 k = lanes_mask(n - i);

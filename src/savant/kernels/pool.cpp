@@ -95,10 +95,7 @@ void global_avgpool_backward(float* dinp, const float* dout, std::size_t B, std:
 }
 
 void residual_add(float* out, const float* branch, std::size_t n) {
-#ifdef SAVANT_HAVE_AVX512
-  if (active_isa() == Isa::avx512) return avx512::residual_add(out, branch, n);
-#endif
-  for (std::size_t i = 0; i < n; ++i) out[i] += branch[i];
+  residual_sum(out, out, branch, n);
 }
 
 void residual_sum(float* out, const float* a, const float* b, std::size_t n) {

@@ -32,7 +32,7 @@ void global_avgpool_backward(float* dinp, const float* dout, std::size_t B, std:
 void residual_add(float* out, const float* branch, std::size_t n);
 
 // out (n) = a (n) + b (n): a residual sum into a third buffer (the copy and residual_add in
-// one pass).
+// one pass); out may be a (residual_add is this).
 void residual_sum(float* out, const float* a, const float* b, std::size_t n);
 
 // out (n) = the sum of parts[0..count) (each n), added in order; count >= 1.
