@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -44,6 +45,23 @@ void for_each_chunk(std::size_t chunks, std::size_t workers, Body&& body) {
   });
 }
 
+// body(t) on every member t of the team at once; an exception thrown by any member is rethrown
+// here once all have returned (the lowest member's).
+template <typename Body>
+void run_on_team(ThreadTeam& team, Body&& body) {
+  std::vector<std::exception_ptr> errors(team.size());
+  team.run([&](std::size_t t) {
+    try {
+      body(t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 }  // namespace
 
 ArchTrainer::ArchTrainer(const ArchNetwork& initial, std::size_t batch, int threads,
@@ -57,7 +75,8 @@ ArchTrainer::ArchTrainer(const ArchNetwork& initial, std::size_t batch, int thre
       results_(chunks_of(batch)),
       grad_(initial.params.size()),
       inputs_(batch * initial.layout.rows * initial.layout.cols),
-      batch_labels_(batch) {
+      batch_labels_(batch),
+      team_(workers_, [] { enable_flush_denormals(); }) {
   for (std::size_t w = 0; w < workers_; ++w) workspaces_.emplace_back(net_.layout, kChunkRows);
 }
 
@@ -69,25 +88,27 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
   for (std::size_t r = 0; r < rows; ++r) batch_labels_[r] = labels[indices[r]];
   const std::size_t chunks = chunks_of(rows);
   const float scale = 1.0f / static_cast<float>(rows);
-  for_each_chunk(chunks, workers_, [&](std::size_t c, std::size_t w) {
-    const std::size_t first = c * kChunkRows, n = std::min(kChunkRows, rows - first);
-    results_[c] =
-        arch_forward_backward(net_, inputs_.data() + first * pixels, batch_labels_.data() + first,
-                              n, scale, workspaces_[w], grads_[c], kernels_);
+  // Member w takes the chunks w, w + workers, ... with its own workspace; which member computes
+  // a chunk changes nothing.
+  run_on_team(team_, [&](std::size_t w) {
+    for (std::size_t c = w; c < chunks; c += workers_) {
+      const std::size_t first = c * kChunkRows, n = std::min(kChunkRows, rows - first);
+      results_[c] =
+          arch_forward_backward(net_, inputs_.data() + first * pixels, batch_labels_.data() + first,
+                                n, scale, workspaces_[w], grads_[c], kernels_);
+    }
   });
   // The batch's gradient: the chunks' added in chunk order, then Adam, both split by
   // parameter ranges.
   const float alpha = adam_.advance();
   std::vector<char> range_finite(workers_, 1);
   const std::size_t total = net_.params.size(), step = (total + workers_ - 1) / workers_;
-  parallel_for(workers_, static_cast<int>(workers_), [&](std::size_t begin, std::size_t end) {
-    for (std::size_t w = begin; w < end; ++w) {
-      const std::size_t lo = std::min(total, w * step), hi = std::min(total, lo + step);
-      std::vector<const float*> parts(chunks);
-      for (std::size_t c = 0; c < chunks; ++c) parts[c] = grads_[c].data() + lo;
-      sum_arrays(grad_.data() + lo, parts.data(), chunks, hi - lo);
-      range_finite[w] = adam_.update(net_.params, grad_, lo, hi, alpha) ? 1 : 0;
-    }
+  run_on_team(team_, [&](std::size_t w) {
+    const std::size_t lo = std::min(total, w * step), hi = std::min(total, lo + step);
+    std::vector<const float*> parts(chunks);
+    for (std::size_t c = 0; c < chunks; ++c) parts[c] = grads_[c].data() + lo;
+    sum_arrays(grad_.data() + lo, parts.data(), chunks, hi - lo);
+    range_finite[w] = adam_.update(net_.params, grad_, lo, hi, alpha) ? 1 : 0;
   });
   finite = std::all_of(range_finite.begin(), range_finite.end(), [](char f) { return f != 0; });
   StepResult sum;

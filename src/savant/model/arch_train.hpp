@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "savant/core/thread_team.hpp"
 #include "savant/data/image_set.hpp"
 #include "savant/kernels/adam.hpp"
 #include "savant/model/arch_passes.hpp"
@@ -46,6 +47,10 @@ class ArchTrainer {
   std::vector<StepResult> results_;        // one per chunk
   std::vector<float> grad_, inputs_;
   std::vector<std::uint8_t> batch_labels_;
+  // The workers, alive from step to step (a step is a few hundred microseconds, and a new
+  // thread would also start with cold caches and no LIBXSMM or oneDNN state). Declared last:
+  // its threads end before the buffers they use.
+  ThreadTeam team_;
 };
 
 // What trains a cnn, local or mixer model, as results.json, the model file and the sweep
