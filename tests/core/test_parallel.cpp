@@ -1,14 +1,16 @@
-// parallel_for: the ranges cover [0, n) once, and an exception thrown on any thread reaches the
-// caller instead of ending the program.
+// parallel_for and ThreadTeam: every index or member runs once, and an exception thrown on any
+// thread reaches the caller instead of ending the program.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "savant/core/parallel.hpp"
+#include "savant/core/thread_team.hpp"
 
 namespace savant {
 namespace {
@@ -41,6 +43,21 @@ TEST(ParallelFor, ExceptionsOnEveryThreadGiveTheFirstRangesOne) {
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "range 0");
   }
+}
+
+TEST(ThreadTeam, AMembersExceptionReachesTheCallerAndTheTeamGoesOn) {
+  ThreadTeam team(3);
+  try {
+    team.run([](std::size_t t) {
+      if (t > 0) throw std::runtime_error("member " + std::to_string(t));
+    });
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "member 1");
+  }
+  std::vector<std::atomic<int>> hits(3);
+  team.run([&](std::size_t t) { ++hits[t]; });
+  for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -55,7 +56,7 @@ class ThreadTeam {
  public:
   // `size` members, the calling thread included; each worker calls `setup` once when it starts.
   explicit ThreadTeam(std::size_t size, std::function<void()> setup = {})
-      : size_(std::max<std::size_t>(size, 1)), start_(size_), done_(size_) {
+      : size_(std::max<std::size_t>(size, 1)), start_(size_), done_(size_), errors_(size_) {
     for (std::size_t t = 1; t < size_; ++t) {
       workers_.emplace_back([this, t, setup] {
         if (setup) setup();
@@ -75,7 +76,8 @@ class ThreadTeam {
   std::size_t size() const { return size_; }
 
   // Calls body(t) for every t in [0, size) at once, t = 0 on the calling thread, and returns
-  // when all have returned. `body` must not throw.
+  // when all have returned. An exception thrown by any member (an error, bad_alloc) is rethrown
+  // here once all have returned: the lowest member's.
   template <typename Body>
   void run(Body&& body) {
     if (size_ == 1) {
@@ -83,10 +85,22 @@ class ThreadTeam {
       return;
     }
     // One reference: small enough for std::function to hold without allocating.
-    body_ = [&body](std::size_t t) { body(t); };
+    body_ = [this, &body](std::size_t t) {
+      try {
+        body(t);
+      } catch (...) {
+        errors_[t] = std::current_exception();
+      }
+    };
     start_.arrive_and_wait();
-    body(std::size_t{0});
+    body_(std::size_t{0});
     done_.arrive_and_wait();
+    std::exception_ptr first;
+    for (std::exception_ptr& e : errors_) {
+      if (e && !first) first = e;
+      e = nullptr;  // none left for the next run
+    }
+    if (first) std::rethrow_exception(first);
   }
 
  private:
@@ -102,6 +116,7 @@ class ThreadTeam {
   std::size_t size_;
   SpinBarrier start_, done_;
   std::function<void(std::size_t)> body_;
+  std::vector<std::exception_ptr> errors_;  // one per member, empty between runs
   std::atomic<bool> stop_{false};
   std::vector<std::jthread> workers_;  // declared last: joined before the barriers go
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -45,23 +44,6 @@ void for_each_chunk(std::size_t chunks, std::size_t workers, Body&& body) {
   });
 }
 
-// body(t) on every member t of the team at once; an exception thrown by any member is rethrown
-// here once all have returned (the lowest member's).
-template <typename Body>
-void run_on_team(ThreadTeam& team, Body&& body) {
-  std::vector<std::exception_ptr> errors(team.size());
-  team.run([&](std::size_t t) {
-    try {
-      body(t);
-    } catch (...) {
-      errors[t] = std::current_exception();
-    }
-  });
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
-
 }  // namespace
 
 ArchTrainer::ArchTrainer(const ArchNetwork& initial, std::size_t batch, int threads,
@@ -90,7 +72,7 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
   const float scale = 1.0f / static_cast<float>(rows);
   // Member w takes the chunks w, w + workers, ... with its own workspace; which member computes
   // a chunk changes nothing.
-  run_on_team(team_, [&](std::size_t w) {
+  team_.run([&](std::size_t w) {
     for (std::size_t c = w; c < chunks; c += workers_) {
       const std::size_t first = c * kChunkRows, n = std::min(kChunkRows, rows - first);
       results_[c] =
@@ -103,7 +85,7 @@ StepResult ArchTrainer::step(const ImageSet& images, std::span<const std::uint32
   const float alpha = adam_.advance();
   std::vector<char> range_finite(workers_, 1);
   const std::size_t total = net_.params.size(), step = (total + workers_ - 1) / workers_;
-  run_on_team(team_, [&](std::size_t w) {
+  team_.run([&](std::size_t w) {
     const std::size_t lo = std::min(total, w * step), hi = std::min(total, lo + step);
     std::vector<const float*> parts(chunks);
     for (std::size_t c = 0; c < chunks; ++c) parts[c] = grads_[c].data() + lo;
